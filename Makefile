@@ -1,0 +1,46 @@
+# The two commands a new user needs are `make demo` (the main job) and `make test` (every
+# test). Both set up what they need: the Python venv with moto server and awslambdaric,
+# and the Cargo workspace.
+
+VENV ?= $(CURDIR)/.venv
+export CUTOVER_VENV := $(VENV)
+PYTHON := $(VENV)/bin/python
+CARGO ?= cargo
+
+.PHONY: all venv build test test-rust test-python corpus corpus-stats demo clean
+
+all: build
+
+venv:
+	@scripts/setup-python.sh
+
+build:
+	$(CARGO) build --workspace --all-targets
+
+## Every test, Rust and Python. CI runs exactly this.
+test: venv
+	$(CARGO) test --workspace
+	cd legacy-python && $(PYTHON) -m pytest -q
+
+test-rust: venv
+	$(CARGO) test --workspace
+
+test-python: venv
+	cd legacy-python && $(PYTHON) -m pytest -q
+
+## Regenerate the recorded corpus in events/ by running the traffic scenario through the
+## Python functions with the recorder on.
+corpus: venv
+	$(PYTHON) legacy-python/tools/record_corpus.py --out events/corpus.jsonl
+
+## Print counts per route and status for a corpus (CORPUS=path to override).
+CORPUS ?= events/corpus.jsonl
+corpus-stats: venv
+	$(PYTHON) legacy-python/tools/corpus_stats.py $(CORPUS)
+
+## The main job. Until the parity harness lands it prints the corpus counts.
+demo: venv corpus-stats
+
+clean:
+	$(CARGO) clean
+	rm -rf $(VENV)
