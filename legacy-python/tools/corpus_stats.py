@@ -134,12 +134,15 @@ def check_record(record: Any) -> None:
     schema = _require(record, "schema", "string", (str,))
     if schema != SCHEMA:
         raise ValueError(f"field `schema`: expected {SCHEMA!r}, found {schema!r}")
-    for field in ("id", "function", "route"):
+    for field in ("id", "function"):
         if not _require(record, field, "string", (str,)):
             raise ValueError(f"field `{field}` is empty")
     source = _require(record, "source", "string", (str,))
     if source not in SOURCES:
         raise ValueError(f"field `source`: expected one of {', '.join(SOURCES)}, found {source!r}")
+    # The recorder cannot name a route for an event of unknown shape (source `other`).
+    if not _require(record, "route", "string", (str,)) and source != "other":
+        raise ValueError("field `route` is empty")
     recorded_at = _require(record, "recorded_at", "string", (str,))
     try:
         parsed = datetime.fromisoformat(recorded_at)
