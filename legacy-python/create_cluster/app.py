@@ -52,7 +52,7 @@ def _answer(status_code: int, body_text: str, location: str | None, replayed: bo
 @app.post("/clusters")
 def create_cluster():
     event = app.current_event
-    idempotency_key = event.get_header_value("Idempotency-Key")
+    idempotency_key = event.headers.get("Idempotency-Key")
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= MAX_KEY_LENGTH:
         raise BadRequestError(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
 
