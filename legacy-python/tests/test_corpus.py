@@ -266,3 +266,22 @@ def test_events_readme_shows_the_current_counts():
     readme = (REPO / "events" / "README.md").read_text(encoding="utf-8")
     table = corpus_stats.render_table(corpus_stats.compute_stats([CORPUS]))
     assert table in readme, "events/README.md is stale: paste the output of `make corpus-stats`"
+
+
+def test_label_records_numbers_and_refuses_records_out_of_step(tmp_path: Path):
+    from tools import record_corpus
+
+    line = json.dumps({"schema": "cutover.record/v1", "id": "req-1", "entity": "c-1"})
+    invocations = [record_corpus.Invocation("step/one", None, "req-1")]
+    [labelled] = record_corpus.label_records([line], invocations)
+    assert (labelled["id"], labelled["scenario"], labelled["entity"]) == ("r000001", "step/one", "c-1")
+
+    with pytest.raises(scenario.ScenarioError, match="wrote 1 records for 2 invocations"):
+        record_corpus.label_records([line], invocations * 2)
+    with pytest.raises(scenario.ScenarioError, match="out of step"):
+        record_corpus.label_records([line], [record_corpus.Invocation("step/one", None, "req-2")])
+
+    out = tmp_path / "nested" / "corpus.jsonl"
+    record_corpus.write_atomically(out, [labelled, {**labelled, "id": "r000002"}])
+    assert [json.loads(text)["id"] for text in out.read_text(encoding="utf-8").splitlines()] == ["r000001", "r000002"]
+    assert [path.name for path in out.parent.iterdir()] == ["corpus.jsonl"]

@@ -87,13 +87,13 @@ class Invocation:
 
     scenario: str
     entity: str | None
+    request_id: str
 
 
 class Traffic:
     """Sends the scenario's events to the handlers, in-process, with the recorder on."""
 
-    def __init__(self, record_file: Path):
-        self.record_file = record_file
+    def __init__(self) -> None:
         self.invocations: list[Invocation] = []
         self._handlers: dict[str, Callable[[dict, Any], Any]] = {}
         self._sequence = 0
@@ -206,7 +206,7 @@ class Traffic:
             int(time.time() * 1000) + 30_000,
             invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}",
         )
-        self.invocations.append(Invocation(scenario, entity))
+        self.invocations.append(Invocation(scenario, entity, request_id))
         try:
             return handler(event, context)
         except Exception:  # noqa: BLE001 - Lambda reports it; the recorder has written it down.
@@ -246,6 +246,11 @@ def label_records(raw_lines: list[str], invocations: list[Invocation]) -> list[d
     records = []
     for number, (line, invocation) in enumerate(zip(raw_lines, invocations), start=1):
         record = json.loads(line)
+        if record.get("id") != invocation.request_id:
+            raise ScenarioError(
+                f"record {number} has request id {record.get('id')!r}, expected {invocation.request_id!r} "
+                f"({invocation.scenario}): records and invocations are out of step"
+            )
         record["id"] = f"r{number:06d}"
         record["scenario"] = invocation.scenario
         # The recorder finds the entity in the path, the pipeline name or a 201 answer;
@@ -287,7 +292,7 @@ def record_corpus(out: Path) -> int:
             resources = local_stack.create_platform_resources(moto.endpoint)
             environment = {**_lambda_environment(resources), "CUTOVER_RECORD_FILE": str(record_file)}
             with _patched_environ(environment):
-                traffic = Traffic(record_file)
+                traffic = Traffic()
                 scenario.run(traffic)
         raw_lines = [line for line in record_file.read_text(encoding="utf-8").splitlines() if line.strip()]
     records = label_records(raw_lines, traffic.invocations)
@@ -302,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     try:
         count = record_corpus(arguments.out)
-    except ScenarioError as error:
+    except (ScenarioError, RuntimeError, OSError) as error:
         print(f"record_corpus: error: {error}", file=sys.stderr)
         return 1
     print(f"record_corpus: wrote {count} records to {arguments.out} in {time.monotonic() - started:.1f} s", file=sys.stderr)
