@@ -1,0 +1,620 @@
+//! The typed result of a parity run, and the builder that accumulates it while records
+//! stream past (memory grows with the number of differing records, never with matches).
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::compare::visible_headers;
+use crate::difference::{Comparison, DiffKind, Tier};
+use crate::ids::IdMap;
+use crate::path::Seg;
+use crate::record::{Observed, Outcome, Record};
+use crate::redact::{REDACTED, is_secret_path, redact_value};
+use crate::rules::{ParityRules, RouteRules, RuleId, RuleKind};
+use crate::side_effects::{SideEffects, diff_side_effects, side_effect_pattern};
+
+/// Record counts by tier.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub total: usize,
+    pub matched: usize,
+    pub cosmetic: usize,
+    pub noise: usize,
+    pub mismatch: usize,
+    pub errors: usize,
+}
+
+impl Counts {
+    fn add_tier(&mut self, tier: Tier) {
+        match tier {
+            Tier::Match => self.matched += 1,
+            Tier::Cosmetic => self.cosmetic += 1,
+            Tier::Noise => self.noise += 1,
+            Tier::Mismatch => self.mismatch += 1,
+        }
+    }
+
+    fn absorb(&mut self, other: &Counts) {
+        self.total += other.total;
+        self.matched += other.matched;
+        self.cosmetic += other.cosmetic;
+        self.noise += other.noise;
+        self.mismatch += other.mismatch;
+        self.errors += other.errors;
+    }
+}
+
+/// Latency percentiles of one side on one route, in milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Latency {
+    pub p50_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+}
+
+/// One route's summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RouteSummary {
+    pub route: String,
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub baseline_latency: Latency,
+    pub candidate_latency: Latency,
+}
+
+/// One example of a signature: which record, where, and a readable diff.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Example {
+    pub record_id: String,
+    pub path: String,
+    pub baseline: Option<String>,
+    pub candidate: Option<String>,
+    /// Unified diff of the pretty-printed, normalised, redacted answers.
+    pub diff: String,
+}
+
+/// Differences grouped by (route, path pattern, kind).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SignatureGroup {
+    pub route: String,
+    pub path: String,
+    pub kind: DiffKind,
+    pub tier: Tier,
+    pub count: usize,
+    pub examples: Vec<Example>,
+}
+
+/// A path learned as noise: the baseline differs from itself there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LearnedNoise {
+    pub route: String,
+    pub path: String,
+    /// How many baseline/secondary pairs differed at this path.
+    pub occurrences: usize,
+}
+
+/// A rule that hid or explained at least one difference.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FiredRule {
+    pub kind: RuleKind,
+    pub route: String,
+    pub path: Option<String>,
+    pub reason: String,
+    pub line: usize,
+    /// How many comparisons it fired in.
+    pub count: usize,
+}
+
+/// A record that could not be compared because a side failed to answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErrorExample {
+    pub record_id: String,
+    pub route: String,
+    pub side: String,
+    pub message: String,
+}
+
+/// One difference in what the two sides wrote.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SideEffectDifference {
+    pub path: String,
+    pub pattern: String,
+    pub kind: DiffKind,
+    pub baseline: Option<String>,
+    pub candidate: Option<String>,
+}
+
+/// The side-effect part of the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SideEffectsReport {
+    pub baseline_items: usize,
+    pub candidate_items: usize,
+    pub mismatches: usize,
+    pub differences: Vec<SideEffectDifference>,
+}
+
+/// Everything a parity run found. Renderers take this; nothing here prints.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParityReport {
+    pub baseline: String,
+    pub candidate: String,
+    pub secondary: Option<String>,
+    pub totals: Counts,
+    pub routes: Vec<RouteSummary>,
+    pub signatures: Vec<SignatureGroup>,
+    pub learned_noise: Vec<LearnedNoise>,
+    pub rules_fired: Vec<FiredRule>,
+    pub side_effects: Option<SideEffectsReport>,
+    pub errors: Vec<ErrorExample>,
+}
+
+/// The cap on listed side-effect differences and error examples.
+const LISTED_LIMIT: usize = 50;
+
+impl ParityReport {
+    /// Mismatched writes: any of them fails parity.
+    pub fn side_effect_mismatches(&self) -> usize {
+        self.side_effects.as_ref().map_or(0, |report| report.mismatches)
+    }
+
+    /// The verdict: at most `max_mismatch` records mismatched or failed, and no write
+    /// differed.
+    pub fn passed(&self, max_mismatch: usize) -> bool {
+        self.totals.mismatch + self.totals.errors <= max_mismatch && self.side_effect_mismatches() == 0
+    }
+
+    /// Diffs the two sides' writes and adds the result (replacing any earlier one).
+    pub fn add_side_effects(
+        &mut self,
+        rules: &ParityRules,
+        baseline: &SideEffects,
+        candidate: &SideEffects,
+        candidate_to_baseline: &IdMap,
+    ) {
+        let comparison = diff_side_effects(rules, baseline, candidate, candidate_to_baseline);
+        for &rule in &comparison.fired {
+            add_fired(&mut self.rules_fired, rules, rule, 1);
+        }
+        let differences: Vec<SideEffectDifference> = comparison
+            .differences
+            .iter()
+            .map(|difference| {
+                let secret = is_secret_path(&difference.path);
+                let shown = |value: &Option<String>| {
+                    value.as_ref().map(|v| if secret { REDACTED.to_owned() } else { v.clone() })
+                };
+                SideEffectDifference {
+                    path: difference.path.to_string(),
+                    pattern: side_effect_pattern(&difference.path),
+                    kind: difference.kind,
+                    baseline: shown(&difference.baseline),
+                    candidate: shown(&difference.candidate),
+                }
+            })
+            .collect();
+        let mismatches = comparison.semantic().count();
+        self.side_effects = Some(SideEffectsReport {
+            baseline_items: baseline.len(),
+            candidate_items: candidate.len(),
+            mismatches,
+            differences: differences.into_iter().take(LISTED_LIMIT).collect(),
+        });
+    }
+}
+
+fn add_fired(list: &mut Vec<FiredRule>, rules: &ParityRules, rule: RuleId, count: usize) {
+    let info = rules.rule(rule);
+    match list
+        .iter_mut()
+        .find(|fired| fired.line == info.line && fired.kind == info.kind && fired.path == info.path && fired.route == info.route)
+    {
+        Some(fired) => fired.count += count,
+        None => list.push(FiredRule {
+            kind: info.kind,
+            route: info.route.clone(),
+            path: info.path.clone(),
+            reason: info.reason.clone(),
+            line: info.line,
+            count,
+        }),
+    }
+}
+
+/// Log-scale latency histogram: about 2 % resolution, fixed memory.
+#[derive(Debug, Clone, Default)]
+struct LatencyHistogram {
+    buckets: Vec<u32>,
+    count: u64,
+}
+
+const BUCKETS_PER_DOUBLING: f64 = 32.0;
+
+impl LatencyHistogram {
+    fn record(&mut self, latency: Duration) {
+        let micros = latency.as_secs_f64() * 1e6;
+        let index = if micros < 1.0 {
+            0
+        } else {
+            (micros.log2() * BUCKETS_PER_DOUBLING) as usize + 1
+        };
+        if self.buckets.len() <= index {
+            self.buckets.resize(index + 1, 0);
+        }
+        self.buckets[index] += 1;
+        self.count += 1;
+    }
+
+    fn percentile(&self, quantile: f64) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        let rank = ((quantile * self.count as f64).ceil() as u64).max(1);
+        let mut seen = 0u64;
+        for (index, &count) in self.buckets.iter().enumerate() {
+            seen += u64::from(count);
+            if seen >= rank {
+                let micros = if index == 0 {
+                    0.5
+                } else {
+                    2f64.powf((index as f64 - 0.5) / BUCKETS_PER_DOUBLING)
+                };
+                return Some(micros.round() / 1000.0);
+            }
+        }
+        None
+    }
+
+    fn latency(&self) -> Latency {
+        Latency {
+            p50_ms: self.percentile(0.50),
+            p99_ms: self.percentile(0.99),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct RouteAccumulator {
+    counts: Counts,
+    baseline: LatencyHistogram,
+    candidate: LatencyHistogram,
+}
+
+#[derive(Debug)]
+struct SignatureAccumulator {
+    route: String,
+    pattern: String,
+    kind: DiffKind,
+    count: usize,
+    examples: Vec<Example>,
+}
+
+/// Accumulates a [`ParityReport`] one record at a time.
+pub struct ReportBuilder<'r> {
+    rules: &'r ParityRules,
+    examples_per_signature: usize,
+    baseline: String,
+    candidate: String,
+    secondary: Option<String>,
+    route_index: HashMap<String, usize>,
+    routes: Vec<(String, RouteAccumulator)>,
+    signature_index: HashMap<(usize, String, DiffKind), u32>,
+    signatures: Vec<SignatureAccumulator>,
+    /// Records with differences: their route and signatures, judged when noise is known.
+    pending: Vec<(u32, Box<[u32]>)>,
+    noise: HashMap<(usize, String), usize>,
+    fired: BTreeMap<RuleId, usize>,
+    errors: Vec<ErrorExample>,
+}
+
+impl<'r> ReportBuilder<'r> {
+    pub fn new(
+        rules: &'r ParityRules,
+        baseline: String,
+        candidate: String,
+        secondary: Option<String>,
+        examples_per_signature: usize,
+    ) -> Self {
+        Self {
+            rules,
+            examples_per_signature,
+            baseline,
+            candidate,
+            secondary,
+            route_index: HashMap::new(),
+            routes: Vec::new(),
+            signature_index: HashMap::new(),
+            signatures: Vec::new(),
+            pending: Vec::new(),
+            noise: HashMap::new(),
+            fired: BTreeMap::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn route(&mut self, route: &str) -> usize {
+        if let Some(&index) = self.route_index.get(route) {
+            return index;
+        }
+        self.routes.push((route.to_owned(), RouteAccumulator::default()));
+        self.route_index.insert(route.to_owned(), self.routes.len() - 1);
+        self.routes.len() - 1
+    }
+
+    /// Adds one compared record.
+    pub fn add_comparison(&mut self, record: &Record, baseline: &Observed, candidate: &Observed, comparison: &Comparison) {
+        let route = self.route(&record.route);
+        {
+            let accumulator = &mut self.routes[route].1;
+            accumulator.counts.total += 1;
+            accumulator.baseline.record(baseline.latency);
+            accumulator.candidate.record(candidate.latency);
+        }
+        for &rule in &comparison.fired {
+            *self.fired.entry(rule).or_default() += 1;
+        }
+        if comparison.differences.is_empty() {
+            self.routes[route].1.counts.matched += 1;
+            return;
+        }
+        let mut documents: Option<(String, String)> = None;
+        let mut ids = Vec::with_capacity(comparison.differences.len());
+        for difference in &comparison.differences {
+            let pattern = difference.path.pattern();
+            let key = (route, pattern, difference.kind);
+            let id = match self.signature_index.get(&key) {
+                Some(&id) => id,
+                None => {
+                    let id = self.signatures.len() as u32;
+                    self.signatures.push(SignatureAccumulator {
+                        route: record.route.clone(),
+                        pattern: key.1.clone(),
+                        kind: difference.kind,
+                        count: 0,
+                        examples: Vec::new(),
+                    });
+                    self.signature_index.insert(key, id);
+                    id
+                }
+            };
+            if ids.contains(&id) {
+                continue;
+            }
+            ids.push(id);
+            let signature = &mut self.signatures[id as usize];
+            signature.count += 1;
+            if signature.examples.len() < self.examples_per_signature {
+                let (left, right) = documents.get_or_insert_with(|| {
+                    example_texts(self.rules, &record.route, &baseline.outcome, &candidate.outcome, difference.kind)
+                });
+                let secret = is_secret_path(&difference.path);
+                let shown = |value: &Option<String>| {
+                    value.as_ref().map(|v| if secret { REDACTED.to_owned() } else { v.clone() })
+                };
+                signature.examples.push(Example {
+                    record_id: record.id.clone(),
+                    path: difference.path.to_string(),
+                    baseline: shown(&difference.baseline),
+                    candidate: shown(&difference.candidate),
+                    diff: unified_diff(left, right),
+                });
+            }
+        }
+        self.pending.push((route as u32, ids.into_boxed_slice()));
+    }
+
+    /// Adds a baseline-against-secondary comparison: where they differ is noise.
+    pub fn add_noise_sample(&mut self, route: &str, comparison: &Comparison) {
+        let route = self.route(route);
+        for difference in &comparison.differences {
+            *self.noise.entry((route, difference.path.pattern())).or_default() += 1;
+        }
+    }
+
+    /// Adds a record a side failed to answer.
+    pub fn add_error(&mut self, record: &Record, side: &str, message: String) {
+        let route = self.route(&record.route);
+        let counts = &mut self.routes[route].1.counts;
+        counts.total += 1;
+        counts.errors += 1;
+        if self.errors.len() < LISTED_LIMIT {
+            self.errors.push(ErrorExample {
+                record_id: record.id.clone(),
+                route: record.route.clone(),
+                side: side.to_owned(),
+                message,
+            });
+        }
+    }
+
+    /// Judges the pending records now that noise is known, and builds the report.
+    pub fn finish(mut self) -> ParityReport {
+        let tiers: Vec<Tier> = self
+            .signatures
+            .iter()
+            .map(|signature| {
+                let route = self.route_index.get(&signature.route).copied().unwrap_or_default();
+                if self.noise.contains_key(&(route, signature.pattern.clone())) {
+                    Tier::Noise
+                } else {
+                    signature.kind.tier()
+                }
+            })
+            .collect();
+        for (route, ids) in std::mem::take(&mut self.pending) {
+            let tier = ids.iter().map(|&id| tiers[id as usize]).max().unwrap_or(Tier::Match);
+            self.routes[route as usize].1.counts.add_tier(tier);
+        }
+        let mut totals = Counts::default();
+        let mut routes: Vec<RouteSummary> = self
+            .routes
+            .iter()
+            .filter(|(_, accumulator)| accumulator.counts.total > 0)
+            .map(|(route, accumulator)| {
+                totals.absorb(&accumulator.counts);
+                RouteSummary {
+                    route: route.clone(),
+                    counts: accumulator.counts,
+                    baseline_latency: accumulator.baseline.latency(),
+                    candidate_latency: accumulator.candidate.latency(),
+                }
+            })
+            .collect();
+        routes.sort_by(|a, b| a.route.cmp(&b.route));
+        let mut signatures: Vec<SignatureGroup> = self
+            .signatures
+            .into_iter()
+            .zip(tiers)
+            .map(|(signature, tier)| SignatureGroup {
+                route: signature.route,
+                path: signature.pattern,
+                kind: signature.kind,
+                tier,
+                count: signature.count,
+                examples: signature.examples,
+            })
+            .collect();
+        signatures.sort_by(|a, b| {
+            b.tier
+                .cmp(&a.tier)
+                .then(b.count.cmp(&a.count))
+                .then_with(|| (&a.route, &a.path, a.kind).cmp(&(&b.route, &b.path, b.kind)))
+        });
+        let route_names: Vec<String> = self.routes.iter().map(|(name, _)| name.clone()).collect();
+        let mut learned_noise: Vec<LearnedNoise> = self
+            .noise
+            .into_iter()
+            .map(|((route, path), occurrences)| LearnedNoise {
+                route: route_names[route].clone(),
+                path,
+                occurrences,
+            })
+            .collect();
+        learned_noise.sort_by(|a, b| (&a.route, &a.path).cmp(&(&b.route, &b.path)));
+        let mut rules_fired = Vec::new();
+        for (rule, count) in self.fired {
+            add_fired(&mut rules_fired, self.rules, rule, count);
+        }
+        ParityReport {
+            baseline: self.baseline,
+            candidate: self.candidate,
+            secondary: self.secondary,
+            totals,
+            routes,
+            signatures,
+            learned_noise,
+            rules_fired,
+            side_effects: None,
+            errors: self.errors,
+        }
+    }
+}
+
+/// The two texts an example diff is made of: the normalised, redacted answers
+/// pretty-printed, or for cosmetic differences the raw bodies (where the bytes differ).
+fn example_texts(rules: &ParityRules, route: &str, baseline: &Outcome, candidate: &Outcome, kind: DiffKind) -> (String, String) {
+    if kind.is_cosmetic()
+        && let (Outcome::Response(a), Outcome::Response(b)) = (baseline, candidate)
+    {
+        let raw = |response: &Value| {
+            let mut body = response.get("body").and_then(Value::as_str).unwrap_or("").to_owned();
+            if let Ok(mut parsed) = serde_json::from_str::<Value>(&body) {
+                // Redact through the parsed form, then keep the original spelling
+                // wherever nothing was redacted.
+                let before = parsed.clone();
+                redact_value(&mut parsed);
+                if parsed != before {
+                    body = parsed.to_string();
+                }
+            }
+            body
+        };
+        return (raw(a), raw(b));
+    }
+    let route_rules = rules.for_route(route);
+    let pretty = |outcome: &Outcome| {
+        let mut document = document(rules, &route_rules, outcome);
+        redact_value(&mut document);
+        serde_json::to_string_pretty(&document).unwrap_or_default()
+    };
+    (pretty(baseline), pretty(candidate))
+}
+
+/// An answer as the comparison sees it: status, visible headers, parsed body; with
+/// normalisers applied.
+fn document(rules: &ParityRules, route_rules: &RouteRules<'_>, outcome: &Outcome) -> Value {
+    let mut document = match outcome {
+        Outcome::FunctionError(error) => serde_json::json!({
+            "errorType": error.error_type,
+            "errorMessage": error.error_message,
+        }),
+        Outcome::Response(response) if response.get("statusCode").is_some() => {
+            let (headers, _) = visible_headers(response, rules);
+            let headers: serde_json::Map<String, Value> =
+                headers.into_iter().map(|(name, value)| (name, Value::String(value))).collect();
+            let body_text = response.get("body").and_then(Value::as_str).unwrap_or("");
+            let body = serde_json::from_str::<Value>(body_text).unwrap_or_else(|_| Value::String(body_text.to_owned()));
+            serde_json::json!({
+                "statusCode": response.get("statusCode"),
+                "headers": headers,
+                "body": body,
+            })
+        }
+        Outcome::Response(other) => other.clone(),
+    };
+    normalise_in_place(route_rules, &mut Vec::new(), &mut document);
+    document
+}
+
+fn normalise_in_place(rules: &RouteRules<'_>, path: &mut Vec<String>, value: &mut Value) {
+    match value {
+        Value::String(text) => {
+            let segs: Vec<Seg<'_>> = path.iter().map(|key| Seg::Key(key)).collect();
+            let mut fired = Vec::new();
+            if let std::borrow::Cow::Owned(normalised) = rules.normalise(&segs, text, &mut fired) {
+                *text = normalised;
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                normalise_in_place(rules, path, item);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                path.push(key.clone());
+                normalise_in_place(rules, path, item);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A unified diff with three lines of context; empty texts are shown as equal.
+pub(crate) fn unified_diff(baseline: &str, candidate: &str) -> String {
+    similar::TextDiff::from_lines(baseline, candidate)
+        .unified_diff()
+        .context_radius(3)
+        .header("baseline", "candidate")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_come_from_the_histogram_within_its_resolution() {
+        let mut histogram = LatencyHistogram::default();
+        for millis in 1..=100 {
+            histogram.record(Duration::from_millis(millis));
+        }
+        let p50 = histogram.percentile(0.5).expect("p50");
+        let p99 = histogram.percentile(0.99).expect("p99");
+        assert!((p50 - 50.0).abs() / 50.0 < 0.03, "p50 {p50}");
+        assert!((p99 - 99.0).abs() / 99.0 < 0.03, "p99 {p99}");
+        assert_eq!(LatencyHistogram::default().percentile(0.5), None);
+    }
+}

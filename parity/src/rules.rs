@@ -1,0 +1,645 @@
+//! `parity.toml`: the rules that say which differences are expected, each with its reason.
+//!
+//! ```toml
+//! [[ignore]]
+//! route = "GET /clusters/{cluster_id}"   # or "*", the default
+//! path = "$.body.updated_at"
+//! reason = "set from the wall clock on each side"
+//!
+//! [[set]]
+//! path = "$.body.findings"
+//! reason = "findings come from a dict iteration; order is not part of the contract"
+//!
+//! [[tolerance]]
+//! path = "$.body.monthly_cost"
+//! absolute = 0.01
+//! reason = "Decimal vs f64 rounding"
+//!
+//! [[normalise]]
+//! builtin = "uuid"          # or: regex = '...', replacement = '...'
+//! reason = "ids are generated"
+//!
+//! [[id]]
+//! route = "POST /clusters"
+//! path = "$.body.cluster_id"
+//! reason = "each side generates its own cluster id"
+//!
+//! [headers]
+//! volatile = ["date", "x-amzn-requestid"]
+//! reason = "set by API Gateway per request"
+//! ```
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use crate::path::{PathPattern, Seg};
+
+/// Headers that differ on every request and are never compared unless `[headers]` says
+/// otherwise. The transport headers are there because the HTTP stack, not the function,
+/// writes them.
+pub const DEFAULT_VOLATILE_HEADERS: &[&str] = &[
+    "date",
+    "x-amzn-requestid",
+    "x-amzn-trace-id",
+    "x-amz-apigw-id",
+    "x-amz-cf-id",
+    "x-amz-cf-pop",
+    "x-cache",
+    "via",
+    "connection",
+    "keep-alive",
+    "content-length",
+    "transfer-encoding",
+];
+
+/// The id paths used when a rules file names none: the id a create answers with.
+pub const DEFAULT_ID_PATHS: &[&str] = &["$.body.cluster_id", "$.body.id"];
+
+/// Why a rules file was refused. Messages name the file and, where known, the line.
+#[derive(Debug, thiserror::Error)]
+pub enum RulesError {
+    #[error("cannot read rules file {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Syntax { path: PathBuf, message: String },
+    #[error("{path}:{line}: {message}")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+}
+
+/// What a rule does, for reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleKind {
+    Ignore,
+    Set,
+    Tolerance,
+    Normalise,
+    Id,
+    VolatileHeaders,
+}
+
+/// A rule as the report lists it when it fired.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleInfo {
+    pub kind: RuleKind,
+    pub route: String,
+    pub path: Option<String>,
+    pub reason: String,
+    /// Line of the rule in the rules file (0 for built-in defaults).
+    pub line: usize,
+}
+
+/// Index of a rule in [`ParityRules::rule`].
+pub type RuleId = usize;
+
+#[derive(Debug, Clone)]
+pub(crate) struct PathRule {
+    pub(crate) id: RuleId,
+    pub(crate) route: String,
+    pub(crate) pattern: PathPattern,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ToleranceRule {
+    pub(crate) rule: PathRule,
+    pub(crate) absolute: f64,
+    pub(crate) relative: f64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Normaliser {
+    pub(crate) id: RuleId,
+    pub(crate) route: String,
+    pub(crate) pattern: Option<PathPattern>,
+    pub(crate) regex: Regex,
+    pub(crate) replacement: String,
+}
+
+/// The compiled rules. [`ParityRules::default`] has no rules beyond the volatile headers.
+#[derive(Debug, Clone)]
+pub struct ParityRules {
+    catalogue: Vec<RuleInfo>,
+    pub(crate) ignores: Vec<PathRule>,
+    pub(crate) sets: Vec<PathRule>,
+    pub(crate) tolerances: Vec<ToleranceRule>,
+    pub(crate) normalisers: Vec<Normaliser>,
+    pub(crate) ids: Vec<PathRule>,
+    pub(crate) volatile_headers: Vec<String>,
+    pub(crate) volatile_headers_rule: RuleId,
+}
+
+impl Default for ParityRules {
+    fn default() -> Self {
+        Self {
+            catalogue: vec![default_volatile_rule()],
+            ignores: Vec::new(),
+            sets: Vec::new(),
+            tolerances: Vec::new(),
+            normalisers: Vec::new(),
+            ids: Vec::new(),
+            volatile_headers: DEFAULT_VOLATILE_HEADERS.iter().map(|h| (*h).to_owned()).collect(),
+            volatile_headers_rule: 0,
+        }
+    }
+}
+
+fn default_volatile_rule() -> RuleInfo {
+    RuleInfo {
+        kind: RuleKind::VolatileHeaders,
+        route: "*".into(),
+        path: Some("$.headers".into()),
+        reason: "built-in: headers set per request by API Gateway or the HTTP stack".into(),
+        line: 0,
+    }
+}
+
+const BUILTIN_UUID: &str =
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+const BUILTIN_TIMESTAMP: &str = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    #[serde(default)]
+    ignore: Vec<toml::Spanned<PathRuleToml>>,
+    #[serde(default)]
+    set: Vec<toml::Spanned<PathRuleToml>>,
+    #[serde(default)]
+    tolerance: Vec<toml::Spanned<ToleranceToml>>,
+    #[serde(default)]
+    normalise: Vec<toml::Spanned<NormaliseToml>>,
+    #[serde(default)]
+    id: Vec<toml::Spanned<PathRuleToml>>,
+    #[serde(default)]
+    headers: Option<toml::Spanned<HeadersToml>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PathRuleToml {
+    #[serde(default = "any_route")]
+    route: String,
+    path: String,
+    reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ToleranceToml {
+    #[serde(default = "any_route")]
+    route: String,
+    path: String,
+    #[serde(default)]
+    absolute: f64,
+    #[serde(default)]
+    relative: f64,
+    reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NormaliseToml {
+    #[serde(default = "any_route")]
+    route: String,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    builtin: Option<String>,
+    #[serde(default)]
+    regex: Option<String>,
+    #[serde(default)]
+    replacement: Option<String>,
+    reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HeadersToml {
+    volatile: Vec<String>,
+    reason: String,
+}
+
+fn any_route() -> String {
+    "*".into()
+}
+
+impl ParityRules {
+    /// Reads and compiles a rules file.
+    pub fn load(path: &Path) -> Result<Self, RulesError> {
+        let text = std::fs::read_to_string(path).map_err(|source| RulesError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Compiles rules from text; `origin` names the file in errors.
+    pub fn parse(text: &str, origin: &Path) -> Result<Self, RulesError> {
+        let file: RulesFile = toml::from_str(text).map_err(|error| RulesError::Syntax {
+            path: origin.to_owned(),
+            message: error.to_string().trim_end().replace('\n', " "),
+        })?;
+        let line_of = |span: std::ops::Range<usize>| {
+            text[..span.start.min(text.len())].matches('\n').count() + 1
+        };
+        let invalid = |line: usize, message: String| RulesError::Invalid {
+            path: origin.to_owned(),
+            line,
+            message,
+        };
+        let mut rules = Self {
+            catalogue: Vec::new(),
+            ..Self::default()
+        };
+
+        let path_rule = |rules: &mut Self,
+                             kind: RuleKind,
+                             spanned: &toml::Spanned<PathRuleToml>|
+         -> Result<PathRule, RulesError> {
+            let line = line_of(spanned.span());
+            let rule = spanned.get_ref();
+            let pattern: PathPattern = rule
+                .path
+                .parse()
+                .map_err(|error: crate::path::PathPatternError| invalid(line, error.to_string()))?;
+            let id = rules.push(kind, &rule.route, Some(&rule.path), &rule.reason, line);
+            check_reason(&rule.reason, line, &invalid)?;
+            Ok(PathRule {
+                id,
+                route: rule.route.clone(),
+                pattern,
+            })
+        };
+
+        for spanned in &file.ignore {
+            let rule = path_rule(&mut rules, RuleKind::Ignore, spanned)?;
+            rules.ignores.push(rule);
+        }
+        for spanned in &file.set {
+            let rule = path_rule(&mut rules, RuleKind::Set, spanned)?;
+            rules.sets.push(rule);
+        }
+        for spanned in &file.id {
+            let rule = path_rule(&mut rules, RuleKind::Id, spanned)?;
+            if !rule.pattern.is_concrete() {
+                return Err(invalid(
+                    line_of(spanned.span()),
+                    format!("id path `{}` must name one field (no `*`)", rule.pattern),
+                ));
+            }
+            rules.ids.push(rule);
+        }
+        for spanned in &file.tolerance {
+            let line = line_of(spanned.span());
+            let tolerance = spanned.get_ref();
+            check_reason(&tolerance.reason, line, &invalid)?;
+            let pattern: PathPattern = tolerance
+                .path
+                .parse()
+                .map_err(|error: crate::path::PathPatternError| invalid(line, error.to_string()))?;
+            let valid = |value: f64| value.is_finite() && value >= 0.0;
+            if !valid(tolerance.absolute) || !valid(tolerance.relative) {
+                return Err(invalid(line, "`absolute` and `relative` must be finite and >= 0".into()));
+            }
+            if tolerance.absolute == 0.0 && tolerance.relative == 0.0 {
+                return Err(invalid(line, "a tolerance needs `absolute` or `relative` above 0".into()));
+            }
+            let id = rules.push(
+                RuleKind::Tolerance,
+                &tolerance.route,
+                Some(&tolerance.path),
+                &tolerance.reason,
+                line,
+            );
+            rules.tolerances.push(ToleranceRule {
+                rule: PathRule {
+                    id,
+                    route: tolerance.route.clone(),
+                    pattern,
+                },
+                absolute: tolerance.absolute,
+                relative: tolerance.relative,
+            });
+        }
+        for spanned in &file.normalise {
+            let line = line_of(spanned.span());
+            let normalise = spanned.get_ref();
+            check_reason(&normalise.reason, line, &invalid)?;
+            let (source, default_replacement) =
+                match (&normalise.builtin, &normalise.regex) {
+                    (Some(builtin), None) => match builtin.as_str() {
+                        "uuid" => (BUILTIN_UUID.to_owned(), "<uuid>"),
+                        "timestamp" => (BUILTIN_TIMESTAMP.to_owned(), "<timestamp>"),
+                        other => {
+                            return Err(invalid(
+                                line,
+                                format!("unknown builtin normaliser {other:?} (known: uuid, timestamp)"),
+                            ));
+                        }
+                    },
+                    (None, Some(regex)) => (regex.clone(), ""),
+                    _ => {
+                        return Err(invalid(
+                            line,
+                            "a normaliser needs exactly one of `builtin` or `regex`".into(),
+                        ));
+                    }
+                };
+            if normalise.regex.is_some() && normalise.replacement.is_none() {
+                return Err(invalid(line, "a `regex` normaliser needs a `replacement`".into()));
+            }
+            let regex = Regex::new(&source)
+                .map_err(|error| invalid(line, format!("invalid regex: {error}")))?;
+            let pattern = normalise
+                .path
+                .as_deref()
+                .map(str::parse::<PathPattern>)
+                .transpose()
+                .map_err(|error| invalid(line, error.to_string()))?;
+            let id = rules.push(
+                RuleKind::Normalise,
+                &normalise.route,
+                normalise.path.as_deref(),
+                &normalise.reason,
+                line,
+            );
+            rules.normalisers.push(Normaliser {
+                id,
+                route: normalise.route.clone(),
+                pattern,
+                regex,
+                replacement: normalise
+                    .replacement
+                    .clone()
+                    .unwrap_or_else(|| default_replacement.to_owned()),
+            });
+        }
+        match &file.headers {
+            Some(spanned) => {
+                let line = line_of(spanned.span());
+                let headers = spanned.get_ref();
+                check_reason(&headers.reason, line, &invalid)?;
+                rules.volatile_headers =
+                    headers.volatile.iter().map(|h| h.to_ascii_lowercase()).collect();
+                rules.volatile_headers_rule = rules.push(
+                    RuleKind::VolatileHeaders,
+                    "*",
+                    Some("$.headers"),
+                    &headers.reason,
+                    line,
+                );
+            }
+            None => {
+                rules.catalogue.push(default_volatile_rule());
+                rules.volatile_headers_rule = rules.catalogue.len() - 1;
+            }
+        }
+        Ok(rules)
+    }
+
+    fn push(
+        &mut self,
+        kind: RuleKind,
+        route: &str,
+        path: Option<&str>,
+        reason: &str,
+        line: usize,
+    ) -> RuleId {
+        self.catalogue.push(RuleInfo {
+            kind,
+            route: route.to_owned(),
+            path: path.map(str::to_owned),
+            reason: reason.to_owned(),
+            line,
+        });
+        self.catalogue.len() - 1
+    }
+
+    /// The rule behind an id, for reports.
+    pub fn rule(&self, id: RuleId) -> &RuleInfo {
+        &self.catalogue[id]
+    }
+
+    /// Every rule, in file order.
+    pub fn rules(&self) -> &[RuleInfo] {
+        &self.catalogue
+    }
+
+    /// The id paths in force for `route`: the `[[id]]` rules, else [`DEFAULT_ID_PATHS`].
+    pub fn id_paths(&self, route: &str) -> Vec<PathPattern> {
+        if self.ids.is_empty() {
+            return DEFAULT_ID_PATHS
+                .iter()
+                .filter_map(|path| path.parse().ok())
+                .collect();
+        }
+        self.ids
+            .iter()
+            .filter(|rule| route_applies(&rule.route, route))
+            .map(|rule| rule.pattern.clone())
+            .collect()
+    }
+
+    pub(crate) fn is_volatile_header(&self, lowercase_name: &str) -> bool {
+        self.volatile_headers.iter().any(|header| header == lowercase_name)
+    }
+
+    /// The rules that apply to one route, borrowed for one comparison.
+    pub(crate) fn for_route<'r>(&'r self, route: &str) -> RouteRules<'r> {
+        RouteRules {
+            ignores: self.ignores.iter().filter(|r| route_applies(&r.route, route)).collect(),
+            sets: self.sets.iter().filter(|r| route_applies(&r.route, route)).collect(),
+            tolerances: self
+                .tolerances
+                .iter()
+                .filter(|r| route_applies(&r.rule.route, route))
+                .collect(),
+            normalisers: self
+                .normalisers
+                .iter()
+                .filter(|r| route_applies(&r.route, route))
+                .collect(),
+        }
+    }
+}
+
+fn check_reason(
+    reason: &str,
+    line: usize,
+    invalid: &impl Fn(usize, String) -> RulesError,
+) -> Result<(), RulesError> {
+    if reason.trim().is_empty() {
+        return Err(invalid(line, "`reason` must say why the rule exists".into()));
+    }
+    Ok(())
+}
+
+fn route_applies(rule_route: &str, route: &str) -> bool {
+    rule_route == "*" || rule_route == route
+}
+
+/// The rules of one route, resolved once per comparison.
+#[derive(Debug, Default)]
+pub(crate) struct RouteRules<'r> {
+    pub(crate) ignores: Vec<&'r PathRule>,
+    pub(crate) sets: Vec<&'r PathRule>,
+    pub(crate) tolerances: Vec<&'r ToleranceRule>,
+    pub(crate) normalisers: Vec<&'r Normaliser>,
+}
+
+impl RouteRules<'_> {
+    pub(crate) fn ignore_covering(&self, path: &[Seg<'_>]) -> Option<RuleId> {
+        self.ignores.iter().find(|rule| rule.pattern.covers(path)).map(|rule| rule.id)
+    }
+
+    pub(crate) fn set_at(&self, path: &[Seg<'_>]) -> Option<RuleId> {
+        self.sets.iter().find(|rule| rule.pattern.matches(path)).map(|rule| rule.id)
+    }
+
+    pub(crate) fn tolerance_at(&self, path: &[Seg<'_>]) -> Option<&ToleranceRule> {
+        self.tolerances
+            .iter()
+            .copied()
+            .find(|rule| rule.rule.pattern.matches(path))
+    }
+
+    /// Applies every normaliser that covers `path` to `text`, noting which changed it.
+    pub(crate) fn normalise<'t>(
+        &self,
+        path: &[Seg<'_>],
+        text: &'t str,
+        fired: &mut Vec<RuleId>,
+    ) -> Cow<'t, str> {
+        let mut current = Cow::Borrowed(text);
+        for normaliser in &self.normalisers {
+            if normaliser
+                .pattern
+                .as_ref()
+                .is_some_and(|pattern| !pattern.covers(path))
+            {
+                continue;
+            }
+            if let Cow::Owned(replaced) =
+                normaliser.regex.replace_all(&current, normaliser.replacement.as_str())
+            {
+                fired.push(normaliser.id);
+                current = Cow::Owned(replaced);
+            }
+        }
+        current
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ParityRules, RulesError> {
+        ParityRules::parse(text, Path::new("parity.toml"))
+    }
+
+    #[test]
+    fn a_full_file_compiles() {
+        let rules = parse(
+            r#"
+[[ignore]]
+route = "GET /clusters/{cluster_id}"
+path = "$.body.updated_at"
+reason = "wall clock"
+
+[[set]]
+path = "$.body.findings"
+reason = "dict order"
+
+[[tolerance]]
+path = "$.body.cost"
+absolute = 0.01
+reason = "rounding"
+
+[[normalise]]
+builtin = "uuid"
+reason = "generated ids"
+
+[[normalise]]
+regex = 'eks-\w+'
+replacement = "eks-<id>"
+reason = "pipeline names carry the id"
+
+[[id]]
+route = "POST /clusters"
+path = "$.body.cluster_id"
+reason = "generated per side"
+"#,
+        )
+        .expect("valid rules");
+        assert_eq!(rules.rules().len(), 7);
+        assert_eq!(rules.rule(0).line, 2);
+        assert_eq!(rules.rule(0).kind, RuleKind::Ignore);
+        assert_eq!(rules.for_route("GET /clusters/{cluster_id}").ignores.len(), 1);
+        assert_eq!(rules.for_route("GET /clusters").ignores.len(), 0);
+        assert_eq!(rules.id_paths("POST /clusters").len(), 1);
+        assert!(rules.is_volatile_header("date"));
+    }
+
+    #[test]
+    fn missing_reason_is_an_error_with_its_line() {
+        let error = parse("[[ignore]]\npath = \"$.body.x\"\n").expect_err("no reason");
+        let message = error.to_string();
+        assert!(message.contains("reason"), "{message}");
+        assert!(message.contains("line 1"), "{message}");
+        let error = parse("\n[[set]]\npath = \"$.body.x\"\nreason = \" \"\n").expect_err("blank");
+        assert!(error.to_string().starts_with("parity.toml:2:"), "{error}");
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_naming_the_key_and_line() {
+        let error = parse("[[ignore]]\npath = \"$.a\"\nreason = \"r\"\npaht = \"$.b\"\n")
+            .expect_err("unknown key");
+        let message = error.to_string();
+        assert!(message.contains("paht"), "{message}");
+        assert!(message.contains("line 4"), "{message}");
+        let error = parse("[[ignroe]]\npath = \"$.a\"\n").expect_err("unknown table");
+        assert!(error.to_string().contains("ignroe"), "{error}");
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        let bad_path = parse("[[ignore]]\npath = \"body.x\"\nreason = \"r\"\n").expect_err("path");
+        assert!(bad_path.to_string().contains("parity.toml:1: invalid path"), "{bad_path}");
+        let bad_regex = parse("[[normalise]]\nregex = \"(\"\nreplacement = \"x\"\nreason = \"r\"\n")
+            .expect_err("regex");
+        assert!(bad_regex.to_string().contains("invalid regex"), "{bad_regex}");
+        let unknown = parse("[[normalise]]\nbuiltin = \"ulid\"\nreason = \"r\"\n").expect_err("builtin");
+        assert!(unknown.to_string().contains("\"ulid\""), "{unknown}");
+        let zero = parse("[[tolerance]]\npath = \"$.a\"\nreason = \"r\"\n").expect_err("zero");
+        assert!(zero.to_string().contains("above 0"), "{zero}");
+    }
+
+    #[test]
+    fn builtin_normalisers_replace_uuids_and_timestamps() {
+        let rules = parse(
+            "[[normalise]]\nbuiltin = \"uuid\"\nreason = \"r\"\n[[normalise]]\nbuiltin = \"timestamp\"\nreason = \"r\"\n",
+        )
+        .expect("rules");
+        let route = rules.for_route("GET /x");
+        let mut fired = Vec::new();
+        let text = "c-0f8fad5b-d9cb-469f-a165-70867728950e at 2026-11-27T05:12:41.123456+00:00";
+        let normalised = route.normalise(&[], text, &mut fired);
+        assert_eq!(normalised, "c-<uuid> at <timestamp>");
+        assert_eq!(fired, vec![0, 1]);
+        let mut fired = Vec::new();
+        assert_eq!(route.normalise(&[], "plain", &mut fired), "plain");
+        assert!(fired.is_empty());
+    }
+}
