@@ -1,0 +1,187 @@
+//! The local AWS back end of the functions: moto server started on a loopback port (or an
+//! endpoint that already runs), then the configured setup hook, whose JSON output joins
+//! every function's environment. Nothing here knows the project's own tables.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::config::{LocalSettings, MotoSettings};
+use crate::sandbox::{ProcessRegistry, isolate, kill_process_group};
+
+const MOTO_STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error("could not start moto server with {python}")]
+    Spawn {
+        python: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("moto server did not answer on {endpoint} within {seconds} s")]
+    NotAnswering { endpoint: String, seconds: u64 },
+    #[error("moto server exited before answering ({status})")]
+    Exited { status: String },
+    #[error("local.moto.setup: could not run {program:?}")]
+    SetupSpawn {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("local.moto.setup: {program:?} failed ({status}): {stderr}")]
+    SetupFailed { program: String, status: String, stderr: String },
+    #[error("local.moto.setup: {program:?} must print a JSON object of strings: {message}")]
+    SetupOutput { program: String, message: String },
+    #[error("could not find a free port")]
+    Port(#[source] std::io::Error),
+}
+
+/// A running back end: its endpoint and the variables functions get.
+#[derive(Debug)]
+pub(crate) struct Backend {
+    pub endpoint: String,
+    pub environment: BTreeMap<String, String>,
+    /// The moto server we started, if any (killed on shutdown through the registry).
+    pub moto_pid: Option<u32>,
+}
+
+pub(crate) async fn start(
+    local: &LocalSettings,
+    moto: &MotoSettings,
+    registry: &Arc<ProcessRegistry>,
+) -> Result<Backend, BackendError> {
+    let (endpoint, moto_pid) = match (&moto.endpoint, moto.start) {
+        (Some(endpoint), _) => (endpoint.trim_end_matches('/').to_string(), None),
+        (None, _) => {
+            let (endpoint, pid) = start_moto(local, moto.port, registry).await?;
+            (endpoint, Some(pid))
+        }
+    };
+    let mut environment = BTreeMap::from([("AWS_ENDPOINT_URL".to_string(), endpoint.clone())]);
+    if !moto.setup.is_empty() {
+        match run_setup(local, &moto.setup, &endpoint).await {
+            Ok(variables) => environment.extend(variables),
+            Err(error) => {
+                if let Some(pid) = moto_pid {
+                    kill_process_group(pid);
+                }
+                return Err(error);
+            }
+        }
+    }
+    Ok(Backend { endpoint, environment, moto_pid })
+}
+
+async fn start_moto(
+    local: &LocalSettings,
+    port: u16,
+    registry: &Arc<ProcessRegistry>,
+) -> Result<(String, u32), BackendError> {
+    let port = if port == 0 { free_port().map_err(BackendError::Port)? } else { port };
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let mut command = tokio::process::Command::new(&local.python);
+    command
+        .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    isolate(&mut command);
+    let child = command
+        .spawn()
+        .map_err(|source| BackendError::Spawn { python: local.python.clone(), source })?;
+    let pid = child.id().unwrap_or_default();
+    let mut exited = registry.adopt(pid, child);
+    let started = Instant::now();
+    loop {
+        if let Some(status) = exited.borrow_and_update().clone() {
+            return Err(BackendError::Exited { status });
+        }
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return Ok((endpoint, pid));
+        }
+        if started.elapsed() > MOTO_STARTUP_TIMEOUT {
+            kill_process_group(pid);
+            return Err(BackendError::NotAnswering { endpoint, seconds: MOTO_STARTUP_TIMEOUT.as_secs() });
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn run_setup(
+    local: &LocalSettings,
+    setup: &[String],
+    endpoint: &str,
+) -> Result<BTreeMap<String, String>, BackendError> {
+    let python = local.python.display().to_string();
+    let argv: Vec<String> = setup
+        .iter()
+        .map(|argument| argument.replace("{python}", &python).replace("{endpoint}", endpoint))
+        .collect();
+    let program = argv[0].clone();
+    let mut command = tokio::process::Command::new(&program);
+    command
+        .args(&argv[1..])
+        .current_dir(&local.base_dir)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_REGION", &local.region)
+        .env("AWS_DEFAULT_REGION", &local.region)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    let output = command
+        .output()
+        .await
+        .map_err(|source| BackendError::SetupSpawn { program: program.clone(), source })?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let tail: String = stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(" | ");
+        return Err(BackendError::SetupFailed { program, status: output.status.to_string(), stderr: tail });
+    }
+    parse_setup_output(&output.stdout).map_err(|message| BackendError::SetupOutput { program, message })
+}
+
+/// The hook prints one JSON object; numbers and booleans are accepted and stringified.
+fn parse_setup_output(stdout: &[u8]) -> Result<BTreeMap<String, String>, String> {
+    let document: serde_json::Value =
+        serde_json::from_slice(stdout).map_err(|error| format!("not JSON ({error})"))?;
+    let serde_json::Value::Object(object) = document else {
+        return Err("not a JSON object".to_string());
+    };
+    object
+        .into_iter()
+        .map(|(key, value)| match value {
+            serde_json::Value::String(text) => Ok((key, text)),
+            serde_json::Value::Number(_) | serde_json::Value::Bool(_) => Ok((key, value.to_string())),
+            _ => Err(format!("the value of {key:?} is not a string")),
+        })
+        .collect()
+}
+
+fn free_port() -> std::io::Result<u16> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+    Ok(listener.local_addr()?.port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setup_output_becomes_environment_variables() {
+        let variables = parse_setup_output(br#"{"CLUSTERS_TABLE": "eks-clusters", "RETRIES": 3}"#).expect("object");
+        assert_eq!(variables["CLUSTERS_TABLE"], "eks-clusters");
+        assert_eq!(variables["RETRIES"], "3");
+    }
+
+    #[test]
+    fn setup_output_that_is_not_an_object_of_strings_is_refused() {
+        assert!(parse_setup_output(b"[1]").expect_err("array").contains("not a JSON object"));
+        assert!(parse_setup_output(br#"{"A": {"b": 1}}"#).expect_err("nested").contains("\"A\""));
+        assert!(parse_setup_output(b"created tables").expect_err("text").starts_with("not JSON"));
+    }
+}

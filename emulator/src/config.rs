@@ -1,0 +1,632 @@
+//! `cutover.toml`: the functions, their versions, aliases and routes, and where the local
+//! AWS back end lives. Parsing is strict (unknown keys are errors) and validation names the
+//! key at fault, so a typo never silently changes what runs.
+
+use std::collections::{BTreeMap, HashSet};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The largest configured concurrency accepted; far beyond what one machine can run.
+const MAX_CONCURRENCY: u32 = 1000;
+/// Lambda's own bounds.
+const MEMORY_RANGE_MB: std::ops::RangeInclusive<u32> = 128..=10240;
+const TIMEOUT_RANGE_S: std::ops::RangeInclusive<f64> = 0.001..=900.0;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// A validated configuration with every path resolved against the config file's folder.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub local: LocalSettings,
+    pub functions: Vec<FunctionConfig>,
+    pub routes: Vec<RouteConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LocalSettings {
+    /// Where the Lambda Invoke API (and `/metrics`) listens; port 0 picks a free one.
+    pub lambda_api: SocketAddr,
+    /// Where the API Gateway front listens; `None` when no route is declared.
+    pub api_gateway: Option<SocketAddr>,
+    pub region: String,
+    pub account_id: String,
+    /// The interpreter for Python sandboxes.
+    pub python: PathBuf,
+    pub moto: Option<MotoSettings>,
+    /// The folder of the config file; relative paths and hooks resolve against it.
+    pub base_dir: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct MotoSettings {
+    /// Start moto server ourselves (on a free loopback port unless `port` is set).
+    pub start: bool,
+    pub port: u16,
+    /// An already running AWS-compatible endpoint, used when `start` is false.
+    pub endpoint: Option<String>,
+    /// A command run once the back end answers; `{python}` and `{endpoint}` are
+    /// substituted, and its stdout (a JSON object of strings) joins every function's
+    /// environment.
+    pub setup: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FunctionConfig {
+    pub name: String,
+    pub memory_mb: u32,
+    pub timeout: std::time::Duration,
+    /// Reserved concurrency: in-flight invocations across all versions; beyond it, 429.
+    pub concurrency: u32,
+    pub environment: BTreeMap<String, String>,
+    /// In declaration order; the last one is also `$LATEST`.
+    pub versions: Vec<VersionConfig>,
+    pub aliases: Vec<AliasConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct VersionConfig {
+    pub version: String,
+    pub runtime: RuntimeConfig,
+    /// Variables for this version only, over the function's.
+    pub environment: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RuntimeConfig {
+    /// `python -m awslambdaric <handler>` with cwd and PYTHONPATH = `code`.
+    Python { handler: String, code: PathBuf },
+    /// A custom-runtime executable (a Rust `lambda_runtime` binary), run as is.
+    Bootstrap { path: PathBuf },
+}
+
+#[derive(Debug, Clone)]
+pub struct AliasConfig {
+    pub name: String,
+    pub version: String,
+    pub additional_version_weights: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayloadFormat {
+    /// API Gateway REST API proxy integration (payload format 1.0).
+    Rest,
+    /// API Gateway HTTP API (payload format 2.0).
+    Http,
+}
+
+#[derive(Debug, Clone)]
+pub struct RouteConfig {
+    /// An HTTP method, or `ANY`.
+    pub method: String,
+    pub path: String,
+    pub function: String,
+    pub qualifier: Option<String>,
+    pub payload: PayloadFormat,
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let base_dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."));
+        Config::parse(&text, path, &base_dir)
+    }
+
+    /// Validates config text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|error| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: describe_toml_error(text, &error),
+        })?;
+        raw.validate(base_dir).map_err(|message| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+
+    pub fn function(&self, name: &str) -> Option<&FunctionConfig> {
+        self.functions.iter().find(|function| function.name == name)
+    }
+}
+
+impl FunctionConfig {
+    pub fn version(&self, version: &str) -> Option<&VersionConfig> {
+        self.versions.iter().find(|candidate| candidate.version == version)
+    }
+
+    /// `$LATEST` runs the last declared version.
+    pub fn latest(&self) -> &VersionConfig {
+        // Validation guarantees at least one version.
+        &self.versions[self.versions.len() - 1]
+    }
+}
+
+fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim_end().to_string();
+    match error.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("line {line}: {message}")
+        }
+        None => message,
+    }
+}
+
+// ---- the file as written -------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    local: RawLocal,
+    #[serde(default, rename = "function")]
+    functions: Vec<RawFunction>,
+    #[serde(default, rename = "route")]
+    routes: Vec<RawRoute>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLocal {
+    lambda_api: Option<String>,
+    api_gateway: Option<String>,
+    region: Option<String>,
+    account_id: Option<String>,
+    python: Option<String>,
+    moto: Option<RawMoto>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMoto {
+    #[serde(default)]
+    start: bool,
+    #[serde(default)]
+    port: u16,
+    endpoint: Option<String>,
+    #[serde(default)]
+    setup: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFunction {
+    name: String,
+    #[serde(default = "default_memory")]
+    memory_mb: u32,
+    #[serde(default = "default_timeout")]
+    timeout_s: f64,
+    #[serde(default = "default_concurrency")]
+    concurrency: u32,
+    #[serde(default)]
+    environment: BTreeMap<String, String>,
+    #[serde(default, rename = "version")]
+    versions: Vec<RawVersion>,
+    #[serde(default, rename = "alias")]
+    aliases: Vec<RawAlias>,
+}
+
+fn default_memory() -> u32 {
+    128
+}
+fn default_timeout() -> f64 {
+    3.0
+}
+fn default_concurrency() -> u32 {
+    10
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVersion {
+    version: String,
+    python: Option<RawPython>,
+    bootstrap: Option<String>,
+    #[serde(default)]
+    environment: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPython {
+    handler: String,
+    code: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlias {
+    name: String,
+    version: String,
+    #[serde(default)]
+    additional_version_weights: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoute {
+    method: String,
+    path: String,
+    function: String,
+    qualifier: Option<String>,
+    #[serde(default = "default_payload")]
+    payload: String,
+}
+
+fn default_payload() -> String {
+    "rest".to_string()
+}
+
+const HTTP_METHODS: &[&str] = &["ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+impl RawConfig {
+    fn validate(self, base_dir: &Path) -> Result<Config, String> {
+        let local = self.local.validate(base_dir, !self.routes.is_empty())?;
+        let mut names = HashSet::new();
+        let mut functions = Vec::new();
+        for (index, raw) in self.functions.into_iter().enumerate() {
+            if !is_function_name(&raw.name) {
+                return Err(format!(
+                    "function #{}: name {:?} must be 1-64 letters, digits, '-' or '_'",
+                    index + 1,
+                    raw.name
+                ));
+            }
+            if !names.insert(raw.name.clone()) {
+                return Err(format!("function {:?} is declared twice", raw.name));
+            }
+            functions.push(raw.validate(base_dir)?);
+        }
+        let mut routes = Vec::new();
+        for (index, raw) in self.routes.into_iter().enumerate() {
+            routes.push(raw.validate(index, &functions)?);
+        }
+        Ok(Config { local, functions, routes })
+    }
+}
+
+impl RawLocal {
+    fn validate(self, base_dir: &Path, has_routes: bool) -> Result<LocalSettings, String> {
+        let lambda_api = parse_address("local.lambda_api", self.lambda_api.as_deref(), "127.0.0.1:0")?;
+        let api_gateway = match (self.api_gateway.as_deref(), has_routes) {
+            (Some(address), _) => Some(parse_address("local.api_gateway", Some(address), "127.0.0.1:0")?),
+            (None, true) => Some(parse_address("local.api_gateway", None, "127.0.0.1:0")?),
+            (None, false) => None,
+        };
+        let python = match self.python {
+            // A bare name (`python3`) is looked up on PATH; anything with a slash is a path.
+            Some(python) if !python.contains('/') => PathBuf::from(python),
+            Some(python) => canonical(resolve(base_dir, &python)),
+            None => default_python(base_dir),
+        };
+        let moto = match self.moto {
+            None => None,
+            Some(moto) => {
+                if !moto.start && moto.endpoint.is_none() {
+                    return Err("local.moto: set `start = true` or an `endpoint`".to_string());
+                }
+                if moto.start && moto.endpoint.is_some() {
+                    return Err("local.moto: `start = true` and `endpoint` exclude each other".to_string());
+                }
+                Some(MotoSettings { start: moto.start, port: moto.port, endpoint: moto.endpoint, setup: moto.setup })
+            }
+        };
+        Ok(LocalSettings {
+            lambda_api,
+            api_gateway,
+            region: self.region.unwrap_or_else(|| "eu-west-1".to_string()),
+            account_id: self.account_id.unwrap_or_else(|| "123456789012".to_string()),
+            python,
+            moto,
+            base_dir: base_dir.to_path_buf(),
+        })
+    }
+}
+
+/// `$CUTOVER_VENV/bin/python` (the Makefile exports it), else `.venv/bin/python` next to
+/// the config file, else `python3` from PATH.
+fn default_python(base_dir: &Path) -> PathBuf {
+    if let Some(venv) = std::env::var_os("CUTOVER_VENV") {
+        let candidate = PathBuf::from(venv).join("bin/python");
+        if candidate.exists() {
+            return canonical(candidate);
+        }
+    }
+    let candidate = base_dir.join(".venv/bin/python");
+    if candidate.exists() {
+        return canonical(candidate);
+    }
+    PathBuf::from("python3")
+}
+
+/// A venv's interpreter finds its `pyvenv.cfg` from the path it was started by, so the
+/// path must not contain `..` or a symlinked folder; the final symlink (to the base
+/// interpreter) must stay, hence the parent is canonicalised, not the file.
+fn canonical(path: PathBuf) -> PathBuf {
+    match (path.parent().and_then(|parent| parent.canonicalize().ok()), path.file_name()) {
+        (Some(parent), Some(name)) => parent.join(name),
+        _ => path,
+    }
+}
+
+fn parse_address(key: &str, value: Option<&str>, default: &str) -> Result<SocketAddr, String> {
+    let value = value.unwrap_or(default);
+    value
+        .parse()
+        .map_err(|_| format!("{key}: {value:?} is not an address like \"127.0.0.1:9001\""))
+}
+
+fn resolve(base_dir: &Path, path: &str) -> PathBuf {
+    let path = Path::new(path);
+    if path.is_absolute() { path.to_path_buf() } else { base_dir.join(path) }
+}
+
+fn is_function_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn is_version_name(version: &str) -> bool {
+    !version.is_empty() && version.chars().all(|c| c.is_ascii_digit())
+}
+
+impl RawFunction {
+    fn validate(self, base_dir: &Path) -> Result<FunctionConfig, String> {
+        let at = format!("function {:?}", self.name);
+        if !MEMORY_RANGE_MB.contains(&self.memory_mb) {
+            return Err(format!("{at}: memory_mb = {} is outside Lambda's 128..=10240", self.memory_mb));
+        }
+        if !TIMEOUT_RANGE_S.contains(&self.timeout_s) {
+            return Err(format!("{at}: timeout_s = {} is outside Lambda's 0.001..=900", self.timeout_s));
+        }
+        if self.concurrency == 0 || self.concurrency > MAX_CONCURRENCY {
+            return Err(format!("{at}: concurrency = {} must be 1..={MAX_CONCURRENCY}", self.concurrency));
+        }
+        if self.versions.is_empty() {
+            return Err(format!("{at}: declare at least one [[function.version]]"));
+        }
+        let mut versions = Vec::new();
+        for raw in self.versions {
+            let version_at = format!("{at} version {:?}", raw.version);
+            if !is_version_name(&raw.version) {
+                return Err(format!("{version_at}: a version is a number such as \"1\""));
+            }
+            if versions.iter().any(|seen: &VersionConfig| seen.version == raw.version) {
+                return Err(format!("{version_at}: declared twice"));
+            }
+            let runtime = match (raw.python, raw.bootstrap) {
+                (Some(python), None) => {
+                    if python.handler.split('.').count() < 2 {
+                        return Err(format!(
+                            "{version_at}: python.handler {:?} must be module.function",
+                            python.handler
+                        ));
+                    }
+                    RuntimeConfig::Python { handler: python.handler, code: resolve(base_dir, &python.code) }
+                }
+                (None, Some(bootstrap)) => RuntimeConfig::Bootstrap { path: resolve(base_dir, &bootstrap) },
+                _ => return Err(format!("{version_at}: set exactly one of `python` or `bootstrap`")),
+            };
+            versions.push(VersionConfig { version: raw.version, runtime, environment: raw.environment });
+        }
+        let mut aliases: Vec<AliasConfig> = Vec::new();
+        for raw in self.aliases {
+            let alias_at = format!("{at} alias {:?}", raw.name);
+            if raw.name.is_empty() || is_version_name(&raw.name) || raw.name == "$LATEST" {
+                return Err(format!("{alias_at}: an alias name must not be empty, a number or $LATEST"));
+            }
+            if aliases.iter().any(|seen| seen.name == raw.name) {
+                return Err(format!("{alias_at}: declared twice"));
+            }
+            if !versions.iter().any(|version| version.version == raw.version) {
+                return Err(format!("{alias_at}: version {:?} refers to an unknown version", raw.version));
+            }
+            check_weights(&raw.version, &raw.additional_version_weights, |version| {
+                versions.iter().any(|known| known.version == version)
+            })
+            .map_err(|message| format!("{alias_at}: {message}"))?;
+            aliases.push(AliasConfig {
+                name: raw.name,
+                version: raw.version,
+                additional_version_weights: raw.additional_version_weights,
+            });
+        }
+        Ok(FunctionConfig {
+            name: self.name,
+            memory_mb: self.memory_mb,
+            timeout: std::time::Duration::from_secs_f64(self.timeout_s),
+            concurrency: self.concurrency,
+            environment: self.environment,
+            versions,
+            aliases,
+        })
+    }
+}
+
+/// The rules Lambda applies to `AdditionalVersionWeights`; shared by the config file and
+/// UpdateAlias.
+pub fn check_weights(
+    primary: &str,
+    weights: &BTreeMap<String, f64>,
+    version_exists: impl Fn(&str) -> bool,
+) -> Result<(), String> {
+    if weights.len() > 1 {
+        return Err("additional_version_weights: Lambda allows at most one additional version".to_string());
+    }
+    let mut total = 0.0;
+    for (version, weight) in weights {
+        if !version_exists(version) {
+            return Err(format!("weight for version {version:?} refers to an unknown version"));
+        }
+        if version == primary {
+            return Err(format!("weight for version {version:?}: it is already the alias's primary version"));
+        }
+        if !(0.0..=1.0).contains(weight) || weight.is_nan() {
+            return Err(format!("weight for version {version:?} is {weight}; it must be within 0.0..=1.0"));
+        }
+        total += weight;
+    }
+    if total > 1.0 {
+        return Err(format!("additional_version_weights sum to {total}, more than 1.0"));
+    }
+    Ok(())
+}
+
+impl RawRoute {
+    fn validate(self, index: usize, functions: &[FunctionConfig]) -> Result<RouteConfig, String> {
+        let at = format!("route #{} ({} {})", index + 1, self.method, self.path);
+        let method = self.method.to_ascii_uppercase();
+        if !HTTP_METHODS.contains(&method.as_str()) {
+            return Err(format!("{at}: method {:?} is not one of {}", self.method, HTTP_METHODS.join(", ")));
+        }
+        if !self.path.starts_with('/') {
+            return Err(format!("{at}: path must start with '/'"));
+        }
+        let segments: Vec<&str> = self.path.split('/').skip(1).collect();
+        for (position, segment) in segments.iter().enumerate() {
+            let is_param = segment.starts_with('{') && segment.ends_with('}');
+            if segment.contains(['{', '}']) && !is_param {
+                return Err(format!("{at}: segment {segment:?} must be a whole {{param}}"));
+            }
+            if segment.ends_with("+}") && position + 1 != segments.len() {
+                return Err(format!("{at}: a greedy {segment} must be the last segment"));
+            }
+        }
+        let Some(function) = functions.iter().find(|function| function.name == self.function) else {
+            return Err(format!("{at}: function {:?} is not declared", self.function));
+        };
+        if let Some(qualifier) = &self.qualifier {
+            let known = qualifier == "$LATEST"
+                || function.version(qualifier).is_some()
+                || function.aliases.iter().any(|alias| &alias.name == qualifier);
+            if !known {
+                return Err(format!(
+                    "{at}: qualifier {qualifier:?} is neither a version nor an alias of {:?}",
+                    self.function
+                ));
+            }
+        }
+        let payload = match self.payload.as_str() {
+            "rest" | "1.0" | "v1" => PayloadFormat::Rest,
+            "http" | "2.0" | "v2" => PayloadFormat::Http,
+            other => return Err(format!("{at}: payload {other:?} must be \"rest\" or \"http\"")),
+        };
+        Ok(RouteConfig { method, path: self.path, function: self.function, qualifier: self.qualifier, payload })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("cutover.toml"), Path::new("/project"))
+    }
+
+    const GOOD: &str = r#"
+[local]
+lambda_api = "127.0.0.1:0"
+
+[[function]]
+name = "create-cluster"
+memory_mb = 512
+timeout_s = 10
+concurrency = 4
+environment = { LOG_LEVEL = "INFO" }
+[[function.version]]
+version = "1"
+python = { handler = "create_cluster.app.handler", code = "legacy-python" }
+[[function.version]]
+version = "2"
+bootstrap = "target/lambda/create-cluster/bootstrap"
+[[function.alias]]
+name = "live"
+version = "1"
+additional_version_weights = { "2" = 0.1 }
+
+[[route]]
+method = "post"
+path = "/clusters"
+function = "create-cluster"
+qualifier = "live"
+payload = "http"
+"#;
+
+    #[test]
+    fn a_full_config_resolves_paths_against_the_config_folder() {
+        let config = parse(GOOD).expect("valid");
+        let function = config.function("create-cluster").expect("declared");
+        assert_eq!(function.memory_mb, 512);
+        assert_eq!(function.latest().version, "2");
+        assert_eq!(
+            function.versions[0].runtime,
+            RuntimeConfig::Python {
+                handler: "create_cluster.app.handler".into(),
+                code: PathBuf::from("/project/legacy-python")
+            }
+        );
+        assert_eq!(config.routes[0].method, "POST");
+        assert_eq!(config.routes[0].payload, PayloadFormat::Http);
+        assert!(config.local.api_gateway.is_some(), "routes imply an API Gateway front");
+    }
+
+    #[test]
+    fn a_weight_for_an_unknown_version_names_the_alias_and_the_version() {
+        let text = GOOD.replace(r#"{ "2" = 0.1 }"#, r#"{ "3" = 0.1 }"#);
+        let message = parse(&text).expect_err("invalid").to_string();
+        assert_eq!(
+            message,
+            r#"cutover.toml: function "create-cluster" alias "live": weight for version "3" refers to an unknown version"#
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_is_reported_with_its_line() {
+        let text = GOOD.replace("memory_mb = 512", "memory = 512");
+        let message = parse(&text).expect_err("invalid").to_string();
+        assert!(message.starts_with("cutover.toml: line 7: unknown field `memory`"), "{message}");
+    }
+
+    #[test]
+    fn a_version_needs_exactly_one_runtime() {
+        let text = GOOD.replace("bootstrap = \"target", "python = { handler = \"a.b\", code = \".\" }\nbootstrap = \"target");
+        let message = parse(&text).expect_err("invalid").to_string();
+        assert!(message.contains(r#"function "create-cluster" version "2": set exactly one of"#), "{message}");
+    }
+
+    #[test]
+    fn a_route_to_an_undeclared_function_is_refused() {
+        let text = GOOD.replace("function = \"create-cluster\"", "function = \"create-clusters\"");
+        let message = parse(&text).expect_err("invalid").to_string();
+        assert!(message.contains("route #1 (post /clusters): function \"create-clusters\" is not declared"), "{message}");
+    }
+
+    #[test]
+    fn weights_over_one_are_refused() {
+        let text = GOOD.replace(r#"{ "2" = 0.1 }"#, r#"{ "2" = 1.5 }"#);
+        let message = parse(&text).expect_err("invalid").to_string();
+        assert!(message.contains("must be within 0.0..=1.0"), "{message}");
+    }
+}

@@ -1,0 +1,391 @@
+//! The sandboxes of one function: warm ones reused most-recent first, new ones started up
+//! to the function's concurrency, throttling beyond it, and Lambda's failure semantics
+//! (timeout, exit mid-invocation, init failure, oversized response) turned into outcomes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde_json::json;
+
+use crate::config::{FunctionConfig, LocalSettings, RuntimeConfig, VersionConfig};
+use crate::limits::{INIT_TIMEOUT, MAX_RESPONSE_BYTES};
+use crate::logs::LogSink;
+use crate::outcome::{InvocationOutcome, InvokeError, OutcomeStatus, Report};
+use crate::runtime_api::RuntimeReply;
+use crate::sandbox::{ProcessRegistry, Sandbox, SandboxResult, SandboxSpec, StartFailure};
+
+/// Unqualified invocations run `$LATEST`: the last declared version's code.
+pub const LATEST: &str = "$LATEST";
+
+/// Credentials handed to sandboxes for the local back end. moto accepts anything; these
+/// are placeholders, not secrets.
+const LOCAL_ACCESS_KEY_ID: &str = "testing";
+const LOCAL_SECRET_ACCESS_KEY: &str = "testing";
+
+pub(crate) struct FunctionPool {
+    pub config: FunctionConfig,
+    pub function_arn: String,
+    specs: HashMap<String, SandboxSpec>,
+    in_flight: AtomicU32,
+    idle: Mutex<HashMap<String, Vec<Sandbox>>>,
+    registry: Arc<ProcessRegistry>,
+    logs: LogSink,
+    closed: AtomicBool,
+}
+
+impl FunctionPool {
+    /// `backend` holds the variables every function gets for the local AWS back end
+    /// (endpoint, setup hook output).
+    pub fn new(
+        config: &FunctionConfig,
+        local: &LocalSettings,
+        backend: &BTreeMap<String, String>,
+        registry: Arc<ProcessRegistry>,
+        logs: LogSink,
+    ) -> FunctionPool {
+        let function_arn =
+            format!("arn:aws:lambda:{}:{}:function:{}", local.region, local.account_id, config.name);
+        let mut specs = HashMap::new();
+        for version in &config.versions {
+            specs.insert(version.version.clone(), sandbox_spec(config, version, &version.version, local, backend));
+        }
+        specs.insert(LATEST.to_string(), sandbox_spec(config, config.latest(), LATEST, local, backend));
+        FunctionPool {
+            config: config.clone(),
+            function_arn,
+            specs,
+            in_flight: AtomicU32::new(0),
+            idle: Mutex::new(HashMap::new()),
+            registry,
+            logs,
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    pub fn has_version(&self, version: &str) -> bool {
+        self.specs.contains_key(version)
+    }
+
+    /// Runs one invocation of `version`; `qualifier` is what the caller asked for.
+    pub async fn invoke(&self, qualifier: &str, version: &str, payload: Bytes) -> Result<InvocationOutcome, InvokeError> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(InvokeError::ShuttingDown);
+        }
+        let Some(spec) = self.specs.get(version) else {
+            return Err(InvokeError::FunctionNotFound { arn: format!("{}:{version}", self.function_arn) });
+        };
+        let _slot = ConcurrencySlot::acquire(&self.in_flight, self.config.concurrency).ok_or_else(|| {
+            InvokeError::Throttled { function: self.config.name.clone(), qualifier: qualifier.to_string() }
+        })?;
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let mut outcome = OutcomeBuilder {
+            request_id: request_id.clone(),
+            function: self.config.name.clone(),
+            qualifier: qualifier.to_string(),
+            executed_version: version.to_string(),
+            memory_size_mb: self.config.memory_mb,
+        };
+        let mut sandbox = match self.checkout(version) {
+            Some(sandbox) => sandbox,
+            None => match Sandbox::start(spec, &self.registry, &self.logs).await {
+                Ok(sandbox) => sandbox,
+                Err(failure) => return Ok(self.init_failure(&mut outcome, &spec.label, failure)),
+            },
+        };
+        let init_duration = sandbox.init_duration.take();
+        let label = sandbox.label.clone();
+        self.logs.write(&label, &format!("START RequestId: {request_id} Version: {version}"));
+        let invoked_arn = if qualifier == LATEST {
+            self.function_arn.clone()
+        } else {
+            format!("{}:{qualifier}", self.function_arn)
+        };
+        let result = sandbox.invoke(&request_id, payload, &invoked_arn, self.config.timeout).await;
+        let max_memory_used_mb = sandbox.max_memory_used_mb();
+        let (status, body, duration, keep) = match result {
+            SandboxResult::Reply { reply: RuntimeReply::Response(body), duration } => {
+                (OutcomeStatus::Success, body, duration, true)
+            }
+            SandboxResult::Reply { reply: RuntimeReply::Error { error_type, body }, duration } => {
+                let error_type = error_type
+                    .or_else(|| error_type_in(&body))
+                    .unwrap_or_else(|| "Unhandled".to_string());
+                (OutcomeStatus::FunctionError { error_type }, body, duration, true)
+            }
+            SandboxResult::Reply { reply: RuntimeReply::ResponseTooLarge { size }, duration } => {
+                let body = json!({
+                    "errorMessage": format!("Response payload size ({size} bytes) exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)."),
+                    "errorType": "Function.ResponseSizeTooLarge",
+                });
+                (OutcomeStatus::ResponseTooLarge, Bytes::from(body.to_string()), duration, true)
+            }
+            SandboxResult::Exited { status, duration } => {
+                let body = json!({
+                    "errorType": "Runtime.ExitError",
+                    "errorMessage": format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
+                });
+                (OutcomeStatus::ExitError, Bytes::from(body.to_string()), duration, false)
+            }
+            SandboxResult::TimedOut { duration } => {
+                let seconds = format!("{:.2}", self.config.timeout.as_secs_f64());
+                self.logs.write(&label, &format!("{request_id} Task timed out after {seconds} seconds"));
+                let body = json!({
+                    "errorType": "Sandbox.Timedout",
+                    "errorMessage": format!("RequestId: {request_id} Error: Task timed out after {seconds} seconds"),
+                });
+                (OutcomeStatus::Timeout, Bytes::from(body.to_string()), duration, false)
+            }
+        };
+        if keep && !sandbox.has_exited() {
+            self.checkin(version, sandbox);
+        } else {
+            drop(sandbox);
+        }
+        let result = outcome.finish(status, body, duration, init_duration, max_memory_used_mb);
+        self.logs.write(&label, &format!("END RequestId: {request_id}"));
+        self.logs.write(&label, &result.report.to_string());
+        Ok(result)
+    }
+
+    fn init_failure(&self, outcome: &mut OutcomeBuilder, label: &str, failure: StartFailure) -> InvocationOutcome {
+        let request_id = outcome.request_id.clone();
+        let (error_type, body, init_duration) = match failure {
+            StartFailure::InitError { error_type, body, init_duration } => {
+                let error_type = error_type
+                    .or_else(|| error_type_in(&body))
+                    .unwrap_or_else(|| "Runtime.InitError".to_string());
+                (error_type, body, init_duration)
+            }
+            StartFailure::Exited { status, init_duration } => {
+                let body = json!({
+                    "errorType": "Runtime.ExitError",
+                    "errorMessage": format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
+                });
+                ("Runtime.ExitError".to_string(), Bytes::from(body.to_string()), init_duration)
+            }
+            StartFailure::TimedOut { init_duration } => {
+                let body = json!({
+                    "errorType": "Runtime.InitError",
+                    "errorMessage": format!("RequestId: {request_id} Error: init did not finish within {} seconds", INIT_TIMEOUT.as_secs()),
+                });
+                ("Runtime.InitError".to_string(), Bytes::from(body.to_string()), init_duration)
+            }
+            StartFailure::Spawn { program, source } => {
+                let body = json!({
+                    "errorType": "Runtime.InvalidEntrypoint",
+                    "errorMessage": format!("RequestId: {request_id} Error: fork/exec {}: {source}", program.display()),
+                });
+                ("Runtime.InvalidEntrypoint".to_string(), Bytes::from(body.to_string()), Duration::ZERO)
+            }
+            StartFailure::Io(source) => {
+                let body = json!({
+                    "errorType": "Runtime.InitError",
+                    "errorMessage": format!("RequestId: {request_id} Error: {source}"),
+                });
+                ("Runtime.InitError".to_string(), Bytes::from(body.to_string()), Duration::ZERO)
+            }
+        };
+        self.logs.write(
+            label,
+            &format!(
+                "INIT_REPORT Init Duration: {:.2} ms\tPhase: init\tStatus: error\tError Type: {error_type}",
+                init_duration.as_secs_f64() * 1000.0
+            ),
+        );
+        let result =
+            outcome.finish(OutcomeStatus::InitError { error_type }, body, Duration::ZERO, Some(init_duration), 0);
+        self.logs.write(label, &result.report.to_string());
+        result
+    }
+
+    fn checkout(&self, version: &str) -> Option<Sandbox> {
+        let mut idle = lock(&self.idle);
+        let warm = idle.get_mut(version)?;
+        while let Some(sandbox) = warm.pop() {
+            if !sandbox.has_exited() {
+                return Some(sandbox);
+            }
+        }
+        None
+    }
+
+    fn checkin(&self, version: &str, sandbox: Sandbox) {
+        if self.closed.load(Ordering::Acquire) {
+            return;
+        }
+        lock(&self.idle).entry(version.to_string()).or_default().push(sandbox);
+    }
+
+    /// Refuses new invocations and kills the idle sandboxes; busy ones are killed by the
+    /// process registry.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        lock(&self.idle).clear();
+    }
+
+    /// Warm sandboxes per version, for status displays and tests.
+    pub fn idle_counts(&self) -> BTreeMap<String, usize> {
+        lock(&self.idle).iter().map(|(version, sandboxes)| (version.clone(), sandboxes.len())).collect()
+    }
+}
+
+struct OutcomeBuilder {
+    request_id: String,
+    function: String,
+    qualifier: String,
+    executed_version: String,
+    memory_size_mb: u32,
+}
+
+impl OutcomeBuilder {
+    fn finish(
+        &mut self,
+        status: OutcomeStatus,
+        payload: Bytes,
+        duration: Duration,
+        init_duration: Option<Duration>,
+        max_memory_used_mb: u64,
+    ) -> InvocationOutcome {
+        let report_status = match &status {
+            OutcomeStatus::Success => None,
+            OutcomeStatus::Timeout => Some("timeout".to_string()),
+            _ => Some("error".to_string()),
+        };
+        let report_error_type = match &status {
+            OutcomeStatus::Success | OutcomeStatus::Timeout | OutcomeStatus::FunctionError { .. } => None,
+            other => other.error_type().map(str::to_string),
+        };
+        let report = Report {
+            request_id: self.request_id.clone(),
+            duration,
+            billed_duration_ms: Report::billed_ms(duration, init_duration),
+            memory_size_mb: self.memory_size_mb,
+            max_memory_used_mb,
+            init_duration,
+            status: report_status,
+            error_type: report_error_type,
+        };
+        InvocationOutcome {
+            request_id: self.request_id.clone(),
+            function: self.function.clone(),
+            qualifier: self.qualifier.clone(),
+            executed_version: self.executed_version.clone(),
+            status,
+            payload,
+            report,
+        }
+    }
+}
+
+/// One unit of the function's reserved concurrency, released on drop.
+struct ConcurrencySlot<'a>(&'a AtomicU32);
+
+impl<'a> ConcurrencySlot<'a> {
+    fn acquire(in_flight: &'a AtomicU32, limit: u32) -> Option<ConcurrencySlot<'a>> {
+        in_flight
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |current| (current < limit).then_some(current + 1))
+            .ok()
+            .map(|_| ConcurrencySlot(in_flight))
+    }
+}
+
+impl Drop for ConcurrencySlot<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+fn error_type_in(body: &[u8]) -> Option<String> {
+    let document: serde_json::Value = serde_json::from_slice(body).ok()?;
+    document.get("errorType")?.as_str().map(str::to_string)
+}
+
+/// The program, arguments and environment Lambda would give this version's runtime.
+fn sandbox_spec(
+    function: &FunctionConfig,
+    version: &VersionConfig,
+    version_label: &str,
+    local: &LocalSettings,
+    backend: &BTreeMap<String, String>,
+) -> SandboxSpec {
+    // The function's own variables first; Lambda's reserved variables cannot be overridden.
+    let mut environment: BTreeMap<String, String> = BTreeMap::new();
+    environment.insert("PATH".into(), std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into()));
+    environment.insert("LANG".into(), "en_US.UTF-8".into());
+    environment.insert("TZ".into(), ":UTC".into());
+    environment.extend(backend.iter().map(|(key, value)| (key.clone(), value.clone())));
+    environment.extend(function.environment.iter().map(|(key, value)| (key.clone(), value.clone())));
+    environment.extend(version.environment.iter().map(|(key, value)| (key.clone(), value.clone())));
+    let log_stream = format!(
+        "{}/[{version_label}]{}",
+        time::OffsetDateTime::now_utc().date().to_string().replace('-', "/"),
+        uuid::Uuid::new_v4().simple()
+    );
+    for (key, value) in [
+        ("AWS_LAMBDA_FUNCTION_NAME", function.name.clone()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", version_label.to_string()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", function.memory_mb.to_string()),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", function.name)),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", log_stream),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_string()),
+        ("AWS_REGION", local.region.clone()),
+        ("AWS_DEFAULT_REGION", local.region.clone()),
+        ("AWS_ACCESS_KEY_ID", LOCAL_ACCESS_KEY_ID.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", LOCAL_SECRET_ACCESS_KEY.to_string()),
+        ("AWS_SESSION_TOKEN", "local".to_string()),
+    ] {
+        environment.insert(key.to_string(), value);
+    }
+    let label = format!("{}:{version_label}", function.name);
+    let (program, args, cwd) = match &version.runtime {
+        RuntimeConfig::Python { handler, code } => {
+            environment.insert("_HANDLER".into(), handler.clone());
+            environment.insert("LAMBDA_TASK_ROOT".into(), code.display().to_string());
+            environment.insert("PYTHONPATH".into(), code.display().to_string());
+            // Without it, a piped stdout holds the function's log lines back.
+            environment.insert("PYTHONUNBUFFERED".into(), "1".into());
+            let python_version = "python3";
+            environment.insert("AWS_EXECUTION_ENV".into(), format!("AWS_Lambda_{python_version}"));
+            let args: Vec<OsString> = vec!["-m".into(), "awslambdaric".into(), handler.into()];
+            (local.python.clone(), args, Some(code.clone()))
+        }
+        RuntimeConfig::Bootstrap { path } => {
+            let task_root = path.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+            environment.insert("_HANDLER".into(), "bootstrap".into());
+            environment.insert("LAMBDA_TASK_ROOT".into(), task_root.display().to_string());
+            (path.clone(), Vec::new(), Some(task_root))
+        }
+    };
+    SandboxSpec {
+        label,
+        program,
+        args,
+        cwd,
+        environment: environment.into_iter().collect(),
+        init_timeout: INIT_TIMEOUT,
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_stop_at_the_limit_and_come_back_on_drop() {
+        let in_flight = AtomicU32::new(0);
+        let first = ConcurrencySlot::acquire(&in_flight, 2).expect("first");
+        let _second = ConcurrencySlot::acquire(&in_flight, 2).expect("second");
+        assert!(ConcurrencySlot::acquire(&in_flight, 2).is_none(), "a third is throttled");
+        drop(first);
+        assert!(ConcurrencySlot::acquire(&in_flight, 2).is_some(), "a freed slot is reusable");
+    }
+}

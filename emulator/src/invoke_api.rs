@@ -1,0 +1,422 @@
+//! The Lambda HTTP API in Lambda's own REST shape (`/2015-03-31/functions/...`), enough
+//! of it for aws-sdk-lambda, boto3 and the aws CLI pointed here with `endpoint_url`:
+//! Invoke, GetAlias, ListAliases, UpdateAlias, GetFunctionConfiguration,
+//! ListVersionsByFunction, ListFunctions. Also `GET /metrics`, the CloudWatch stand-in.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use base64::Engine;
+use bytes::Bytes;
+use hyper::body::Incoming;
+use hyper::{Method, Request};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::alias_router::{AliasError, AliasState, AliasUpdate};
+use crate::config::{FunctionConfig, RuntimeConfig};
+use crate::emulator::{Core, split_function_reference};
+use crate::function_pool::LATEST;
+use crate::http_server::{self, HttpResponse};
+use crate::metrics::{MetricsQuery, epoch_seconds};
+use crate::outcome::{InvocationOutcome, InvokeError};
+
+/// A fixed timestamp: the configuration did not change while the emulator runs.
+const LAST_MODIFIED: &str = "2024-01-01T00:00:00.000+0000";
+
+pub(crate) async fn handle(core: &Arc<Core>, request: Request<Incoming>) -> HttpResponse {
+    let path = request.uri().path().to_string();
+    let query = parse_query(request.uri().query().unwrap_or(""));
+    if path == "/metrics" && request.method() == Method::GET {
+        return metrics(core, &query);
+    }
+    if path == "/health" {
+        return http_server::json_response(200, &json!({"status": "ok"}));
+    }
+    let Some(rest) = path.strip_prefix("/2015-03-31/functions") else {
+        return error(404, "UnknownOperationException", "unknown operation");
+    };
+    let segments: Vec<String> = rest.split('/').filter(|segment| !segment.is_empty()).map(percent_decode).collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let method = request.method().clone();
+    match (&method, segments.as_slice()) {
+        (&Method::GET, []) => list_functions(core),
+        (&Method::POST, [function, "invocations"]) => {
+            let function = function.to_string();
+            let headers = request.headers().clone();
+            let Some(body) = http_server::read_body(request.into_body()).await else {
+                return error(400, "InvalidRequestContentException", "the request body could not be read");
+            };
+            invoke(core, &function, query.get("Qualifier").map(String::as_str), &headers, body).await
+        }
+        (&Method::GET, [function, "aliases"]) => list_aliases(core, function),
+        (&Method::GET, [function, "aliases", alias]) => match core.aliases.get(name_of(function), alias) {
+            Some(state) => http_server::json_response(200, &alias_document(core, &state)),
+            None => alias_error(core, AliasError::AliasNotFound { function: name_of(function).into(), alias: alias.to_string() }),
+        },
+        (&Method::PUT, [function, "aliases", alias]) => {
+            let function = name_of(function).to_string();
+            let alias = alias.to_string();
+            let Some(body) = http_server::read_body(request.into_body()).await else {
+                return error(400, "InvalidRequestContentException", "the request body could not be read");
+            };
+            update_alias(core, &function, &alias, &body)
+        }
+        (&Method::GET, [function, "configuration"]) => {
+            function_configuration(core, function, query.get("Qualifier").map(String::as_str))
+        }
+        (&Method::GET, [function, "versions"]) => list_versions(core, function),
+        _ => error(404, "UnknownOperationException", &format!("unknown operation {method} {path}")),
+    }
+}
+
+async fn invoke(
+    core: &Arc<Core>,
+    function: &str,
+    qualifier: Option<&str>,
+    headers: &http::HeaderMap,
+    body: Bytes,
+) -> HttpResponse {
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok()).unwrap_or("");
+    let invocation_type = header("x-amz-invocation-type");
+    let tail_logs = header("x-amz-log-type").eq_ignore_ascii_case("tail");
+    match invocation_type {
+        "" | "RequestResponse" => {}
+        "DryRun" => {
+            return match core.resolve(function, qualifier) {
+                Ok(_) => http_server::response(204, "application/json", Bytes::new()),
+                Err(invoke_error) => invoke_error_response(&invoke_error),
+            };
+        }
+        "Event" => {
+            if let Err(invoke_error) = core.resolve(function, qualifier) {
+                return invoke_error_response(&invoke_error);
+            }
+            // Asynchronous invocations run in the background; their outcome shows only in
+            // the logs and the metrics, as on AWS.
+            let request_id = uuid::Uuid::new_v4().to_string();
+            let core = core.clone();
+            let function = function.to_string();
+            let qualifier = qualifier.map(str::to_string);
+            tokio::spawn(async move {
+                let _ = core.invoke(&function, qualifier.as_deref(), body).await;
+            });
+            let mut response = http_server::response(202, "application/json", Bytes::new());
+            insert(&mut response, "x-amzn-requestid", &request_id);
+            return response;
+        }
+        other => {
+            return error(
+                400,
+                "InvalidParameterValueException",
+                &format!("X-Amz-Invocation-Type {other:?} must be RequestResponse, Event or DryRun"),
+            );
+        }
+    }
+    match core.invoke(function, qualifier, body).await {
+        Ok(outcome) => invocation_response(&outcome, tail_logs),
+        Err(invoke_error) => invoke_error_response(&invoke_error),
+    }
+}
+
+fn invocation_response(outcome: &InvocationOutcome, tail_logs: bool) -> HttpResponse {
+    let mut response = http_server::response(200, "application/json", outcome.payload.clone());
+    insert(&mut response, "x-amz-executed-version", &outcome.executed_version);
+    insert(&mut response, "x-amzn-requestid", &outcome.request_id);
+    if let Some(function_error) = outcome.function_error() {
+        insert(&mut response, "x-amz-function-error", function_error);
+    }
+    if tail_logs {
+        let tail = format!(
+            "START RequestId: {} Version: {}\nEND RequestId: {}\n{}\n",
+            outcome.request_id, outcome.executed_version, outcome.request_id, outcome.report
+        );
+        insert(&mut response, "x-amz-log-result", &base64::engine::general_purpose::STANDARD.encode(tail));
+    }
+    response
+}
+
+fn invoke_error_response(invoke_error: &InvokeError) -> HttpResponse {
+    let (status, error_type) = invoke_error.http_status_and_type();
+    let body = match invoke_error {
+        InvokeError::Throttled { .. } => json!({
+            "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded",
+            "Type": "User",
+            "message": invoke_error.to_string(),
+        }),
+        _ => json!({"Type": "User", "message": invoke_error.to_string()}),
+    };
+    let mut response = http_server::json_response(status, &body);
+    insert(&mut response, "x-amzn-errortype", error_type);
+    response
+}
+
+fn list_aliases(core: &Core, function: &str) -> HttpResponse {
+    let name = name_of(function);
+    if !core.pools.contains_key(name) {
+        return alias_error(core, AliasError::FunctionNotFound { function: name.to_string() });
+    }
+    let aliases: Vec<Value> = core.aliases.list(name).iter().map(|state| alias_document(core, state)).collect();
+    http_server::json_response(200, &json!({"Aliases": aliases}))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UpdateAliasBody {
+    function_version: Option<String>,
+    description: Option<String>,
+    routing_config: Option<RoutingConfigBody>,
+    revision_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RoutingConfigBody {
+    #[serde(default)]
+    additional_version_weights: BTreeMap<String, f64>,
+}
+
+fn update_alias(core: &Core, function: &str, alias: &str, body: &[u8]) -> HttpResponse {
+    let parsed: UpdateAliasBody = match serde_json::from_slice(if body.is_empty() { b"{}" } else { body }) {
+        Ok(parsed) => parsed,
+        Err(parse_error) => {
+            return error(400, "InvalidRequestContentException", &format!("could not parse request body: {parse_error}"));
+        }
+    };
+    let update = AliasUpdate {
+        version: parsed.function_version,
+        additional_version_weights: parsed.routing_config.map(|routing| routing.additional_version_weights),
+        description: parsed.description,
+        expected_revision_id: parsed.revision_id,
+    };
+    match core.aliases.update(function, alias, update) {
+        Ok(state) => http_server::json_response(200, &alias_document(core, &state)),
+        Err(alias_error_value) => alias_error(core, alias_error_value),
+    }
+}
+
+fn alias_document(core: &Core, state: &AliasState) -> Value {
+    let mut document = json!({
+        "AliasArn": core.arn(&state.function, Some(&state.name)),
+        "Name": state.name,
+        "FunctionVersion": state.version,
+        "Description": state.description,
+        "RevisionId": state.revision_id,
+    });
+    if !state.additional_version_weights.is_empty() {
+        document["RoutingConfig"] = json!({"AdditionalVersionWeights": state.additional_version_weights});
+    }
+    document
+}
+
+fn alias_error(core: &Core, alias_error_value: AliasError) -> HttpResponse {
+    let (status, error_type, message) = match &alias_error_value {
+        AliasError::AliasNotFound { function, alias } => (
+            404,
+            "ResourceNotFoundException",
+            format!("Alias not found: {}", core.arn(function, Some(alias))),
+        ),
+        AliasError::FunctionNotFound { function } => {
+            (404, "ResourceNotFoundException", format!("Function not found: {}", core.arn(function, None)))
+        }
+        AliasError::RevisionMismatch => (412, "PreconditionFailedException", alias_error_value.to_string()),
+        AliasError::InvalidParameter { .. } => (400, "InvalidParameterValueException", alias_error_value.to_string()),
+    };
+    error(status, error_type, &message)
+}
+
+fn function_configuration(core: &Core, function: &str, qualifier: Option<&str>) -> HttpResponse {
+    let (name, embedded) = split_function_reference(function);
+    let qualifier = qualifier.or(embedded).unwrap_or(LATEST);
+    let Some(pool) = core.pools.get(name) else {
+        return error(404, "ResourceNotFoundException", &format!("Function not found: {}", core.arn(name, Some(qualifier))));
+    };
+    let version = if qualifier == LATEST || pool.config.version(qualifier).is_some() {
+        qualifier.to_string()
+    } else if let Some(alias) = core.aliases.get(name, qualifier) {
+        alias.version
+    } else {
+        return error(404, "ResourceNotFoundException", &format!("Function not found: {}", core.arn(name, Some(qualifier))));
+    };
+    http_server::json_response(200, &configuration_document(core, &pool.config, &version, qualifier))
+}
+
+fn list_versions(core: &Core, function: &str) -> HttpResponse {
+    let name = name_of(function);
+    let Some(pool) = core.pools.get(name) else {
+        return error(404, "ResourceNotFoundException", &format!("Function not found: {}", core.arn(name, None)));
+    };
+    let mut versions = vec![configuration_document(core, &pool.config, LATEST, LATEST)];
+    for version in &pool.config.versions {
+        versions.push(configuration_document(core, &pool.config, &version.version, &version.version));
+    }
+    http_server::json_response(200, &json!({"Versions": versions}))
+}
+
+fn list_functions(core: &Core) -> HttpResponse {
+    let functions: Vec<Value> = core
+        .config
+        .functions
+        .iter()
+        .map(|function| configuration_document(core, function, LATEST, LATEST))
+        .collect();
+    http_server::json_response(200, &json!({"Functions": functions}))
+}
+
+/// GetFunctionConfiguration's document for `version` (the ARN carries `qualifier`).
+fn configuration_document(core: &Core, function: &FunctionConfig, version: &str, qualifier: &str) -> Value {
+    let declared = if version == LATEST { function.latest() } else { function.version(version).unwrap_or(function.latest()) };
+    let (runtime, handler, code_size) = match &declared.runtime {
+        RuntimeConfig::Python { handler, .. } => ("python3.11", handler.clone(), 0),
+        RuntimeConfig::Bootstrap { path } => {
+            ("provided.al2023", "bootstrap".to_string(), std::fs::metadata(path).map(|meta| meta.len()).unwrap_or(0))
+        }
+    };
+    let mut variables = function.environment.clone();
+    variables.extend(declared.environment.clone());
+    let local = &core.config.local;
+    json!({
+        "FunctionName": function.name,
+        "FunctionArn": core.arn(&function.name, Some(qualifier)),
+        "Runtime": runtime,
+        "Role": format!("arn:aws:iam::{}:role/{}-role", local.account_id, function.name),
+        "Handler": handler,
+        "CodeSize": code_size,
+        "Description": "",
+        "Timeout": function.timeout.as_secs_f64().ceil() as u64,
+        "MemorySize": function.memory_mb,
+        "LastModified": LAST_MODIFIED,
+        "CodeSha256": "",
+        "Version": version,
+        "Environment": {"Variables": variables},
+        "TracingConfig": {"Mode": "PassThrough"},
+        "RevisionId": stable_revision_id(&function.name, version),
+        "State": "Active",
+        "LastUpdateStatus": "Successful",
+        "PackageType": "Zip",
+        "Architectures": ["x86_64"],
+        "ReservedConcurrentExecutions": function.concurrency,
+    })
+}
+
+/// A published version never changes, so its revision id is a fixed function of its name.
+fn stable_revision_id(function: &str, version: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut halves = [0u64; 2];
+    for (salt, half) in halves.iter_mut().enumerate() {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (salt, function, version).hash(&mut hasher);
+        *half = hasher.finish();
+    }
+    uuid::Uuid::from_u64_pair(halves[0], halves[1]).to_string()
+}
+
+fn metrics(core: &Core, query: &HashMap<String, String>) -> HttpResponse {
+    let Some(function) = query.get("function") else {
+        return error(400, "InvalidParameterValueException", "metrics: the `function` parameter is required");
+    };
+    let now = epoch_seconds(std::time::SystemTime::now());
+    let number = |key: &str| -> Result<Option<u64>, String> {
+        query
+            .get(key)
+            .map(|value| value.parse::<u64>().map_err(|_| format!("metrics: `{key}` must be a whole number, got {value:?}")))
+            .transpose()
+    };
+    let (start, end, period) = match (number("start"), number("end"), number("period")) {
+        (Ok(start), Ok(end), Ok(period)) => {
+            (start.unwrap_or(now.saturating_sub(300)), end.unwrap_or(now + 1), period)
+        }
+        (Err(message), _, _) | (_, Err(message), _) | (_, _, Err(message)) => {
+            return error(400, "InvalidParameterValueException", &message);
+        }
+    };
+    let result = core.metrics.query(&MetricsQuery {
+        function: function.clone(),
+        qualifier: query.get("qualifier").cloned(),
+        executed_version: query.get("executed_version").cloned(),
+        start,
+        end,
+        period,
+    });
+    match serde_json::to_value(&result) {
+        Ok(document) => http_server::json_response(200, &document),
+        Err(serialize_error) => error(500, "ServiceException", &serialize_error.to_string()),
+    }
+}
+
+/// Lambda's error shape: the type in `x-amzn-ErrorType`, the message in the body.
+fn error(status: u16, error_type: &str, message: &str) -> HttpResponse {
+    let mut response = http_server::json_response(status, &json!({"Type": "User", "message": message}));
+    insert(&mut response, "x-amzn-errortype", error_type);
+    response
+}
+
+fn insert(response: &mut HttpResponse, name: &'static str, value: &str) {
+    if let Ok(value) = http::HeaderValue::from_str(value) {
+        response.headers_mut().insert(name, value);
+    }
+}
+
+fn name_of(function: &str) -> &str {
+    split_function_reference(function).0
+}
+
+pub(crate) fn parse_query(query: &str) -> HashMap<String, String> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(key), percent_decode(value))
+        })
+        .collect()
+}
+
+/// Decodes `%XX` escapes and `+` (as a space, in query strings and paths alike: Lambda
+/// names cannot contain either).
+pub(crate) fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'%' if index + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[index + 1..index + 3]).ok();
+                match hex.and_then(|hex| u8::from_str_radix(hex, 16).ok()) {
+                    Some(byte) => {
+                        decoded.push(byte);
+                        index += 3;
+                        continue;
+                    }
+                    None => decoded.push(b'%'),
+                }
+            }
+            b'+' => decoded.push(b' '),
+            byte => decoded.push(byte),
+        }
+        index += 1;
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_escapes_in_arns_decode() {
+        assert_eq!(
+            percent_decode("arn%3Aaws%3Alambda%3Aeu-west-1%3A1%3Afunction%3Af"),
+            "arn:aws:lambda:eu-west-1:1:function:f"
+        );
+        assert_eq!(percent_decode("a%2"), "a%2");
+        assert_eq!(percent_decode("100%"), "100%");
+    }
+
+    #[test]
+    fn query_strings_become_a_map() {
+        let query = parse_query("function=f&qualifier=live&start=10");
+        assert_eq!(query["qualifier"], "live");
+        assert_eq!(query["start"], "10");
+    }
+}

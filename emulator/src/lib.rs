@@ -1,0 +1,46 @@
+//! A local AWS Lambda. It runs any Python handler (through awslambdaric) and any custom
+//! runtime `bootstrap` (a Rust `lambda_runtime` binary) behind the real Runtime API
+//! (2018-06-01), with versions, weighted aliases, reserved concurrency and Lambda's
+//! failure semantics; it serves the Lambda Invoke API, an API Gateway front and
+//! CloudWatch-like metrics. No Docker, no AWS account.
+//!
+//! Start one from a [`Config`] (read from `cutover.toml`) with [`Emulator::start`]; the
+//! handle invokes in process, exposes the [`AliasRouter`] and the [`MetricsStore`], and
+//! [`Emulator::shutdown`] stops every child process it started.
+//!
+//! Codemap: `config` (the file), `emulator` (the whole, and name resolution),
+//! `function_pool` (sandboxes, concurrency, failures → outcomes), `sandbox` (one runtime
+//! process), `runtime_api` (the Runtime API server of one sandbox), `alias_router`,
+//! `metrics`, `invoke_api` and `api_gateway` (the HTTP front doors), `backend` (moto and
+//! the setup hook), `outcome` (results and REPORT lines).
+
+mod alias_router;
+mod api_gateway;
+mod backend;
+mod config;
+mod emulator;
+mod function_pool;
+mod http_server;
+mod invoke_api;
+mod limits;
+mod logs;
+mod metrics;
+mod outcome;
+mod runtime_api;
+mod sandbox;
+
+pub use alias_router::{AliasError, AliasRouter, AliasState, AliasUpdate};
+pub use backend::BackendError;
+pub use config::{
+    AliasConfig, Config, ConfigError, FunctionConfig, LocalSettings, MotoSettings, PayloadFormat, RouteConfig,
+    RuntimeConfig, VersionConfig,
+};
+pub use emulator::{Emulator, EmulatorOptions, StartError};
+pub use function_pool::LATEST;
+pub use limits::{MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES};
+pub use logs::LogSink;
+pub use metrics::{
+    Datapoint, DurationHistogram, DurationSummary, MetricsQuery, MetricsResult, MetricsStore, Sample, SampleKind,
+    Statistics,
+};
+pub use outcome::{InvocationOutcome, InvokeError, OutcomeStatus, Report};

@@ -1,0 +1,388 @@
+//! Invocation metrics the way CloudWatch keeps Lambda's: per function, per qualifier the
+//! caller used (an alias or version) and per executed version, in one-second buckets, with
+//! durations in a fixed log-scale histogram so percentiles over any window come from
+//! merged buckets, never from a list of samples.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+/// Eight buckets per power of two: each bucket spans about 9 %, so a percentile read from
+/// the histogram is within 9 % of the true value.
+const BUCKETS_PER_OCTAVE: f64 = 8.0;
+/// Buckets cover 1 µs to about 2^34 µs (4.7 hours), more than Lambda's 15-minute limit.
+const BUCKET_COUNT: usize = 34 * 8;
+
+/// Durations in a fixed set of log-scale buckets.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DurationHistogram {
+    counts: BTreeMap<usize, u64>,
+    count: u64,
+    sum_micros: u128,
+    max_micros: u64,
+}
+
+impl DurationHistogram {
+    pub fn record(&mut self, duration: Duration) {
+        let micros = u64::try_from(duration.as_micros()).unwrap_or(u64::MAX);
+        *self.counts.entry(bucket_index(micros)).or_default() += 1;
+        self.count += 1;
+        self.sum_micros += u128::from(micros);
+        self.max_micros = self.max_micros.max(micros);
+    }
+
+    pub fn merge(&mut self, other: &DurationHistogram) {
+        for (bucket, count) in &other.counts {
+            *self.counts.entry(*bucket).or_default() += count;
+        }
+        self.count += other.count;
+        self.sum_micros += other.sum_micros;
+        self.max_micros = self.max_micros.max(other.max_micros);
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The upper bound of the bucket holding the `quantile` (0..=1) sample, capped at the
+    /// largest recorded value; `None` when empty.
+    pub fn percentile(&self, quantile: f64) -> Option<Duration> {
+        if self.count == 0 {
+            return None;
+        }
+        let rank = ((quantile.clamp(0.0, 1.0) * self.count as f64).ceil() as u64).max(1);
+        let mut seen = 0;
+        for (bucket, count) in &self.counts {
+            seen += count;
+            if seen >= rank {
+                let upper = bucket_upper_micros(*bucket).min(self.max_micros as f64);
+                return Some(Duration::from_nanos((upper * 1000.0) as u64));
+            }
+        }
+        Some(Duration::from_micros(self.max_micros))
+    }
+
+    pub fn summary(&self) -> DurationSummary {
+        let ms = |duration: Option<Duration>| duration.map(|d| round3(d.as_secs_f64() * 1000.0));
+        DurationSummary {
+            count: self.count,
+            sum: round3(self.sum_micros as f64 / 1000.0),
+            average: (self.count > 0).then(|| round3(self.sum_micros as f64 / 1000.0 / self.count as f64)),
+            p50: ms(self.percentile(0.50)),
+            p90: ms(self.percentile(0.90)),
+            p99: ms(self.percentile(0.99)),
+            maximum: (self.count > 0).then(|| round3(self.max_micros as f64 / 1000.0)),
+        }
+    }
+}
+
+fn bucket_index(micros: u64) -> usize {
+    if micros <= 1 {
+        return 0;
+    }
+    let index = ((micros as f64).log2() * BUCKETS_PER_OCTAVE).floor() as usize;
+    index.min(BUCKET_COUNT - 1)
+}
+
+fn bucket_upper_micros(index: usize) -> f64 {
+    2f64.powf((index + 1) as f64 / BUCKETS_PER_OCTAVE)
+}
+
+fn round3(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+/// Durations over a window, in milliseconds, named like CloudWatch statistics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DurationSummary {
+    pub count: u64,
+    pub sum: f64,
+    pub average: Option<f64>,
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
+    pub p99: Option<f64>,
+    pub maximum: Option<f64>,
+}
+
+/// What one invocation (or throttle) contributes.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub function: String,
+    pub qualifier: String,
+    /// `None` for a throttle: nothing ran.
+    pub executed_version: Option<String>,
+    pub kind: SampleKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum SampleKind {
+    Invocation { error: bool, duration: Duration, init_duration: Option<Duration>, max_memory_used_mb: u64 },
+    Throttle,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Bucket {
+    invocations: u64,
+    errors: u64,
+    throttles: u64,
+    durations: DurationHistogram,
+    init_durations: DurationHistogram,
+    max_memory_used_mb: u64,
+}
+
+impl Bucket {
+    fn merge(&mut self, other: &Bucket) {
+        self.invocations += other.invocations;
+        self.errors += other.errors;
+        self.throttles += other.throttles;
+        self.durations.merge(&other.durations);
+        self.init_durations.merge(&other.init_durations);
+        self.max_memory_used_mb = self.max_memory_used_mb.max(other.max_memory_used_mb);
+    }
+
+    fn statistics(&self) -> Statistics {
+        Statistics {
+            invocations: self.invocations,
+            errors: self.errors,
+            throttles: self.throttles,
+            error_rate: (self.invocations > 0).then(|| self.errors as f64 / self.invocations as f64),
+            duration_ms: self.durations.summary(),
+            init_duration_ms: self.init_durations.summary(),
+            max_memory_used_mb: (self.max_memory_used_mb > 0).then_some(self.max_memory_used_mb),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct SeriesKey {
+    function: String,
+    qualifier: String,
+    executed_version: Option<String>,
+}
+
+/// A window to aggregate: `[start, end)` in epoch seconds; filters left out match all.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct MetricsQuery {
+    pub function: String,
+    /// The qualifier the callers used (CloudWatch's `Resource` dimension: `function:live`).
+    pub qualifier: Option<String>,
+    /// CloudWatch's `ExecutedVersion` dimension.
+    pub executed_version: Option<String>,
+    pub start: u64,
+    pub end: u64,
+    /// When set, also return one datapoint per period (seconds), like GetMetricData.
+    pub period: Option<u64>,
+}
+
+/// The statistics a canary gate or cost report reads, CloudWatch-named.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Statistics {
+    pub invocations: u64,
+    pub errors: u64,
+    pub throttles: u64,
+    pub error_rate: Option<f64>,
+    pub duration_ms: DurationSummary,
+    pub init_duration_ms: DurationSummary,
+    pub max_memory_used_mb: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Datapoint {
+    pub timestamp: u64,
+    #[serde(flatten)]
+    pub statistics: Statistics,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricsResult {
+    pub function: String,
+    pub qualifier: Option<String>,
+    pub executed_version: Option<String>,
+    pub start: u64,
+    pub end: u64,
+    #[serde(flatten)]
+    pub statistics: Statistics,
+    /// The same window split by the version that ran.
+    pub by_executed_version: BTreeMap<String, Statistics>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub datapoints: Vec<Datapoint>,
+}
+
+/// Thread-safe, in-memory store of one-second buckets, pruned past `retention`.
+#[derive(Debug)]
+pub struct MetricsStore {
+    series: Mutex<HashMap<SeriesKey, BTreeMap<u64, Bucket>>>,
+    retention_s: u64,
+}
+
+impl Default for MetricsStore {
+    fn default() -> Self {
+        MetricsStore::new(Duration::from_secs(6 * 3600))
+    }
+}
+
+impl MetricsStore {
+    pub fn new(retention: Duration) -> MetricsStore {
+        MetricsStore { series: Mutex::new(HashMap::new()), retention_s: retention.as_secs().max(1) }
+    }
+
+    /// Records a sample at `at` (the caller's clock: tests pass fixed times).
+    pub fn record(&self, at: SystemTime, sample: Sample) {
+        let second = epoch_seconds(at);
+        let key = SeriesKey {
+            function: sample.function,
+            qualifier: sample.qualifier,
+            executed_version: sample.executed_version,
+        };
+        let mut series = lock(&self.series);
+        let buckets = series.entry(key).or_default();
+        if !buckets.contains_key(&second) {
+            let horizon = second.saturating_sub(self.retention_s);
+            *buckets = buckets.split_off(&horizon);
+        }
+        let bucket = buckets.entry(second).or_default();
+        match sample.kind {
+            SampleKind::Throttle => bucket.throttles += 1,
+            SampleKind::Invocation { error, duration, init_duration, max_memory_used_mb } => {
+                bucket.invocations += 1;
+                bucket.errors += u64::from(error);
+                bucket.durations.record(duration);
+                if let Some(init) = init_duration {
+                    bucket.init_durations.record(init);
+                }
+                bucket.max_memory_used_mb = bucket.max_memory_used_mb.max(max_memory_used_mb);
+            }
+        }
+    }
+
+    pub fn query(&self, query: &MetricsQuery) -> MetricsResult {
+        let mut total = Bucket::default();
+        let mut by_version: BTreeMap<String, Bucket> = BTreeMap::new();
+        let mut periods: BTreeMap<u64, Bucket> = BTreeMap::new();
+        let series = lock(&self.series);
+        for (key, buckets) in series.iter() {
+            let matches = key.function == query.function
+                && query.qualifier.as_ref().is_none_or(|wanted| *wanted == key.qualifier)
+                && query.executed_version.as_ref().is_none_or(|wanted| key.executed_version.as_ref() == Some(wanted));
+            if !matches {
+                continue;
+            }
+            for (second, bucket) in buckets.range(query.start..query.end) {
+                total.merge(bucket);
+                if let Some(version) = &key.executed_version {
+                    by_version.entry(version.clone()).or_default().merge(bucket);
+                }
+                if let Some(period) = query.period.filter(|period| *period > 0) {
+                    let slot = query.start + (second - query.start) / period * period;
+                    periods.entry(slot).or_default().merge(bucket);
+                }
+            }
+        }
+        MetricsResult {
+            function: query.function.clone(),
+            qualifier: query.qualifier.clone(),
+            executed_version: query.executed_version.clone(),
+            start: query.start,
+            end: query.end,
+            statistics: total.statistics(),
+            by_executed_version: by_version.into_iter().map(|(version, bucket)| (version, bucket.statistics())).collect(),
+            datapoints: periods
+                .into_iter()
+                .map(|(timestamp, bucket)| Datapoint { timestamp, statistics: bucket.statistics() })
+                .collect(),
+        }
+    }
+}
+
+pub fn epoch_seconds(at: SystemTime) -> u64 {
+    at.duration_since(UNIX_EPOCH).map(|since| since.as_secs()).unwrap_or_default()
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(second: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(second)
+    }
+
+    fn invocation(qualifier: &str, version: &str, millis: u64, error: bool) -> Sample {
+        Sample {
+            function: "f".into(),
+            qualifier: qualifier.into(),
+            executed_version: Some(version.into()),
+            kind: SampleKind::Invocation {
+                error,
+                duration: Duration::from_millis(millis),
+                init_duration: None,
+                max_memory_used_mb: 20,
+            },
+        }
+    }
+
+    #[test]
+    fn percentiles_from_the_histogram_are_within_a_bucket_of_the_truth() {
+        let mut histogram = DurationHistogram::default();
+        for millis in 1..=1000 {
+            histogram.record(Duration::from_millis(millis));
+        }
+        let p50 = histogram.percentile(0.5).expect("samples").as_secs_f64() * 1000.0;
+        let p99 = histogram.percentile(0.99).expect("samples").as_secs_f64() * 1000.0;
+        assert!((500.0..=500.0 * 1.1).contains(&p50), "p50 {p50}");
+        assert!((990.0..=1000.0).contains(&p99), "p99 {p99}");
+        assert_eq!(histogram.percentile(1.0), Some(Duration::from_millis(1000)));
+    }
+
+    #[test]
+    fn a_window_counts_only_its_seconds_and_splits_by_version() {
+        let store = MetricsStore::default();
+        store.record(at(100), invocation("live", "1", 10, false));
+        store.record(at(101), invocation("live", "2", 20, true));
+        store.record(at(101), invocation("2", "2", 20, false));
+        store.record(at(105), invocation("live", "1", 10, false));
+        store.record(
+            at(101),
+            Sample { function: "f".into(), qualifier: "live".into(), executed_version: None, kind: SampleKind::Throttle },
+        );
+        let result = store.query(&MetricsQuery {
+            function: "f".into(),
+            qualifier: Some("live".into()),
+            start: 100,
+            end: 105,
+            ..MetricsQuery::default()
+        });
+        assert_eq!(result.statistics.invocations, 2);
+        assert_eq!(result.statistics.errors, 1);
+        assert_eq!(result.statistics.throttles, 1);
+        assert_eq!(result.statistics.error_rate, Some(0.5));
+        assert_eq!(result.by_executed_version["2"].errors, 1);
+        assert_eq!(result.by_executed_version["1"].invocations, 1);
+
+        let by_version = store.query(&MetricsQuery {
+            function: "f".into(),
+            executed_version: Some("2".into()),
+            start: 0,
+            end: 200,
+            period: Some(60),
+            ..MetricsQuery::default()
+        });
+        assert_eq!(by_version.statistics.invocations, 2, "alias and direct calls of version 2");
+        assert_eq!(by_version.datapoints.len(), 1);
+        assert_eq!(by_version.datapoints[0].timestamp, 60);
+    }
+
+    #[test]
+    fn old_buckets_are_pruned_past_retention() {
+        let store = MetricsStore::new(Duration::from_secs(10));
+        store.record(at(100), invocation("1", "1", 1, false));
+        store.record(at(200), invocation("1", "1", 1, false));
+        let result = store.query(&MetricsQuery { function: "f".into(), start: 0, end: 300, ..MetricsQuery::default() });
+        assert_eq!(result.statistics.invocations, 1);
+    }
+}
