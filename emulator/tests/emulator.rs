@@ -499,3 +499,106 @@ async fn the_api_gateway_front_speaks_rest_and_http_api_events() {
     assert_eq!(unknown.json::<Value>().await.expect("JSON"), json!({"message": "Missing Authentication Token"}));
     emulator.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http_api_only_front_answers_not_found_for_unknown_routes() {
+    let extra = r#"
+[[route]]
+method = "ANY"
+path = "/{proxy+}"
+function = "rust"
+qualifier = "live"
+payload = "http"
+"#;
+    let (emulator, _logs) = start(config(extra, ""), true).await;
+    let base = format!("http://{}", emulator.api_gateway_address().expect("front door"));
+    let response = reqwest::Client::new().get(format!("{base}/")).send().await.expect("answers");
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.json::<Value>().await.expect("JSON"), json!({"message": "Not Found"}));
+    let routed = reqwest::Client::new().delete(format!("{base}/a/b")).send().await.expect("answers");
+    assert_eq!(routed.status(), 200, "ANY matches every method");
+    emulator.shutdown().await;
+}
+
+// ---- metrics -----------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_queryable_by_window_over_http() {
+    let (emulator, _logs) = start(config("", ""), true).await;
+    for _ in 0..5 {
+        emulator.invoke("rust", Some("1"), payload(json!({"op": "sleep", "ms": 20}))).await.expect("invoked");
+    }
+    emulator.invoke("rust", Some("1"), payload(json!({"op": "error"}))).await.expect("invoked");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs();
+    let url = format!(
+        "http://{}/metrics?function=rust&qualifier=1&start={}&end={}&period=60",
+        emulator.lambda_api_address().expect("serving"),
+        now - 60,
+        now + 1
+    );
+    let result = reqwest::get(&url).await.expect("answers").json::<Value>().await.expect("JSON");
+    assert_eq!(result["invocations"], 6);
+    assert_eq!(result["errors"], 1);
+    assert_eq!(result["throttles"], 0);
+    let p50 = result["duration_ms"]["p50"].as_f64().expect("p50");
+    assert!((20.0..100.0).contains(&p50), "p50 of 20 ms sleeps was {p50}");
+    assert_eq!(result["init_duration_ms"]["count"], 1, "one cold start");
+    assert!(result["max_memory_used_mb"].as_u64().expect("memory") > 0);
+    assert_eq!(result["by_executed_version"]["1"]["invocations"], 6);
+    assert!(!result["datapoints"].as_array().expect("datapoints").is_empty());
+
+    let earlier = format!(
+        "http://{}/metrics?function=rust&start={}&end={}",
+        emulator.lambda_api_address().expect("serving"),
+        now - 3600,
+        now - 1800
+    );
+    let empty = reqwest::get(&earlier).await.expect("answers").json::<Value>().await.expect("JSON");
+    assert_eq!(empty["invocations"], 0, "a window before the traffic is empty");
+
+    let bad = reqwest::get(format!("http://{}/metrics?function=rust&start=yesterday", emulator.lambda_api_address().expect("serving")))
+        .await
+        .expect("answers");
+    assert_eq!(bad.status(), 400);
+    emulator.shutdown().await;
+}
+
+// ---- back end and shutdown ---------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moto_and_every_sandbox_are_gone_after_shutdown() {
+    let extra = r#"
+[local.moto]
+start = true
+setup = ["{python}", "setup_hook.py", "{endpoint}"]
+"#;
+    // The setup hook runs in the config file's folder: the fixtures folder.
+    let mut config = config("", "");
+    let moto_config = Config::parse(
+        &format!("[local]\npython = \"{}\"\n{extra}", python().display()),
+        Path::new("moto.toml"),
+        &fixtures(),
+    )
+    .expect("valid");
+    config.local.moto = moto_config.local.moto;
+    let (emulator, _logs) = start(config, true).await;
+    let endpoint = emulator.backend_endpoint().expect("moto started").to_string();
+    assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint}");
+
+    let rust = emulator.invoke("rust", Some("1"), payload(json!({"op": "echo"}))).await.expect("invoked");
+    let answer = json_of(&rust.payload);
+    assert_eq!(answer["endpoint"], endpoint.as_str(), "functions get AWS_ENDPOINT_URL");
+    assert_eq!(answer["custom"], "fixture-table", "the setup hook's output joins the environment");
+    let python = emulator.invoke("py", Some("1"), payload(json!({}))).await.expect("invoked");
+    assert_eq!(python.status, OutcomeStatus::Success);
+
+    let pids = emulator.child_pids();
+    let moto_pid = emulator.backend_pid().expect("moto pid");
+    assert!(pids.contains(&moto_pid));
+    assert!(pids.len() >= 3, "moto, a Rust and a Python sandbox: {pids:?}");
+    assert!(pids.iter().all(|pid| process_alive(*pid)));
+    emulator.shutdown().await;
+    for pid in pids {
+        assert!(!process_alive(pid), "process {pid} outlived the shutdown");
+    }
+}

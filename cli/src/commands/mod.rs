@@ -6,12 +6,14 @@ use anyhow::anyhow;
 use crate::args::{Cli, Command};
 use crate::exit::Failure;
 
+mod local;
+
 pub fn run(cli: Cli) -> Result<(), Failure> {
     let family = match cli.command {
+        Command::Local(args) => return local::run(args, cli.global.format),
         Command::Parity => "parity",
         Command::Canary => "canary",
         Command::Report => "report",
-        Command::Local => "local",
         Command::Bench => "bench",
         Command::Package => "package",
     };

@@ -1,0 +1,360 @@
+//! `cutover local serve | invoke | metrics`: the local Lambda of the `emulator` crate.
+//! Each command resolves its arguments into a config, runs, and renders a typed result:
+//! data to stdout, logs and REPORT lines to stderr.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+use base64::Engine;
+use bytes::Bytes;
+use emulator::{Config, Emulator, EmulatorOptions, InvokeError, LogSink};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::args::{LocalArgs, LocalCommand, LocalInvokeArgs, LocalMetricsArgs, LocalServeArgs, OutputFormat};
+use crate::exit::Failure;
+
+pub fn run(args: LocalArgs, format: OutputFormat) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Failure::Unexpected(anyhow!(error).context("could not start the async runtime")))?;
+    runtime.block_on(async move {
+        match args.command {
+            LocalCommand::Serve(serve_args) => serve(serve_args, format).await,
+            LocalCommand::Invoke(invoke_args) => invoke(invoke_args, format).await,
+            LocalCommand::Metrics(metrics_args) => metrics(metrics_args, format).await,
+        }
+    })
+}
+
+fn load_config(path: &Path) -> Result<Config, Failure> {
+    Config::load(path).map_err(|error| Failure::Input(anyhow!(error)))
+}
+
+// ---- serve -------------------------------------------------------------------------------
+
+#[derive(Debug, Serialize)]
+struct ServeInfo {
+    lambda_api: String,
+    api_gateway: Option<String>,
+    aws_endpoint: Option<String>,
+    functions: Vec<FunctionInfo>,
+}
+
+#[derive(Debug, Serialize)]
+struct FunctionInfo {
+    name: String,
+    versions: Vec<String>,
+    aliases: Vec<String>,
+}
+
+async fn serve(args: LocalServeArgs, format: OutputFormat) -> Result<(), Failure> {
+    let mut config = load_config(&args.config.config)?;
+    if let Some(address) = args.lambda_api {
+        config.local.lambda_api = address;
+    }
+    if let Some(address) = args.api_gateway {
+        config.local.api_gateway = Some(address);
+    }
+    let options = EmulatorOptions {
+        logs: LogSink::Stderr,
+        routing_seed: None,
+        serve_http: true,
+        start_backend: !args.no_moto,
+    };
+    let emulator = Emulator::start(config, options)
+        .await
+        .map_err(|error| Failure::Unexpected(anyhow!(error).context("could not start the local Lambda")))?;
+    let info = ServeInfo {
+        lambda_api: emulator.lambda_api_address().map(|address| format!("http://{address}")).unwrap_or_default(),
+        api_gateway: emulator.api_gateway_address().map(|address| format!("http://{address}")),
+        aws_endpoint: emulator.backend_endpoint().map(str::to_string),
+        functions: emulator
+            .config()
+            .functions
+            .iter()
+            .map(|function| FunctionInfo {
+                name: function.name.clone(),
+                versions: function.versions.iter().map(|version| version.version.clone()).collect(),
+                aliases: function.aliases.iter().map(|alias| alias.name.clone()).collect(),
+            })
+            .collect(),
+    };
+    match format {
+        OutputFormat::Json => println!("{}", to_json(&info)?),
+        OutputFormat::Table => print!("{}", render_serve_info(&info)),
+    }
+    eprintln!("cutover local: serving; Ctrl-C or SIGTERM stops every sandbox");
+    let signal = wait_for_stop_signal().await;
+    eprintln!("cutover local: {signal}, stopping");
+    emulator.shutdown().await;
+    Ok(())
+}
+
+fn render_serve_info(info: &ServeInfo) -> String {
+    let mut text = format!("Lambda API    {}   (endpoint_url for aws-sdk, boto3, aws --endpoint-url)\n", info.lambda_api);
+    if let Some(api_gateway) = &info.api_gateway {
+        text.push_str(&format!("API Gateway   {api_gateway}\n"));
+    }
+    if let Some(endpoint) = &info.aws_endpoint {
+        text.push_str(&format!("AWS back end  {endpoint}   (moto server)\n"));
+    }
+    text.push_str(&format!("Metrics       {}/metrics?function=NAME\n", info.lambda_api));
+    for function in &info.functions {
+        text.push_str(&format!(
+            "function {:<28} versions {:<10} aliases {}\n",
+            function.name,
+            function.versions.join(","),
+            if function.aliases.is_empty() { "-".to_string() } else { function.aliases.join(",") }
+        ));
+    }
+    text
+}
+
+async fn wait_for_stop_signal() -> &'static str {
+    let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(stream) => stream,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return "interrupted";
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "interrupted",
+        _ = terminate.recv() => "terminated",
+    }
+}
+
+// ---- invoke ------------------------------------------------------------------------------
+
+/// One invocation, the same whether it ran in process or through a running emulator.
+#[derive(Debug, Serialize)]
+struct InvokeResult {
+    function: String,
+    qualifier: Option<String>,
+    request_id: String,
+    executed_version: String,
+    function_error: Option<String>,
+    payload: Value,
+    report: Option<String>,
+}
+
+async fn invoke(args: LocalInvokeArgs, format: OutputFormat) -> Result<(), Failure> {
+    let payload = read_payload(&args.payload)?;
+    let (function, qualifier) = match args.target.split_once(':') {
+        Some((function, qualifier)) => (function.to_string(), Some(qualifier.to_string())),
+        None => (args.target.clone(), None),
+    };
+    let result = match &args.endpoint {
+        Some(endpoint) => invoke_remote(endpoint, &function, qualifier.as_deref(), payload).await?,
+        None => invoke_in_process(&args, &function, qualifier.as_deref(), payload).await?,
+    };
+    // In process, the REPORT line already went to stderr with the sandbox's logs.
+    if let (Some(report), Some(_)) = (&result.report, &args.endpoint) {
+        eprintln!("{report}");
+    }
+    match format {
+        OutputFormat::Json => println!("{}", to_json(&result)?),
+        OutputFormat::Table => match &result.payload {
+            Value::String(text) if result.function_error.is_none() => println!("{text}"),
+            other => println!("{other}"),
+        },
+    }
+    if result.function_error.is_some() { Err(Failure::Checked) } else { Ok(()) }
+}
+
+fn read_payload(argument: &str) -> Result<Bytes, Failure> {
+    let (text, source) = match argument.strip_prefix('@') {
+        Some(path) => (
+            std::fs::read_to_string(path)
+                .with_context(|| format!("--payload: cannot read {path}"))
+                .map_err(Failure::Input)?,
+            path.to_string(),
+        ),
+        None => (argument.to_string(), "--payload".to_string()),
+    };
+    if let Err(error) = serde_json::from_str::<Value>(&text) {
+        return Err(Failure::Input(anyhow!(
+            "{source}: not valid JSON at line {} column {}: {error}",
+            error.line(),
+            error.column()
+        )));
+    }
+    Ok(Bytes::from(text))
+}
+
+async fn invoke_in_process(
+    args: &LocalInvokeArgs,
+    function: &str,
+    qualifier: Option<&str>,
+    payload: Bytes,
+) -> Result<InvokeResult, Failure> {
+    let config = load_config(&args.config.config)?;
+    let options = EmulatorOptions {
+        logs: LogSink::Stderr,
+        routing_seed: None,
+        serve_http: false,
+        start_backend: !args.no_moto,
+    };
+    let emulator = Emulator::start(config, options)
+        .await
+        .map_err(|error| Failure::Unexpected(anyhow!(error).context("could not start the local Lambda")))?;
+    let outcome = emulator.invoke(function, qualifier, payload).await;
+    emulator.shutdown().await;
+    let outcome = outcome.map_err(|error| match error {
+        InvokeError::FunctionNotFound { .. } => Failure::Input(anyhow!(error)),
+        other => Failure::Unexpected(anyhow!(other)),
+    })?;
+    Ok(InvokeResult {
+        function: outcome.function.clone(),
+        qualifier: qualifier.map(str::to_string),
+        request_id: outcome.request_id.clone(),
+        executed_version: outcome.executed_version.clone(),
+        function_error: outcome.function_error().map(str::to_string),
+        payload: payload_value(&outcome.payload),
+        report: Some(outcome.report.to_string()),
+    })
+}
+
+async fn invoke_remote(
+    endpoint: &str,
+    function: &str,
+    qualifier: Option<&str>,
+    payload: Bytes,
+) -> Result<InvokeResult, Failure> {
+    let mut url = format!("{}/2015-03-31/functions/{function}/invocations", endpoint.trim_end_matches('/'));
+    if let Some(qualifier) = qualifier {
+        url.push_str(&format!("?Qualifier={qualifier}"));
+    }
+    let response = reqwest::Client::new()
+        .post(&url)
+        .header("X-Amz-Log-Type", "Tail")
+        .body(payload)
+        .send()
+        .await
+        .with_context(|| format!("could not reach the emulator at {endpoint}"))
+        .map_err(Failure::Unexpected)?;
+    let status = response.status();
+    let header = |name: &str| response.headers().get(name).and_then(|value| value.to_str().ok()).map(str::to_string);
+    let error_type = header("x-amzn-errortype");
+    let request_id = header("x-amzn-requestid").unwrap_or_default();
+    let executed_version = header("x-amz-executed-version").unwrap_or_default();
+    let function_error = header("x-amz-function-error");
+    let report = header("x-amz-log-result")
+        .and_then(|encoded| base64::engine::general_purpose::STANDARD.decode(encoded).ok())
+        .map(|decoded| String::from_utf8_lossy(&decoded).into_owned())
+        .and_then(|log| log.lines().find(|line| line.starts_with("REPORT")).map(str::to_string));
+    let body = response.bytes().await.map_err(|error| Failure::Unexpected(anyhow!(error)))?;
+    if !status.is_success() {
+        let message = payload_value(&body);
+        let error = anyhow!(
+            "{} ({}): {}",
+            error_type.unwrap_or_else(|| "error".to_string()),
+            status.as_u16(),
+            message.get("message").and_then(Value::as_str).unwrap_or(&message.to_string())
+        );
+        return Err(if status.as_u16() == 404 { Failure::Input(error) } else { Failure::Unexpected(error) });
+    }
+    Ok(InvokeResult {
+        function: function.to_string(),
+        qualifier: qualifier.map(str::to_string),
+        request_id,
+        executed_version,
+        function_error,
+        payload: payload_value(&body),
+        report,
+    })
+}
+
+fn payload_value(bytes: &[u8]) -> Value {
+    serde_json::from_slice(bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
+}
+
+// ---- metrics -----------------------------------------------------------------------------
+
+async fn metrics(args: LocalMetricsArgs, format: OutputFormat) -> Result<(), Failure> {
+    let (function, qualifier) = match args.target.split_once(':') {
+        Some((function, qualifier)) => (function.to_string(), Some(qualifier.to_string())),
+        None => (args.target.clone(), None),
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs();
+    let mut query = vec![
+        ("function", function.clone()),
+        ("start", now.saturating_sub(args.since).to_string()),
+        ("end", (now + 1).to_string()),
+    ];
+    if let Some(qualifier) = &qualifier {
+        query.push(("qualifier", qualifier.clone()));
+    }
+    if let Some(version) = &args.executed_version {
+        query.push(("executed_version", version.clone()));
+    }
+    if let Some(period) = args.period {
+        query.push(("period", period.to_string()));
+    }
+    // Names, versions, aliases and numbers need no escaping but `$` of `$LATEST`.
+    let query_string: Vec<String> =
+        query.iter().map(|(key, value)| format!("{key}={}", value.replace('$', "%24"))).collect();
+    let url = format!("{}/metrics?{}", args.endpoint.trim_end_matches('/'), query_string.join("&"));
+    let response = reqwest::Client::new()
+        .get(&url)
+        .send()
+        .await
+        .with_context(|| format!("could not reach the emulator at {}", args.endpoint))
+        .map_err(Failure::Unexpected)?;
+    if !response.status().is_success() {
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        return Err(Failure::Input(anyhow!("metrics query refused ({status}): {body}")));
+    }
+    let result: emulator::MetricsResult =
+        response.json().await.context("the emulator's metrics answer is not as expected").map_err(Failure::Unexpected)?;
+    match format {
+        OutputFormat::Json => println!("{}", to_json(&result)?),
+        OutputFormat::Table => print!("{}", render_metrics(&result, args.since)),
+    }
+    Ok(())
+}
+
+fn render_metrics(result: &emulator::MetricsResult, since: u64) -> String {
+    let ms = |value: Option<f64>| value.map(|ms| format!("{ms:.2}")).unwrap_or_else(|| "-".to_string());
+    let row = |label: &str, statistics: &emulator::Statistics| {
+        format!(
+            "{label:<12} {:>11} {:>7} {:>9} {:>9} {:>9} {:>9} {:>6}\n",
+            statistics.invocations,
+            statistics.errors,
+            statistics.throttles,
+            ms(statistics.duration_ms.p50),
+            ms(statistics.duration_ms.p99),
+            ms(statistics.init_duration_ms.average),
+            statistics.max_memory_used_mb.map(|mb| mb.to_string()).unwrap_or_else(|| "-".to_string()),
+        )
+    };
+    let mut text = format!(
+        "{}{} over the last {since} s\n{:<12} {:>11} {:>7} {:>9} {:>9} {:>9} {:>9} {:>6}\n",
+        result.function,
+        result.qualifier.as_deref().map(|qualifier| format!(":{qualifier}")).unwrap_or_default(),
+        "version",
+        "invocations",
+        "errors",
+        "throttles",
+        "p50 ms",
+        "p99 ms",
+        "init ms",
+        "max MB"
+    );
+    for (version, statistics) in &result.by_executed_version {
+        text.push_str(&row(version, statistics));
+    }
+    text.push_str(&row("all", &result.statistics));
+    text
+}
+
+fn to_json(value: &impl Serialize) -> Result<String, Failure> {
+    serde_json::to_string_pretty(value).map_err(|error| Failure::Unexpected(anyhow!(error)))
+}
