@@ -1,0 +1,217 @@
+//! The ports: small async traits the Lambda handlers are generic over.
+//!
+//! Adapters (DynamoDB, S3, CodePipeline through the AWS SDK) implement them in
+//! `cluster-adapters`; the in-memory fakes in [`crate::fakes`] implement them for tests.
+//! Items cross these traits as [`PyDict`]s shaped the way boto3's resource layer gives
+//! them, every number a [`PyValue::Decimal`](crate::PyValue::Decimal), because the
+//! Python original answers get/list/events with exactly those values.
+//!
+//! Every method returns a `Send` future so handlers run under `lambda_runtime`.
+
+use std::future::Future;
+
+use crate::pipeline::{PipelineDefinition, PipelineTag};
+use crate::time::Timestamp;
+use crate::value::PyDict;
+
+/// What went wrong in a port. `ConditionFailed` is the one outcome handlers branch on
+/// (DynamoDB's `ConditionalCheckFailedException`); everything else is a failure the
+/// Python original lets escape (API Gateway answers 502).
+#[derive(Debug, thiserror::Error)]
+pub enum PortError {
+    #[error("the conditional request failed")]
+    ConditionFailed,
+    #[error("{operation} failed with {code}: {message}")]
+    Service {
+        /// The API operation, as botocore names it (`PutItem`, `CreatePipeline`).
+        operation: String,
+        /// The service's error code (`ResourceNotFoundException`), or a transport
+        /// error's kind.
+        code: String,
+        message: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+}
+
+impl PortError {
+    pub fn service(operation: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Service { operation: operation.into(), code: code.into(), message: message.into(), source: None }
+    }
+
+    /// The `errorMessage` Lambda reports when the Python original lets a botocore
+    /// `ClientError` escape: `An error occurred (Code) when calling the Op operation: msg`.
+    pub fn python_error_message(&self, operation_for_condition: &str) -> String {
+        match self {
+            Self::ConditionFailed => format!(
+                "An error occurred (ConditionalCheckFailedException) when calling the {operation_for_condition} operation: The conditional request failed"
+            ),
+            Self::Service { operation, code, message, .. } => {
+                format!("An error occurred ({code}) when calling the {operation} operation: {message}")
+            }
+        }
+    }
+}
+
+/// One page of a Query or Scan: the items and DynamoDB's `LastEvaluatedKey`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Page {
+    pub items: Vec<PyDict>,
+    pub last_evaluated_key: Option<PyDict>,
+}
+
+/// The list-clusters read: a Query on `environment-index` when `environment` is set,
+/// otherwise a Scan; `team` and `status` become a FilterExpression (`team` first).
+/// `limit` is DynamoDB's `Limit`, applied before the filter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterListQuery {
+    pub environment: Option<String>,
+    pub team: Option<String>,
+    pub status: Option<String>,
+    pub limit: u32,
+    pub exclusive_start_key: Option<PyDict>,
+}
+
+/// A conditional status change: `SET status = new_status, updated_at, <extra...>`
+/// (in that order) under `attribute_exists(cluster_id) AND status IN (allowed_from)`,
+/// `ReturnValues=UPDATED_OLD`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusChange {
+    pub cluster_id: String,
+    pub new_status: String,
+    pub allowed_from: Vec<String>,
+    pub updated_at: String,
+    /// More attributes set in the same write (`last_pipeline_state`,
+    /// `decommission_requested_at`), in order.
+    pub extra: PyDict,
+}
+
+/// The clusters table (`CLUSTERS_TABLE`).
+pub trait ClusterStore: Send + Sync {
+    /// PutItem under `attribute_not_exists(cluster_id)`.
+    fn put_new(&self, item: &PyDict) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// GetItem; `None` when there is no such cluster.
+    fn get(&self, cluster_id: &str) -> impl Future<Output = Result<Option<PyDict>, PortError>> + Send;
+
+    /// UpdateItem `SET #a0 = :v0, ...` for the attributes in order, unconditionally
+    /// (used for `pipeline_execution_id` and `compliance`).
+    fn set_attributes(&self, cluster_id: &str, attributes: &PyDict) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// The conditional status write. Returns the status before the write;
+    /// [`PortError::ConditionFailed`] when the cluster is missing or in another status.
+    fn change_status(&self, change: &StatusChange) -> impl Future<Output = Result<String, PortError>> + Send;
+
+    /// One page of clusters (Limit before filter).
+    fn list(&self, query: &ClusterListQuery) -> impl Future<Output = Result<Page, PortError>> + Send;
+}
+
+/// The audit table (`AUDIT_TABLE`, key `cluster_id` + `event_key`).
+pub trait AuditLog: Send + Sync {
+    /// PutItem of one event item (see [`crate::audit::audit_item`]).
+    fn append(&self, item: &PyDict) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// Query by `cluster_id`, ascending `event_key`, `Limit = limit`.
+    fn page(
+        &self,
+        cluster_id: &str,
+        limit: u32,
+        exclusive_start_key: Option<&PyDict>,
+    ) -> impl Future<Output = Result<Page, PortError>> + Send;
+}
+
+/// S3 and CodePipeline: what create-cluster needs to start provisioning.
+pub trait PipelineService: Send + Sync {
+    /// S3 PutObject with `ContentType: application/json`.
+    fn put_spec_object(&self, bucket: &str, key: &str, body: &str) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// CodePipeline CreatePipeline with the definition and tags.
+    fn create_pipeline(
+        &self,
+        definition: &PipelineDefinition,
+        tags: &[PipelineTag],
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// CodePipeline StartPipelineExecution; returns `pipelineExecutionId`.
+    fn start_execution(&self, pipeline_name: &str) -> impl Future<Output = Result<String, PortError>> + Send;
+}
+
+/// A stored create-cluster answer (`IDEMPOTENCY_TABLE`, key `idempotency_key`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    pub idempotency_key: String,
+    /// SHA-256 hex of the body text (see [`crate::idempotency::request_hash`]).
+    pub request_hash: String,
+    pub status_code: u16,
+    /// The exact body string answered the first time.
+    pub response_body: String,
+    pub location: Option<String>,
+    pub created_at: String,
+    /// Epoch seconds; the table's TTL attribute.
+    pub expires_at: i64,
+}
+
+/// The idempotency table.
+pub trait IdempotencyStore: Send + Sync {
+    fn get(&self, key: &str) -> impl Future<Output = Result<Option<IdempotencyRecord>, PortError>> + Send;
+
+    /// PutItem under `attribute_not_exists(idempotency_key)`. Returns `false` when a
+    /// record already existed (a lost race keeps the first record; not an error).
+    fn put_if_absent(&self, record: &IdempotencyRecord) -> impl Future<Output = Result<bool, PortError>> + Send;
+}
+
+/// The wall clock, a parameter so tests fix time.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> Timestamp;
+}
+
+/// Random ids: `secrets.token_hex(4)`, eight lowercase hex digits.
+pub trait IdGenerator: Send + Sync {
+    fn token_hex4(&self) -> String;
+}
+
+/// The real clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now_utc()
+    }
+}
+
+/// Ids from the operating system's random source.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RandomIds;
+
+impl IdGenerator for RandomIds {
+    fn token_hex4(&self) -> String {
+        format!("{:08x}", rand::random::<u32>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_error_message_matches_botocore() {
+        assert_eq!(
+            PortError::ConditionFailed.python_error_message("PutItem"),
+            "An error occurred (ConditionalCheckFailedException) when calling the PutItem operation: The conditional request failed"
+        );
+        assert_eq!(
+            PortError::service("CreatePipeline", "InvalidStructureException", "bad").python_error_message("x"),
+            "An error occurred (InvalidStructureException) when calling the CreatePipeline operation: bad"
+        );
+    }
+
+    #[test]
+    fn random_ids_are_eight_lowercase_hex_digits() {
+        for _ in 0..100 {
+            let id = RandomIds.token_hex4();
+            assert_eq!(id.len(), 8);
+            assert!(id.bytes().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f')), "{id}");
+        }
+    }
+}
