@@ -528,6 +528,7 @@ fn example_texts(rules: &ParityRules, route: &str, baseline: &Outcome, candidate
                     body = parsed.to_string();
                 }
             }
+            body.push('\n');
             body
         };
         return (raw(a), raw(b));
@@ -536,7 +537,9 @@ fn example_texts(rules: &ParityRules, route: &str, baseline: &Outcome, candidate
     let pretty = |outcome: &Outcome| {
         let mut document = document(rules, &route_rules, outcome);
         redact_value(&mut document);
-        serde_json::to_string_pretty(&document).unwrap_or_default()
+        let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+        text.push('\n');
+        text
     };
     (pretty(baseline), pretty(candidate))
 }

@@ -65,8 +65,8 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
                 format!(
                     "{}: {} → {}",
                     example.record_id,
-                    example.baseline.as_deref().unwrap_or("(absent)"),
-                    example.candidate.as_deref().unwrap_or("(absent)")
+                    clip(example.baseline.as_deref().unwrap_or("(absent)")),
+                    clip(example.candidate.as_deref().unwrap_or("(absent)"))
                 )
             });
             signatures.add_row(vec![
@@ -81,8 +81,9 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
         out.push_str("\ndifferences by signature\n");
         out.push_str(&signatures.to_string());
         out.push('\n');
+        // One readable diff per mismatch signature; the other formats carry them all.
         for signature in report.signatures.iter().filter(|s| s.tier == Tier::Mismatch) {
-            for example in &signature.examples {
+            if let Some(example) = signature.examples.first() {
                 out.push_str(&format!(
                     "\n{} {} ({}), record {}:\n{}",
                     signature.route, example.path, signature.kind, example.record_id, example.diff
@@ -147,6 +148,17 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
     out.push_str(&verdict(report, max_mismatch));
     out.push('\n');
     out
+}
+
+/// Keeps table cells narrow; the full values are in the JSON and Markdown reports.
+fn clip(text: &str) -> String {
+    const WIDTH: usize = 40;
+    if text.chars().count() <= WIDTH {
+        return text.to_owned();
+    }
+    let mut clipped: String = text.chars().take(WIDTH).collect();
+    clipped.push('…');
+    clipped
 }
 
 pub(super) fn tier_name(tier: Tier) -> &'static str {
