@@ -10,7 +10,7 @@
 //!   repeated keys.
 //! - [`str_repr`] and [`float_repr`]: `repr()` of a `str` and of a `float`.
 
-use crate::unicode_printable::NON_PRINTABLE;
+use crate::unicode_tables::NON_PRINTABLE;
 use crate::value::{PyDict, PyInt, PyValue};
 
 /// `json.dumps(value, separators=(",", ":"), cls=Encoder)`.
@@ -287,14 +287,7 @@ impl Parser<'_> {
     }
 
     fn starts_with(&self, word: &str) -> bool {
-        let mut index = self.position;
-        for expected in word.chars() {
-            if self.characters.get(index) != Some(&expected) {
-                return false;
-            }
-            index += 1;
-        }
-        true
+        (self.position..).zip(word.chars()).all(|(index, expected)| self.characters.get(index) == Some(&expected))
     }
 
     fn value(&mut self) -> Result<PyValue, LoadsError> {
