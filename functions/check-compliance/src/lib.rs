@@ -1,0 +1,49 @@
+//! check-compliance: `POST /clusters/{cluster_id}/compliance`. Runs the guardrails over
+//! the stored spec, stores the summary on the cluster (`compliance`), audits the check
+//! and answers 200 with every finding; 404 if unknown.
+
+use cluster_domain::audit::COMPLIANCE_CHECKED;
+use cluster_domain::compliance::{check_compliance, compliance_audit_details, compliance_body, compliance_summary};
+use cluster_domain::{AuditLog, Clock, ClusterStore, IdGenerator, PyDict, PyValue};
+use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, audit_item, json_response};
+use serde_json::Value;
+
+pub const ROUTE: Route = Route::new("POST", "/clusters/<cluster_id>/compliance");
+
+#[derive(Debug, Clone)]
+pub struct CheckCompliance<S, A, C, I> {
+    pub clusters: S,
+    pub audit: A,
+    pub clock: C,
+    pub ids: I,
+    pub org_permission_boundary_arn: String,
+}
+
+impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> CheckCompliance<S, A, C, I> {
+    pub async fn handle(&self, event: Value) -> Result<Value, FunctionError> {
+        let request = ProxyRequest::from_event(&event).map_err(|error| FunctionError::new("KeyError", error.to_string()))?;
+        let Some(parameters) = ROUTE.matches(&request.http_method, &request.path) else {
+            return Ok(ProxyResponse::not_found().to_event());
+        };
+        let cluster_id = parameters[0].1.as_str();
+        let Some(item) = self.clusters.get(cluster_id).await.map_err(|error| FunctionError::from_port(error, "GetItem"))? else {
+            return Ok(ProxyResponse::service_error(404, &format!("cluster {cluster_id} not found")).to_event());
+        };
+        // `item.get("spec") or {}`
+        let spec = match item.get("spec") {
+            Some(PyValue::Dict(spec)) => spec.clone(),
+            _ => PyDict::new(),
+        };
+        let findings = check_compliance(&spec, &self.org_permission_boundary_arn);
+        let checked_at = self.clock.now().isoformat();
+        let summary = compliance_summary(&findings, &checked_at);
+        self.clusters
+            .set_attributes(cluster_id, &PyDict::new().with("compliance", summary.clone()))
+            .await
+            .map_err(|error| FunctionError::from_port(error, "UpdateItem"))?;
+        let audit_event =
+            audit_item(&self.clock, &self.ids, cluster_id, COMPLIANCE_CHECKED, request.actor(), compliance_audit_details(&summary));
+        self.audit.append(&audit_event).await.map_err(|error| FunctionError::from_port(error, "PutItem"))?;
+        Ok(json_response(200, &PyValue::Dict(compliance_body(cluster_id, &summary, &findings))).to_event())
+    }
+}

@@ -1,0 +1,21 @@
+//! The cluster platform's ports on AWS, through the AWS SDK: [`DynamoClusterStore`],
+//! [`DynamoAuditLog`] and [`DynamoIdempotencyStore`] (aws-sdk-dynamodb), and
+//! [`AwsPipelineService`] (aws-sdk-s3 for the spec object, aws-sdk-codepipeline for the
+//! pipeline).
+//!
+//! Items are written in exactly the Python original's schema and attribute order and
+//! read back as boto3's resource layer reads them (every number a `Decimal`), so the
+//! handlers answer byte for byte like Python; [`raw_json_body`] explains how the order
+//! survives the SDK's hash maps.
+
+mod attribute_json;
+mod dynamodb;
+mod environment;
+mod error;
+mod pipeline;
+mod raw_json_body;
+
+pub use dynamodb::{DynamoAuditLog, DynamoClusterStore, DynamoIdempotencyStore};
+pub use environment::{MissingVariable, required_env, sdk_config};
+pub use error::AdapterError;
+pub use pipeline::AwsPipelineService;

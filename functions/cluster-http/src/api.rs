@@ -1,0 +1,105 @@
+//! What the API handlers share beyond HTTP: the fixed-order cluster views, the audit
+//! item, and the error a handler lets escape (Lambda reports it, API Gateway answers 502).
+
+use cluster_domain::ports::{Clock, IdGenerator};
+use cluster_domain::python_json;
+use cluster_domain::{PortError, PyDict, PyValue};
+
+use crate::response::ProxyResponse;
+
+/// An error the Python original lets escape from the handler. `error_type` is the
+/// Python exception class Lambda would report.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct FunctionError {
+    pub error_type: String,
+    pub message: String,
+    #[source]
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl FunctionError {
+    pub fn new(error_type: &str, message: impl Into<String>) -> Self {
+        FunctionError { error_type: error_type.to_owned(), message: message.into(), source: None }
+    }
+
+    /// A port failure as botocore's `ClientError` (`operation` names the call for a
+    /// conditional failure nobody expected).
+    pub fn from_port(error: PortError, operation: &str) -> Self {
+        FunctionError {
+            error_type: "ClientError".to_owned(),
+            message: error.python_error_message(operation),
+            source: Some(Box::new(error)),
+        }
+    }
+}
+
+fn field(item: &PyDict, name: &str) -> PyValue {
+    item.get(name).cloned().unwrap_or(PyValue::None)
+}
+
+/// `AuditTrail.record`: one audit item, stamped now, keyed `<occurred_at>#<8 hex>`.
+pub fn audit_item(clock: &impl Clock, ids: &impl IdGenerator, cluster_id: &str, event_type: &str, actor: &str, details: PyDict) -> PyDict {
+    let occurred_at = clock.now().isoformat();
+    PyDict::new()
+        .with("cluster_id", cluster_id)
+        .with("event_key", format!("{occurred_at}#{}", ids.token_hex4()))
+        .with("event_type", event_type)
+        .with("occurred_at", occurred_at)
+        .with("actor", actor)
+        .with("details", details)
+}
+
+/// `cluster_view`: a stored cluster as get-cluster shows it, in a fixed key order.
+pub fn cluster_view(item: &PyDict) -> PyValue {
+    let mut view = PyDict::new();
+    for name in [
+        "cluster_id",
+        "name",
+        "team",
+        "environment",
+        "cluster_type",
+        "kubernetes_version",
+        "region",
+        "status",
+        "pipeline_name",
+        "pipeline_execution_id",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "spec",
+    ] {
+        view.insert(name, field(item, name));
+    }
+    view.insert("warnings", item.get("warnings").cloned().unwrap_or(PyValue::List(Vec::new())));
+    view.insert("compliance", field(item, "compliance"));
+    PyValue::Dict(view)
+}
+
+/// `cluster_summary`: one cluster in a list-clusters page.
+pub fn cluster_summary(item: &PyDict) -> PyValue {
+    let mut summary = PyDict::new();
+    for name in ["cluster_id", "name", "team", "environment", "cluster_type", "status", "created_at"] {
+        summary.insert(name, field(item, name));
+    }
+    PyValue::Dict(summary)
+}
+
+/// A JSON response whose body is `json.dumps` of `body` the powertools way.
+pub fn json_response(status_code: u16, body: &PyValue) -> ProxyResponse {
+    ProxyResponse::json(status_code, python_json::dumps(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cluster_view_fills_missing_attributes() {
+        let view = cluster_view(&PyDict::new().with("cluster_id", "a"));
+        assert_eq!(
+            python_json::dumps(&view),
+            r#"{"cluster_id":"a","name":null,"team":null,"environment":null,"cluster_type":null,"kubernetes_version":null,"region":null,"status":null,"pipeline_name":null,"pipeline_execution_id":null,"created_at":null,"updated_at":null,"created_by":null,"spec":null,"warnings":[],"compliance":null}"#
+        );
+    }
+}

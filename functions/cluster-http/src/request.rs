@@ -1,0 +1,168 @@
+//! An API Gateway REST v1 proxy event, read the way powertools' `APIGatewayProxyEvent`
+//! reads it.
+
+use serde_json::Value;
+use thiserror::Error;
+
+use cluster_domain::http_quirks::b64decode;
+
+/// The event is not an API Gateway REST proxy event. Python raises `KeyError` here, so
+/// Lambda reports an error and API Gateway answers 502.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum EventError {
+    #[error("event field `{field}` is missing or not a string")]
+    MissingField { field: &'static str },
+}
+
+/// The body could not be turned into text: Python's `decoded_body` raised.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum BodyError {
+    #[error("request body is not valid base64")]
+    NotBase64,
+    #[error("request body is not valid UTF-8")]
+    NotUtf8(#[source] std::string::FromUtf8Error),
+}
+
+/// The parts of a proxy event the handlers read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProxyRequest {
+    pub http_method: String,
+    pub path: String,
+    /// Lower-cased names; when two names differ only by case, the later one wins, as in
+    /// powertools' `CaseInsensitiveDict`.
+    headers: Vec<(String, String)>,
+    query_string_parameters: serde_json::Map<String, Value>,
+    body: Option<String>,
+    is_base64_encoded: bool,
+    user_arn: Option<String>,
+}
+
+impl ProxyRequest {
+    pub fn from_event(event: &Value) -> Result<Self, EventError> {
+        let text_field = |field: &'static str| {
+            event.get(field).and_then(Value::as_str).map(str::to_owned).ok_or(EventError::MissingField { field })
+        };
+        let mut headers: Vec<(String, String)> = Vec::new();
+        if let Some(Value::Object(map)) = event.get("headers") {
+            for (name, value) in map {
+                let Some(value) = value.as_str() else { continue };
+                let name = name.to_lowercase();
+                headers.retain(|(existing, _)| *existing != name);
+                headers.push((name, value.to_owned()));
+            }
+        }
+        let query_string_parameters = match event.get("queryStringParameters") {
+            Some(Value::Object(map)) => map.clone(),
+            _ => serde_json::Map::new(),
+        };
+        let user_arn = event
+            .pointer("/requestContext/identity/userArn")
+            .and_then(Value::as_str)
+            .filter(|arn| !arn.is_empty())
+            .map(str::to_owned);
+        Ok(ProxyRequest {
+            http_method: text_field("httpMethod")?,
+            path: text_field("path")?,
+            headers,
+            query_string_parameters,
+            body: event.get("body").and_then(Value::as_str).map(str::to_owned),
+            is_base64_encoded: is_truthy(event.get("isBase64Encoded")),
+            user_arn,
+        })
+    }
+
+    /// A request header, any case.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_lowercase();
+        self.headers.iter().find(|(existing, _)| *existing == name).map(|(_, value)| value.as_str())
+    }
+
+    /// A query string parameter (`queryStringParameters`, the last value of a repeated one).
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query_string_parameters.get(name).and_then(Value::as_str)
+    }
+
+    /// The raw `body` field, before any base64 decoding.
+    pub fn raw_body(&self) -> Option<&str> {
+        self.body.as_deref()
+    }
+
+    /// Whether API Gateway base64-encoded the body (Python truthiness of the flag).
+    pub fn is_base64_encoded(&self) -> bool {
+        self.is_base64_encoded
+    }
+
+    /// powertools' `decoded_body`: base64-decoded (leniently) when `isBase64Encoded` is
+    /// true and the body is not empty, then UTF-8; `None` for a `null` or absent body.
+    pub fn decoded_body(&self) -> Result<Option<String>, BodyError> {
+        match &self.body {
+            Some(body) if self.is_base64_encoded && !body.is_empty() => {
+                let bytes = b64decode(body.as_bytes()).ok_or(BodyError::NotBase64)?;
+                String::from_utf8(bytes).map(Some).map_err(BodyError::NotUtf8)
+            }
+            other => Ok(other.clone()),
+        }
+    }
+
+    /// Who made the request, for the audit trail: the IAM caller or `anonymous`.
+    pub fn actor(&self) -> &str {
+        self.user_arn.as_deref().unwrap_or("anonymous")
+    }
+}
+
+// Python truthiness for the JSON values an event can carry.
+fn is_truthy(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(flag)) => *flag,
+        Some(Value::Number(number)) => number.as_f64() != Some(0.0),
+        Some(Value::String(text)) => !text.is_empty(),
+        Some(Value::Array(items)) => !items.is_empty(),
+        Some(Value::Object(map)) => !map.is_empty(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn event(extra: Value) -> Value {
+        let mut event = json!({"httpMethod": "POST", "path": "/clusters", "headers": {"Content-Type": "application/json"}});
+        if let (Some(target), Value::Object(extra)) = (event.as_object_mut(), extra) {
+            target.extend(extra);
+        }
+        event
+    }
+
+    #[test]
+    fn headers_are_case_insensitive_and_the_last_spelling_wins() {
+        let request = ProxyRequest::from_event(&event(json!({"headers": {"Idempotency-Key": "a", "idempotency-key": "b"}})));
+        assert_eq!(request.ok().as_ref().and_then(|request| request.header("IDEMPOTENCY-KEY")), Some("b"));
+    }
+
+    #[test]
+    fn decodes_base64_bodies_leniently() {
+        let request = ProxyRequest::from_event(&event(json!({"body": "e30\n=", "isBase64Encoded": true})));
+        assert_eq!(request.ok().map(|request| request.decoded_body()), Some(Ok(Some("{}".to_owned()))));
+        let request = ProxyRequest::from_event(&event(json!({"body": "/w==", "isBase64Encoded": true})));
+        assert!(matches!(request.map(|request| request.decoded_body()), Ok(Err(BodyError::NotUtf8(_)))));
+        let request = ProxyRequest::from_event(&event(json!({"body": "abc", "isBase64Encoded": true})));
+        assert!(matches!(request.map(|request| request.decoded_body()), Ok(Err(BodyError::NotBase64))));
+    }
+
+    #[test]
+    fn missing_body_query_and_caller() {
+        let request = ProxyRequest::from_event(&event(json!({"body": null, "queryStringParameters": null})));
+        let request = request.ok();
+        assert_eq!(request.as_ref().map(|request| request.decoded_body()), Some(Ok(None)));
+        assert_eq!(request.as_ref().and_then(|request| request.query("limit")), None);
+        assert_eq!(request.as_ref().map(|request| request.actor()), Some("anonymous"));
+    }
+
+    #[test]
+    fn refuses_events_without_a_method() {
+        assert_eq!(ProxyRequest::from_event(&json!({"path": "/"})), Err(EventError::MissingField { field: "httpMethod" }));
+    }
+}

@@ -1,0 +1,29 @@
+//! create-cluster on Lambda: builds the SDK clients once, then serves events with `lambda_runtime`.
+
+use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    use cluster_adapters::{AwsPipelineService, DynamoAuditLog, DynamoClusterStore, DynamoIdempotencyStore, required_env, sdk_config};
+    let config = sdk_config().await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    let handler = create_cluster::CreateCluster {
+        clusters: DynamoClusterStore::new(dynamodb.clone(), required_env("CLUSTERS_TABLE")?),
+        audit: DynamoAuditLog::new(dynamodb.clone(), required_env("AUDIT_TABLE")?),
+        pipelines: AwsPipelineService::new(aws_sdk_s3::Client::new(&config), aws_sdk_codepipeline::Client::new(&config)),
+        idempotency: DynamoIdempotencyStore::new(dynamodb, required_env("IDEMPOTENCY_TABLE")?),
+        clock: cluster_domain::SystemClock,
+        ids: cluster_domain::RandomIds,
+        config: create_cluster::CreateClusterConfig {
+            org_permission_boundary_arn: required_env("ORG_PERMISSION_BOUNDARY_ARN")?,
+            pipeline_role_arn: required_env("PIPELINE_ROLE_ARN")?,
+            artifact_bucket: required_env("ARTIFACT_BUCKET")?,
+        },
+    };
+    let handler = &handler;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        handler.handle(event.payload).await.map_err(|error| Diagnostic { error_type: error.error_type, error_message: error.message })
+    }))
+    .await
+}

@@ -1,0 +1,61 @@
+//! decommission-cluster: `DELETE /clusters/{cluster_id}`. 202 and status DECOMMISSIONING
+//! from PENDING, ACTIVE or FAILED (a conditional write, so a concurrent change loses
+//! with 409), 409 from any other status, 404 if unknown.
+
+use cluster_domain::status::{DECOMMISSIONABLE, DECOMMISSIONING, can_decommission};
+use cluster_domain::{AuditLog, Clock, ClusterStore, IdGenerator, PortError, PyDict, PyValue, StatusChange};
+use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, audit_item, json_response};
+use serde_json::Value;
+
+pub const ROUTE: Route = Route::new("DELETE", "/clusters/<cluster_id>");
+
+#[derive(Debug, Clone)]
+pub struct DecommissionCluster<S, A, C, I> {
+    pub clusters: S,
+    pub audit: A,
+    pub clock: C,
+    pub ids: I,
+}
+
+impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> DecommissionCluster<S, A, C, I> {
+    pub async fn handle(&self, event: Value) -> Result<Value, FunctionError> {
+        let request = ProxyRequest::from_event(&event).map_err(|error| FunctionError::new("KeyError", error.to_string()))?;
+        let Some(parameters) = ROUTE.matches(&request.http_method, &request.path) else {
+            return Ok(ProxyResponse::not_found().to_event());
+        };
+        let cluster_id = parameters[0].1.as_str();
+        let Some(item) = self.clusters.get(cluster_id).await.map_err(|error| FunctionError::from_port(error, "GetItem"))? else {
+            return Ok(ProxyResponse::service_error(404, &format!("cluster {cluster_id} not found")).to_event());
+        };
+        let status = item.get("status").map(PyValue::python_str).unwrap_or_else(|| "None".to_owned());
+        if !can_decommission(&status) {
+            let message = format!("cluster {cluster_id} cannot be decommissioned from status {status}");
+            return Ok(ProxyResponse::service_error(409, &message).to_event());
+        }
+        let now = self.clock.now().isoformat();
+        let change = StatusChange {
+            cluster_id: cluster_id.to_owned(),
+            new_status: DECOMMISSIONING.to_owned(),
+            allowed_from: DECOMMISSIONABLE.iter().map(|status| (*status).to_owned()).collect(),
+            updated_at: now.clone(),
+            extra: PyDict::new().with("decommission_requested_at", now.as_str()),
+        };
+        let previous = match self.clusters.change_status(&change).await {
+            Ok(previous) => previous,
+            Err(PortError::ConditionFailed) => {
+                let message = format!("cluster {cluster_id} changed status while decommissioning; retry");
+                return Ok(ProxyResponse::service_error(409, &message).to_event());
+            }
+            Err(error) => return Err(FunctionError::from_port(error, "UpdateItem")),
+        };
+        let details = PyDict::new().with("from", previous.as_str()).with("to", DECOMMISSIONING);
+        let audit_event = audit_item(&self.clock, &self.ids, cluster_id, "DECOMMISSION_REQUESTED", request.actor(), details);
+        self.audit.append(&audit_event).await.map_err(|error| FunctionError::from_port(error, "PutItem"))?;
+        let body = PyDict::new()
+            .with("cluster_id", cluster_id)
+            .with("status", DECOMMISSIONING)
+            .with("previous_status", previous)
+            .with("requested_at", now);
+        Ok(json_response(202, &PyValue::Dict(body)).to_event())
+    }
+}
