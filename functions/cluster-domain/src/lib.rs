@@ -7,12 +7,20 @@
 //! - [`rules`] (with [`ipaddress`]): the organisation's validation rules, and
 //!   [`validate`]: the validate-cluster-spec answer.
 //! - [`http_quirks`]: body decoding, `int()` for `limit`, paging tokens.
+//! - [`compliance`]: the eight compliance findings; [`status`]: the status
+//!   transitions; [`audit`], [`idempotency`] and [`views`]: the items stored and the
+//!   bodies answered, in Python's key order.
 //! - [`pipeline`]: the provisioning pipeline definition and tags.
 //! - [`ports`]: the async traits handlers are generic over (store, audit, pipeline,
 //!   idempotency, clock, ids); [`fakes`] holds in-memory implementations.
 //! - [`time`]: timestamps as `datetime.isoformat()` writes them.
 
+pub mod audit;
+pub mod compliance;
+#[cfg(any(test, feature = "fakes"))]
+pub mod fakes;
 pub mod http_quirks;
+pub mod idempotency;
 pub mod ipaddress;
 pub mod pipeline;
 pub mod ports;
@@ -24,6 +32,7 @@ pub mod time;
 mod unicode_tables;
 pub mod validate;
 pub mod value;
+pub mod views;
 
 pub use crate::pipeline::{PipelineDefinition, PipelineTag};
 pub use crate::ports::{

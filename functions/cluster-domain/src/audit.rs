@@ -1,0 +1,78 @@
+//! The audit trail's items and how get-cluster-events shows them (`audit.py`).
+//!
+//! `event_key` is `<occurred_at>#<8 hex>`: ISO 8601 timestamps sort as strings, so a
+//! query on the key gives a cluster's events oldest first; the random suffix keeps two
+//! events of the same microsecond apart.
+
+use crate::http_quirks::encode_next_token;
+use crate::time::Timestamp;
+use crate::value::{PyDict, PyValue};
+
+pub const CLUSTER_REQUESTED: &str = "CLUSTER_REQUESTED";
+pub const PIPELINE_STARTED: &str = "PIPELINE_STARTED";
+pub const STATUS_CHANGED: &str = "STATUS_CHANGED";
+pub const DECOMMISSION_REQUESTED: &str = "DECOMMISSION_REQUESTED";
+pub const COMPLIANCE_CHECKED: &str = "COMPLIANCE_CHECKED";
+
+/// One audit item:
+/// `{"cluster_id", "event_key", "event_type", "occurred_at", "actor", "details"}`.
+pub fn audit_item(cluster_id: &str, event_type: &str, actor: &str, details: PyDict, occurred_at: &Timestamp, suffix_hex: &str) -> PyDict {
+    let occurred_at = occurred_at.isoformat();
+    PyDict::new()
+        .with("cluster_id", cluster_id)
+        .with("event_key", format!("{occurred_at}#{suffix_hex}"))
+        .with("event_type", event_type)
+        .with("occurred_at", occurred_at)
+        .with("actor", actor)
+        .with("details", details)
+}
+
+/// One event as get-cluster-events shows it.
+pub fn event_view(item: &PyDict) -> PyValue {
+    let field = |key: &str| item.get(key).cloned().unwrap_or(PyValue::None);
+    PyValue::Dict(
+        PyDict::new()
+            .with("event_id", field("event_key"))
+            .with("event_type", field("event_type"))
+            .with("occurred_at", field("occurred_at"))
+            .with("actor", field("actor"))
+            .with("details", item.get("details").cloned().unwrap_or_else(|| PyValue::Dict(PyDict::new()))),
+    )
+}
+
+/// The 200 body of get-cluster-events: `{"cluster_id", "events", "next_token"}`.
+pub fn events_body(cluster_id: &str, items: &[PyDict], last_evaluated_key: Option<&PyDict>) -> PyDict {
+    PyDict::new()
+        .with("cluster_id", cluster_id)
+        .with("events", items.iter().map(event_view).collect::<Vec<_>>())
+        .with("next_token", encode_next_token(last_evaluated_key))
+}
+
+/// CLUSTER_REQUESTED details: `{"environment", "cluster_type", "warnings": <count>}`.
+pub fn cluster_requested_details(environment: &str, cluster_type: &str, warning_count: usize) -> PyDict {
+    PyDict::new()
+        .with("environment", environment)
+        .with("cluster_type", cluster_type)
+        .with("warnings", PyValue::int(warning_count as i64))
+}
+
+/// PIPELINE_STARTED details: `{"pipeline_name", "execution_id"}`.
+pub fn pipeline_started_details(pipeline_name: &str, execution_id: &str) -> PyDict {
+    PyDict::new().with("pipeline_name", pipeline_name).with("execution_id", execution_id)
+}
+
+/// STATUS_CHANGED details: `{"from", "to", "pipeline_state", "execution_id", "event_id"}`;
+/// the last two are whatever the EventBridge event held (`None` when absent).
+pub fn status_changed_details(from: &str, to: &str, pipeline_state: &str, execution_id: PyValue, event_id: PyValue) -> PyDict {
+    PyDict::new()
+        .with("from", from)
+        .with("to", to)
+        .with("pipeline_state", pipeline_state)
+        .with("execution_id", execution_id)
+        .with("event_id", event_id)
+}
+
+/// DECOMMISSION_REQUESTED details: `{"from", "to"}`.
+pub fn decommission_details(from: &str, to: &str) -> PyDict {
+    PyDict::new().with("from", from).with("to", to)
+}
