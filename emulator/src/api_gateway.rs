@@ -199,7 +199,7 @@ pub(crate) fn http_event(request: &HttpRequestParts, matched: &RouteMatch<'_>) -
             }
         }
     }
-    let route_key = format!("{} {}", matched.route.method, matched.route.path).replace("ANY ", "ANY ");
+    let route_key = format!("{} {}", matched.route.method, matched.route.path);
     let user_agent = headers.get("user-agent").cloned().unwrap_or(json!(""));
     let mut event = json!({
         "version": "2.0",
