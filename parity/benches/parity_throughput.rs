@@ -10,8 +10,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use parity::{
-    Corpus, CorpusFilter, Outcome, ParityRules, RECORD_SCHEMA, RecordedTarget, Replay, ReplaySettings,
-    compare_outcomes,
+    Corpus, CorpusFilter, Outcome, ParityRules, RECORD_SCHEMA, RecordedTarget, Replay,
+    ReplaySettings, compare_outcomes,
 };
 use serde_json::{Value, json};
 
@@ -20,11 +20,27 @@ use serde_json::{Value, json};
 struct PythonFormatter;
 
 impl serde_json::ser::Formatter for PythonFormatter {
-    fn begin_array_value<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
-        if first { Ok(()) } else { writer.write_all(b", ") }
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(b", ")
+        }
     }
-    fn begin_object_key<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
-        if first { Ok(()) } else { writer.write_all(b", ") }
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(b", ")
+        }
     }
     fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
         writer.write_all(b": ")
@@ -50,12 +66,14 @@ fn python_dumps(value: &Value) -> String {
     out
 }
 
+const ENVIRONMENTS: [&str; 3] = ["dev", "staging", "prod"];
+
 fn cluster(index: usize) -> Value {
     json!({
         "cluster_id": format!("0f8fad5b-d9cb-469f-a165-{index:012}"),
         "name": format!("payments-{index}"),
         "team": "équipe-paiements",
-        "environment": ["dev", "staging", "prod"][index % 3],
+        "environment": ENVIRONMENTS[index % 3],
         "cluster_type": "general",
         "kubernetes_version": "1.29",
         "status": "ACTIVE",
@@ -85,7 +103,8 @@ struct Pair {
 }
 
 fn pairs() -> Vec<Pair> {
-    let list = json!({"items": (0..20).map(cluster).collect::<Vec<_>>(), "next_token": null, "count": 20});
+    let list =
+        json!({"items": (0..20).map(cluster).collect::<Vec<_>>(), "next_token": null, "count": 20});
     let violations: Vec<Value> = (0..40)
         .map(|i| json!({"code": format!("E{i:03}"), "field": format!("spec.node_groups[{i}].instance_type"), "message": format!("instance type m5.{i}xlarge is not allowed for a dev cluster"), "severity": "error"}))
         .collect();
@@ -137,7 +156,12 @@ fn throughput(rules: &ParityRules, pair: &Pair) -> f64 {
     let mut done = 0u64;
     while started.elapsed() < window {
         for _ in 0..100 {
-            black_box(compare_outcomes(rules, pair.route, &pair.baseline, &pair.candidate));
+            black_box(compare_outcomes(
+                rules,
+                pair.route,
+                &pair.baseline,
+                &pair.candidate,
+            ));
         }
         done += 100;
     }
@@ -190,7 +214,8 @@ fn write_corpus(path: &Path, records: usize) -> u64 {
 
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` runs this too, briefly.
-    let quick = std::env::args().any(|arg| arg == "--test") || std::env::var_os("PARITY_BENCH_QUICK").is_some();
+    let quick = std::env::args().any(|arg| arg == "--test")
+        || std::env::var_os("PARITY_BENCH_QUICK").is_some();
     let rules = rules();
     println!("## diff throughput (one core, compare_outcomes per pair)");
     let mut total_rate = 0.0;
@@ -212,7 +237,31 @@ fn main() {
         );
     }
     if !quick {
-        println!("{:<66} {:>34.0} pairs/s", "mix (one of each, harmonic mean)", all.len() as f64 / total_rate);
+        println!(
+            "{:<66} {:>34.0} pairs/s",
+            "mix (one of each, harmonic mean)",
+            all.len() as f64 / total_rate
+        );
+        // For scale: what parsing both bodies into serde_json::Value alone costs.
+        if let (Outcome::Response(a), Outcome::Response(b)) = (&all[1].baseline, &all[1].candidate)
+        {
+            let (a, b) = (
+                a["body"].as_str().unwrap_or(""),
+                b["body"].as_str().unwrap_or(""),
+            );
+            let started = Instant::now();
+            let mut done = 0u64;
+            while started.elapsed() < Duration::from_millis(500) {
+                black_box(serde_json::from_str::<Value>(a).ok());
+                black_box(serde_json::from_str::<Value>(b).ok());
+                done += 1;
+            }
+            println!(
+                "{:<66} {:>34.0} pairs/s",
+                "(for scale: only parsing both 14 KB list bodies into Value)",
+                done as f64 / started.elapsed().as_secs_f64()
+            );
+        }
     }
 
     let records: usize = std::env::var("PARITY_BENCH_RECORDS")
@@ -229,7 +278,10 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
     let corpus = Corpus::open(&[&corpus_path]).expect("open corpus");
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let baseline = RecordedTarget;
     let candidate = RecordedTarget;
     let replay = Replay {
@@ -237,7 +289,10 @@ fn main() {
         candidate: &candidate,
         secondary: None,
         rules: &rules,
-        settings: ReplaySettings { concurrency: 16, examples_per_signature: 3 },
+        settings: ReplaySettings {
+            concurrency: 16,
+            examples_per_signature: 3,
+        },
     };
     let before = vm_hwm_kib();
     println!("VmHWM before replay: {before} KiB");
@@ -257,5 +312,8 @@ fn main() {
         elapsed,
         outcome.report.totals.total as f64 / elapsed
     );
-    assert_eq!(outcome.report.totals.matched, records, "recorded against itself must match");
+    assert_eq!(
+        outcome.report.totals.matched, records,
+        "recorded against itself must match"
+    );
 }

@@ -60,7 +60,12 @@ pub fn compare_outcomes(
 
 /// Compares two JSON documents from the root under the rules of `route`, with no
 /// cosmetic classification (used for side effects).
-pub fn compare_json(rules: &ParityRules, route: &str, baseline: &Value, candidate: &Value) -> Comparison {
+pub fn compare_json(
+    rules: &ParityRules,
+    route: &str,
+    baseline: &Value,
+    candidate: &Value,
+) -> Comparison {
     let route_rules = rules.for_route(route);
     let mut walker = Walker::new(&route_rules);
     walker.walk(&mut Vec::new(), baseline, candidate);
@@ -150,7 +155,13 @@ impl<'p, 'r> Walker<'p, 'r> {
         }
     }
 
-    fn emit(&mut self, path: &[Seg<'_>], kind: DiffKind, baseline: Option<String>, candidate: Option<String>) {
+    fn emit(
+        &mut self,
+        path: &[Seg<'_>],
+        kind: DiffKind,
+        baseline: Option<String>,
+        candidate: Option<String>,
+    ) {
         if let Some(rule) = self.rules.ignore_covering(path) {
             self.fired.push(rule);
             return;
@@ -178,7 +189,12 @@ impl<'p, 'r> Walker<'p, 'r> {
         if left == right {
             self.fired.extend(fired);
         } else {
-            self.emit(path, DiffKind::Value, Some(quoted(&left)), Some(quoted(&right)));
+            self.emit(
+                path,
+                DiffKind::Value,
+                Some(quoted(&left)),
+                Some(quoted(&right)),
+            );
         }
     }
 
@@ -200,12 +216,22 @@ impl<'p, 'r> Walker<'p, 'r> {
                         return;
                     }
                 }
-                self.emit(path, DiffKind::Value, Some(left.to_string()), Some(right.to_string()));
+                self.emit(
+                    path,
+                    DiffKind::Value,
+                    Some(left.to_string()),
+                    Some(right.to_string()),
+                );
             }
             (Value::Bool(left), Value::Bool(right)) if left == right => {}
             (Value::Null, Value::Null) => {}
             (Value::Bool(left), Value::Bool(right)) => {
-                self.emit(path, DiffKind::Value, Some(left.to_string()), Some(right.to_string()));
+                self.emit(
+                    path,
+                    DiffKind::Value,
+                    Some(left.to_string()),
+                    Some(right.to_string()),
+                );
             }
             _ => self.emit(path, DiffKind::Type, Some(compact(a)), Some(compact(b))),
         }
@@ -233,7 +259,11 @@ impl<'p, 'r> Walker<'p, 'r> {
                 Some(y) => self.walk(path, x, y),
                 None => {
                     same_key_set = false;
-                    let kind = if x.is_null() { DiffKind::NullVsMissing } else { DiffKind::Missing };
+                    let kind = if x.is_null() {
+                        DiffKind::NullVsMissing
+                    } else {
+                        DiffKind::Missing
+                    };
                     self.emit(path, kind, Some(compact(x)), None);
                 }
             }
@@ -242,7 +272,11 @@ impl<'p, 'r> Walker<'p, 'r> {
         for (key, y) in right {
             if !left.contains_key(key) {
                 path.push(Seg::Key(key));
-                let kind = if y.is_null() { DiffKind::NullVsMissing } else { DiffKind::Extra };
+                let kind = if y.is_null() {
+                    DiffKind::NullVsMissing
+                } else {
+                    DiffKind::Extra
+                };
                 self.emit(path, kind, None, Some(compact(y)));
                 path.pop();
             }
@@ -254,7 +288,11 @@ impl<'p, 'r> Walker<'p, 'r> {
 
     /// True when `a` and `b` are equal under the rules, with no trace left in `self`.
     fn equivalent<'a>(&mut self, path: &mut Vec<Seg<'a>>, a: &'a Value, b: &'a Value) -> bool {
-        let marks = (self.differences.len(), self.cosmetic.len(), self.fired.len());
+        let marks = (
+            self.differences.len(),
+            self.cosmetic.len(),
+            self.fired.len(),
+        );
         self.walk(path, a, b);
         let equal = self.differences.len() == marks.0;
         self.differences.truncate(marks.0);
@@ -265,50 +303,67 @@ impl<'p, 'r> Walker<'p, 'r> {
 
     /// Pairs every element of `left` with an unused equivalent element of `right`;
     /// returns the indices left over on each side.
+    /// Pairs every listed element of `left` with an unused equivalent listed element of
+    /// `right`; returns the indices left over on each side.
     fn match_as_multiset<'a>(
         &mut self,
         path: &mut Vec<Seg<'a>>,
         left: &'a [Value],
+        left_indices: &[usize],
         right: &'a [Value],
+        right_indices: &[usize],
     ) -> (Vec<usize>, Vec<usize>) {
-        let mut used = vec![false; right.len()];
+        let mut used = vec![false; right_indices.len()];
         let mut unmatched_left = Vec::new();
-        for (i, x) in left.iter().enumerate() {
+        for &i in left_indices {
             path.push(Seg::Index(i));
-            let found = (0..right.len()).find(|&j| !used[j] && self.equivalent(path, x, &right[j]));
+            let found = (0..right_indices.len())
+                .find(|&k| !used[k] && self.equivalent(path, &left[i], &right[right_indices[k]]));
             path.pop();
             match found {
-                Some(j) => used[j] = true,
+                Some(k) => used[k] = true,
                 None => unmatched_left.push(i),
             }
         }
-        let unmatched_right = (0..right.len()).filter(|&j| !used[j]).collect();
+        let unmatched_right = (0..right_indices.len())
+            .filter(|&k| !used[k])
+            .map(|k| right_indices[k])
+            .collect();
         (unmatched_left, unmatched_right)
     }
 
     fn walk_arrays<'a>(&mut self, path: &mut Vec<Seg<'a>>, left: &'a [Value], right: &'a [Value]) {
-        let marks = (self.differences.len(), self.cosmetic.len(), self.fired.len());
+        let marks = (
+            self.differences.len(),
+            self.cosmetic.len(),
+            self.fired.len(),
+        );
         let common = left.len().min(right.len());
+        let mut differing = Vec::new();
         for index in 0..common {
+            let before = self.differences.len();
             path.push(Seg::Index(index));
             self.walk(path, &left[index], &right[index]);
             path.pop();
+            if self.differences.len() > before {
+                differing.push(index);
+            }
         }
-        if left.len() == right.len() && self.differences.len() == marks.0 {
+        if left.len() == right.len() && differing.is_empty() {
             return;
         }
-        let set_rule = self.rules.set_at(path);
-        let permutation_possible = set_rule.is_some() || left.len() == right.len();
-        if !permutation_possible {
-            self.emit_tails(path, left, right, common);
-            return;
-        }
-        // Element-wise comparison found differences: judge the array as a whole instead.
-        self.differences.truncate(marks.0);
-        self.cosmetic.truncate(marks.1);
-        self.fired.truncate(marks.2);
-        let (unmatched_left, unmatched_right) = self.match_as_multiset(path, left, right);
-        if let Some(rule) = set_rule {
+        let undo = |walker: &mut Self| {
+            walker.differences.truncate(marks.0);
+            walker.cosmetic.truncate(marks.1);
+            walker.fired.truncate(marks.2);
+        };
+        if let Some(rule) = self.rules.set_at(path) {
+            // A set: judge the array as a multiset instead of element by element.
+            undo(self);
+            let all_left: Vec<usize> = (0..left.len()).collect();
+            let all_right: Vec<usize> = (0..right.len()).collect();
+            let (unmatched_left, unmatched_right) =
+                self.match_as_multiset(path, left, &all_left, right, &all_right);
             self.fired.push(rule);
             for &i in &unmatched_left {
                 path.push(Seg::Index(i));
@@ -322,20 +377,34 @@ impl<'p, 'r> Walker<'p, 'r> {
             }
             return;
         }
-        if unmatched_left.is_empty() && unmatched_right.is_empty() {
-            self.emit(path, DiffKind::Order, Some(compact_array(left)), Some(compact_array(right)));
-            return;
+        // Equal lengths: a permutation if the differing positions hold the same elements.
+        // (Positions that already match pair with each other, so only these need matching,
+        // which keeps one changed element in a long list cheap.)
+        if left.len() == right.len() && differing.len() > 1 {
+            let (unmatched_left, unmatched_right) =
+                self.match_as_multiset(path, left, &differing, right, &differing);
+            if unmatched_left.is_empty() && unmatched_right.is_empty() {
+                undo(self);
+                self.emit(
+                    path,
+                    DiffKind::Order,
+                    Some(compact_array(left)),
+                    Some(compact_array(right)),
+                );
+                return;
+            }
         }
-        // Not a permutation: report element by element.
-        for index in 0..common {
-            path.push(Seg::Index(index));
-            self.walk(path, &left[index], &right[index]);
-            path.pop();
-        }
+        // Not a permutation: the element-wise differences stand.
         self.emit_tails(path, left, right, common);
     }
 
-    fn emit_tails<'a>(&mut self, path: &mut Vec<Seg<'a>>, left: &'a [Value], right: &'a [Value], common: usize) {
+    fn emit_tails<'a>(
+        &mut self,
+        path: &mut Vec<Seg<'a>>,
+        left: &'a [Value],
+        right: &'a [Value],
+        common: usize,
+    ) {
         for (i, x) in left.iter().enumerate().skip(common) {
             path.push(Seg::Index(i));
             self.emit(path, DiffKind::Missing, Some(compact(x)), None);
@@ -353,9 +422,12 @@ fn compact_array(values: &[Value]) -> String {
     truncate(serde_json::to_string(values).unwrap_or_default())
 }
 
+/// Header names (lowercase) and their values joined by `, `.
+pub(crate) type Headers = Vec<(String, String)>;
+
 /// Client-visible headers of a proxy response: lowercase name and the values joined by
 /// `, `, merged from `headers` and `multiValueHeaders` the way API Gateway merges them.
-pub(crate) fn visible_headers(response: &Value, rules: &ParityRules) -> (Vec<(String, String)>, Vec<(String, String)>) {
+pub(crate) fn visible_headers(response: &Value, rules: &ParityRules) -> (Headers, Headers) {
     let mut merged: Vec<(String, Vec<String>)> = Vec::new();
     let mut add = |name: &str, value: String| {
         let lower = name.to_ascii_lowercase();
@@ -404,9 +476,7 @@ fn body_bytes(response: &Value) -> (Cow<'_, [u8]>, bool) {
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let text = response.get("body").and_then(Value::as_str).unwrap_or("");
-    if encoded
-        && let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(text)
-    {
+    if encoded && let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(text) {
         return (Cow::Owned(bytes), true);
     }
     (Cow::Borrowed(text.as_bytes()), encoded)
@@ -439,7 +509,11 @@ fn compare_proxy_responses(walker: &mut Walker<'_, '_>, rules: &ParityRules, a: 
 
     // Body.
     let raw = |v: &Value| v.get("body").and_then(Value::as_str).map(str::to_owned);
-    let flag = |v: &Value| v.get("isBase64Encoded").and_then(Value::as_bool).unwrap_or(false);
+    let flag = |v: &Value| {
+        v.get("isBase64Encoded")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    };
     if raw(a) == raw(b) && flag(a) == flag(b) {
         return;
     }
@@ -465,12 +539,15 @@ fn compare_proxy_responses(walker: &mut Walker<'_, '_>, rules: &ParityRules, a: 
             let mut path = vec![Seg::Key("body")];
             walker.walk(&mut path, x, y);
             if walker.differences.len() == before {
-                let (Ok(left_text), Ok(right_text)) =
-                    (std::str::from_utf8(&left_bytes), std::str::from_utf8(&right_bytes))
-                else {
+                let (Ok(left_text), Ok(right_text)) = (
+                    std::str::from_utf8(&left_bytes),
+                    std::str::from_utf8(&right_bytes),
+                ) else {
                     return;
                 };
-                for (path, kind) in lexical::classify(&body_path, left_text, right_text, walker.rules) {
+                for (path, kind) in
+                    lexical::classify(&body_path, left_text, right_text, walker.rules)
+                {
                     walker.cosmetic.push(Difference {
                         path,
                         kind,
@@ -478,11 +555,18 @@ fn compare_proxy_responses(walker: &mut Walker<'_, '_>, rules: &ParityRules, a: 
                         candidate: None,
                     });
                 }
-                walker.cosmetic.sort_by(|x, y| (&x.path, x.kind).cmp(&(&y.path, y.kind)));
-                walker.cosmetic.dedup_by(|x, y| x.path == y.path && x.kind == y.kind);
+                walker
+                    .cosmetic
+                    .sort_by(|x, y| (&x.path, x.kind).cmp(&(&y.path, y.kind)));
+                walker
+                    .cosmetic
+                    .dedup_by(|x, y| x.path == y.path && x.kind == y.kind);
             }
         }
-        (None, None) => match (std::str::from_utf8(&left_bytes), std::str::from_utf8(&right_bytes)) {
+        (None, None) => match (
+            std::str::from_utf8(&left_bytes),
+            std::str::from_utf8(&right_bytes),
+        ) {
             (Ok(x), Ok(y)) => {
                 let mut fired = Vec::new();
                 let left = walker.rules.normalise(&body_path, x, &mut fired);
@@ -490,7 +574,12 @@ fn compare_proxy_responses(walker: &mut Walker<'_, '_>, rules: &ParityRules, a: 
                 if left == right {
                     walker.fired.extend(fired);
                 } else {
-                    walker.emit(&body_path, DiffKind::Bytes, Some(quoted(&left)), Some(quoted(&right)));
+                    walker.emit(
+                        &body_path,
+                        DiffKind::Bytes,
+                        Some(quoted(&left)),
+                        Some(quoted(&right)),
+                    );
                 }
             }
             _ => walker.emit(
@@ -509,7 +598,11 @@ fn compare_proxy_responses(walker: &mut Walker<'_, '_>, rules: &ParityRules, a: 
     }
 }
 
-fn compare_headers(walker: &mut Walker<'_, '_>, left: &[(String, String)], right: &[(String, String)]) {
+fn compare_headers(
+    walker: &mut Walker<'_, '_>,
+    left: &[(String, String)],
+    right: &[(String, String)],
+) {
     let (mut i, mut j) = (0, 0);
     while i < left.len() || j < right.len() {
         let order = match (left.get(i), right.get(j)) {
@@ -529,7 +622,12 @@ fn compare_headers(walker: &mut Walker<'_, '_>, left: &[(String, String)], right
                     if normal_x == normal_y {
                         walker.fired.extend(fired);
                     } else {
-                        walker.emit(&path, DiffKind::Header, Some(quoted(&normal_x)), Some(quoted(&normal_y)));
+                        walker.emit(
+                            &path,
+                            DiffKind::Header,
+                            Some(quoted(&normal_x)),
+                            Some(quoted(&normal_y)),
+                        );
                     }
                 }
                 i += 1;
@@ -537,12 +635,22 @@ fn compare_headers(walker: &mut Walker<'_, '_>, left: &[(String, String)], right
             }
             std::cmp::Ordering::Less => {
                 let (name, x) = &left[i];
-                walker.emit(&[Seg::Key("headers"), Seg::Key(name)], DiffKind::Header, Some(quoted(x)), None);
+                walker.emit(
+                    &[Seg::Key("headers"), Seg::Key(name)],
+                    DiffKind::Header,
+                    Some(quoted(x)),
+                    None,
+                );
                 i += 1;
             }
             std::cmp::Ordering::Greater => {
                 let (name, y) = &right[j];
-                walker.emit(&[Seg::Key("headers"), Seg::Key(name)], DiffKind::Header, None, Some(quoted(y)));
+                walker.emit(
+                    &[Seg::Key("headers"), Seg::Key(name)],
+                    DiffKind::Header,
+                    None,
+                    Some(quoted(y)),
+                );
                 j += 1;
             }
         }
@@ -590,9 +698,18 @@ mod tests {
         assert!(numbers_equal(&n("1000"), &n("1e3")));
         assert!(numbers_equal(&n("-5"), &n("-5.0")));
         assert!(!numbers_equal(&n("1"), &n("1.5")));
-        assert!(!numbers_equal(&n("9007199254740993"), &n("9007199254740992")));
-        assert!(!numbers_equal(&n("9007199254740993"), &n("9007199254740992.0")));
-        assert!(numbers_equal(&n("18446744073709551615"), &n("18446744073709551615")));
+        assert!(!numbers_equal(
+            &n("9007199254740993"),
+            &n("9007199254740992")
+        ));
+        assert!(!numbers_equal(
+            &n("9007199254740993"),
+            &n("9007199254740992.0")
+        ));
+        assert!(numbers_equal(
+            &n("18446744073709551615"),
+            &n("18446744073709551615")
+        ));
     }
 
     #[test]
@@ -604,11 +721,22 @@ mod tests {
 
     #[test]
     fn headers_compare_case_insensitively_and_skip_volatile_ones() {
-        let a = Outcome::Response(json!({"statusCode": 200, "headers": {"Content-Type": "application/json", "Date": "Mon"}, "body": ""}));
-        let b = Outcome::Response(json!({"statusCode": 200, "multiValueHeaders": {"content-type": ["application/json"]}, "headers": {"date": "Tue", "X-Extra": "1"}, "body": ""}));
+        let a = Outcome::Response(
+            json!({"statusCode": 200, "headers": {"Content-Type": "application/json", "Date": "Mon"}, "body": ""}),
+        );
+        let b = Outcome::Response(
+            json!({"statusCode": 200, "multiValueHeaders": {"content-type": ["application/json"]}, "headers": {"date": "Tue", "X-Extra": "1"}, "body": ""}),
+        );
         let comparison = compare(&ParityRules::default(), &a, &b);
-        assert_eq!(found(&comparison), [("$.headers.x-extra".to_owned(), DiffKind::Header)]);
-        assert_eq!(comparison.fired.len(), 1, "the volatile-header rule fired for Date");
+        assert_eq!(
+            found(&comparison),
+            [("$.headers.x-extra".to_owned(), DiffKind::Header)]
+        );
+        assert_eq!(
+            comparison.fired.len(),
+            1,
+            "the volatile-header rule fired for Date"
+        );
     }
 
     #[test]
@@ -619,9 +747,20 @@ mod tests {
                 error_message: m.into(),
             })
         };
-        let comparison = compare(&ParityRules::default(), &error("KeyError", "x"), &error("KeyError", "y"));
-        assert_eq!(found(&comparison), [("$.errorMessage".to_owned(), DiffKind::Value)]);
-        let comparison = compare(&ParityRules::default(), &error("KeyError", "x"), &response(500, ""));
+        let comparison = compare(
+            &ParityRules::default(),
+            &error("KeyError", "x"),
+            &error("KeyError", "y"),
+        );
+        assert_eq!(
+            found(&comparison),
+            [("$.errorMessage".to_owned(), DiffKind::Value)]
+        );
+        let comparison = compare(
+            &ParityRules::default(),
+            &error("KeyError", "x"),
+            &response(500, ""),
+        );
         assert_eq!(found(&comparison), [("$".to_owned(), DiffKind::Outcome)]);
     }
 
@@ -646,10 +785,17 @@ mod tests {
         let rules = ParityRules::default();
         let comparison = compare(&rules, &response(200, "[1,2,3]"), &response(200, "[3,1,2]"));
         assert_eq!(found(&comparison), [("$.body".to_owned(), DiffKind::Order)]);
-        let comparison = compare(&rules, &response(200, "[1,2,3]"), &response(200, "[1,5,3,4]"));
+        let comparison = compare(
+            &rules,
+            &response(200, "[1,2,3]"),
+            &response(200, "[1,5,3,4]"),
+        );
         assert_eq!(
             found(&comparison),
-            [("$.body[1]".to_owned(), DiffKind::Value), ("$.body[3]".to_owned(), DiffKind::Extra)]
+            [
+                ("$.body[1]".to_owned(), DiffKind::Value),
+                ("$.body[3]".to_owned(), DiffKind::Extra)
+            ]
         );
     }
 
@@ -701,10 +847,15 @@ reason = "ids"
         let rules = ParityRules::default();
         let comparison = compare(&rules, &response(200, "hello"), &response(200, "hullo"));
         assert_eq!(found(&comparison), [("$.body".to_owned(), DiffKind::Bytes)]);
-        let encoded = Outcome::Response(json!({"statusCode": 200, "body": "aGVsbG8=", "isBase64Encoded": true}));
+        let encoded = Outcome::Response(
+            json!({"statusCode": 200, "body": "aGVsbG8=", "isBase64Encoded": true}),
+        );
         let plain = Outcome::Response(json!({"statusCode": 200, "body": "hello"}));
         let comparison = compare(&rules, &plain, &encoded);
-        assert_eq!(found(&comparison), [("$.isBase64Encoded".to_owned(), DiffKind::Encoding)]);
+        assert_eq!(
+            found(&comparison),
+            [("$.isBase64Encoded".to_owned(), DiffKind::Encoding)]
+        );
         let comparison = compare(&rules, &response(200, "{}"), &response(200, "oops"));
         assert_eq!(found(&comparison), [("$.body".to_owned(), DiffKind::Type)]);
     }
@@ -712,7 +863,14 @@ reason = "ids"
     #[test]
     fn cosmetic_findings_are_dropped_when_something_real_differs() {
         let rules = ParityRules::default();
-        let comparison = compare(&rules, &response(200, r#"{"a":1,"b":2}"#), &response(500, r#"{"b":2,"a":1}"#));
-        assert_eq!(found(&comparison), [("$.statusCode".to_owned(), DiffKind::Status)]);
+        let comparison = compare(
+            &rules,
+            &response(200, r#"{"a":1,"b":2}"#),
+            &response(500, r#"{"b":2,"a":1}"#),
+        );
+        assert_eq!(
+            found(&comparison),
+            [("$.statusCode".to_owned(), DiffKind::Status)]
+        );
     }
 }

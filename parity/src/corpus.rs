@@ -95,7 +95,7 @@ pub struct CorpusFilter {
 
 impl CorpusFilter {
     fn accepts(&self, record: &Record, path: &Path, line: usize) -> Result<bool, CorpusError> {
-        if !self.routes.is_empty() && !self.routes.iter().any(|route| *route == record.route) {
+        if !self.routes.is_empty() && !self.routes.contains(&record.route) {
             return Ok(false);
         }
         if !self.methods.is_empty() {
@@ -115,13 +115,14 @@ impl CorpusFilter {
             }
         }
         if self.since.is_some() || self.until.is_some() {
-            let recorded_at = OffsetDateTime::parse(&record.recorded_at, &Rfc3339).map_err(|_| {
-                CorpusError::RecordedAt {
-                    path: path.to_owned(),
-                    line,
-                    found: record.recorded_at.clone(),
-                }
-            })?;
+            let recorded_at =
+                OffsetDateTime::parse(&record.recorded_at, &Rfc3339).map_err(|_| {
+                    CorpusError::RecordedAt {
+                        path: path.to_owned(),
+                        line,
+                        found: record.recorded_at.clone(),
+                    }
+                })?;
             if self.since.is_some_and(|since| recorded_at < since)
                 || self.until.is_some_and(|until| recorded_at >= until)
             {
@@ -302,12 +303,11 @@ impl FileRecords {
     }
 
     fn parse(&self, bytes: &[u8], line: usize) -> Result<(Record, usize), CorpusError> {
-        let record: Record =
-            serde_json::from_slice(bytes).map_err(|error| CorpusError::Parse {
-                path: self.path.clone(),
-                line: line + error.line().saturating_sub(1),
-                message: error.to_string(),
-            })?;
+        let record: Record = serde_json::from_slice(bytes).map_err(|error| CorpusError::Parse {
+            path: self.path.clone(),
+            line: line + error.line().saturating_sub(1),
+            message: error.to_string(),
+        })?;
         if record.schema != RECORD_SCHEMA {
             return Err(CorpusError::Schema {
                 path: self.path.clone(),
@@ -409,8 +409,9 @@ impl FileRecords {
                     return Some(Err(CorpusError::Parse {
                         path: self.path.clone(),
                         line: start_line,
-                        message: "the record starting here is not closed before the end of the file"
-                            .into(),
+                        message:
+                            "the record starting here is not closed before the end of the file"
+                                .into(),
                     }));
                 }
                 Err(source) => return Some(Err(self.io_error(source))),
@@ -479,7 +480,11 @@ mod tests {
         write(
             dir.path(),
             "b.jsonl",
-            &format!("{}\n\n{}\n", line("b1", "GET /x", 200, t), line("b2", "GET /x", 200, t)),
+            &format!(
+                "{}\n\n{}\n",
+                line("b1", "GET /x", 200, t),
+                line("b2", "GET /x", 200, t)
+            ),
         );
         write(
             dir.path(),
@@ -492,7 +497,10 @@ mod tests {
         );
         write(dir.path(), "notes.txt", "ignored");
         let corpus = Corpus::open(&[dir.path()]).expect("open");
-        assert_eq!(ids(corpus.records(CorpusFilter::default())), ["a1", "a2", "b1", "b2"]);
+        assert_eq!(
+            ids(corpus.records(CorpusFilter::default())),
+            ["a1", "a2", "b1", "b2"]
+        );
     }
 
     #[test]

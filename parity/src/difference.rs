@@ -60,7 +60,11 @@ impl DiffKind {
     pub fn is_cosmetic(self) -> bool {
         matches!(
             self,
-            Self::KeyOrder | Self::Escaping | Self::Whitespace | Self::NumberSpelling | Self::Encoding
+            Self::KeyOrder
+                | Self::Escaping
+                | Self::Whitespace
+                | Self::NumberSpelling
+                | Self::Encoding
         )
     }
 

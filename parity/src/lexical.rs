@@ -114,7 +114,10 @@ impl<'a> Lexer<'a> {
                 Tok::Num(&self.text[start..self.position])
             }
             _ => {
-                while bytes.get(self.position).is_some_and(u8::is_ascii_alphabetic) {
+                while bytes
+                    .get(self.position)
+                    .is_some_and(u8::is_ascii_alphabetic)
+                {
                     self.position += 1;
                 }
                 Tok::Lit(&self.text[start..self.position])
@@ -128,8 +131,13 @@ impl<'a> Lexer<'a> {
 #[derive(Debug, Clone, Copy)]
 enum Frame<'a> {
     /// Inside an object; the raw (quoted, possibly escaped) key of the current member.
-    Object { key: Option<&'a str>, expecting_key: bool },
-    Array { index: usize },
+    Object {
+        key: Option<&'a str>,
+        expecting_key: bool,
+    },
+    Array {
+        index: usize,
+    },
 }
 
 fn decode(raw: &str) -> Option<String> {
@@ -176,9 +184,10 @@ fn leaf_kind(a: Tok<'_>, b: Tok<'_>) -> Option<DiffKind> {
             (decode(x)? == decode(y)?).then_some(DiffKind::Escaping)
         }
         (Tok::Num(x), Tok::Num(y)) if x != y => {
-            let (Ok(Value::Number(m)), Ok(Value::Number(n))) =
-                (serde_json::from_str::<Value>(x), serde_json::from_str::<Value>(y))
-            else {
+            let (Ok(Value::Number(m)), Ok(Value::Number(n))) = (
+                serde_json::from_str::<Value>(x),
+                serde_json::from_str::<Value>(y),
+            ) else {
                 return None;
             };
             numbers_equal(&m, &n).then_some(DiffKind::NumberSpelling)
@@ -230,7 +239,13 @@ pub(crate) fn classify(
                 None => {}
             },
             Tok::Str(raw_key)
-                if matches!(frames.last(), Some(Frame::Object { expecting_key: true, .. })) =>
+                if matches!(
+                    frames.last(),
+                    Some(Frame::Object {
+                        expecting_key: true,
+                        ..
+                    })
+                ) =>
             {
                 let Tok::Str(other_key) = y else {
                     aligned = false;
@@ -339,7 +354,13 @@ fn leaves(text: &str) -> (Leaves<'_>, [usize; 4]) {
                 None => {}
             },
             Tok::Str(raw)
-                if matches!(frames.last(), Some(Frame::Object { expecting_key: true, .. })) =>
+                if matches!(
+                    frames.last(),
+                    Some(Frame::Object {
+                        expecting_key: true,
+                        ..
+                    })
+                ) =>
             {
                 if let Some(Frame::Object { key, .. }) = frames.last_mut() {
                     *key = Some(raw);
@@ -370,7 +391,10 @@ mod tests {
     #[test]
     fn escaping_is_found_at_its_path() {
         assert_eq!(
-            run(r#"{"a":[{"name":"caf\u00e9"}]}"#, r#"{"a":[{"name":"café"}]}"#),
+            run(
+                r#"{"a":[{"name":"caf\u00e9"}]}"#,
+                r#"{"a":[{"name":"café"}]}"#
+            ),
             [("$.body.a[0].name".to_owned(), DiffKind::Escaping)]
         );
         assert_eq!(

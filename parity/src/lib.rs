@@ -43,7 +43,11 @@ pub use report::{
     Counts, ErrorExample, Example, FiredRule, Latency, LearnedNoise, ParityReport, ReportBuilder,
     RouteSummary, SideEffectDifference, SideEffectsReport, SignatureGroup,
 };
-pub use rules::{DEFAULT_ID_PATHS, DEFAULT_VOLATILE_HEADERS, ParityRules, RuleId, RuleInfo, RuleKind, RulesError};
+pub use rules::{
+    DEFAULT_ID_PATHS, DEFAULT_VOLATILE_HEADERS, ParityRules, RuleId, RuleInfo, RuleKind, RulesError,
+};
 pub use scheduler::run_by_entity;
 pub use side_effects::{SIDE_EFFECTS_ROUTE, SideEffects, diff_side_effects, side_effect_pattern};
-pub use target::{HttpTarget, RecordedTarget, Target, TargetError, TargetUri, TargetUriError, build_target};
+pub use target::{
+    HttpTarget, RecordedTarget, Target, TargetError, TargetUri, TargetUriError, build_target,
+};

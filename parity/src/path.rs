@@ -339,7 +339,12 @@ mod tests {
     #[test]
     fn wildcards_match_any_index_or_key_and_cover_descendants() {
         let rule = pattern("$.body.items[*].created_at");
-        let hit = [Seg::Key("body"), Seg::Key("items"), Seg::Index(7), Seg::Key("created_at")];
+        let hit = [
+            Seg::Key("body"),
+            Seg::Key("items"),
+            Seg::Index(7),
+            Seg::Key("created_at"),
+        ];
         let below = [
             Seg::Key("body"),
             Seg::Key("items"),
@@ -347,7 +352,12 @@ mod tests {
             Seg::Key("created_at"),
             Seg::Key("nanos"),
         ];
-        let other = [Seg::Key("body"), Seg::Key("items"), Seg::Index(7), Seg::Key("id")];
+        let other = [
+            Seg::Key("body"),
+            Seg::Key("items"),
+            Seg::Index(7),
+            Seg::Key("id"),
+        ];
         assert!(rule.matches(&hit));
         assert!(rule.covers(&below));
         assert!(!rule.matches(&below));

@@ -159,7 +159,11 @@ mod tests {
         assert_eq!(create.entity_key(&id_paths).as_deref(), Some("c-9"));
         assert_eq!(create.method(), Some("POST"));
         assert_eq!(create.recorded_status(), Some(201));
-        let list = record("GET /clusters", json!({}), json!({"statusCode": 200, "body": "[]"}));
+        let list = record(
+            "GET /clusters",
+            json!({}),
+            json!({"statusCode": 200, "body": "[]"}),
+        );
         assert_eq!(list.entity_key(&id_paths), None);
     }
 }

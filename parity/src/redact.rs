@@ -17,7 +17,9 @@ const SECRET_HEADERS: &[&str] = &[
     "x-amz-security-token",
 ];
 
-const SECRET_WORDS: &[&str] = &["token", "secret", "password", "api-key", "apikey", "api_key"];
+const SECRET_WORDS: &[&str] = &[
+    "token", "secret", "password", "api-key", "apikey", "api_key",
+];
 
 /// True for header names and JSON keys whose values are secrets.
 pub fn is_secret_name(name: &str) -> bool {
@@ -69,7 +71,9 @@ mod tests {
         assert_eq!(value["body"]["items"][0]["db_password"], REDACTED);
         assert_eq!(value["body"]["items"][0]["name"], "ok");
         assert_eq!(value["body"]["items"][0]["session_token"], Value::Null);
-        assert!(is_secret_path(&JsonPath::root().key("headers").key("x-api-key")));
+        assert!(is_secret_path(
+            &JsonPath::root().key("headers").key("x-api-key")
+        ));
         assert!(!is_secret_path(&JsonPath::root().key("body").key("owner")));
     }
 }

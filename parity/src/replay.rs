@@ -91,7 +91,11 @@ enum RecordResult {
 
 impl Replay<'_> {
     /// Replays `records`; `on_progress` is called with the number of records done.
-    pub async fn run<I>(&self, records: I, mut on_progress: impl FnMut(usize)) -> Result<ReplayOutcome, ReplayError>
+    pub async fn run<I>(
+        &self,
+        records: I,
+        mut on_progress: impl FnMut(usize),
+    ) -> Result<ReplayOutcome, ReplayError>
     where
         I: IntoIterator<Item = Result<Record, CorpusError>>,
     {
@@ -131,7 +135,11 @@ impl Replay<'_> {
                         }
                         builder.add_comparison(&record, &baseline, &candidate, &comparison);
                     }
-                    RecordResult::Failed { record, side, error } => {
+                    RecordResult::Failed {
+                        record,
+                        side,
+                        error,
+                    } => {
                         builder.add_error(&record, side, error_chain(&error));
                     }
                 }
@@ -171,28 +179,64 @@ impl Replay<'_> {
         );
         let baseline = match baseline {
             Ok(observed) => observed,
-            Err(error) => return RecordResult::Failed { record, side: "baseline", error },
+            Err(error) => {
+                return RecordResult::Failed {
+                    record,
+                    side: "baseline",
+                    error,
+                };
+            }
         };
         let mut candidate = match candidate {
             Ok(observed) => observed,
-            Err(error) => return RecordResult::Failed { record, side: "candidate", error },
+            Err(error) => {
+                return RecordResult::Failed {
+                    record,
+                    side: "candidate",
+                    error,
+                };
+            }
         };
         let mut secondary = match secondary.transpose() {
             Ok(observed) => observed,
-            Err(error) => return RecordResult::Failed { record, side: "secondary", error },
+            Err(error) => {
+                return RecordResult::Failed {
+                    record,
+                    side: "secondary",
+                    error,
+                };
+            }
         };
         {
             let mut book = ids.borrow_mut();
-            self.learn_ids(&record, &baseline, &candidate, secondary.as_ref(), &mut book);
-            book.candidate_to_baseline.translate_outcome(&mut candidate.outcome);
+            self.learn_ids(
+                &record,
+                &baseline,
+                &candidate,
+                secondary.as_ref(),
+                &mut book,
+            );
+            book.candidate_to_baseline
+                .translate_outcome(&mut candidate.outcome);
             if let Some(secondary) = secondary.as_mut() {
-                book.secondary_to_baseline.translate_outcome(&mut secondary.outcome);
+                book.secondary_to_baseline
+                    .translate_outcome(&mut secondary.outcome);
             }
         }
-        let comparison = compare_outcomes(self.rules, &record.route, &baseline.outcome, &candidate.outcome);
-        let noise = secondary
-            .as_ref()
-            .map(|secondary| compare_outcomes(self.rules, &record.route, &baseline.outcome, &secondary.outcome));
+        let comparison = compare_outcomes(
+            self.rules,
+            &record.route,
+            &baseline.outcome,
+            &candidate.outcome,
+        );
+        let noise = secondary.as_ref().map(|secondary| {
+            compare_outcomes(
+                self.rules,
+                &record.route,
+                &baseline.outcome,
+                &secondary.outcome,
+            )
+        });
         RecordResult::Compared {
             record,
             baseline,
@@ -202,19 +246,35 @@ impl Replay<'_> {
         }
     }
 
-    fn learn_ids(&self, record: &Record, baseline: &Observed, candidate: &Observed, secondary: Option<&Observed>, book: &mut IdBook) {
+    fn learn_ids(
+        &self,
+        record: &Record,
+        baseline: &Observed,
+        candidate: &Observed,
+        secondary: Option<&Observed>,
+        book: &mut IdBook,
+    ) {
         let id_paths = self.rules.id_paths(&record.route);
         if id_paths.is_empty() {
             return;
         }
         let recorded = record.recorded_outcome();
         if !self.baseline.is_recorded() {
-            book.baseline.learn_from_responses(&id_paths, &recorded, &baseline.outcome);
+            book.baseline
+                .learn_from_responses(&id_paths, &recorded, &baseline.outcome);
         }
         // Each live side's id for the entity, and the baseline's, through the recorded id.
-        let pair_up = |side_map: &mut IdMap, to_baseline: &mut IdMap, observed: &Observed, baseline_map: &IdMap| {
-            for (recorded_id, side_id) in side_map.learn_from_responses(&id_paths, &recorded, &observed.outcome) {
-                let baseline_id = baseline_map.get(&recorded_id).unwrap_or(&recorded_id).to_owned();
+        let pair_up = |side_map: &mut IdMap,
+                       to_baseline: &mut IdMap,
+                       observed: &Observed,
+                       baseline_map: &IdMap| {
+            for (recorded_id, side_id) in
+                side_map.learn_from_responses(&id_paths, &recorded, &observed.outcome)
+            {
+                let baseline_id = baseline_map
+                    .get(&recorded_id)
+                    .unwrap_or(&recorded_id)
+                    .to_owned();
                 to_baseline.insert(&side_id, &baseline_id);
             }
         };
@@ -226,17 +286,29 @@ impl Replay<'_> {
             secondary_to_baseline,
         } = book;
         if !self.candidate.is_recorded() {
-            pair_up(candidate_map, candidate_to_baseline, candidate, baseline_map);
+            pair_up(
+                candidate_map,
+                candidate_to_baseline,
+                candidate,
+                baseline_map,
+            );
         } else if !self.baseline.is_recorded() {
             // The candidate answers with recorded ids: map them to the baseline's.
-            for (recorded_id, baseline_id) in IdMap::default().learn_from_responses(&id_paths, &recorded, &baseline.outcome) {
+            for (recorded_id, baseline_id) in
+                IdMap::default().learn_from_responses(&id_paths, &recorded, &baseline.outcome)
+            {
                 candidate_to_baseline.insert(&recorded_id, &baseline_id);
             }
         }
         if let Some(secondary) = secondary
             && !self.secondary.is_some_and(|target| target.is_recorded())
         {
-            pair_up(secondary_map, secondary_to_baseline, secondary, baseline_map);
+            pair_up(
+                secondary_map,
+                secondary_to_baseline,
+                secondary,
+                baseline_map,
+            );
         }
     }
 }

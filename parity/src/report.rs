@@ -156,13 +156,16 @@ const LISTED_LIMIT: usize = 50;
 impl ParityReport {
     /// Mismatched writes: any of them fails parity.
     pub fn side_effect_mismatches(&self) -> usize {
-        self.side_effects.as_ref().map_or(0, |report| report.mismatches)
+        self.side_effects
+            .as_ref()
+            .map_or(0, |report| report.mismatches)
     }
 
     /// The verdict: at most `max_mismatch` records mismatched or failed, and no write
     /// differed.
     pub fn passed(&self, max_mismatch: usize) -> bool {
-        self.totals.mismatch + self.totals.errors <= max_mismatch && self.side_effect_mismatches() == 0
+        self.totals.mismatch + self.totals.errors <= max_mismatch
+            && self.side_effect_mismatches() == 0
     }
 
     /// Diffs the two sides' writes and adds the result (replacing any earlier one).
@@ -183,7 +186,13 @@ impl ParityReport {
             .map(|difference| {
                 let secret = is_secret_path(&difference.path);
                 let shown = |value: &Option<String>| {
-                    value.as_ref().map(|v| if secret { REDACTED.to_owned() } else { v.clone() })
+                    value.as_ref().map(|v| {
+                        if secret {
+                            REDACTED.to_owned()
+                        } else {
+                            v.clone()
+                        }
+                    })
                 };
                 SideEffectDifference {
                     path: difference.path.to_string(),
@@ -206,10 +215,12 @@ impl ParityReport {
 
 fn add_fired(list: &mut Vec<FiredRule>, rules: &ParityRules, rule: RuleId, count: usize) {
     let info = rules.rule(rule);
-    match list
-        .iter_mut()
-        .find(|fired| fired.line == info.line && fired.kind == info.kind && fired.path == info.path && fired.route == info.route)
-    {
+    match list.iter_mut().find(|fired| {
+        fired.line == info.line
+            && fired.kind == info.kind
+            && fired.path == info.path
+            && fired.route == info.route
+    }) {
         Some(fired) => fired.count += count,
         None => list.push(FiredRule {
             kind: info.kind,
@@ -337,13 +348,21 @@ impl<'r> ReportBuilder<'r> {
         if let Some(&index) = self.route_index.get(route) {
             return index;
         }
-        self.routes.push((route.to_owned(), RouteAccumulator::default()));
-        self.route_index.insert(route.to_owned(), self.routes.len() - 1);
+        self.routes
+            .push((route.to_owned(), RouteAccumulator::default()));
+        self.route_index
+            .insert(route.to_owned(), self.routes.len() - 1);
         self.routes.len() - 1
     }
 
     /// Adds one compared record.
-    pub fn add_comparison(&mut self, record: &Record, baseline: &Observed, candidate: &Observed, comparison: &Comparison) {
+    pub fn add_comparison(
+        &mut self,
+        record: &Record,
+        baseline: &Observed,
+        candidate: &Observed,
+        comparison: &Comparison,
+    ) {
         let route = self.route(&record.route);
         {
             let accumulator = &mut self.routes[route].1;
@@ -386,11 +405,23 @@ impl<'r> ReportBuilder<'r> {
             signature.count += 1;
             if signature.examples.len() < self.examples_per_signature {
                 let (left, right) = documents.get_or_insert_with(|| {
-                    example_texts(self.rules, &record.route, &baseline.outcome, &candidate.outcome, difference.kind)
+                    example_texts(
+                        self.rules,
+                        &record.route,
+                        &baseline.outcome,
+                        &candidate.outcome,
+                        difference.kind,
+                    )
                 });
                 let secret = is_secret_path(&difference.path);
                 let shown = |value: &Option<String>| {
-                    value.as_ref().map(|v| if secret { REDACTED.to_owned() } else { v.clone() })
+                    value.as_ref().map(|v| {
+                        if secret {
+                            REDACTED.to_owned()
+                        } else {
+                            v.clone()
+                        }
+                    })
                 };
                 signature.examples.push(Example {
                     record_id: record.id.clone(),
@@ -408,7 +439,10 @@ impl<'r> ReportBuilder<'r> {
     pub fn add_noise_sample(&mut self, route: &str, comparison: &Comparison) {
         let route = self.route(route);
         for difference in &comparison.differences {
-            *self.noise.entry((route, difference.path.pattern())).or_default() += 1;
+            *self
+                .noise
+                .entry((route, difference.path.pattern()))
+                .or_default() += 1;
         }
     }
 
@@ -434,7 +468,11 @@ impl<'r> ReportBuilder<'r> {
             .signatures
             .iter()
             .map(|signature| {
-                let route = self.route_index.get(&signature.route).copied().unwrap_or_default();
+                let route = self
+                    .route_index
+                    .get(&signature.route)
+                    .copied()
+                    .unwrap_or_default();
                 if self.noise.contains_key(&(route, signature.pattern.clone())) {
                     Tier::Noise
                 } else {
@@ -443,7 +481,11 @@ impl<'r> ReportBuilder<'r> {
             })
             .collect();
         for (route, ids) in std::mem::take(&mut self.pending) {
-            let tier = ids.iter().map(|&id| tiers[id as usize]).max().unwrap_or(Tier::Match);
+            let tier = ids
+                .iter()
+                .map(|&id| tiers[id as usize])
+                .max()
+                .unwrap_or(Tier::Match);
             self.routes[route as usize].1.counts.add_tier(tier);
         }
         let mut totals = Counts::default();
@@ -513,12 +555,22 @@ impl<'r> ReportBuilder<'r> {
 
 /// The two texts an example diff is made of: the normalised, redacted answers
 /// pretty-printed, or for cosmetic differences the raw bodies (where the bytes differ).
-fn example_texts(rules: &ParityRules, route: &str, baseline: &Outcome, candidate: &Outcome, kind: DiffKind) -> (String, String) {
+fn example_texts(
+    rules: &ParityRules,
+    route: &str,
+    baseline: &Outcome,
+    candidate: &Outcome,
+    kind: DiffKind,
+) -> (String, String) {
     if kind.is_cosmetic()
         && let (Outcome::Response(a), Outcome::Response(b)) = (baseline, candidate)
     {
         let raw = |response: &Value| {
-            let mut body = response.get("body").and_then(Value::as_str).unwrap_or("").to_owned();
+            let mut body = response
+                .get("body")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
             if let Ok(mut parsed) = serde_json::from_str::<Value>(&body) {
                 // Redact through the parsed form, then keep the original spelling
                 // wherever nothing was redacted.
@@ -554,10 +606,13 @@ fn document(rules: &ParityRules, route_rules: &RouteRules<'_>, outcome: &Outcome
         }),
         Outcome::Response(response) if response.get("statusCode").is_some() => {
             let (headers, _) = visible_headers(response, rules);
-            let headers: serde_json::Map<String, Value> =
-                headers.into_iter().map(|(name, value)| (name, Value::String(value))).collect();
+            let headers: serde_json::Map<String, Value> = headers
+                .into_iter()
+                .map(|(name, value)| (name, Value::String(value)))
+                .collect();
             let body_text = response.get("body").and_then(Value::as_str).unwrap_or("");
-            let body = serde_json::from_str::<Value>(body_text).unwrap_or_else(|_| Value::String(body_text.to_owned()));
+            let body = serde_json::from_str::<Value>(body_text)
+                .unwrap_or_else(|_| Value::String(body_text.to_owned()));
             serde_json::json!({
                 "statusCode": response.get("statusCode"),
                 "headers": headers,

@@ -148,7 +148,10 @@ impl Default for ParityRules {
             tolerances: Vec::new(),
             normalisers: Vec::new(),
             ids: Vec::new(),
-            volatile_headers: DEFAULT_VOLATILE_HEADERS.iter().map(|h| (*h).to_owned()).collect(),
+            volatile_headers: DEFAULT_VOLATILE_HEADERS
+                .iter()
+                .map(|h| (*h).to_owned())
+                .collect(),
             volatile_headers_rule: 0,
         }
     }
@@ -166,7 +169,8 @@ fn default_volatile_rule() -> RuleInfo {
 
 const BUILTIN_UUID: &str =
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
-const BUILTIN_TIMESTAMP: &str = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?";
+const BUILTIN_TIMESTAMP: &str =
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -264,8 +268,8 @@ impl ParityRules {
         };
 
         let path_rule = |rules: &mut Self,
-                             kind: RuleKind,
-                             spanned: &toml::Spanned<PathRuleToml>|
+                         kind: RuleKind,
+                         spanned: &toml::Spanned<PathRuleToml>|
          -> Result<PathRule, RulesError> {
             let line = line_of(spanned.span());
             let rule = spanned.get_ref();
@@ -310,10 +314,16 @@ impl ParityRules {
                 .map_err(|error: crate::path::PathPatternError| invalid(line, error.to_string()))?;
             let valid = |value: f64| value.is_finite() && value >= 0.0;
             if !valid(tolerance.absolute) || !valid(tolerance.relative) {
-                return Err(invalid(line, "`absolute` and `relative` must be finite and >= 0".into()));
+                return Err(invalid(
+                    line,
+                    "`absolute` and `relative` must be finite and >= 0".into(),
+                ));
             }
             if tolerance.absolute == 0.0 && tolerance.relative == 0.0 {
-                return Err(invalid(line, "a tolerance needs `absolute` or `relative` above 0".into()));
+                return Err(invalid(
+                    line,
+                    "a tolerance needs `absolute` or `relative` above 0".into(),
+                ));
             }
             let id = rules.push(
                 RuleKind::Tolerance,
@@ -336,28 +346,32 @@ impl ParityRules {
             let line = line_of(spanned.span());
             let normalise = spanned.get_ref();
             check_reason(&normalise.reason, line, &invalid)?;
-            let (source, default_replacement) =
-                match (&normalise.builtin, &normalise.regex) {
-                    (Some(builtin), None) => match builtin.as_str() {
-                        "uuid" => (BUILTIN_UUID.to_owned(), "<uuid>"),
-                        "timestamp" => (BUILTIN_TIMESTAMP.to_owned(), "<timestamp>"),
-                        other => {
-                            return Err(invalid(
-                                line,
-                                format!("unknown builtin normaliser {other:?} (known: uuid, timestamp)"),
-                            ));
-                        }
-                    },
-                    (None, Some(regex)) => (regex.clone(), ""),
-                    _ => {
+            let (source, default_replacement) = match (&normalise.builtin, &normalise.regex) {
+                (Some(builtin), None) => match builtin.as_str() {
+                    "uuid" => (BUILTIN_UUID.to_owned(), "<uuid>"),
+                    "timestamp" => (BUILTIN_TIMESTAMP.to_owned(), "<timestamp>"),
+                    other => {
                         return Err(invalid(
                             line,
-                            "a normaliser needs exactly one of `builtin` or `regex`".into(),
+                            format!(
+                                "unknown builtin normaliser {other:?} (known: uuid, timestamp)"
+                            ),
                         ));
                     }
-                };
+                },
+                (None, Some(regex)) => (regex.clone(), ""),
+                _ => {
+                    return Err(invalid(
+                        line,
+                        "a normaliser needs exactly one of `builtin` or `regex`".into(),
+                    ));
+                }
+            };
             if normalise.regex.is_some() && normalise.replacement.is_none() {
-                return Err(invalid(line, "a `regex` normaliser needs a `replacement`".into()));
+                return Err(invalid(
+                    line,
+                    "a `regex` normaliser needs a `replacement`".into(),
+                ));
             }
             let regex = Regex::new(&source)
                 .map_err(|error| invalid(line, format!("invalid regex: {error}")))?;
@@ -390,8 +404,11 @@ impl ParityRules {
                 let line = line_of(spanned.span());
                 let headers = spanned.get_ref();
                 check_reason(&headers.reason, line, &invalid)?;
-                rules.volatile_headers =
-                    headers.volatile.iter().map(|h| h.to_ascii_lowercase()).collect();
+                rules.volatile_headers = headers
+                    .volatile
+                    .iter()
+                    .map(|h| h.to_ascii_lowercase())
+                    .collect();
                 rules.volatile_headers_rule = rules.push(
                     RuleKind::VolatileHeaders,
                     "*",
@@ -452,14 +469,24 @@ impl ParityRules {
     }
 
     pub(crate) fn is_volatile_header(&self, lowercase_name: &str) -> bool {
-        self.volatile_headers.iter().any(|header| header == lowercase_name)
+        self.volatile_headers
+            .iter()
+            .any(|header| header == lowercase_name)
     }
 
     /// The rules that apply to one route, borrowed for one comparison.
     pub(crate) fn for_route<'r>(&'r self, route: &str) -> RouteRules<'r> {
         RouteRules {
-            ignores: self.ignores.iter().filter(|r| route_applies(&r.route, route)).collect(),
-            sets: self.sets.iter().filter(|r| route_applies(&r.route, route)).collect(),
+            ignores: self
+                .ignores
+                .iter()
+                .filter(|r| route_applies(&r.route, route))
+                .collect(),
+            sets: self
+                .sets
+                .iter()
+                .filter(|r| route_applies(&r.route, route))
+                .collect(),
             tolerances: self
                 .tolerances
                 .iter()
@@ -480,7 +507,10 @@ fn check_reason(
     invalid: &impl Fn(usize, String) -> RulesError,
 ) -> Result<(), RulesError> {
     if reason.trim().is_empty() {
-        return Err(invalid(line, "`reason` must say why the rule exists".into()));
+        return Err(invalid(
+            line,
+            "`reason` must say why the rule exists".into(),
+        ));
     }
     Ok(())
 }
@@ -500,11 +530,17 @@ pub(crate) struct RouteRules<'r> {
 
 impl RouteRules<'_> {
     pub(crate) fn ignore_covering(&self, path: &[Seg<'_>]) -> Option<RuleId> {
-        self.ignores.iter().find(|rule| rule.pattern.covers(path)).map(|rule| rule.id)
+        self.ignores
+            .iter()
+            .find(|rule| rule.pattern.covers(path))
+            .map(|rule| rule.id)
     }
 
     pub(crate) fn set_at(&self, path: &[Seg<'_>]) -> Option<RuleId> {
-        self.sets.iter().find(|rule| rule.pattern.matches(path)).map(|rule| rule.id)
+        self.sets
+            .iter()
+            .find(|rule| rule.pattern.matches(path))
+            .map(|rule| rule.id)
     }
 
     pub(crate) fn tolerance_at(&self, path: &[Seg<'_>]) -> Option<&ToleranceRule> {
@@ -530,8 +566,9 @@ impl RouteRules<'_> {
             {
                 continue;
             }
-            if let Cow::Owned(replaced) =
-                normaliser.regex.replace_all(&current, normaliser.replacement.as_str())
+            if let Cow::Owned(replaced) = normaliser
+                .regex
+                .replace_all(&current, normaliser.replacement.as_str())
             {
                 fired.push(normaliser.id);
                 current = Cow::Owned(replaced);
@@ -586,7 +623,10 @@ reason = "generated per side"
         assert_eq!(rules.rules().len(), 7);
         assert_eq!(rules.rule(0).line, 2);
         assert_eq!(rules.rule(0).kind, RuleKind::Ignore);
-        assert_eq!(rules.for_route("GET /clusters/{cluster_id}").ignores.len(), 1);
+        assert_eq!(
+            rules.for_route("GET /clusters/{cluster_id}").ignores.len(),
+            1
+        );
         assert_eq!(rules.for_route("GET /clusters").ignores.len(), 0);
         assert_eq!(rules.id_paths("POST /clusters").len(), 1);
         assert!(rules.is_volatile_header("date"));
@@ -616,11 +656,19 @@ reason = "generated per side"
     #[test]
     fn bad_values_are_explained() {
         let bad_path = parse("[[ignore]]\npath = \"body.x\"\nreason = \"r\"\n").expect_err("path");
-        assert!(bad_path.to_string().contains("parity.toml:1: invalid path"), "{bad_path}");
-        let bad_regex = parse("[[normalise]]\nregex = \"(\"\nreplacement = \"x\"\nreason = \"r\"\n")
-            .expect_err("regex");
-        assert!(bad_regex.to_string().contains("invalid regex"), "{bad_regex}");
-        let unknown = parse("[[normalise]]\nbuiltin = \"ulid\"\nreason = \"r\"\n").expect_err("builtin");
+        assert!(
+            bad_path.to_string().contains("parity.toml:1: invalid path"),
+            "{bad_path}"
+        );
+        let bad_regex =
+            parse("[[normalise]]\nregex = \"(\"\nreplacement = \"x\"\nreason = \"r\"\n")
+                .expect_err("regex");
+        assert!(
+            bad_regex.to_string().contains("invalid regex"),
+            "{bad_regex}"
+        );
+        let unknown =
+            parse("[[normalise]]\nbuiltin = \"ulid\"\nreason = \"r\"\n").expect_err("builtin");
         assert!(unknown.to_string().contains("\"ulid\""), "{unknown}");
         let zero = parse("[[tolerance]]\npath = \"$.a\"\nreason = \"r\"\n").expect_err("zero");
         assert!(zero.to_string().contains("above 0"), "{zero}");

@@ -65,7 +65,10 @@ pub async fn run_by_entity<I, T, K, F, Fut, D>(
         });
         if latest_of_entity.len() > 2 * window + 1024 {
             latest_of_entity.retain(|_, finished| {
-                matches!(finished.try_recv(), Err(oneshot::error::TryRecvError::Empty))
+                matches!(
+                    finished.try_recv(),
+                    Err(oneshot::error::TryRecvError::Empty)
+                )
             });
         }
     }
@@ -132,7 +135,10 @@ mod tests {
         assert!(position("end", 4) < position("end", 1));
         let (_, peak) = running.into_inner();
         assert!(peak >= 2, "work ran concurrently");
-        assert!(peak <= 3, "never more than the concurrency limit, saw {peak}");
+        assert!(
+            peak <= 3,
+            "never more than the concurrency limit, saw {peak}"
+        );
         finished.sort_unstable();
         assert_eq!(finished, [1, 2, 3, 4, 5, 6]);
     }

@@ -99,11 +99,22 @@ mod tests {
             cluster_id,
             json!({"cluster_id": cluster_id, "status": "PENDING", "created_at": "2026-01-01T00:00:00Z"}),
         );
-        effects.record_write("audit", &format!("{cluster_id}#0001"), json!({"event": "CREATED"}));
+        effects.record_write(
+            "audit",
+            &format!("{cluster_id}#0001"),
+            json!({"event": "CREATED"}),
+        );
         if extra_audit {
-            effects.record_write("audit", &format!("{cluster_id}#0002"), json!({"event": "CREATED"}));
+            effects.record_write(
+                "audit",
+                &format!("{cluster_id}#0002"),
+                json!({"event": "CREATED"}),
+            );
         }
-        effects.record_pipeline(&format!("eks-{cluster_id}"), json!({"stages": ["Source", "Build"]}));
+        effects.record_pipeline(
+            &format!("eks-{cluster_id}"),
+            json!({"stages": ["Source", "Build"]}),
+        );
         effects
     }
 
@@ -135,7 +146,11 @@ mod tests {
             .collect();
         assert_eq!(
             found,
-            [("$.tables.audit['c1#0002']".to_owned(), DiffKind::Extra, "$.tables.audit.*".to_owned())]
+            [(
+                "$.tables.audit['c1#0002']".to_owned(),
+                DiffKind::Extra,
+                "$.tables.audit.*".to_owned()
+            )]
         );
     }
 
@@ -152,7 +167,8 @@ mod tests {
             "c1",
             json!({"cluster_id": "c1", "status": "PENDING", "created_at": "2026-01-02T00:00:00Z"}),
         );
-        let comparison = diff_side_effects(&rules, &snapshot(false, "c1"), &later, &IdMap::default());
+        let comparison =
+            diff_side_effects(&rules, &snapshot(false, "c1"), &later, &IdMap::default());
         assert!(comparison.differences.is_empty(), "{comparison:?}");
         assert_eq!(comparison.fired, vec![0]);
     }

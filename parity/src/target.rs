@@ -20,7 +20,10 @@ pub enum TargetUri {
     /// A function version or alias of the local emulator.
     Local { function: String, qualifier: String },
     /// A deployed Lambda function, by name or ARN, with an optional version or alias.
-    Lambda { function: String, qualifier: Option<String> },
+    Lambda {
+        function: String,
+        qualifier: Option<String>,
+    },
     /// An API Gateway stage (or any HTTP server) the events are re-sent to.
     Http { base_url: String },
     /// The responses stored in the corpus.
@@ -43,7 +46,9 @@ pub enum TargetUriError {
 fn is_name(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= 140
-        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 fn is_qualifier(text: &str) -> bool {
@@ -63,13 +68,19 @@ impl FromStr for TargetUri {
         }
         if let Some(rest) = uri.strip_prefix("local:") {
             let Some((function, qualifier)) = rest.split_once(':') else {
-                return Err(invalid("write local:<function>:<version|alias>, e.g. local:get-cluster:live"));
+                return Err(invalid(
+                    "write local:<function>:<version|alias>, e.g. local:get-cluster:live",
+                ));
             };
             if !is_name(function) {
-                return Err(invalid("the function name must be letters, digits, `-` or `_`"));
+                return Err(invalid(
+                    "the function name must be letters, digits, `-` or `_`",
+                ));
             }
             if !is_qualifier(qualifier) {
-                return Err(invalid("the qualifier must be a version number, $LATEST or an alias name"));
+                return Err(invalid(
+                    "the qualifier must be a version number, $LATEST or an alias name",
+                ));
             }
             return Ok(Self::Local {
                 function: function.to_owned(),
@@ -83,13 +94,19 @@ impl FromStr for TargetUri {
             let (function, qualifier) = if rest.starts_with("arn:") {
                 // arn:partition:lambda:region:account:function:name[:qualifier]
                 let parts: Vec<&str> = rest.split(':').collect();
-                if parts.len() < 7 || parts.len() > 8 || parts[2] != "lambda" || parts[5] != "function" {
+                if parts.len() < 7
+                    || parts.len() > 8
+                    || parts[2] != "lambda"
+                    || parts[5] != "function"
+                {
                     return Err(invalid(
                         "a function ARN looks like arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]",
                     ));
                 }
                 if !is_name(parts[6]) {
-                    return Err(invalid("the function name in the ARN must be letters, digits, `-` or `_`"));
+                    return Err(invalid(
+                        "the function name in the ARN must be letters, digits, `-` or `_`",
+                    ));
                 }
                 (parts[..7].join(":"), parts.get(7).map(|q| (*q).to_owned()))
             } else {
@@ -99,22 +116,32 @@ impl FromStr for TargetUri {
                 }
             };
             if !function.starts_with("arn:") && !is_name(&function) {
-                return Err(invalid("the function name must be letters, digits, `-` or `_`"));
+                return Err(invalid(
+                    "the function name must be letters, digits, `-` or `_`",
+                ));
             }
             if let Some(qualifier) = &qualifier
                 && !is_qualifier(qualifier)
             {
-                return Err(invalid("the qualifier must be a version number, $LATEST or an alias name"));
+                return Err(invalid(
+                    "the qualifier must be a version number, $LATEST or an alias name",
+                ));
             }
-            return Ok(Self::Lambda { function, qualifier });
+            return Ok(Self::Lambda {
+                function,
+                qualifier,
+            });
         }
         if uri.starts_with("http://") || uri.starts_with("https://") {
-            let url = reqwest::Url::parse(uri).map_err(|error| invalid(&format!("not a URL: {error}")))?;
+            let url = reqwest::Url::parse(uri)
+                .map_err(|error| invalid(&format!("not a URL: {error}")))?;
             if url.host_str().is_none_or(str::is_empty) {
                 return Err(invalid("the URL has no host"));
             }
             if url.query().is_some() || url.fragment().is_some() {
-                return Err(invalid("the URL must not carry a query or fragment; events bring their own"));
+                return Err(invalid(
+                    "the URL must not carry a query or fragment; events bring their own",
+                ));
             }
             return Ok(Self::Http {
                 base_url: uri.trim_end_matches('/').to_owned(),
@@ -129,9 +156,18 @@ impl FromStr for TargetUri {
 impl fmt::Display for TargetUri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Local { function, qualifier } => write!(f, "local:{function}:{qualifier}"),
-            Self::Lambda { function, qualifier: Some(qualifier) } => write!(f, "lambda:{function}:{qualifier}"),
-            Self::Lambda { function, qualifier: None } => write!(f, "lambda:{function}"),
+            Self::Local {
+                function,
+                qualifier,
+            } => write!(f, "local:{function}:{qualifier}"),
+            Self::Lambda {
+                function,
+                qualifier: Some(qualifier),
+            } => write!(f, "lambda:{function}:{qualifier}"),
+            Self::Lambda {
+                function,
+                qualifier: None,
+            } => write!(f, "lambda:{function}"),
             Self::Http { base_url } => f.write_str(base_url),
             Self::Recorded => f.write_str("recorded"),
         }
@@ -143,9 +179,15 @@ impl fmt::Display for TargetUri {
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
     #[error("record {record_id}: a {source_kind} event cannot be sent over HTTP")]
-    NotHttp { record_id: String, source_kind: String },
+    NotHttp {
+        record_id: String,
+        source_kind: String,
+    },
     #[error("record {record_id}: the event has no usable `{field}`")]
-    BadEvent { record_id: String, field: &'static str },
+    BadEvent {
+        record_id: String,
+        field: &'static str,
+    },
     #[error("record {record_id}: request to {url} failed")]
     Http {
         record_id: String,
@@ -176,12 +218,12 @@ pub trait Target: Send + Sync {
 pub fn build_target(uri: &TargetUri, timeout: Duration) -> Result<Box<dyn Target>, TargetUriError> {
     match uri {
         TargetUri::Recorded => Ok(Box::new(RecordedTarget)),
-        TargetUri::Http { base_url } => Ok(Box::new(HttpTarget::new(base_url, timeout).map_err(|reason| {
-            TargetUriError::Invalid {
+        TargetUri::Http { base_url } => Ok(Box::new(HttpTarget::new(base_url, timeout).map_err(
+            |reason| TargetUriError::Invalid {
                 uri: base_url.clone(),
                 reason,
-            }
-        })?)),
+            },
+        )?)),
         TargetUri::Local { .. } => Err(TargetUriError::Unsupported {
             uri: uri.to_string(),
             scheme: "local:",
@@ -225,7 +267,13 @@ pub struct HttpTarget {
 }
 
 /// Headers the HTTP client sets itself, or that describe the recorded connection.
-const NOT_FORWARDED: &[&str] = &["host", "content-length", "connection", "transfer-encoding", "accept-encoding"];
+const NOT_FORWARDED: &[&str] = &[
+    "host",
+    "content-length",
+    "connection",
+    "transfer-encoding",
+    "accept-encoding",
+];
 
 /// The value the recorder writes in place of a secret; such headers are not sent.
 const REDACTED: &str = "[REDACTED]";
@@ -243,7 +291,11 @@ impl HttpTarget {
         })
     }
 
-    fn request(&self, record: &Record, event: &Value) -> Result<reqwest::RequestBuilder, TargetError> {
+    fn request(
+        &self,
+        record: &Record,
+        event: &Value,
+    ) -> Result<reqwest::RequestBuilder, TargetError> {
         if record.source != "apigateway-rest" {
             return Err(TargetError::NotHttp {
                 record_id: record.id.clone(),
@@ -254,12 +306,24 @@ impl HttpTarget {
             record_id: record.id.clone(),
             field,
         };
-        let method = event.get("httpMethod").and_then(Value::as_str).ok_or_else(|| bad("httpMethod"))?;
-        let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| bad("httpMethod"))?;
-        let path = event.get("path").and_then(Value::as_str).ok_or_else(|| bad("path"))?;
-        let mut url = reqwest::Url::parse(&format!("{}{}", self.base_url, path)).map_err(|_| bad("path"))?;
+        let method = event
+            .get("httpMethod")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad("httpMethod"))?;
+        let method =
+            reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| bad("httpMethod"))?;
+        let path = event
+            .get("path")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad("path"))?;
+        let mut url =
+            reqwest::Url::parse(&format!("{}{}", self.base_url, path)).map_err(|_| bad("path"))?;
         {
-            let pairs = multi_or_single(event, "multiValueQueryStringParameters", "queryStringParameters");
+            let pairs = multi_or_single(
+                event,
+                "multiValueQueryStringParameters",
+                "queryStringParameters",
+            );
             if !pairs.is_empty() {
                 let mut query = url.query_pairs_mut();
                 for (name, value) in &pairs {
@@ -275,7 +339,10 @@ impl HttpTarget {
             request = request.header(name, value);
         }
         if let Some(body) = event.get("body").and_then(Value::as_str) {
-            let encoded = event.get("isBase64Encoded").and_then(Value::as_bool).unwrap_or(false);
+            let encoded = event
+                .get("isBase64Encoded")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             request = if encoded {
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(body)
@@ -295,11 +362,19 @@ fn multi_or_single(event: &Value, multi: &str, single: &str) -> Vec<(String, Str
     if let Some(Value::Object(map)) = event.get(multi) {
         for (name, values) in map {
             if let Value::Array(values) = values {
-                pairs.extend(values.iter().filter_map(Value::as_str).map(|v| (name.clone(), v.to_owned())));
+                pairs.extend(
+                    values
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(|v| (name.clone(), v.to_owned())),
+                );
             }
         }
     } else if let Some(Value::Object(map)) = event.get(single) {
-        pairs.extend(map.iter().filter_map(|(name, v)| v.as_str().map(|v| (name.clone(), v.to_owned()))));
+        pairs.extend(
+            map.iter()
+                .filter_map(|(name, v)| v.as_str().map(|v| (name.clone(), v.to_owned()))),
+        );
     }
     pairs
 }
@@ -336,7 +411,10 @@ impl Target for HttpTarget {
         let latency = started.elapsed();
         let (body, encoded) = match String::from_utf8(bytes.to_vec()) {
             Ok(text) => (text, false),
-            Err(_) => (base64::engine::general_purpose::STANDARD.encode(&bytes), true),
+            Err(_) => (
+                base64::engine::general_purpose::STANDARD.encode(&bytes),
+                true,
+            ),
         };
         Ok(Observed {
             outcome: Outcome::Response(serde_json::json!({
@@ -363,7 +441,10 @@ mod tests {
     fn every_uri_form_of_the_brief_parses() {
         assert_eq!(
             parse("local:get-cluster:live"),
-            Ok(TargetUri::Local { function: "get-cluster".into(), qualifier: "live".into() })
+            Ok(TargetUri::Local {
+                function: "get-cluster".into(),
+                qualifier: "live".into()
+            })
         );
         assert_eq!(
             parse("local:get-cluster:$LATEST").map(|t| t.to_string()),
@@ -371,11 +452,17 @@ mod tests {
         );
         assert_eq!(
             parse("lambda:get-cluster"),
-            Ok(TargetUri::Lambda { function: "get-cluster".into(), qualifier: None })
+            Ok(TargetUri::Lambda {
+                function: "get-cluster".into(),
+                qualifier: None
+            })
         );
         assert_eq!(
             parse("lambda:get-cluster:7"),
-            Ok(TargetUri::Lambda { function: "get-cluster".into(), qualifier: Some("7".into()) })
+            Ok(TargetUri::Lambda {
+                function: "get-cluster".into(),
+                qualifier: Some("7".into())
+            })
         );
         assert_eq!(
             parse("lambda:arn:aws:lambda:eu-west-1:123456789012:function:get-cluster:live"),
@@ -386,7 +473,9 @@ mod tests {
         );
         assert_eq!(
             parse("https://abc.execute-api.eu-west-1.amazonaws.com/prod/"),
-            Ok(TargetUri::Http { base_url: "https://abc.execute-api.eu-west-1.amazonaws.com/prod".into() })
+            Ok(TargetUri::Http {
+                base_url: "https://abc.execute-api.eu-west-1.amazonaws.com/prod".into()
+            })
         );
         assert_eq!(parse("recorded"), Ok(TargetUri::Recorded));
     }
@@ -409,7 +498,12 @@ mod tests {
         let error = build_target(&parse("local:f:live").expect("uri"), Duration::from_secs(1))
             .err()
             .expect("unsupported");
-        assert!(error.to_string().contains("not supported by this build yet"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("not supported by this build yet"),
+            "{error}"
+        );
         assert!(build_target(&parse("lambda:f").expect("uri"), Duration::from_secs(1)).is_err());
         assert!(build_target(&TargetUri::Recorded, Duration::from_secs(1)).is_ok());
     }

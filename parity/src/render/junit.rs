@@ -41,13 +41,22 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
                 .iter()
                 .filter(|s| s.route == route.route && s.tier == Tier::Mismatch)
             {
-                details.push_str(&format!("{} {} x{}\n", signature.path, signature.kind, signature.count));
+                details.push_str(&format!(
+                    "{} {} x{}\n",
+                    signature.path, signature.kind, signature.count
+                ));
                 for example in &signature.examples {
-                    details.push_str(&format!("record {} at {}:\n{}\n", example.record_id, example.path, example.diff));
+                    details.push_str(&format!(
+                        "record {} at {}:\n{}\n",
+                        example.record_id, example.path, example.diff
+                    ));
                 }
             }
             for error in report.errors.iter().filter(|e| e.route == route.route) {
-                details.push_str(&format!("error on {} for {}: {}\n", error.side, error.record_id, error.message));
+                details.push_str(&format!(
+                    "error on {} for {}: {}\n",
+                    error.side, error.record_id, error.message
+                ));
             }
             cases.push_str(&format!(
                 "      <failure message=\"{} of {} records mismatched or failed\" type=\"parity\">{}</failure>\n",

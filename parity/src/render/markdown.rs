@@ -11,7 +11,10 @@ fn cell(text: &str) -> String {
 
 pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
     let mut out = String::from("# Parity report\n\n");
-    out.push_str(&format!("Baseline `{}`, candidate `{}`", report.baseline, report.candidate));
+    out.push_str(&format!(
+        "Baseline `{}`, candidate `{}`",
+        report.baseline, report.candidate
+    ));
     if let Some(secondary) = &report.secondary {
         out.push_str(&format!(", noise learned from `{secondary}`"));
     }
@@ -71,7 +74,12 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
     if !report.learned_noise.is_empty() {
         out.push_str("\n## Learned noise\n\n| route | path | occurrences |\n|---|---|---:|\n");
         for learned in &report.learned_noise {
-            out.push_str(&format!("| `{}` | `{}` | {} |\n", cell(&learned.route), cell(&learned.path), learned.occurrences));
+            out.push_str(&format!(
+                "| `{}` | `{}` | {} |\n",
+                cell(&learned.route),
+                cell(&learned.path),
+                learned.occurrences
+            ));
         }
     }
 

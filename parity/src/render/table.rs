@@ -15,15 +15,27 @@ fn table(header: Vec<&str>) -> Table {
 }
 
 pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
-    let mut out = format!("parity: {} (baseline) vs {} (candidate)", report.baseline, report.candidate);
+    let mut out = format!(
+        "parity: {} (baseline) vs {} (candidate)",
+        report.baseline, report.candidate
+    );
     if let Some(secondary) = &report.secondary {
         out.push_str(&format!(", noise learned from {secondary}"));
     }
     out.push_str("\n\n");
 
     let mut routes = table(vec![
-        "route", "total", "match", "cosmetic", "noise", "mismatch", "errors", "p50 base ms", "p99 base ms",
-        "p50 cand ms", "p99 cand ms",
+        "route",
+        "total",
+        "match",
+        "cosmetic",
+        "noise",
+        "mismatch",
+        "errors",
+        "p50 base ms",
+        "p99 base ms",
+        "p50 cand ms",
+        "p99 cand ms",
     ]);
     for route in &report.routes {
         let c = &route.counts;
@@ -61,14 +73,17 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
     if !report.signatures.is_empty() {
         let mut signatures = table(vec!["tier", "route", "path", "kind", "count", "example"]);
         for signature in &report.signatures {
-            let example = signature.examples.first().map_or_else(String::new, |example| {
-                format!(
-                    "{}: {} → {}",
-                    example.record_id,
-                    clip(example.baseline.as_deref().unwrap_or("(absent)")),
-                    clip(example.candidate.as_deref().unwrap_or("(absent)"))
-                )
-            });
+            let example = signature
+                .examples
+                .first()
+                .map_or_else(String::new, |example| {
+                    format!(
+                        "{}: {} → {}",
+                        example.record_id,
+                        clip(example.baseline.as_deref().unwrap_or("(absent)")),
+                        clip(example.candidate.as_deref().unwrap_or("(absent)"))
+                    )
+                });
             signatures.add_row(vec![
                 tier_name(signature.tier).to_owned(),
                 signature.route.clone(),
@@ -82,7 +97,11 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
         out.push_str(&signatures.to_string());
         out.push('\n');
         // One readable diff per mismatch signature; the other formats carry them all.
-        for signature in report.signatures.iter().filter(|s| s.tier == Tier::Mismatch) {
+        for signature in report
+            .signatures
+            .iter()
+            .filter(|s| s.tier == Tier::Mismatch)
+        {
             if let Some(example) = signature.examples.first() {
                 out.push_str(&format!(
                     "\n{} {} ({}), record {}:\n{}",
@@ -93,9 +112,17 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
     }
 
     if !report.learned_noise.is_empty() {
-        let mut noise = table(vec!["route", "noisy path (baseline differs from itself)", "occurrences"]);
+        let mut noise = table(vec![
+            "route",
+            "noisy path (baseline differs from itself)",
+            "occurrences",
+        ]);
         for learned in &report.learned_noise {
-            noise.add_row(vec![learned.route.clone(), learned.path.clone(), learned.occurrences.to_string()]);
+            noise.add_row(vec![
+                learned.route.clone(),
+                learned.path.clone(),
+                learned.occurrences.to_string(),
+            ]);
         }
         out.push_str("\nlearned noise\n");
         out.push_str(&noise.to_string());
@@ -129,8 +156,14 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
                 writes.add_row(vec![
                     difference.path.clone(),
                     difference.kind.to_string(),
-                    difference.baseline.clone().unwrap_or_else(|| "(absent)".into()),
-                    difference.candidate.clone().unwrap_or_else(|| "(absent)".into()),
+                    difference
+                        .baseline
+                        .clone()
+                        .unwrap_or_else(|| "(absent)".into()),
+                    difference
+                        .candidate
+                        .clone()
+                        .unwrap_or_else(|| "(absent)".into()),
                 ]);
             }
             out.push_str(&writes.to_string());
@@ -139,7 +172,10 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
     }
 
     for error in &report.errors {
-        out.push_str(&format!("\nerror on {} for {} ({}): {}", error.side, error.record_id, error.route, error.message));
+        out.push_str(&format!(
+            "\nerror on {} for {} ({}): {}",
+            error.side, error.record_id, error.route, error.message
+        ));
     }
     if !report.errors.is_empty() {
         out.push('\n');

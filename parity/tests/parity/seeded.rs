@@ -48,7 +48,12 @@ fn cluster_body(state: &Value, id: &str, quirks: &[Quirk]) -> Option<Value> {
     if quirks.contains(&Quirk::KeyOrder)
         && let Some(map) = body.as_object()
     {
-        body = Value::Object(map.iter().rev().map(|(k, v)| (k.clone(), v.clone())).collect());
+        body = Value::Object(
+            map.iter()
+                .rev()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        );
     }
     if quirks.contains(&Quirk::LeaksSecrets) {
         body["password"] = json!("hunter2");
@@ -64,17 +69,29 @@ pub fn platform(
         let quirks = quirks.as_slice();
         match record.route.as_str() {
             "POST /clusters" => {
-                let request: Value =
-                    serde_json::from_str(event["body"].as_str().unwrap_or("{}")).unwrap_or_default();
+                let request: Value = serde_json::from_str(event["body"].as_str().unwrap_or("{}"))
+                    .unwrap_or_default();
                 let name = request["name"].as_str().unwrap_or("unnamed");
                 let id = format!("c-{name}");
                 state["clusters"][&id] = json!({"name": name});
-                writes.record_write("clusters", &id, json!({"cluster_id": id, "name": name, "status": "PENDING"}));
+                writes.record_write(
+                    "clusters",
+                    &id,
+                    json!({"cluster_id": id, "name": name, "status": "PENDING"}),
+                );
                 writes.record_write("audit", &format!("{id}#0001"), json!({"event": "CREATED"}));
                 if quirks.contains(&Quirk::ExtraAuditWrite) {
-                    writes.record_write("audit", &format!("{id}#0002"), json!({"event": "CREATED"}));
+                    writes.record_write(
+                        "audit",
+                        &format!("{id}#0002"),
+                        json!({"event": "CREATED"}),
+                    );
                 }
-                let status = if quirks.contains(&Quirk::CreateStatus200) { 200 } else { 201 };
+                let status = if quirks.contains(&Quirk::CreateStatus200) {
+                    200
+                } else {
+                    201
+                };
                 response(status, &json!({"cluster_id": id, "status": "PENDING"}))
             }
             "GET /clusters/{cluster_id}" => {
@@ -116,11 +133,26 @@ pub fn platform(
 
 pub fn corpus() -> Vec<Record> {
     vec![
-        record("r1", "POST /clusters", "/clusters", Some(&json!({"name": "a"}))),
-        record("r2", "POST /clusters", "/clusters", Some(&json!({"name": "b"}))),
+        record(
+            "r1",
+            "POST /clusters",
+            "/clusters",
+            Some(&json!({"name": "a"})),
+        ),
+        record(
+            "r2",
+            "POST /clusters",
+            "/clusters",
+            Some(&json!({"name": "b"})),
+        ),
         record("r3", "GET /clusters/{cluster_id}", "/clusters/c-a", None),
         record("r4", "GET /clusters/{cluster_id}", "/clusters/c-b", None),
-        record("r5", "POST /clusters/validate", "/clusters/validate", Some(&json!({"name": "x"}))),
+        record(
+            "r5",
+            "POST /clusters/validate",
+            "/clusters/validate",
+            Some(&json!({"name": "x"})),
+        ),
         record("r6", "GET /clusters/{cluster_id}", "/clusters/c-zzz", None),
     ]
 }
@@ -136,7 +168,10 @@ pub async fn run_seeded(quirks: Vec<Quirk>) -> (ParityReport, SideEffects, SideE
         rules: &rules,
         settings: ReplaySettings::default(),
     };
-    let outcome = replay.run(ok_records(corpus()), |_| {}).await.expect("replay");
+    let outcome = replay
+        .run(ok_records(corpus()), |_| {})
+        .await
+        .expect("replay");
     let mut report = outcome.report;
     let (before, after) = (baseline.side_effects(), candidate.side_effects());
     report.add_side_effects(&rules, &before, &after, &outcome.ids.candidate_to_baseline);
@@ -162,7 +197,11 @@ async fn assert_single(quirk: Quirk, tier: Tier, kind: DiffKind, path: &str, rec
     let totals = report.totals;
     assert_eq!(totals.total, 6);
     assert_eq!(totals.errors, 0);
-    assert_eq!(totals.matched, 6 - records, "{quirk:?}: every other record matches");
+    assert_eq!(
+        totals.matched,
+        6 - records,
+        "{quirk:?}: every other record matches"
+    );
     match tier {
         Tier::Mismatch => assert_eq!(totals.mismatch, records),
         Tier::Cosmetic => {
@@ -171,7 +210,11 @@ async fn assert_single(quirk: Quirk, tier: Tier, kind: DiffKind, path: &str, rec
         }
         Tier::Noise | Tier::Match => unreachable!("not seeded"),
     }
-    assert_eq!(report.side_effect_mismatches(), 0, "{quirk:?}: writes match");
+    assert_eq!(
+        report.side_effect_mismatches(),
+        0,
+        "{quirk:?}: writes match"
+    );
 }
 
 #[tokio::test]
@@ -185,22 +228,50 @@ async fn identical_handlers_match_everywhere() {
 
 #[tokio::test]
 async fn a_status_code() {
-    assert_single(Quirk::CreateStatus200, Tier::Mismatch, DiffKind::Status, "$.statusCode", 2).await;
+    assert_single(
+        Quirk::CreateStatus200,
+        Tier::Mismatch,
+        DiffKind::Status,
+        "$.statusCode",
+        2,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_field_value() {
-    assert_single(Quirk::StatusValue, Tier::Mismatch, DiffKind::Value, "$.body.status", 2).await;
+    assert_single(
+        Quirk::StatusValue,
+        Tier::Mismatch,
+        DiffKind::Value,
+        "$.body.status",
+        2,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn key_order_only() {
-    assert_single(Quirk::KeyOrder, Tier::Cosmetic, DiffKind::KeyOrder, "$.body", 2).await;
+    assert_single(
+        Quirk::KeyOrder,
+        Tier::Cosmetic,
+        DiffKind::KeyOrder,
+        "$.body",
+        2,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn one_escaped_character_only() {
-    assert_single(Quirk::EscapeOneChar, Tier::Cosmetic, DiffKind::Escaping, "$.body.owner", 2).await;
+    assert_single(
+        Quirk::EscapeOneChar,
+        Tier::Cosmetic,
+        DiffKind::Escaping,
+        "$.body.owner",
+        2,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -217,7 +288,14 @@ async fn a_missing_field_against_a_null_one() {
 
 #[tokio::test]
 async fn list_order() {
-    assert_single(Quirk::ListOrder, Tier::Mismatch, DiffKind::Order, "$.body.violations", 1).await;
+    assert_single(
+        Quirk::ListOrder,
+        Tier::Mismatch,
+        DiffKind::Order,
+        "$.body.violations",
+        1,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -236,7 +314,11 @@ async fn list_order_is_explained_by_a_set_rule() {
         rules: &rules,
         settings: ReplaySettings::default(),
     };
-    let report = replay.run(ok_records(corpus()), |_| {}).await.expect("replay").report;
+    let report = replay
+        .run(ok_records(corpus()), |_| {})
+        .await
+        .expect("replay")
+        .report;
     assert_eq!(signatures(&report), []);
     assert_eq!(report.totals.matched, 6);
     assert_eq!(report.rules_fired.len(), 1);
@@ -259,10 +341,21 @@ async fn an_extra_dynamodb_write_fails_parity_although_responses_match() {
     assert_eq!(
         found,
         [
-            (DiffKind::Extra, "$.tables.audit['c-a#0002']", "$.tables.audit.*"),
-            (DiffKind::Extra, "$.tables.audit['c-b#0002']", "$.tables.audit.*"),
+            (
+                DiffKind::Extra,
+                "$.tables.audit['c-a#0002']",
+                "$.tables.audit.*"
+            ),
+            (
+                DiffKind::Extra,
+                "$.tables.audit['c-b#0002']",
+                "$.tables.audit.*"
+            ),
         ]
     );
     assert_eq!(side_effects.mismatches, 2);
-    assert!(!report.passed(100), "a write mismatch fails whatever --max-mismatch says");
+    assert!(
+        !report.passed(100),
+        "a write mismatch fails whatever --max-mismatch says"
+    );
 }

@@ -74,7 +74,9 @@ pub fn raw_response(status: u16, body: &str) -> Outcome {
 /// An API Gateway REST record with no recorded response (the live sides answer).
 pub fn record(id: &str, route: &str, path: &str, body: Option<&Value>) -> Record {
     let (method, _) = route.split_once(' ').expect("route has a method");
-    let cluster_id = path.strip_prefix("/clusters/").map(|rest| rest.split('/').next().unwrap_or(rest));
+    let cluster_id = path
+        .strip_prefix("/clusters/")
+        .map(|rest| rest.split('/').next().unwrap_or(rest));
     let path_parameters = cluster_id
         .filter(|id| *id != "validate")
         .map_or(Value::Null, |id| json!({"cluster_id": id}));
@@ -103,6 +105,8 @@ pub fn record(id: &str, route: &str, path: &str, body: Option<&Value>) -> Record
     }
 }
 
-pub fn ok_records(records: Vec<Record>) -> impl Iterator<Item = Result<Record, parity::CorpusError>> {
+pub fn ok_records(
+    records: Vec<Record>,
+) -> impl Iterator<Item = Result<Record, parity::CorpusError>> {
     records.into_iter().map(Ok)
 }
