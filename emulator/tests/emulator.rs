@@ -1,5 +1,5 @@
 //! The emulator against the real clients: awslambdaric and `lambda_runtime` runtimes,
-//! aws-sdk-lambda and boto3 on the Invoke API, an HTTP client on the API Gateway front.
+//! aws-sdk-lambda, boto3 and the aws CLI on the Invoke API, an HTTP client on the API Gateway front.
 //! Every server listens on 127.0.0.1 on a free port and is stopped by its test.
 
 use std::path::{Path, PathBuf};
@@ -421,6 +421,54 @@ async fn boto3_drives_the_lambda_api() {
     assert_eq!(seen["alias_weights"], json!({"2": 0.25}));
     assert_eq!(seen["stale_error"], json!({"code": "PreconditionFailedException", "status": 412}));
     assert_eq!(seen["versions"], json!(["$LATEST", "1", "2"]));
+    emulator.shutdown().await;
+}
+
+/// The aws CLI (v1, from the venv) against the Lambda API, as a release manager would use it.
+async fn aws_cli(endpoint: &str, args: &[&str]) -> Value {
+    let output = tokio::process::Command::new(python())
+        .args(["-m", "awscli", "--endpoint-url", endpoint, "--region", "eu-west-1", "--output", "json"])
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .await
+        .expect("the aws CLI runs");
+    assert!(output.status.success(), "aws {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    json_of(&output.stdout)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_aws_cli_invokes_and_shifts_alias_weights() {
+    let (emulator, _logs) = start(config("", ""), true).await;
+    let endpoint = format!("http://{}", emulator.lambda_api_address().expect("serving"));
+    let out_dir = tempfile::tempdir().expect("temp dir");
+    let out_file = out_dir.path().join("response.json");
+    let out_path = out_file.to_str().expect("utf-8 temp path");
+
+    let invoked = aws_cli(
+        &endpoint,
+        &["lambda", "invoke", "--function-name", "rust", "--qualifier", "1", "--payload", r#"{"op":"echo","from":"aws-cli"}"#, out_path],
+    )
+    .await;
+    assert_eq!(invoked["StatusCode"], 200);
+    assert_eq!(invoked["ExecutedVersion"], "1");
+    let payload: Value = serde_json::from_slice(&std::fs::read(&out_file).expect("response file")).expect("json");
+    assert_eq!(payload["event"]["from"], "aws-cli");
+
+    let alias = aws_cli(&endpoint, &["lambda", "get-alias", "--function-name", "rust", "--name", "live"]).await;
+    let revision = alias["RevisionId"].as_str().expect("a revision id").to_owned();
+    let updated = aws_cli(
+        &endpoint,
+        &[
+            "lambda", "update-alias", "--function-name", "rust", "--name", "live", "--function-version", "1",
+            "--routing-config", r#"{"AdditionalVersionWeights":{"2":0.5}}"#, "--revision-id", &revision,
+        ],
+    )
+    .await;
+    assert_eq!(updated["RoutingConfig"]["AdditionalVersionWeights"], json!({"2": 0.5}));
+    assert_ne!(updated["RevisionId"], json!(revision), "an update must issue a new revision");
     emulator.shutdown().await;
 }
 
