@@ -91,6 +91,21 @@ impl IdMap {
             while position < bytes.len() && is_id_byte(bytes[position]) {
                 position += 1;
             }
+            // Base64 tokens (paging tokens) end in `=` padding: try the padded run first.
+            let mut padded = position;
+            while padded < bytes.len() && padded - position < 2 && bytes[padded] == b'=' {
+                padded += 1;
+            }
+            if padded > position
+                && let Some(to) = self.map.get(&text[start..padded])
+            {
+                let buffer = out.get_or_insert_with(|| String::with_capacity(text.len()));
+                buffer.push_str(&text[copied..start]);
+                buffer.push_str(to);
+                copied = padded;
+                position = padded;
+                continue;
+            }
             let run = &text[start..position];
             let mut found = self.map.get(run).map(|to| (start, to));
             if found.is_none() {
@@ -162,8 +177,10 @@ impl IdMap {
         }
     }
 
-    /// Rewrites an API Gateway event for the side this map leads to: the path, the path
-    /// and query parameters, the body and the request context's path.
+    /// Rewrites an event for the side this map leads to: for API Gateway, the path, the
+    /// path and query parameters, the body and the request context's path; for
+    /// EventBridge, the `detail` and `resources` (a pipeline event names the side's own
+    /// pipeline and execution).
     pub fn rewrite_event(&self, event: &mut Value) {
         if self.map.is_empty() {
             return;
@@ -175,6 +192,8 @@ impl IdMap {
             "queryStringParameters",
             "multiValueQueryStringParameters",
             "body",
+            "detail",
+            "resources",
         ] {
             if let Some(value) = event.get_mut(field) {
                 self.translate_value(value);
@@ -245,6 +264,9 @@ mod tests {
             map.translate_str("nothing here"),
             Cow::Borrowed(_)
         ));
+        map.insert("eyJrIjogMX0=", "eyJrIjogMn0=");
+        assert_eq!(map.translate_str("eyJrIjogMX0="), "eyJrIjogMn0=");
+        assert_eq!(map.translate_str("a=eyJrIjogMX0= b"), "a=eyJrIjogMn0= b");
         let mut value = json!({"0f8fad5b-d9cb": ["0f8fad5b-d9cb"]});
         map.translate_value(&mut value);
         assert_eq!(value, json!({"1111aaaa-2222": ["1111aaaa-2222"]}));

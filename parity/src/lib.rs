@@ -8,17 +8,25 @@
 //! - [`IdMap`] maps ids the sides generated differently;
 //! - [`compare_outcomes`] finds [`Difference`]s in tiers (semantic, cosmetic), under the
 //!   [`ParityRules`] of `parity.toml`; a second baseline run marks noise;
-//! - [`diff_side_effects`] compares what each side wrote;
+//! - [`capture_side_effects`] reads back what a `local:` side wrote to its own moto
+//!   server, and [`diff_side_effects`] compares the two sides' writes;
 //! - [`ReportBuilder`] accumulates a [`ParityReport`], which [`render`] prints as a table,
 //!   JSON, Markdown or JUnit XML, with secrets redacted.
 //!
-//! [`Replay`] wires all of it; the CLI only resolves arguments and calls it.
+//! [`Replay`] wires the replay; [`ParitySession`] opens the targets ([`open_target`]:
+//! [`LocalTarget`] starts its own emulator, [`LambdaTarget`] calls Invoke), runs the replay,
+//! diffs the side effects and stops what it started. The CLI only resolves arguments and
+//! calls it.
 
+mod aws;
+mod capture;
 mod compare;
 mod corpus;
 mod difference;
 mod ids;
+mod lambda;
 mod lexical;
+mod local;
 mod path;
 mod record;
 mod redact;
@@ -27,13 +35,18 @@ mod replay;
 mod report;
 mod rules;
 mod scheduler;
+mod session;
 mod side_effects;
 mod target;
 
+pub use aws::AwsSettings;
+pub use capture::{CaptureError, capture_side_effects};
 pub use compare::{compare_json, compare_outcomes};
 pub use corpus::{Corpus, CorpusError, CorpusFilter, Records, StatusFilter};
 pub use difference::{Comparison, DiffKind, Difference, Tier};
 pub use ids::IdMap;
+pub use lambda::LambdaTarget;
+pub use local::LocalTarget;
 pub use path::{JsonPath, PathPattern, PathPatternError, Segment};
 pub use record::{FunctionError, Observed, Outcome, RECORD_SCHEMA, Record};
 pub use redact::{REDACTED, is_secret_name, redact_value};
@@ -46,8 +59,10 @@ pub use report::{
 pub use rules::{
     DEFAULT_ID_PATHS, DEFAULT_VOLATILE_HEADERS, ParityRules, RuleId, RuleInfo, RuleKind, RulesError,
 };
-pub use scheduler::run_by_entity;
+pub use scheduler::{ReplayOrder, run_by_entity, run_ordered};
+pub use session::{ParitySession, SessionError};
 pub use side_effects::{SIDE_EFFECTS_ROUTE, SideEffects, diff_side_effects, side_effect_pattern};
 pub use target::{
-    HttpTarget, RecordedTarget, Target, TargetError, TargetUri, TargetUriError, build_target,
+    HttpTarget, LOCAL_EVERY_FUNCTION, OpenTargetError, RecordedTarget, Target, TargetError,
+    TargetOptions, TargetUri, TargetUriError, build_target, open_target,
 };

@@ -6,6 +6,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::scheduler::ReplayOrder;
+
 /// The only schema this reader accepts.
 pub const RECORD_SCHEMA: &str = "cutover.record/v1";
 
@@ -63,6 +65,42 @@ impl Record {
             return None;
         }
         self.route.split_once(' ').map(|(method, _)| method)
+    }
+
+    /// How the record is ordered in a replay. A record that addresses a whole collection
+    /// (an API Gateway event with no path parameters) and either reads it (`GET
+    /// /clusters`) or creates one of its entities (`POST /clusters` with a known entity)
+    /// is a barrier: a read depends on every entity, and the order of creations is visible
+    /// in any list sorted by creation time. Other records follow their entity; records
+    /// with no entity but an `Idempotency-Key` header follow the others with that key (a
+    /// replay must find the first answer stored); the rest are free.
+    pub fn replay_order(&self, created_id_paths: &[crate::PathPattern]) -> ReplayOrder {
+        let addresses_collection = self.source.starts_with("apigateway")
+            && self
+                .event
+                .get("pathParameters")
+                .and_then(Value::as_object)
+                .is_none_or(serde_json::Map::is_empty);
+        let entity = self.entity_key(created_id_paths);
+        match entity {
+            _ if addresses_collection && self.method() == Some("GET") => ReplayOrder::Barrier,
+            Some(_) if addresses_collection => ReplayOrder::Barrier,
+            Some(entity) => ReplayOrder::Entity(entity),
+            None => match self.idempotency_key() {
+                Some(key) => ReplayOrder::Entity(format!("Idempotency-Key {key}")),
+                None => ReplayOrder::Independent,
+            },
+        }
+    }
+
+    /// The `Idempotency-Key` header of an API Gateway event (any case).
+    fn idempotency_key(&self) -> Option<&str> {
+        self.event
+            .get("headers")?
+            .as_object()?
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("idempotency-key"))
+            .and_then(|(_, value)| value.as_str())
     }
 
     /// The recorded response's status code, if it was a proxy response.
@@ -165,5 +203,29 @@ mod tests {
             json!({"statusCode": 200, "body": "[]"}),
         );
         assert_eq!(list.entity_key(&id_paths), None);
+        assert_eq!(list.replay_order(&id_paths), ReplayOrder::Barrier);
+        assert_eq!(create.replay_order(&id_paths), ReplayOrder::Barrier);
+        assert_eq!(
+            get.replay_order(&id_paths),
+            ReplayOrder::Entity("c-7".into())
+        );
+        let invalid_create = record(
+            "POST /clusters",
+            json!({"pathParameters": null}),
+            json!({"statusCode": 400, "body": "{}"}),
+        );
+        assert_eq!(
+            invalid_create.replay_order(&id_paths),
+            ReplayOrder::Independent
+        );
+        let rejected_with_key = record(
+            "POST /clusters",
+            json!({"pathParameters": null, "headers": {"idempotency-key": "k-1"}}),
+            json!({"statusCode": 422, "body": "{}"}),
+        );
+        assert_eq!(
+            rejected_with_key.replay_order(&id_paths),
+            ReplayOrder::Entity("Idempotency-Key k-1".into())
+        );
     }
 }

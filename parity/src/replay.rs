@@ -13,7 +13,7 @@ use crate::ids::IdMap;
 use crate::record::{Observed, Record};
 use crate::report::{ParityReport, ReportBuilder};
 use crate::rules::ParityRules;
-use crate::scheduler::run_by_entity;
+use crate::scheduler::run_ordered;
 use crate::target::{Target, TargetError};
 
 /// How a replay runs.
@@ -116,10 +116,10 @@ impl Replay<'_> {
             }
         });
         let mut done = 0usize;
-        run_by_entity(
+        run_ordered(
             records,
             self.settings.concurrency,
-            |record| record.entity_key(&self.rules.id_paths(&record.route)),
+            |record| record.replay_order(&self.rules.id_paths(&record.route)),
             |record| self.replay_one(record, &ids),
             |result| {
                 match result {

@@ -147,6 +147,9 @@ pub struct ParityReport {
     pub learned_noise: Vec<LearnedNoise>,
     pub rules_fired: Vec<FiredRule>,
     pub side_effects: Option<SideEffectsReport>,
+    /// Why `side_effects` is absent, when a run could not capture them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side_effects_note: Option<String>,
     pub errors: Vec<ErrorExample>,
 }
 
@@ -204,6 +207,7 @@ impl ParityReport {
             })
             .collect();
         let mismatches = comparison.semantic().count();
+        self.side_effects_note = None;
         self.side_effects = Some(SideEffectsReport {
             baseline_items: baseline.len(),
             candidate_items: candidate.len(),
@@ -548,6 +552,7 @@ impl<'r> ReportBuilder<'r> {
             learned_noise,
             rules_fired,
             side_effects: None,
+            side_effects_note: None,
             errors: self.errors,
         }
     }

@@ -1,5 +1,6 @@
 //! Replay order: work on the same entity runs in recorded order, independent work runs
-//! concurrently up to a limit.
+//! concurrently up to a limit, and a barrier (a read of a whole collection, which depends
+//! on every entity) runs alone, after everything before it and before everything after.
 //!
 //! Each entity keeps the completion signal of its latest queued item; the next item of
 //! that entity waits for it. All work runs as futures polled by the caller's task (no
@@ -16,6 +17,17 @@ use tokio::sync::{Semaphore, oneshot};
 /// memory while leaving room for items that wait for their entity.
 const READ_AHEAD_FACTOR: usize = 4;
 
+/// How one item must be ordered against the others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplayOrder {
+    /// After the earlier items of the same entity.
+    Entity(String),
+    /// Depends on nothing.
+    Independent,
+    /// After every earlier item, and before every later one.
+    Barrier,
+}
+
 /// Runs `work` for every item, keeping per-entity order (`entity_of` returns `None` for
 /// items that depend on nothing) with at most `concurrency` running at once. `on_done`
 /// receives each result as it completes.
@@ -24,10 +36,34 @@ pub async fn run_by_entity<I, T, K, F, Fut, D>(
     concurrency: usize,
     entity_of: K,
     work: F,
-    mut on_done: D,
+    on_done: D,
 ) where
     I: IntoIterator,
     K: Fn(&I::Item) -> Option<String>,
+    F: Fn(I::Item) -> Fut,
+    Fut: Future<Output = T>,
+    D: FnMut(T),
+{
+    run_ordered(
+        items,
+        concurrency,
+        |item| entity_of(item).map_or(ReplayOrder::Independent, ReplayOrder::Entity),
+        work,
+        on_done,
+    )
+    .await;
+}
+
+/// [`run_by_entity`] with barriers: `order_of` says how each item is ordered.
+pub async fn run_ordered<I, T, K, F, Fut, D>(
+    items: I,
+    concurrency: usize,
+    order_of: K,
+    work: F,
+    mut on_done: D,
+) where
+    I: IntoIterator,
+    K: Fn(&I::Item) -> ReplayOrder,
     F: Fn(I::Item) -> Fut,
     Fut: Future<Output = T>,
     D: FnMut(T),
@@ -43,12 +79,22 @@ pub async fn run_by_entity<I, T, K, F, Fut, D>(
                 on_done(result);
             }
         }
-        let (predecessor, done) = match entity_of(&item) {
-            Some(entity) => {
+        let order = order_of(&item);
+        if order == ReplayOrder::Barrier {
+            // Everything before it finishes, it runs alone, and only then does reading go on.
+            while let Some(result) = in_flight.next().await {
+                on_done(result);
+            }
+            latest_of_entity.clear();
+            on_done(work(item).await);
+            continue;
+        }
+        let (predecessor, done) = match order {
+            ReplayOrder::Entity(entity) => {
                 let (done, finished) = oneshot::channel::<()>();
                 (latest_of_entity.insert(entity, finished), Some(done))
             }
-            None => (None, None),
+            ReplayOrder::Independent | ReplayOrder::Barrier => (None, None),
         };
         let job = work(item);
         let permits = &permits;
@@ -141,6 +187,48 @@ mod tests {
         );
         finished.sort_unstable();
         assert_eq!(finished, [1, 2, 3, 4, 5, 6]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_barrier_waits_for_everything_before_and_blocks_everything_after() {
+        // (id, order, how long the work takes)
+        let items = vec![
+            (1, ReplayOrder::Entity("a".into()), 30),
+            (2, ReplayOrder::Independent, 10),
+            (3, ReplayOrder::Barrier, 1),
+            (4, ReplayOrder::Independent, 1),
+            (5, ReplayOrder::Entity("a".into()), 1),
+        ];
+        let log = RefCell::new(Vec::new());
+        run_ordered(
+            items,
+            4,
+            |(_, order, _)| order.clone(),
+            |(id, _, millis)| {
+                let log = &log;
+                async move {
+                    log.borrow_mut().push(("start", id));
+                    tokio::time::sleep(Duration::from_millis(millis)).await;
+                    log.borrow_mut().push(("end", id));
+                }
+            },
+            |()| {},
+        )
+        .await;
+        let log = log.into_inner();
+        let position = |kind: &str, id: i32| {
+            log.iter()
+                .position(|(k, i)| *k == kind && *i == id)
+                .expect("logged")
+        };
+        assert!(position("end", 1) < position("start", 3));
+        assert!(position("end", 2) < position("start", 3));
+        assert!(position("end", 3) < position("start", 4));
+        assert!(position("end", 3) < position("start", 5));
+        assert!(
+            position("start", 2) < position("end", 1),
+            "1 and 2 still overlap"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -1,10 +1,10 @@
-//! What each side wrote while it answered: items per table and pipelines created. A
-//! mismatch here fails parity even when every response matches.
+//! What each side wrote while it answered: items per table, pipelines created and objects
+//! stored. A mismatch here fails parity even when every response matches.
 //!
-//! Capturing a snapshot from DynamoDB and CodePipeline belongs to the live targets; this
-//! module is the model and the diff, normalised by the same rules as responses (rules
-//! whose route is `*` or [`SIDE_EFFECTS_ROUTE`] apply; paths start at `$.tables` and
-//! `$.pipelines`).
+//! [`crate::capture_side_effects`] reads a snapshot back from a side's own AWS back end;
+//! this module is the model and the diff, normalised by the same rules as responses
+//! (rules whose route is `*` or [`SIDE_EFFECTS_ROUTE`] apply; paths start at `$.tables`,
+//! `$.pipelines` and `$.objects`).
 
 use std::collections::BTreeMap;
 
@@ -27,6 +27,9 @@ pub struct SideEffects {
     pub tables: BTreeMap<String, BTreeMap<String, Value>>,
     /// Pipelines created, by name, with their definitions.
     pub pipelines: BTreeMap<String, Value>,
+    /// Objects stored, by `bucket/key`, with their content (JSON when it parses).
+    #[serde(default)]
+    pub objects: BTreeMap<String, Value>,
 }
 
 impl SideEffects {
@@ -43,9 +46,24 @@ impl SideEffects {
         self.pipelines.insert(name.to_owned(), definition);
     }
 
-    /// The number of items and pipelines.
+    /// Records an object and its content.
+    pub fn record_object(&mut self, bucket: &str, key: &str, content: Value) {
+        self.objects.insert(format!("{bucket}/{key}"), content);
+    }
+
+    /// The number of items, pipelines and objects. A list recorded under one key (the
+    /// items of one partition of a table with a sort key) counts its items.
     pub fn len(&self) -> usize {
-        self.tables.values().map(BTreeMap::len).sum::<usize>() + self.pipelines.len()
+        let items: usize = self
+            .tables
+            .values()
+            .flat_map(BTreeMap::values)
+            .map(|value| match value {
+                Value::Array(items) => items.len(),
+                _ => 1,
+            })
+            .sum();
+        items + self.pipelines.len() + self.objects.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -56,6 +74,7 @@ impl SideEffects {
         let mut document = serde_json::json!({
             "tables": self.tables,
             "pipelines": self.pipelines,
+            "objects": self.objects,
         });
         ids.translate_value(&mut document);
         document
@@ -80,7 +99,9 @@ pub fn diff_side_effects(
 pub fn side_effect_pattern(path: &JsonPath) -> String {
     match path.segments().first() {
         Some(Segment::Key(root)) if root == "tables" => path.pattern_with_wildcard_key(2),
-        Some(Segment::Key(root)) if root == "pipelines" => path.pattern_with_wildcard_key(1),
+        Some(Segment::Key(root)) if root == "pipelines" || root == "objects" => {
+            path.pattern_with_wildcard_key(1)
+        }
         _ => path.pattern(),
     }
 }

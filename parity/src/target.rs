@@ -2,9 +2,13 @@
 //! `lambda:<name-or-arn>[:<qualifier>]`, `http(s)://...`, `recorded`).
 //!
 //! `recorded` answers with what the corpus stored; `http(s)://` re-sends an API Gateway
-//! REST v1 event as an HTTP request. `local:` and `lambda:` parse but are not wired yet.
+//! REST v1 event as an HTTP request; `local:` invokes an in-process emulator (see
+//! [`crate::LocalTarget`]) and `lambda:` calls Lambda's Invoke API (see
+//! [`crate::LambdaTarget`]). [`open_target`] builds any of them; [`build_target`] the two
+//! that need nothing but their URI.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
@@ -12,7 +16,15 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
+use crate::aws::AwsSettings;
+use crate::capture::CaptureError;
+use crate::lambda::LambdaTarget;
+use crate::local::LocalTarget;
 use crate::record::{Observed, Outcome, Record};
+use crate::side_effects::SideEffects;
+
+/// The function name of `local:*:<qualifier>`: each record runs its own `function`.
+pub const LOCAL_EVERY_FUNCTION: &str = "*";
 
 /// A parsed target URI.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +47,7 @@ pub enum TargetUri {
 pub enum TargetUriError {
     #[error("target {uri:?}: {reason}")]
     Invalid { uri: String, reason: String },
-    #[error("target {uri:?}: {scheme} targets are not supported by this build yet ({reason})")]
+    #[error("target {uri:?}: {scheme} targets cannot be built here ({reason})")]
     Unsupported {
         uri: String,
         scheme: &'static str,
@@ -72,9 +84,10 @@ impl FromStr for TargetUri {
                     "write local:<function>:<version|alias>, e.g. local:get-cluster:live",
                 ));
             };
-            if !is_name(function) {
+            // `*` stands for each record's own function: a whole multi-function corpus.
+            if function != LOCAL_EVERY_FUNCTION && !is_name(function) {
                 return Err(invalid(
-                    "the function name must be letters, digits, `-` or `_`",
+                    "the function name must be letters, digits, `-` or `_`, or `*` for each record's own function",
                 ));
             }
             if !is_qualifier(qualifier) {
@@ -212,9 +225,91 @@ pub trait Target: Send + Sync {
 
     /// Sends `event` (the record's event, with ids already rewritten for this side).
     async fn invoke(&self, record: &Record, event: &Value) -> Result<Observed, TargetError>;
+
+    /// What this side wrote to its own AWS back end, for targets that own one (`local:`
+    /// with moto); `None` when the target cannot tell.
+    async fn side_effects(&self) -> Option<Result<SideEffects, CaptureError>> {
+        None
+    }
+
+    /// Stops whatever the target started (sandboxes, moto server).
+    async fn shutdown(self: Box<Self>) {}
 }
 
-/// Builds the target a URI names, with `timeout` for network targets.
+/// What [`open_target`] needs beyond the URI.
+#[derive(Debug, Clone)]
+pub struct TargetOptions {
+    /// Per-request timeout of network targets.
+    pub timeout: Duration,
+    /// `cutover.toml`, for `local:` targets.
+    pub config_path: PathBuf,
+    /// Profile, region and endpoint of `lambda:` targets.
+    pub aws: AwsSettings,
+    /// Where the sandboxes of `local:` targets write their logs.
+    pub logs: emulator::LogSink,
+}
+
+/// Why a target could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenTargetError {
+    #[error(transparent)]
+    Uri(#[from] TargetUriError),
+    #[error("target {uri}: cannot use {config}")]
+    Config {
+        uri: String,
+        config: PathBuf,
+        #[source]
+        source: emulator::ConfigError,
+    },
+    #[error("target {uri}: {reason}")]
+    NotInConfig { uri: String, reason: String },
+    #[error("target {uri}: could not start the local Lambda")]
+    Start {
+        uri: String,
+        #[source]
+        source: emulator::StartError,
+    },
+}
+
+impl OpenTargetError {
+    /// True when the user can fix it (a bad URI or config), false for a failure to start.
+    pub fn is_input_error(&self) -> bool {
+        !matches!(self, Self::Start { .. })
+    }
+}
+
+/// Opens the target a URI names: `local:` starts its own emulator (own sandboxes, own moto
+/// server seeded by the setup hook), `lambda:` builds an SDK client from the default chain.
+pub async fn open_target(
+    uri: &TargetUri,
+    options: &TargetOptions,
+) -> Result<Box<dyn Target>, OpenTargetError> {
+    match uri {
+        TargetUri::Local {
+            function,
+            qualifier,
+        } => {
+            let target = LocalTarget::start(uri, function, qualifier, options).await?;
+            Ok(Box::new(target))
+        }
+        TargetUri::Lambda {
+            function,
+            qualifier,
+        } => {
+            let config = options.aws.sdk_config().await;
+            let client = aws_sdk_lambda::Client::new(&config);
+            Ok(Box::new(LambdaTarget::new(
+                function,
+                qualifier.as_deref(),
+                client,
+            )))
+        }
+        TargetUri::Recorded | TargetUri::Http { .. } => Ok(build_target(uri, options.timeout)?),
+    }
+}
+
+/// Builds a target that needs nothing but its URI (`recorded`, `http(s)://`), with
+/// `timeout` for network targets.
 pub fn build_target(uri: &TargetUri, timeout: Duration) -> Result<Box<dyn Target>, TargetUriError> {
     match uri {
         TargetUri::Recorded => Ok(Box::new(RecordedTarget)),
@@ -227,12 +322,12 @@ pub fn build_target(uri: &TargetUri, timeout: Duration) -> Result<Box<dyn Target
         TargetUri::Local { .. } => Err(TargetUriError::Unsupported {
             uri: uri.to_string(),
             scheme: "local:",
-            reason: "the in-process emulator is wired to parity in the next step",
+            reason: "it starts an emulator: open it with open_target",
         }),
         TargetUri::Lambda { .. } => Err(TargetUriError::Unsupported {
             uri: uri.to_string(),
             scheme: "lambda:",
-            reason: "aws-sdk-lambda Invoke is wired to parity in the next step",
+            reason: "it needs AWS settings: open it with open_target",
         }),
     }
 }
@@ -494,16 +589,23 @@ mod tests {
     }
 
     #[test]
-    fn local_and_lambda_targets_are_refused_clearly_for_now() {
+    fn every_function_of_a_corpus_is_local_star() {
+        assert_eq!(
+            parse("local:*:2"),
+            Ok(TargetUri::Local {
+                function: "*".into(),
+                qualifier: "2".into()
+            })
+        );
+        assert!(parse("local:a*:2").is_err());
+    }
+
+    #[test]
+    fn local_and_lambda_targets_need_open_target() {
         let error = build_target(&parse("local:f:live").expect("uri"), Duration::from_secs(1))
             .err()
             .expect("unsupported");
-        assert!(
-            error
-                .to_string()
-                .contains("not supported by this build yet"),
-            "{error}"
-        );
+        assert!(error.to_string().contains("open_target"), "{error}");
         assert!(build_target(&parse("lambda:f").expect("uri"), Duration::from_secs(1)).is_err());
         assert!(build_target(&TargetUri::Recorded, Duration::from_secs(1)).is_ok());
     }

@@ -3,8 +3,10 @@
 //! they run.
 
 mod local;
+mod parity;
 
 pub use local::*;
+pub use parity::*;
 
 use std::path::PathBuf;
 
@@ -29,12 +31,23 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Output format: a human table, or JSON for scripts. Data goes to stdout, logs to stderr.
-    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
+    /// Output format: a human table, or JSON for scripts; `cutover parity` also renders
+    /// markdown and junit. Data goes to stdout, logs to stderr.
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
 }
 
+/// Every format `--format` accepts; a command refuses those it does not render.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Json,
+    Markdown,
+    Junit,
+}
+
+/// The formats every command renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputFormat {
     Table,
     Json,
@@ -43,7 +56,7 @@ pub enum OutputFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Replay recorded events against two versions and report every difference that matters.
-    Parity,
+    Parity(Box<ParityArgs>),
     /// Shift alias weights in gated steps, with automatic rollback and a final bake.
     Canary,
     /// Cost report: before and after, per function, per 1M requests and per month.
@@ -61,4 +74,19 @@ pub struct ConfigArg {
     /// The configuration file.
     #[arg(long, default_value = "cutover.toml", env = "CUTOVER_CONFIG")]
     pub config: PathBuf,
+}
+
+/// Where AWS calls go: the SDK's default chain (environment, profiles,
+/// `AWS_ENDPOINT_URL_<SERVICE>`), overridden by these.
+#[derive(Debug, Clone, Args)]
+pub struct AwsArgs {
+    /// The named profile of the shared config and credentials files.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// The AWS region, e.g. eu-west-1.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// One endpoint for every AWS call, e.g. a local emulator's Lambda API.
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
 }

@@ -3,15 +3,16 @@
 
 use anyhow::anyhow;
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, FormatArg, OutputFormat};
 use crate::exit::Failure;
 
 mod local;
+mod parity;
 
 pub fn run(cli: Cli) -> Result<(), Failure> {
     let family = match cli.command {
-        Command::Local(args) => return local::run(args, cli.global.format),
-        Command::Parity => "parity",
+        Command::Local(args) => return local::run(args, plain_format(cli.global.format, "local")?),
+        Command::Parity(args) => return parity::run(*args, cli.global.format),
         Command::Canary => "canary",
         Command::Report => "report",
         Command::Bench => "bench",
@@ -22,4 +23,16 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     Err(Failure::Input(anyhow!(
         "`cutover {family}` is not available in this build yet; see the README for what is"
     )))
+}
+
+/// The table or JSON a command renders; markdown and junit only exist for reports.
+fn plain_format(format: FormatArg, command: &str) -> Result<OutputFormat, Failure> {
+    match format {
+        FormatArg::Table => Ok(OutputFormat::Table),
+        FormatArg::Json => Ok(OutputFormat::Json),
+        FormatArg::Markdown | FormatArg::Junit => Err(Failure::Input(anyhow!(
+            "`cutover {command}` renders --format table or json, not {}",
+            if format == FormatArg::Markdown { "markdown" } else { "junit" }
+        ))),
+    }
 }

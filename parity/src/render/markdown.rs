@@ -97,6 +97,9 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
         }
     }
 
+    if let Some(note) = &report.side_effects_note {
+        out.push_str(&format!("\n## Side effects\n\n{}.\n", cell(note)));
+    }
     if let Some(side_effects) = &report.side_effects {
         out.push_str(&format!(
             "\n## Side effects\n\n{} items on the baseline, {} on the candidate, {} mismatches.\n",

@@ -145,6 +145,9 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
         out.push('\n');
     }
 
+    if let Some(note) = &report.side_effects_note {
+        out.push_str(&format!("\n{note}\n"));
+    }
     if let Some(side_effects) = &report.side_effects {
         out.push_str(&format!(
             "\nside effects: {} items on the baseline, {} on the candidate, {} mismatches\n",

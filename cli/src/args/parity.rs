@@ -1,0 +1,78 @@
+//! `cutover parity`: replay recorded events against two versions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::{AwsArgs, ConfigArg};
+
+#[derive(Debug, Args)]
+pub struct ParityArgs {
+    #[command(subcommand)]
+    pub command: ParityCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ParityCommand {
+    /// Replay a corpus against a baseline and a candidate and report every difference that
+    /// matters. Exit 1 when mismatched or failed records exceed --max-mismatch, or any
+    /// write differs.
+    Run(ParityRunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ParityRunArgs {
+    /// The reference side: local:<function|*>:<version|alias>, lambda:<name-or-arn>[:<qualifier>],
+    /// http(s)://<stage-url> or recorded.
+    #[arg(long)]
+    pub baseline: String,
+    /// The side under test, written like --baseline.
+    #[arg(long)]
+    pub candidate: String,
+    /// The baseline run a second time, to learn which fields are noise.
+    #[arg(long)]
+    pub secondary: Option<String>,
+    /// Corpus files or folders (JSONL or JSON), in the record format of events/.
+    #[arg(long, num_args = 1.., default_value = "events")]
+    pub corpus: Vec<PathBuf>,
+    /// The rules file. Default: parity.toml when it exists, else the built-in defaults.
+    #[arg(long, env = "CUTOVER_PARITY_RULES")]
+    pub rules: Option<PathBuf>,
+    /// Only records of this route (repeatable), e.g. "GET /clusters/{cluster_id}".
+    #[arg(long)]
+    pub route: Vec<String>,
+    /// Only records of this HTTP method (repeatable).
+    #[arg(long)]
+    pub method: Vec<String>,
+    /// Only records whose recorded status is this code or class, e.g. 404 or 5xx (repeatable).
+    #[arg(long)]
+    pub status: Vec<String>,
+    /// Only records made at or after this time (RFC 3339).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only records made before this time (RFC 3339).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Records of different entities in flight at once.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Mismatched or failed records allowed before the run fails.
+    #[arg(long, default_value_t = 0)]
+    pub max_mismatch: usize,
+    /// Examples kept per mismatch signature.
+    #[arg(long, default_value_t = 3)]
+    pub examples: usize,
+    /// Per-request timeout of network targets, in seconds.
+    #[arg(long, default_value_t = 30.0)]
+    pub timeout: f64,
+    /// Write the report to this file (atomically) instead of stdout.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Send the sandboxes' logs of local: targets to stderr (discarded by default).
+    #[arg(long)]
+    pub sandbox_logs: bool,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}

@@ -1,0 +1,233 @@
+//! `cutover parity run`: resolves the arguments into typed settings (target URIs, rules,
+//! corpus filter), runs a [`parity::ParitySession`], renders the report and maps the
+//! verdict to the exit code.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, anyhow};
+use parity::{
+    AwsSettings, Corpus, CorpusFilter, ParityRules, ParitySession, ReplaySettings, ReportFormat,
+    StatusFilter, TargetOptions, TargetUri,
+};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::args::{FormatArg, ParityArgs, ParityCommand, ParityRunArgs};
+use crate::exit::Failure;
+
+/// The rules file used when `--rules` is not given and it exists.
+const DEFAULT_RULES_FILE: &str = "parity.toml";
+
+pub fn run(args: ParityArgs, format: FormatArg) -> Result<(), Failure> {
+    match args.command {
+        ParityCommand::Run(run_args) => {
+            let settings = RunSettings::resolve(run_args, format)?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(|error| {
+                    Failure::Unexpected(anyhow!(error).context("could not start the async runtime"))
+                })?;
+            runtime.block_on(run_parity(settings))
+        }
+    }
+}
+
+/// Everything a run needs, checked before anything starts.
+struct RunSettings {
+    baseline: TargetUri,
+    candidate: TargetUri,
+    secondary: Option<TargetUri>,
+    corpus: Corpus,
+    filter: CorpusFilter,
+    rules: ParityRules,
+    replay: ReplaySettings,
+    targets: TargetOptions,
+    max_mismatch: usize,
+    format: ReportFormat,
+    output: Option<PathBuf>,
+}
+
+fn input(error: impl Into<anyhow::Error>) -> Failure {
+    Failure::Input(error.into())
+}
+
+fn target_uri(flag: &str, text: &str) -> Result<TargetUri, Failure> {
+    text.parse::<TargetUri>()
+        .map_err(|error| input(anyhow!(error).context(format!("--{flag}"))))
+}
+
+fn timestamp(flag: &str, text: Option<&str>) -> Result<Option<OffsetDateTime>, Failure> {
+    text.map(|text| {
+        OffsetDateTime::parse(text, &Rfc3339).map_err(|error| {
+            input(anyhow!("--{flag} {text:?} is not an RFC 3339 time: {error}"))
+        })
+    })
+    .transpose()
+}
+
+impl RunSettings {
+    fn resolve(args: ParityRunArgs, format: FormatArg) -> Result<Self, Failure> {
+        let baseline = target_uri("baseline", &args.baseline)?;
+        let candidate = target_uri("candidate", &args.candidate)?;
+        let secondary = args
+            .secondary
+            .as_deref()
+            .map(|text| target_uri("secondary", text))
+            .transpose()?;
+        let rules = match &args.rules {
+            Some(path) => ParityRules::load(path).map_err(input)?,
+            None if Path::new(DEFAULT_RULES_FILE).exists() => {
+                ParityRules::load(Path::new(DEFAULT_RULES_FILE)).map_err(input)?
+            }
+            None => ParityRules::default(),
+        };
+        let corpus = Corpus::open(&args.corpus).map_err(input)?;
+        let statuses = args
+            .status
+            .iter()
+            .map(|text| text.parse::<StatusFilter>().map_err(|message| input(anyhow!("--status: {message}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let filter = CorpusFilter {
+            routes: args.route,
+            methods: args.method,
+            statuses,
+            since: timestamp("since", args.since.as_deref())?,
+            until: timestamp("until", args.until.as_deref())?,
+        };
+        if args.concurrency == 0 {
+            return Err(input(anyhow!("--concurrency must be at least 1")));
+        }
+        if !(args.timeout.is_finite() && args.timeout > 0.0) {
+            return Err(input(anyhow!("--timeout must be a positive number of seconds")));
+        }
+        let format = match format {
+            FormatArg::Table => ReportFormat::Table,
+            FormatArg::Json => ReportFormat::Json,
+            FormatArg::Markdown => ReportFormat::Markdown,
+            FormatArg::Junit => ReportFormat::Junit,
+        };
+        Ok(Self {
+            baseline,
+            candidate,
+            secondary,
+            corpus,
+            filter,
+            rules,
+            replay: ReplaySettings {
+                concurrency: args.concurrency,
+                examples_per_signature: args.examples,
+            },
+            targets: TargetOptions {
+                timeout: Duration::from_secs_f64(args.timeout),
+                config_path: args.config.config,
+                aws: AwsSettings {
+                    profile: args.aws.profile,
+                    region: args.aws.region,
+                    endpoint_url: args.aws.endpoint_url,
+                },
+                logs: if args.sandbox_logs {
+                    emulator::LogSink::Stderr
+                } else {
+                    emulator::LogSink::Discard
+                },
+            },
+            max_mismatch: args.max_mismatch,
+            format,
+            output: args.output,
+        })
+    }
+}
+
+async fn run_parity(settings: RunSettings) -> Result<(), Failure> {
+    let session = ParitySession::open(
+        &settings.baseline,
+        &settings.candidate,
+        settings.secondary.as_ref(),
+        &settings.targets,
+    )
+    .await
+    .map_err(|error| {
+        if error.is_input_error() {
+            Failure::Input(error.into())
+        } else {
+            Failure::Unexpected(error.into())
+        }
+    })?;
+    let progress = Progress::new();
+    let records = settings.corpus.records(settings.filter.clone());
+    let result = session
+        .run(records, &settings.rules, settings.replay, |done| progress.update(done))
+        .await;
+    progress.finish();
+    session.shutdown().await;
+    let report = result.map_err(|error| match error {
+        parity::SessionError::Replay(replay) => Failure::Input(replay.into()),
+        capture @ parity::SessionError::Capture { .. } => Failure::Unexpected(capture.into()),
+    })?;
+    let text = parity::render(&report, settings.format, settings.max_mismatch);
+    match &settings.output {
+        Some(path) => write_atomically(path, text.as_bytes())
+            .with_context(|| format!("could not write the report to {}", path.display()))
+            .map_err(Failure::Unexpected)?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+                .context("could not write the report to stdout")
+                .map_err(Failure::Unexpected)?;
+        }
+    }
+    if report.passed(settings.max_mismatch) {
+        Ok(())
+    } else {
+        Err(Failure::Checked)
+    }
+}
+
+/// Writes a sibling temporary file, then renames it over `path`: readers see the old
+/// report or the new one, never half of one.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let folder = path
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
+/// A record counter on stderr, only when stderr is a terminal (logs stay clean).
+struct Progress {
+    on_terminal: bool,
+}
+
+impl Progress {
+    fn new() -> Self {
+        Self {
+            on_terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn update(&self, done: usize) {
+        if self.on_terminal && (done.is_multiple_of(10) || done < 10) {
+            eprint!("\rreplayed {done} records");
+        }
+    }
+
+    fn finish(&self) {
+        if self.on_terminal {
+            eprintln!();
+        }
+    }
+}

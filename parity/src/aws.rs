@@ -1,0 +1,30 @@
+//! AWS settings of `lambda:` targets: the SDK's default chain (environment, profiles,
+//! `AWS_ENDPOINT_URL_LAMBDA`), overridden by what the command line names.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+/// `--profile`, `--region` and `--endpoint-url`, each optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AwsSettings {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    /// One endpoint for every service; `AWS_ENDPOINT_URL_<SERVICE>` applies when unset.
+    pub endpoint_url: Option<String>,
+}
+
+impl AwsSettings {
+    /// The SDK configuration: the default chain with these overrides.
+    pub async fn sdk_config(&self) -> SdkConfig {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(profile) = &self.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &self.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(endpoint_url) = &self.endpoint_url {
+            loader = loader.endpoint_url(endpoint_url);
+        }
+        loader.load().await
+    }
+}
