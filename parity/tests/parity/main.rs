@@ -1,7 +1,9 @@
 //! Integration tests of the parity harness: seeded divergences, noise learning, id
-//! mapping, the HTTP target against a loopback server, and the rendered reports.
+//! mapping, the HTTP target against a loopback server, the rendered reports, and the
+//! `local:` and `lambda:` targets with real sandboxes (the whole corpus, Python vs Rust).
 
 mod http;
+mod local;
 mod render;
 mod replay;
 mod seeded;
