@@ -218,10 +218,7 @@ impl Table {
         if read.key_condition.is_some() {
             body.push(("ScanIndexForward", json!(true)));
         }
-        let start_key = match read.exclusive_start_key {
-            Some(key) => Some((dict_to_wire(key), dict_to_sdk(key))),
-            None => None,
-        };
+        let start_key = read.exclusive_start_key.map(|key| (dict_to_wire(key), dict_to_sdk(key)));
         let start_key = match start_key {
             Some((Ok(wire), Ok(sdk))) => {
                 body.push(("ExclusiveStartKey", Value::Object(wire)));
@@ -351,6 +348,20 @@ impl ClusterStore for DynamoClusterStore {
 impl AuditLog for DynamoAuditLog {
     async fn append(&self, item: &PyDict) -> Result<(), PortError> {
         self.table.put_item(item, None).await
+    }
+
+    async fn remove(&self, cluster_id: &str, event_key: &str) -> Result<(), PortError> {
+        const OPERATION: &str = "DeleteItem";
+        let key = PyDict::new().with("cluster_id", cluster_id).with("event_key", event_key);
+        self.table
+            .client
+            .delete_item()
+            .table_name(&self.table.name)
+            .set_key(Some(dict_to_sdk(&key).map_err(|error| invalid(OPERATION, error))?))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| port_error(OPERATION, error))
     }
 
     async fn page(&self, cluster_id: &str, limit: u32, exclusive_start_key: Option<&PyDict>) -> Result<Page, PortError> {

@@ -3,7 +3,9 @@
 //! They keep DynamoDB's observable behaviour that the handlers depend on: conditional
 //! writes, numbers read back as `Decimal`, `Limit` applied before the filter, paging
 //! keys, UpdateItem creating a missing item. Every fake records the calls it served
-//! (in order) and can be told to fail an operation, to test partial failures.
+//! (in order) and can be told to fail an operation, to test partial failures: the
+//! failure is a service error naming the API operation botocore would name
+//! (`PutItem`, `PutObject`, ...), so a handler's escaped error reads like Python's.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -21,28 +23,37 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// An injected failure: the service error code and message.
+#[derive(Debug, Clone)]
+struct Failure {
+    code: String,
+    message: String,
+}
+
 /// Call log and failure injection shared by the fakes.
 #[derive(Debug, Default)]
 struct Instrumentation {
     calls: Mutex<Vec<String>>,
-    failures: Mutex<HashMap<String, PortError>>,
+    /// Keyed by `operation` (every call) or `operation detail` (one call, e.g.
+    /// `append PIPELINE_STARTED`).
+    failures: Mutex<HashMap<String, Failure>>,
 }
 
 impl Instrumentation {
-    /// Records the call and returns the injected failure for `operation`, if any.
-    fn enter(&self, operation: &str, detail: &str) -> Result<(), PortError> {
-        lock(&self.calls).push(if detail.is_empty() { operation.to_owned() } else { format!("{operation} {detail}") });
-        match lock(&self.failures).get(operation) {
-            Some(PortError::ConditionFailed) => Err(PortError::ConditionFailed),
-            Some(PortError::Service { operation, code, message, .. }) => {
-                Err(PortError::service(operation.as_str(), code.as_str(), message.as_str()))
-            }
+    /// Records the call and returns the injected failure for it, if any, as the service
+    /// error botocore would raise for `api_operation`.
+    fn enter(&self, operation: &str, api_operation: &str, detail: &str) -> Result<(), PortError> {
+        let call = if detail.is_empty() { operation.to_owned() } else { format!("{operation} {detail}") };
+        lock(&self.calls).push(call.clone());
+        let failures = lock(&self.failures);
+        match failures.get(&call).or_else(|| failures.get(operation)) {
+            Some(failure) => Err(PortError::service(api_operation, failure.code.as_str(), failure.message.as_str())),
             None => Ok(()),
         }
     }
 
     fn fail(&self, operation: &str, code: &str, message: &str) {
-        lock(&self.failures).insert(operation.to_owned(), PortError::service(operation, code, message));
+        lock(&self.failures).insert(operation.to_owned(), Failure { code: code.to_owned(), message: message.to_owned() });
     }
 
     fn calls(&self) -> Vec<String> {
@@ -76,6 +87,11 @@ impl FakeClusterStore {
         lock(&self.items).iter().find(|item| item.get_str("cluster_id") == Some(cluster_id)).cloned()
     }
 
+    /// Every item as written, in write order.
+    pub fn items(&self) -> Vec<PyDict> {
+        lock(&self.items).clone()
+    }
+
     pub fn len(&self) -> usize {
         lock(&self.items).len()
     }
@@ -85,7 +101,8 @@ impl FakeClusterStore {
     }
 
     /// Makes every later call of `operation` (`put_new`, `get`, `set_attributes`,
-    /// `change_status`, `list`) fail with a service error.
+    /// `change_status`, `list`) fail with a service error; `"operation detail"` (as
+    /// [`Self::calls`] shows it) fails only the calls with that detail.
     pub fn fail(&self, operation: &str, code: &str, message: &str) {
         self.instrumentation.fail(operation, code, message);
     }
@@ -99,7 +116,7 @@ impl FakeClusterStore {
 impl ClusterStore for FakeClusterStore {
     async fn put_new(&self, item: &PyDict) -> Result<(), PortError> {
         let cluster_id = item.get_str("cluster_id").unwrap_or_default();
-        self.instrumentation.enter("put_new", cluster_id)?;
+        self.instrumentation.enter("put_new", "PutItem", cluster_id)?;
         let mut items = lock(&self.items);
         if items.iter().any(|existing| existing.get_str("cluster_id") == Some(cluster_id)) {
             return Err(PortError::ConditionFailed);
@@ -109,12 +126,12 @@ impl ClusterStore for FakeClusterStore {
     }
 
     async fn get(&self, cluster_id: &str) -> Result<Option<PyDict>, PortError> {
-        self.instrumentation.enter("get", cluster_id)?;
+        self.instrumentation.enter("get", "GetItem", cluster_id)?;
         Ok(self.raw(cluster_id).map(|item| dict_as_read_from_dynamodb(&item)))
     }
 
     async fn set_attributes(&self, cluster_id: &str, attributes: &PyDict) -> Result<(), PortError> {
-        self.instrumentation.enter("set_attributes", cluster_id)?;
+        self.instrumentation.enter("set_attributes", "UpdateItem", cluster_id)?;
         let mut items = lock(&self.items);
         let position = items.iter().position(|item| item.get_str("cluster_id") == Some(cluster_id));
         let item = match position {
@@ -133,7 +150,7 @@ impl ClusterStore for FakeClusterStore {
     }
 
     async fn change_status(&self, change: &StatusChange) -> Result<String, PortError> {
-        self.instrumentation.enter("change_status", &change.cluster_id)?;
+        self.instrumentation.enter("change_status", "UpdateItem", &change.cluster_id)?;
         let mut items = lock(&self.items);
         let item = items
             .iter_mut()
@@ -152,7 +169,8 @@ impl ClusterStore for FakeClusterStore {
     }
 
     async fn list(&self, query: &ClusterListQuery) -> Result<Page, PortError> {
-        self.instrumentation.enter("list", query.environment.as_deref().unwrap_or(""))?;
+        let api_operation = if query.environment.is_some() { "Query" } else { "Scan" };
+        self.instrumentation.enter("list", api_operation, query.environment.as_deref().unwrap_or(""))?;
         let items = lock(&self.items);
         let mut candidates: Vec<&PyDict> = match &query.environment {
             Some(environment) => {
@@ -222,7 +240,8 @@ impl FakeAuditLog {
             .collect()
     }
 
-    /// Makes every later `append` or `page` fail.
+    /// Makes every later `append`, `remove` or `page` fail; `"append <event_type>"` fails
+    /// only the appends of that event type.
     pub fn fail(&self, operation: &str, code: &str, message: &str) {
         self.instrumentation.fail(operation, code, message);
     }
@@ -234,13 +253,20 @@ impl FakeAuditLog {
 
 impl AuditLog for FakeAuditLog {
     async fn append(&self, item: &PyDict) -> Result<(), PortError> {
-        self.instrumentation.enter("append", item.get_str("event_type").unwrap_or_default())?;
+        self.instrumentation.enter("append", "PutItem", item.get_str("event_type").unwrap_or_default())?;
         lock(&self.items).push(item.clone());
         Ok(())
     }
 
+    async fn remove(&self, cluster_id: &str, event_key: &str) -> Result<(), PortError> {
+        self.instrumentation.enter("remove", "DeleteItem", event_key)?;
+        // DeleteItem of a missing key succeeds, as in DynamoDB.
+        lock(&self.items).retain(|item| !(item.get_str("cluster_id") == Some(cluster_id) && item.get_str("event_key") == Some(event_key)));
+        Ok(())
+    }
+
     async fn page(&self, cluster_id: &str, limit: u32, exclusive_start_key: Option<&PyDict>) -> Result<Page, PortError> {
-        self.instrumentation.enter("page", cluster_id)?;
+        self.instrumentation.enter("page", "Query", cluster_id)?;
         let items = lock(&self.items);
         let mut events: Vec<&PyDict> = items.iter().filter(|item| item.get_str("cluster_id") == Some(cluster_id)).collect();
         events.sort_by(|left, right| left.get_str("event_key").cmp(&right.get_str("event_key")));
@@ -284,6 +310,16 @@ impl FakePipelineService {
             .map(|(_, _, body)| body.clone())
     }
 
+    /// Every stored object as `(bucket, key, body)`.
+    pub fn objects(&self) -> Vec<(String, String, String)> {
+        lock(&self.objects).clone()
+    }
+
+    /// The names of the pipelines that exist, in creation order.
+    pub fn pipeline_names(&self) -> Vec<String> {
+        lock(&self.pipelines).iter().map(|(definition, _)| definition.name.clone()).collect()
+    }
+
     /// The pipeline created under `name`, with its tags.
     pub fn pipeline(&self, name: &str) -> Option<(PipelineDefinition, Vec<PipelineTag>)> {
         lock(&self.pipelines).iter().find(|(definition, _)| definition.name == name).cloned()
@@ -307,7 +343,7 @@ impl FakePipelineService {
 
 impl PipelineService for FakePipelineService {
     async fn put_spec_object(&self, bucket: &str, key: &str, body: &str) -> Result<(), PortError> {
-        self.instrumentation.enter("put_spec_object", key)?;
+        self.instrumentation.enter("put_spec_object", "PutObject", key)?;
         let mut objects = lock(&self.objects);
         objects.retain(|(stored_bucket, stored_key, _)| !(stored_bucket == bucket && stored_key == key));
         objects.push((bucket.to_owned(), key.to_owned(), body.to_owned()));
@@ -315,7 +351,7 @@ impl PipelineService for FakePipelineService {
     }
 
     async fn create_pipeline(&self, definition: &PipelineDefinition, tags: &[PipelineTag]) -> Result<(), PortError> {
-        self.instrumentation.enter("create_pipeline", &definition.name)?;
+        self.instrumentation.enter("create_pipeline", "CreatePipeline", &definition.name)?;
         let mut pipelines = lock(&self.pipelines);
         if pipelines.iter().any(|(existing, _)| existing.name == definition.name) {
             return Err(PortError::service(
@@ -329,7 +365,7 @@ impl PipelineService for FakePipelineService {
     }
 
     async fn start_execution(&self, pipeline_name: &str) -> Result<String, PortError> {
-        self.instrumentation.enter("start_execution", pipeline_name)?;
+        self.instrumentation.enter("start_execution", "StartPipelineExecution", pipeline_name)?;
         if !lock(&self.pipelines).iter().any(|(definition, _)| definition.name == pipeline_name) {
             return Err(PortError::service(
                 "StartPipelineExecution",
@@ -360,6 +396,20 @@ impl FakeIdempotencyStore {
         lock(&self.records).get(key).cloned()
     }
 
+    /// Puts a record directly (test set-up), replacing one with the same key.
+    pub fn insert(&self, record: IdempotencyRecord) {
+        lock(&self.records).insert(record.idempotency_key.clone(), record);
+    }
+
+    /// How many records are stored.
+    pub fn len(&self) -> usize {
+        lock(&self.records).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn fail(&self, operation: &str, code: &str, message: &str) {
         self.instrumentation.fail(operation, code, message);
     }
@@ -371,12 +421,12 @@ impl FakeIdempotencyStore {
 
 impl IdempotencyStore for FakeIdempotencyStore {
     async fn get(&self, key: &str) -> Result<Option<IdempotencyRecord>, PortError> {
-        self.instrumentation.enter("get", key)?;
+        self.instrumentation.enter("get", "GetItem", key)?;
         Ok(self.record(key))
     }
 
     async fn put_if_absent(&self, record: &IdempotencyRecord) -> Result<bool, PortError> {
-        self.instrumentation.enter("put_if_absent", &record.idempotency_key)?;
+        self.instrumentation.enter("put_if_absent", "PutItem", &record.idempotency_key)?;
         let mut records = lock(&self.records);
         if records.contains_key(&record.idempotency_key) {
             return Ok(false);
@@ -537,11 +587,31 @@ mod tests {
         pipelines.fail("create_pipeline", "InternalError", "boom");
         let definition = PipelineDefinition { name: "eks-a".to_owned(), role_arn: "r".to_owned(), artifact_bucket: "b".to_owned(), stages: Vec::new() };
         match block_on(pipelines.create_pipeline(&definition, &[])) {
-            Err(PortError::Service { code, .. }) => assert_eq!(code, "InternalError"),
+            Err(PortError::Service { operation, code, .. }) => assert_eq!((operation.as_str(), code.as_str()), ("CreatePipeline", "InternalError")),
             other => panic!("expected a service error, got {other:?}"),
         }
         assert_eq!(pipelines.calls(), ["create_pipeline eks-a"]);
         assert!(matches!(block_on(pipelines.start_execution("eks-a")), Err(PortError::Service { .. })));
+    }
+
+    #[test]
+    fn a_failure_can_target_one_call_and_remove_deletes_by_key() {
+        let audit = FakeAuditLog::new();
+        audit.fail("append PIPELINE_STARTED", "InternalServerError", "try again");
+        let event = |event_type: &str, event_key: &str| {
+            PyDict::new().with("cluster_id", "x").with("event_key", event_key).with("event_type", event_type)
+        };
+        block_on(audit.append(&event("CLUSTER_REQUESTED", "k1"))).expect("other event types are written");
+        let error = block_on(audit.append(&event("PIPELINE_STARTED", "k2"))).expect_err("this one fails");
+        assert_eq!(
+            error.python_error_message("PutItem"),
+            "An error occurred (InternalServerError) when calling the PutItem operation: try again"
+        );
+        block_on(audit.append(&event("STATUS_CHANGED", "k3"))).expect("written");
+        block_on(audit.remove("x", "k1")).expect("removed");
+        block_on(audit.remove("x", "missing")).expect("removing a missing key succeeds");
+        assert_eq!(audit.event_types("x"), ["STATUS_CHANGED"]);
+        assert_eq!(audit.calls(), ["append CLUSTER_REQUESTED", "append PIPELINE_STARTED", "append STATUS_CHANGED", "remove k1", "remove missing"]);
     }
 
     #[test]

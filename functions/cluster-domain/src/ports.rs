@@ -111,6 +111,11 @@ pub trait AuditLog: Send + Sync {
     /// PutItem of one event item (see [`crate::audit::audit_item`]).
     fn append(&self, item: &PyDict) -> impl Future<Output = Result<(), PortError>> + Send;
 
+    /// DeleteItem of one event (key `cluster_id` + `event_key`). Only create-cluster's
+    /// compensation uses it: an event written ahead of a call that then failed is
+    /// removed, so the table holds what Python's sequential order would have left.
+    fn remove(&self, cluster_id: &str, event_key: &str) -> impl Future<Output = Result<(), PortError>> + Send;
+
     /// Query by `cluster_id`, ascending `event_key`, `Limit = limit`.
     fn page(
         &self,

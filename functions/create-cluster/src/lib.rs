@@ -7,27 +7,35 @@
 //!
 //! # Order of the AWS calls
 //!
-//! Python makes seven calls one after the other. Here they run in three steps:
+//! Python makes seven calls one after the other: PutItem of the cluster, S3 PutObject
+//! of the spec, CreatePipeline, StartPipelineExecution, UpdateItem
+//! `pipeline_execution_id`, PutItem of the CLUSTER_REQUESTED audit event, PutItem of the
+//! PIPELINE_STARTED audit event. The outcome here is Python's in every case, including
+//! when any call (or any set of calls) fails: the same answer or the same escaped
+//! `ClientError` (the first failure in Python's order), and the same items, object and
+//! pipeline left behind. The calls run in four steps:
 //!
 //! 1. PutItem of the cluster (`attribute_not_exists(cluster_id)`), alone: nothing else
 //!    may exist for a cluster whose item could not be written.
-//! 2. Concurrently: S3 PutObject of the spec, and CreatePipeline followed by
-//!    StartPipelineExecution. The pipeline only reads the spec object when it runs,
-//!    and CreatePipeline does not check the object exists, so neither waits for the other.
-//! 3. Once the execution id is known, concurrently: UpdateItem `pipeline_execution_id`
-//!    and the CLUSTER_REQUESTED audit; then PIPELINE_STARTED (its `event_key` must sort
-//!    after CLUSTER_REQUESTED's, as in Python, so it is stamped after that write).
-//!
-//! The answer is the same as Python's in every case: 201 with the same body when every
-//! call succeeds, and the same unhandled error (Lambda reports it, API Gateway answers
-//! 502, no idempotency record) when one fails, the first failure in Python's order
-//! being the one reported. What is written on a failure is the same with two
-//! exceptions, documented here because they are the price of the fan-out:
-//! - S3 PutObject fails but CreatePipeline succeeded: the pipeline exists (Python
-//!   would not have created it). It is never started, and its cluster stays PENDING
-//!   without `pipeline_execution_id`, exactly as in Python.
-//! - UpdateItem fails but the CLUSTER_REQUESTED audit succeeded: the audit event exists
-//!   (Python writes it after the update).
+//! 2. S3 PutObject of the spec, alone. It cannot overlap CreatePipeline: CodePipeline
+//!    starts an execution by itself when a pipeline is created (the `CreatePipeline`
+//!    trigger), and that execution's Source action reads the spec object. Deleting the
+//!    pipeline when PutObject fails would not undo that execution either: it has
+//!    already sent its EventBridge events, and pipeline-status acts on them. So no
+//!    compensation is sound here, and the calls stay in Python's order.
+//! 3. CreatePipeline, then StartPipelineExecution (it needs the pipeline).
+//! 4. Concurrently: UpdateItem `pipeline_execution_id`, the CLUSTER_REQUESTED audit
+//!    and the PIPELINE_STARTED audit. None reads what another writes; the two audit
+//!    items are stamped (clock and `token_hex`) in Python's order before the writes, so
+//!    PIPELINE_STARTED's `event_key` still sorts after CLUSTER_REQUESTED's. When one of
+//!    them fails, the audit events Python would not have reached (those after the
+//!    first failure in Python's order) are deleted again by their exact key
+//!    (DeleteItem): an audit item is append-only, its key is new and unique, and only
+//!    get-cluster-events reads it, so deleting it leaves the table exactly as Python's
+//!    order would. The UpdateItem needs no compensation: it comes first in Python's
+//!    order, so every failure that matters here happens after it in Python as well.
+//!    Should a compensating DeleteItem itself fail, the answer is still Python's error
+//!    and the stray event is logged with its key (a warning) for an operator.
 
 use cluster_domain::audit::{CLUSTER_REQUESTED, PIPELINE_STARTED, cluster_requested_details, pipeline_started_details};
 use cluster_domain::http_quirks::{SpecRejection, parse_cluster_spec, read_body_text};
@@ -36,8 +44,8 @@ use cluster_domain::pipeline::{build_pipeline, pipeline_name, pipeline_tags, spe
 use cluster_domain::rules::{Severity, Violation, violations_to_pyvalue};
 use cluster_domain::status::PENDING;
 use cluster_domain::{
-    AuditLog, Clock, ClusterSpec, ClusterStore, IdGenerator, IdempotencyStore, PipelineService, PyDict, PyValue,
-    check_spec, has_errors, python_json,
+    AuditLog, Clock, ClusterSpec, ClusterStore, IdGenerator, IdempotencyStore, PipelineService, PortError, PyDict,
+    PyValue, check_spec, has_errors, python_json,
 };
 use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, audit_item, json_response};
 use serde_json::Value;
@@ -167,19 +175,19 @@ where
             .with("warnings", violations_to_pyvalue(warnings));
         self.clusters.put_new(&item).await.map_err(|error| FunctionError::from_port(error, "PutItem"))?;
 
-        let definition = build_pipeline(&cluster_id, spec, &self.config.pipeline_role_arn, &self.config.artifact_bucket);
-        let tags = pipeline_tags(&cluster_id, spec);
-        let spec_json = spec.model_dump_json();
         let object_key = spec_object_key(&cluster_id);
-        let put_spec = self.pipelines.put_spec_object(&self.config.artifact_bucket, &object_key, &spec_json);
-        let create_and_start = async {
-            self.pipelines.create_pipeline(&definition, &tags).await.map_err(|error| FunctionError::from_port(error, "CreatePipeline"))?;
-            self.pipelines.start_execution(&name).await.map_err(|error| FunctionError::from_port(error, "StartPipelineExecution"))
-        };
-        let (spec_written, execution_id) = futures::join!(put_spec, create_and_start);
-        // Python's order decides which failure is reported: the spec object comes first.
-        spec_written.map_err(|error| FunctionError::from_port(error, "PutObject"))?;
-        let execution_id = execution_id?;
+        self.pipelines
+            .put_spec_object(&self.config.artifact_bucket, &object_key, &spec.model_dump_json())
+            .await
+            .map_err(|error| FunctionError::from_port(error, "PutObject"))?;
+
+        let definition = build_pipeline(&cluster_id, spec, &self.config.pipeline_role_arn, &self.config.artifact_bucket);
+        self.pipelines
+            .create_pipeline(&definition, &pipeline_tags(&cluster_id, spec))
+            .await
+            .map_err(|error| FunctionError::from_port(error, "CreatePipeline"))?;
+        let execution_id =
+            self.pipelines.start_execution(&name).await.map_err(|error| FunctionError::from_port(error, "StartPipelineExecution"))?;
 
         let requested = audit_item(
             &self.clock,
@@ -189,15 +197,50 @@ where
             actor,
             cluster_requested_details(spec.environment.as_str(), spec.cluster_type.as_str(), warnings.len()),
         );
+        let started = audit_item(&self.clock, &self.ids, &cluster_id, PIPELINE_STARTED, actor, pipeline_started_details(&name, &execution_id));
         let execution_attribute = PyDict::new().with("pipeline_execution_id", execution_id.as_str());
-        let (updated, audited) =
-            futures::join!(self.clusters.set_attributes(&cluster_id, &execution_attribute), self.audit.append(&requested));
-        updated.map_err(|error| FunctionError::from_port(error, "UpdateItem"))?;
-        audited.map_err(|error| FunctionError::from_port(error, "PutItem"))?;
+        let (updated, requested_written, started_written) = futures::join!(
+            self.clusters.set_attributes(&cluster_id, &execution_attribute),
+            self.audit.append(&requested),
+            self.audit.append(&started),
+        );
+        // In Python's order, with the audit event each write put (to delete it again).
+        let writes = [
+            ("UpdateItem", updated, None),
+            ("PutItem", requested_written, requested.get_str("event_key")),
+            ("PutItem", started_written, started.get_str("event_key")),
+        ];
+        self.settle_concurrent_writes(&cluster_id, writes).await?;
         item.insert("pipeline_execution_id", execution_id.as_str());
 
-        let started = audit_item(&self.clock, &self.ids, &cluster_id, PIPELINE_STARTED, actor, pipeline_started_details(&name, &execution_id));
-        self.audit.append(&started).await.map_err(|error| FunctionError::from_port(error, "PutItem"))?;
         Ok((python_json::dumps(&PyValue::Dict(item)), format!("/clusters/{cluster_id}")))
+    }
+
+    /// Step 4's outcome as Python's sequential order would have it: when a write failed,
+    /// the audit events written after it in Python's order are deleted, and the first
+    /// failure is the error. `writes` are `(operation, result, audit event_key)`.
+    async fn settle_concurrent_writes(
+        &self,
+        cluster_id: &str,
+        writes: [(&str, Result<(), PortError>, Option<&str>); 3],
+    ) -> Result<(), FunctionError> {
+        let Some(first_failure) = writes.iter().position(|(_, result, _)| result.is_err()) else {
+            return Ok(());
+        };
+        let written_too_early: Vec<&str> = writes[first_failure + 1..]
+            .iter()
+            .filter(|(_, result, _)| result.is_ok())
+            .filter_map(|(_, _, event_key)| *event_key)
+            .collect();
+        let removals = written_too_early.iter().map(|event_key| self.audit.remove(cluster_id, event_key));
+        for (event_key, removal) in written_too_early.iter().zip(futures::future::join_all(removals).await) {
+            if let Err(error) = removal {
+                tracing::warn!(cluster_id, event_key, %error, "could not delete an audit event written ahead of a failed call");
+            }
+        }
+        match writes.into_iter().nth(first_failure) {
+            Some((operation, Err(error), _)) => Err(FunctionError::from_port(error, operation)),
+            _ => Ok(()),
+        }
     }
 }
