@@ -7,7 +7,7 @@ export CUTOVER_VENV := $(VENV)
 PYTHON := $(VENV)/bin/python
 CARGO ?= cargo
 
-.PHONY: all venv build test test-rust test-python corpus corpus-stats demo clean
+.PHONY: all venv build functions test test-rust test-python corpus corpus-stats demo clean
 
 all: build
 
@@ -19,10 +19,12 @@ build:
 
 ## Every test, Rust and Python. CI runs exactly this.
 test: venv
+	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
 	cd legacy-python && $(PYTHON) -m pytest -q
 
 test-rust: venv
+	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
 
 test-python: venv
@@ -38,8 +40,17 @@ CORPUS ?= events/corpus.jsonl
 corpus-stats: venv
 	$(PYTHON) legacy-python/tools/corpus_stats.py $(CORPUS)
 
-## The main job. Until the parity harness lands it prints the corpus counts.
-demo: venv corpus-stats
+## The Rust functions, built and staged as target/lambda/<function>/bootstrap (version
+## "2" of each function in cutover.toml).
+functions:
+	CARGO=$(CARGO) scripts/stage-functions.sh
+
+## The main job: replay events/ against the Python (version 1) and the Rust (version 2) of
+## every function, each side on its own local Lambda with its own moto server, and print
+## the parity report (responses and writes). Exit 1 if anything differs.
+demo: venv functions
+	$(CARGO) build -p cutover
+	$(CARGO) run -q -p cutover -- parity run --baseline 'local:*:1' --candidate 'local:*:2' --corpus events --rules parity.toml
 
 clean:
 	$(CARGO) clean

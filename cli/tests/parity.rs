@@ -1,0 +1,187 @@
+//! `cutover parity run` as a user runs it: the real binary, local: sides with Python
+//! sandboxes, the exit codes of --max-mismatch, bad input named with its file and line,
+//! the report written atomically in every format, and lambda: through --endpoint-url.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn cutover() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cutover"));
+    // The rules default to ./parity.toml: run where there is none.
+    command.current_dir(std::env::temp_dir());
+    command
+}
+
+fn python() -> PathBuf {
+    let venv = std::env::var_os("CUTOVER_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv"));
+    venv.join("bin/python")
+}
+
+/// `echo` version 1 answers, version 2 raises: every record mismatches in its outcome.
+fn write_config(folder: &Path) -> PathBuf {
+    let code = Path::new(env!("CARGO_MANIFEST_DIR")).join("../emulator/tests/fixtures/python");
+    let text = format!(
+        r#"
+[local]
+python = "{python}"
+lambda_api = "127.0.0.1:0"
+
+[[function]]
+name = "echo"
+[[function.version]]
+version = "1"
+python = {{ handler = "fixture_handlers.echo", code = "{code}" }}
+[[function.version]]
+version = "2"
+python = {{ handler = "fixture_handlers.fail", code = "{code}" }}
+"#,
+        python = python().display(),
+        code = code.display()
+    );
+    let path = folder.join("cutover.toml");
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
+/// Three records of `echo`, as JSON Lines.
+fn write_corpus(folder: &Path) -> PathBuf {
+    let lines: Vec<String> = (1..=3)
+        .map(|n| {
+            serde_json::json!({
+                "schema": "cutover.record/v1", "id": format!("r{n}"), "function": "echo",
+                "source": "other", "route": "echo", "recorded_at": "2026-11-27T05:12:41+00:00",
+                "event": {"n": n}, "response": null, "error": null, "duration_ms": 1.0,
+            })
+            .to_string()
+        })
+        .collect();
+    let path = folder.join("corpus.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n").expect("write corpus");
+    path
+}
+
+fn parity_run(folder: &Path, extra: &[&str]) -> Output {
+    let config = write_config(folder);
+    let corpus = write_corpus(folder);
+    cutover()
+        .args(["parity", "run", "--config"])
+        .arg(&config)
+        .arg("--corpus")
+        .arg(&corpus)
+        .args(extra)
+        .output()
+        .expect("runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn max_mismatch_decides_the_exit_code() {
+    let folder = tempfile::tempdir().expect("tempdir");
+    let sides = ["--baseline", "local:echo:1", "--candidate", "local:echo:2"];
+    let failing = parity_run(folder.path(), &[&sides[..], &["--max-mismatch", "2"]].concat());
+    assert_eq!(failing.status.code(), Some(1), "{}", stderr(&failing));
+    let table = String::from_utf8_lossy(&failing.stdout);
+    assert!(table.contains("FAIL: 3 mismatched or failed records of 3 (allowed 2)"), "{table}");
+    assert!(table.contains("side effects not captured"), "{table}");
+
+    let passing = parity_run(
+        folder.path(),
+        &[&sides[..], &["--max-mismatch", "3", "--format", "json"]].concat(),
+    );
+    assert_eq!(passing.status.code(), Some(0), "{}", stderr(&passing));
+    let report: Value = serde_json::from_slice(&passing.stdout).expect("JSON on stdout");
+    assert_eq!(report["totals"]["mismatch"], 3);
+    assert_eq!(report["baseline"], "local:echo:1");
+    assert_eq!(report["signatures"][0]["kind"], "outcome");
+}
+
+#[test]
+fn reports_are_written_atomically_in_every_format() {
+    let folder = tempfile::tempdir().expect("tempdir");
+    let sides = ["--baseline", "local:echo:1", "--candidate", "local:echo:1"];
+    for (format, marker) in [("junit", "<testsuites"), ("markdown", "| route |"), ("json", "\"totals\"")] {
+        let output_file = folder.path().join(format!("report.{format}"));
+        let output = parity_run(
+            folder.path(),
+            &[&sides[..], &["--format", format, "--max-mismatch", "3", "--output"], &[output_file.to_str().expect("utf-8")]].concat(),
+        );
+        assert_eq!(output.status.code(), Some(0), "{format}: {}", stderr(&output));
+        assert!(output.stdout.is_empty(), "the report goes to the file only");
+        let text = std::fs::read_to_string(&output_file).expect("the report file");
+        assert!(text.contains(marker), "{format}: {text}");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(folder.path())
+        .expect("list")
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file left behind: {leftovers:?}");
+}
+
+#[test]
+fn bad_input_is_named_and_exits_with_two() {
+    let folder = tempfile::tempdir().expect("tempdir");
+    let bad_uri = parity_run(folder.path(), &["--baseline", "nope:x", "--candidate", "recorded"]);
+    assert_eq!(bad_uri.status.code(), Some(2));
+    assert!(stderr(&bad_uri).contains("--baseline"), "{}", stderr(&bad_uri));
+    assert!(stderr(&bad_uri).contains("unknown target"), "{}", stderr(&bad_uri));
+
+    let rules = folder.path().join("rules.toml");
+    std::fs::write(&rules, "# rules\n\n[[ignore]]\npath = \"$.body.x\"\nreason = \" \"\n").expect("write rules");
+    let bad_rules = parity_run(
+        folder.path(),
+        &["--baseline", "recorded", "--candidate", "recorded", "--rules", rules.to_str().expect("utf-8")],
+    );
+    assert_eq!(bad_rules.status.code(), Some(2));
+    assert!(stderr(&bad_rules).contains("rules.toml:3:"), "file and line: {}", stderr(&bad_rules));
+
+    let unknown_function = parity_run(folder.path(), &["--baseline", "local:nope:1", "--candidate", "recorded"]);
+    assert_eq!(unknown_function.status.code(), Some(2));
+    assert!(stderr(&unknown_function).contains("no function \"nope\""), "{}", stderr(&unknown_function));
+
+    let markdown_elsewhere = cutover()
+        .args(["--format", "markdown", "local", "metrics", "echo", "--endpoint", "http://127.0.0.1:9"])
+        .output()
+        .expect("runs");
+    assert_eq!(markdown_elsewhere.status.code(), Some(2));
+    assert!(stderr(&markdown_elsewhere).contains("table or json"), "{}", stderr(&markdown_elsewhere));
+}
+
+#[test]
+fn lambda_targets_go_through_the_endpoint_url() {
+    let folder = tempfile::tempdir().expect("tempdir");
+    let config = write_config(folder.path());
+    let corpus = write_corpus(folder.path());
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let local = runtime
+        .block_on(emulator::Emulator::start(
+            emulator::Config::load(&config).expect("config"),
+            emulator::EmulatorOptions { logs: emulator::LogSink::Discard, serve_http: true, ..Default::default() },
+        ))
+        .expect("the emulator starts");
+    let endpoint = format!("http://{}", local.lambda_api_address().expect("the Lambda API"));
+    let output = cutover()
+        .args(["--format", "json", "parity", "run", "--baseline", "lambda:echo:1", "--candidate", "lambda:echo:2"])
+        .args(["--endpoint-url", &endpoint, "--region", "eu-west-1", "--max-mismatch", "3", "--corpus"])
+        .arg(&corpus)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("runs");
+    runtime.block_on(local.shutdown());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    assert_eq!(report["baseline"], "lambda:echo:1");
+    assert_eq!(report["totals"]["total"], 3);
+    assert_eq!(report["totals"]["errors"], 0, "every Invoke answered: {report}");
+    assert_eq!(report["totals"]["mismatch"], 3, "version 2 raises");
+    assert!(report["side_effects_note"].as_str().is_some_and(|note| note.contains("not captured")));
+}
