@@ -4,69 +4,24 @@
 //! masking timestamps), and the items and pipelines written checked against Python's
 //! schema.
 //!
-//! Needs the project venv (`scripts/setup-python.sh`): `$CUTOVER_VENV` or `<repo>/.venv`.
+//! `compensation` checks create-cluster's partial failures against the same moto,
+//! beside the Python original. Needs the project venv (`scripts/setup-python.sh`):
+//! `$CUTOVER_VENV` or `<repo>/.venv`.
+
+mod support;
+#[path = "moto/compensation.rs"]
+mod compensation;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+
+use support::{create_resources, python, repo_root, start_moto};
 
 use cluster_adapters::{AwsPipelineService, DynamoAuditLog, DynamoClusterStore, DynamoIdempotencyStore};
 use cluster_domain::{ClusterStore, RandomIds, SystemClock};
 use regex::Regex;
 use serde_json::Value;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn python() -> PathBuf {
-    let venv = std::env::var_os("CUTOVER_VENV").map(PathBuf::from).unwrap_or_else(|| repo_root().join(".venv"));
-    venv.join("bin/python")
-}
-
-/// moto server on a free loopback port; killed when dropped.
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_moto() -> Moto {
-    let port = TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).map(|address| address.port()).expect("a free port");
-    let child = Command::new(python())
-        .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("moto server starts (run scripts/setup-python.sh first)");
-    let moto = Moto { child, endpoint: format!("http://127.0.0.1:{port}") };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto did not listen within 30 s");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    moto
-}
-
-fn create_resources(endpoint: &str) -> HashMap<String, String> {
-    let output = Command::new(python())
-        .arg(repo_root().join("legacy-python/tools/local_stack.py"))
-        .args(["create", "--endpoint", endpoint])
-        .output()
-        .expect("local_stack.py runs");
-    assert!(output.status.success(), "local_stack.py create failed: {}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).expect("the env JSON")
-}
 
 struct Functions {
     validate: validate_cluster_spec::ValidateClusterSpec,
@@ -77,26 +32,10 @@ struct Functions {
     compliance: check_compliance::CheckCompliance<DynamoClusterStore, DynamoAuditLog, SystemClock, RandomIds>,
     events: get_cluster_events::GetClusterEvents<DynamoClusterStore, DynamoAuditLog>,
     pipeline_status: pipeline_status::PipelineStatus<DynamoClusterStore, DynamoAuditLog, SystemClock, RandomIds>,
-    codepipeline: aws_sdk_codepipeline::Client,
 }
 
 async fn functions(env: &HashMap<String, String>) -> Functions {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(&env["AWS_ENDPOINT_URL"])
-        .region(aws_config::Region::new(env["AWS_REGION"].clone()))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            &env["AWS_ACCESS_KEY_ID"],
-            &env["AWS_SECRET_ACCESS_KEY"],
-            None,
-            None,
-            "moto",
-        ))
-        .load()
-        .await;
-    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
-    // moto serves S3 on the path style only.
-    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
-    let codepipeline = aws_sdk_codepipeline::Client::new(&config);
+    let support::Clients { dynamodb, s3, codepipeline } = support::clients(env).await;
     let clusters = || DynamoClusterStore::new(dynamodb.clone(), &env["CLUSTERS_TABLE"]);
     let audit = || DynamoAuditLog::new(dynamodb.clone(), &env["AUDIT_TABLE"]);
     let boundary = env["ORG_PERMISSION_BOUNDARY_ARN"].clone();
@@ -105,7 +44,7 @@ async fn functions(env: &HashMap<String, String>) -> Functions {
         create: create_cluster::CreateCluster {
             clusters: clusters(),
             audit: audit(),
-            pipelines: AwsPipelineService::new(s3, codepipeline.clone()),
+            pipelines: AwsPipelineService::new(s3, codepipeline),
             idempotency: DynamoIdempotencyStore::new(dynamodb.clone(), &env["IDEMPOTENCY_TABLE"]),
             clock: SystemClock,
             ids: RandomIds,
@@ -127,7 +66,6 @@ async fn functions(env: &HashMap<String, String>) -> Functions {
         },
         events: get_cluster_events::GetClusterEvents { clusters: clusters(), audit: audit() },
         pipeline_status: pipeline_status::PipelineStatus { clusters: clusters(), audit: audit(), clock: SystemClock, ids: RandomIds },
-        codepipeline,
     }
 }
 

@@ -53,6 +53,64 @@ impl PortError {
     }
 }
 
+/// The error codes botocore turns into exception classes of their own (the service
+/// model's error shapes, botocore 1.44), per service. Lambda reports a Python
+/// exception by its class name, so an escaped `NoSuchBucket` is reported as
+/// `NoSuchBucket`, not `ClientError`.
+const DYNAMODB_MODELED_ERRORS: &[&str] = &[
+    "BackupInUseException", "BackupNotFoundException", "ConditionalCheckFailedException",
+    "ContinuousBackupsUnavailableException", "DuplicateItemException", "ExportConflictException",
+    "ExportNotFoundException", "GlobalTableAlreadyExistsException", "GlobalTableNotFoundException",
+    "IdempotentParameterMismatchException", "ImportConflictException", "ImportNotFoundException",
+    "IndexNotFoundException", "InternalServerError", "InvalidExportTimeException", "InvalidRestoreTimeException",
+    "ItemCollectionSizeLimitExceededException", "LimitExceededException", "PointInTimeRecoveryUnavailableException",
+    "PolicyNotFoundException", "ProvisionedThroughputExceededException", "ReplicaAlreadyExistsException",
+    "ReplicaNotFoundException", "ReplicatedWriteConflictException", "RequestLimitExceeded", "ResourceInUseException",
+    "ResourceNotFoundException", "TableAlreadyExistsException", "TableInUseException", "TableNotFoundException",
+    "ThrottlingException", "TransactionCanceledException", "TransactionConflictException",
+    "TransactionInProgressException",
+];
+const S3_MODELED_ERRORS: &[&str] = &[
+    "AccessDenied", "AnnotationLimitExceeded", "AnnotationNameTooLong", "BucketAlreadyExists",
+    "BucketAlreadyOwnedByYou", "EncryptionTypeMismatch", "IdempotencyParameterMismatch", "InvalidAnnotationName",
+    "InvalidObjectState", "InvalidPrefix", "InvalidRequest", "InvalidWriteOffset", "NoSuchAnnotation", "NoSuchBucket",
+    "NoSuchKey", "NoSuchUpload", "ObjectAlreadyInActiveTierError", "ObjectNotInActiveTierError", "TooManyParts",
+    "UnsupportedMediaType",
+];
+const CODEPIPELINE_MODELED_ERRORS: &[&str] = &[
+    "ActionExecutionNotFoundException", "ActionNotFoundException", "ActionTypeAlreadyExistsException",
+    "ActionTypeNotFoundException", "ApprovalAlreadyCompletedException", "ConcurrentModificationException",
+    "ConcurrentPipelineExecutionsLimitExceededException", "ConditionNotOverridableException", "ConflictException",
+    "DuplicatedStopRequestException", "InvalidActionDeclarationException", "InvalidApprovalTokenException",
+    "InvalidArnException", "InvalidBlockerDeclarationException", "InvalidClientTokenException", "InvalidJobException",
+    "InvalidJobStateException", "InvalidNextTokenException", "InvalidNonceException", "InvalidStageDeclarationException",
+    "InvalidStructureException", "InvalidTagsException", "InvalidWebhookAuthenticationParametersException",
+    "InvalidWebhookFilterPatternException", "JobNotFoundException", "LimitExceededException",
+    "NotLatestPipelineExecutionException", "OutputVariablesSizeExceededException", "PipelineExecutionNotFoundException",
+    "PipelineExecutionNotStoppableException", "PipelineExecutionOutdatedException", "PipelineNameInUseException",
+    "PipelineNotFoundException", "PipelineVersionNotFoundException", "RequestFailedException",
+    "ResourceNotFoundException", "StageNotFoundException", "StageNotRetryableException", "TooManyTagsException",
+    "UnableToRollbackStageException", "ValidationException", "WebhookNotFoundException",
+];
+
+impl PortError {
+    /// The `errorType` Lambda reports when the Python original lets this error escape:
+    /// the code itself when botocore models it as an exception class of the
+    /// operation's service, `ClientError` otherwise.
+    pub fn python_error_type(&self) -> &str {
+        let (operation, code) = match self {
+            Self::ConditionFailed => return "ConditionalCheckFailedException",
+            Self::Service { operation, code, .. } => (operation.as_str(), code.as_str()),
+        };
+        let modeled = match operation {
+            "PutObject" | "DeleteObject" | "GetObject" => S3_MODELED_ERRORS,
+            "CreatePipeline" | "StartPipelineExecution" | "DeletePipeline" | "GetPipeline" => CODEPIPELINE_MODELED_ERRORS,
+            _ => DYNAMODB_MODELED_ERRORS,
+        };
+        if modeled.contains(&code) { code } else { "ClientError" }
+    }
+}
+
 /// One page of a Query or Scan: the items and DynamoDB's `LastEvaluatedKey`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Page {
@@ -209,6 +267,17 @@ mod tests {
             PortError::service("CreatePipeline", "InvalidStructureException", "bad").python_error_message("x"),
             "An error occurred (InvalidStructureException) when calling the CreatePipeline operation: bad"
         );
+    }
+
+    #[test]
+    fn python_error_type_is_the_modeled_exception_class() {
+        assert_eq!(PortError::ConditionFailed.python_error_type(), "ConditionalCheckFailedException");
+        assert_eq!(PortError::service("PutObject", "NoSuchBucket", "x").python_error_type(), "NoSuchBucket");
+        assert_eq!(PortError::service("PutObject", "InternalError", "x").python_error_type(), "ClientError");
+        assert_eq!(PortError::service("PutItem", "InternalServerError", "x").python_error_type(), "InternalServerError");
+        assert_eq!(PortError::service("CreatePipeline", "InternalServerError", "x").python_error_type(), "ClientError");
+        assert_eq!(PortError::service("StartPipelineExecution", "PipelineNotFoundException", "x").python_error_type(), "PipelineNotFoundException");
+        assert_eq!(PortError::service("Query", "ValidationException", "x").python_error_type(), "ClientError");
     }
 
     #[test]

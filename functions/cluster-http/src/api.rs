@@ -23,11 +23,12 @@ impl FunctionError {
         FunctionError { error_type: error_type.to_owned(), message: message.into(), source: None }
     }
 
-    /// A port failure as botocore's `ClientError` (`operation` names the call for a
-    /// conditional failure nobody expected).
+    /// A port failure as botocore raises it: `ClientError` or the service's modeled
+    /// exception class (`NoSuchBucket`, `ConditionalCheckFailedException`);
+    /// `operation` names the call for a conditional failure nobody expected.
     pub fn from_port(error: PortError, operation: &str) -> Self {
         FunctionError {
-            error_type: "ClientError".to_owned(),
+            error_type: error.python_error_type().to_owned(),
             message: error.python_error_message(operation),
             source: Some(Box::new(error)),
         }

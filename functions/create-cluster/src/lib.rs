@@ -12,7 +12,7 @@
 //! `pipeline_execution_id`, PutItem of the CLUSTER_REQUESTED audit event, PutItem of the
 //! PIPELINE_STARTED audit event. The outcome here is Python's in every case, including
 //! when any call (or any set of calls) fails: the same answer or the same escaped
-//! `ClientError` (the first failure in Python's order), and the same items, object and
+//! botocore error (the first failure in Python's order), and the same items, object and
 //! pipeline left behind. The calls run in four steps:
 //!
 //! 1. PutItem of the cluster (`attribute_not_exists(cluster_id)`), alone: nothing else

@@ -220,7 +220,10 @@ fn python_order(failing: &[usize], python_body: &PyDict) -> PythonOutcome {
     for (call, (_, api_operation)) in CALLS.iter().enumerate() {
         if failing.contains(&call) {
             let message = format!("An error occurred (InternalServerError) when calling the {api_operation} operation: call {call} refused");
-            return PythonOutcome { world, error: Some(("ClientError".to_owned(), message)) };
+            // botocore raises DynamoDB's modeled InternalServerError as its own class;
+            // S3 and CodePipeline do not model it, so it is a plain ClientError there.
+            let error_type = if matches!(*api_operation, "PutItem" | "UpdateItem") { "InternalServerError" } else { "ClientError" };
+            return PythonOutcome { world, error: Some((error_type.to_owned(), message)) };
         }
         match call {
             0 => world.cluster = Some(item.clone()),
@@ -347,7 +350,7 @@ async fn a_failed_compensation_still_answers_pythons_error() {
     handler.clusters.fail("set_attributes", "InternalServerError", "update refused");
     handler.audit.fail("remove", "InternalServerError", "delete refused");
     let error = handler.handle(event).await.expect_err("UpdateItem's error escapes");
-    assert_eq!(error.error_type, "ClientError");
+    assert_eq!(error.error_type, "InternalServerError");
     assert_eq!(error.message, "An error occurred (InternalServerError) when calling the UpdateItem operation: update refused");
     // The known divergence: the events stay (and are logged) when DeleteItem fails.
     assert_eq!(handler.audit.items().len(), 2);

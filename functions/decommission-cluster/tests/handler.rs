@@ -61,12 +61,13 @@ async fn other_statuses_are_409_and_nothing_is_written() {
 }
 
 #[tokio::test]
-async fn a_store_failure_escapes_as_a_client_error() {
+async fn a_store_failure_escapes_as_botocore_raises_it() {
     let handler = handler();
     handler.clusters.insert(cluster("c-1", "ACTIVE"));
     handler.clusters.fail("change_status", "ProvisionedThroughputExceededException", "slow down");
     let error = handler.handle(delete("c-1")).await.expect_err("an unhandled error");
-    assert_eq!(error.error_type, "ClientError");
+    // A modeled DynamoDB error escapes as its own class, as botocore raises it.
+    assert_eq!(error.error_type, "ProvisionedThroughputExceededException");
     assert!(handler.audit.items().is_empty());
 }
 
