@@ -46,8 +46,14 @@ impl LocalTarget {
         options: &TargetOptions,
     ) -> Result<Self, OpenTargetError> {
         let uri = uri.to_string();
+        // An absolute path: the config's folder anchors every relative path in it, and
+        // sandboxes run in their own working directories.
+        let config_path = options
+            .config_path
+            .canonicalize()
+            .unwrap_or_else(|_| options.config_path.clone());
         let config =
-            Config::load(&options.config_path).map_err(|source| OpenTargetError::Config {
+            Config::load(&config_path).map_err(|source| OpenTargetError::Config {
                 uri: uri.clone(),
                 config: options.config_path.clone(),
                 source,
