@@ -7,21 +7,30 @@
 //! compared by `$.errorType` and `$.errorMessage`. Anything else a function returns (an
 //! EventBridge handler's value) is compared as JSON from `$`.
 //!
-//! Rules are consulted only on the slow path, when two values already differ, so equal
-//! documents cost one walk and no allocation.
+//! Bodies are parsed into borrowed [`Document`]s, not `serde_json::Value`s, and walked
+//! once: subtrees with the same bytes are skipped whole, strings are decoded and numbers
+//! read only where the two texts differ, and that same walk notes the cosmetic findings
+//! (escaping, number spelling, key order). Rules are consulted only when two values
+//! already differ, and paths are only written out for a finding, so equal documents cost
+//! one pass and no allocation per value.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use base64::Engine as _;
-use serde_json::{Map, Number, Value};
+use serde_json::Value;
 
 use crate::difference::{Comparison, DiffKind, Difference};
+use crate::document::{Document, Kind, NodeRef, number_texts_equal};
 use crate::lexical;
 use crate::path::{JsonPath, Seg};
 use crate::record::Outcome;
 use crate::rules::{ParityRules, RouteRules, RuleId};
 
 const SHOWN_VALUE_LIMIT: usize = 200;
+
+/// Objects with more members than this find keys through a hash map, not a linear scan.
+const LINEAR_KEY_SEARCH_LIMIT: usize = 24;
 
 /// Compares the candidate's outcome against the baseline's under the rules of `route`.
 pub fn compare_outcomes(
@@ -37,7 +46,7 @@ pub fn compare_outcomes(
             if is_proxy_response(a) && is_proxy_response(b) {
                 compare_proxy_responses(&mut walker, rules, a, b);
             } else {
-                walker.walk(&mut Vec::new(), a, b);
+                walker.walk_values(a, b);
             }
         }
         (Outcome::FunctionError(a), Outcome::FunctionError(b)) => {
@@ -68,7 +77,7 @@ pub fn compare_json(
 ) -> Comparison {
     let route_rules = rules.for_route(route);
     let mut walker = Walker::new(&route_rules);
-    walker.walk(&mut Vec::new(), baseline, candidate);
+    walker.walk_values(baseline, candidate);
     walker.cosmetic.clear();
     walker.finish()
 }
@@ -87,27 +96,20 @@ fn is_proxy_response(value: &Value) -> bool {
     value.get("statusCode").is_some()
 }
 
-/// Numbers compared as numbers: `1 == 1.0`, and integers exactly however large.
-pub(crate) fn numbers_equal(a: &Number, b: &Number) -> bool {
-    fn integer(n: &Number) -> Option<i128> {
-        n.as_i64()
-            .map(i128::from)
-            .or_else(|| n.as_u64().map(i128::from))
-    }
-    fn float_as_integer(f: f64) -> Option<i128> {
-        // Above 2^100 an f64 cannot be compared exactly with a 64-bit integer anyway.
-        (f.is_finite() && f.fract() == 0.0 && f.abs() < 1e30).then_some(f as i128)
-    }
-    match (integer(a), integer(b)) {
-        (Some(x), Some(y)) => x == y,
-        (Some(x), None) => b.as_f64().and_then(float_as_integer) == Some(x),
-        (None, Some(y)) => a.as_f64().and_then(float_as_integer) == Some(y),
-        (None, None) => a.as_f64() == b.as_f64(),
-    }
+fn compact(node: NodeRef<'_>) -> String {
+    truncate(serde_json::to_string(&node.to_value()).unwrap_or_default())
 }
 
-fn compact(value: &Value) -> String {
-    truncate(serde_json::to_string(value).unwrap_or_default())
+/// A number as serde_json writes it, except an integer beyond 64 bits, which serde_json
+/// would round to an f64 (two different integers could then show the same text).
+fn number_display(node: NodeRef<'_>) -> String {
+    let raw = node.raw();
+    let integer = !raw.bytes().any(|b| matches!(b, b'.' | b'e' | b'E'));
+    if integer && raw.parse::<i64>().is_err() && raw.parse::<u64>().is_err() {
+        return raw.to_owned();
+    }
+    serde_json::from_str::<serde_json::Number>(raw)
+        .map_or_else(|_| raw.to_owned(), |number| number.to_string())
 }
 
 fn truncate(mut text: String) -> String {
@@ -126,11 +128,69 @@ fn quoted(text: &str) -> String {
     truncate(Value::String(text.to_owned()).to_string())
 }
 
+/// The members of an object as serde_json and Python see them: each key once, where it
+/// first appears, with the value it was given last.
+struct ObjectMembers<'a> {
+    entries: Vec<(&'a str, NodeRef<'a>, NodeRef<'a>)>,
+    index: Option<HashMap<&'a str, usize>>,
+}
+
+impl<'a> ObjectMembers<'a> {
+    fn of(object: NodeRef<'a>) -> Self {
+        let mut members = Self {
+            entries: Vec::with_capacity(object.len()),
+            index: (object.len() > LINEAR_KEY_SEARCH_LIMIT)
+                .then(|| HashMap::with_capacity(object.len())),
+        };
+        for (key_node, value) in object.members() {
+            let key = key_node.key();
+            match members.position(key) {
+                Some(position) => members.entries[position] = (key, key_node, value),
+                None => {
+                    if let Some(index) = &mut members.index {
+                        index.insert(key, members.entries.len());
+                    }
+                    members.entries.push((key, key_node, value));
+                }
+            }
+        }
+        members
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => self.entries.iter().position(|(k, _, _)| *k == key),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<(NodeRef<'a>, NodeRef<'a>)> {
+        self.position(key).map(|position| {
+            let (_, key_node, value) = self.entries[position];
+            (key_node, value)
+        })
+    }
+}
+
+fn has_duplicate_keys(object: NodeRef<'_>) -> bool {
+    let keys: Vec<&str> = object.members().map(|(key, _)| key.key()).collect();
+    if keys.len() > LINEAR_KEY_SEARCH_LIMIT {
+        let mut seen = std::collections::HashSet::with_capacity(keys.len());
+        return !keys.iter().all(|key| seen.insert(*key));
+    }
+    keys.iter()
+        .enumerate()
+        .any(|(i, key)| keys[i + 1..].contains(key))
+}
+
 pub(crate) struct Walker<'p, 'r> {
     rules: &'p RouteRules<'r>,
     differences: Vec<Difference>,
     cosmetic: Vec<Difference>,
     fired: Vec<RuleId>,
+    /// Whether escaping and number spelling are noted: true while walking bodies, whose
+    /// bytes a client sees (a non-proxy value was re-serialised, so its spelling is ours).
+    spelling: bool,
 }
 
 impl<'p, 'r> Walker<'p, 'r> {
@@ -140,6 +200,7 @@ impl<'p, 'r> Walker<'p, 'r> {
             differences: Vec::new(),
             cosmetic: Vec::new(),
             fired: Vec::new(),
+            spelling: false,
         }
     }
 
@@ -153,6 +214,20 @@ impl<'p, 'r> Walker<'p, 'r> {
             differences: self.differences,
             fired: self.fired,
         }
+    }
+
+    fn marks(&self) -> (usize, usize, usize) {
+        (
+            self.differences.len(),
+            self.cosmetic.len(),
+            self.fired.len(),
+        )
+    }
+
+    fn undo_to(&mut self, marks: (usize, usize, usize)) {
+        self.differences.truncate(marks.0);
+        self.cosmetic.truncate(marks.1);
+        self.fired.truncate(marks.2);
     }
 
     fn emit(
@@ -179,6 +254,25 @@ impl<'p, 'r> Walker<'p, 'r> {
         }
     }
 
+    /// Notes an escaping or number-spelling finding (not a rule firing when ignored).
+    fn note_spelling(&mut self, path: &[Seg<'_>], kind: DiffKind) {
+        if !self.spelling
+            || self
+                .rules
+                .ignores
+                .iter()
+                .any(|rule| rule.pattern.covers(path))
+        {
+            return;
+        }
+        self.cosmetic.push(Difference {
+            path: JsonPath::from_segs(path),
+            kind,
+            baseline: None,
+            candidate: None,
+        });
+    }
+
     fn compare_strings(&mut self, path: &[Seg<'_>], a: &str, b: &str) {
         if a == b {
             return;
@@ -198,17 +292,46 @@ impl<'p, 'r> Walker<'p, 'r> {
         }
     }
 
-    pub(crate) fn walk<'a>(&mut self, path: &mut Vec<Seg<'a>>, a: &'a Value, b: &'a Value) {
-        match (a, b) {
-            (Value::Object(left), Value::Object(right)) => self.walk_objects(path, left, right),
-            (Value::Array(left), Value::Array(right)) => self.walk_arrays(path, left, right),
-            (Value::String(left), Value::String(right)) => self.compare_strings(path, left, right),
-            (Value::Number(left), Value::Number(right)) => {
-                if numbers_equal(left, right) {
+    /// Compares two `Value`s (side effects, non-proxy answers) by walking their compact
+    /// serialisations, so that there is one walk to keep right.
+    fn walk_values(&mut self, a: &Value, b: &Value) {
+        let (left_text, right_text) = (a.to_string(), b.to_string());
+        match (Document::parse(&left_text), Document::parse(&right_text)) {
+            (Some(left), Some(right)) => self.walk(&mut Vec::new(), left.root(), right.root()),
+            // Only a value nested deeper than JSON allows gets here.
+            _ if a == b => {}
+            _ => self.emit(
+                &[],
+                DiffKind::Value,
+                Some(truncate(left_text)),
+                Some(truncate(right_text)),
+            ),
+        }
+    }
+
+    pub(crate) fn walk<'a>(&mut self, path: &mut Vec<Seg<'a>>, a: NodeRef<'a>, b: NodeRef<'a>) {
+        // The same bytes are the same data with the same spelling: nothing to find.
+        if a.raw() == b.raw() {
+            return;
+        }
+        match (a.kind(), b.kind()) {
+            (Kind::Object, Kind::Object) => self.walk_objects(path, a, b),
+            (Kind::Array, Kind::Array) => self.walk_arrays(path, a, b),
+            (Kind::String, Kind::String) => {
+                let (left, right) = (a.string(), b.string());
+                if left == right {
+                    self.note_spelling(path, DiffKind::Escaping);
+                } else {
+                    self.compare_strings(path, &left, &right);
+                }
+            }
+            (Kind::Number, Kind::Number) => {
+                if number_texts_equal(a.raw(), b.raw()) {
+                    self.note_spelling(path, DiffKind::NumberSpelling);
                     return;
                 }
                 if let Some(rule) = self.rules.tolerance_at(path)
-                    && let (Some(x), Some(y)) = (left.as_f64(), right.as_f64())
+                    && let (Ok(x), Ok(y)) = (a.raw().parse::<f64>(), b.raw().parse::<f64>())
                 {
                     let gap = (x - y).abs();
                     if gap <= rule.absolute || gap <= rule.relative * x.abs().max(y.abs()) {
@@ -219,47 +342,61 @@ impl<'p, 'r> Walker<'p, 'r> {
                 self.emit(
                     path,
                     DiffKind::Value,
-                    Some(left.to_string()),
-                    Some(right.to_string()),
+                    Some(number_display(a)),
+                    Some(number_display(b)),
                 );
             }
-            (Value::Bool(left), Value::Bool(right)) if left == right => {}
-            (Value::Null, Value::Null) => {}
-            (Value::Bool(left), Value::Bool(right)) => {
+            (Kind::True | Kind::False, Kind::True | Kind::False) => {
                 self.emit(
                     path,
                     DiffKind::Value,
-                    Some(left.to_string()),
-                    Some(right.to_string()),
+                    Some(a.raw().to_owned()),
+                    Some(b.raw().to_owned()),
                 );
             }
             _ => self.emit(path, DiffKind::Type, Some(compact(a)), Some(compact(b))),
         }
     }
 
-    fn walk_objects<'a>(
-        &mut self,
-        path: &mut Vec<Seg<'a>>,
-        left: &'a Map<String, Value>,
-        right: &'a Map<String, Value>,
-    ) {
-        // Fast path: same keys in the same order, compared by position without hashing.
-        if left.len() == right.len() && left.keys().zip(right.keys()).all(|(x, y)| x == y) {
-            for ((key, x), (_, y)) in left.iter().zip(right.iter()) {
-                path.push(Seg::Key(key));
+    fn walk_objects<'a>(&mut self, path: &mut Vec<Seg<'a>>, left: NodeRef<'a>, right: NodeRef<'a>) {
+        // Fast path: same keys in the same order, compared by position without lookups.
+        if left.len() == right.len()
+            && left
+                .members()
+                .zip(right.members())
+                .all(|((x, _), (y, _))| x.key() == y.key())
+        {
+            let marks = self.marks();
+            for ((key, x), (other_key, y)) in left.members().zip(right.members()) {
+                path.push(Seg::Key(key.key()));
+                if key.raw() != other_key.raw() {
+                    self.note_spelling(path, DiffKind::Escaping);
+                }
                 self.walk(path, x, y);
                 path.pop();
             }
-            return;
+            // A repeated key makes position the wrong pairing (the last value wins), but
+            // only matters when something was found.
+            if self.marks() == marks || !has_duplicate_keys(left) {
+                return;
+            }
+            self.undo_to(marks);
         }
-        let mut same_key_set = left.len() == right.len();
-        for (key, x) in left {
+        let left_members = ObjectMembers::of(left);
+        let right_members = ObjectMembers::of(right);
+        let mut same_key_set = left_members.entries.len() == right_members.entries.len();
+        for &(key, key_node, x) in &left_members.entries {
             path.push(Seg::Key(key));
-            match right.get(key) {
-                Some(y) => self.walk(path, x, y),
+            match right_members.get(key) {
+                Some((other_key, y)) => {
+                    if key_node.raw() != other_key.raw() {
+                        self.note_spelling(path, DiffKind::Escaping);
+                    }
+                    self.walk(path, x, y);
+                }
                 None => {
                     same_key_set = false;
-                    let kind = if x.is_null() {
+                    let kind = if x.kind() == Kind::Null {
                         DiffKind::NullVsMissing
                     } else {
                         DiffKind::Missing
@@ -269,10 +406,10 @@ impl<'p, 'r> Walker<'p, 'r> {
             }
             path.pop();
         }
-        for (key, y) in right {
-            if !left.contains_key(key) {
+        for &(key, _, y) in &right_members.entries {
+            if left_members.get(key).is_none() {
                 path.push(Seg::Key(key));
-                let kind = if y.is_null() {
+                let kind = if y.kind() == Kind::Null {
                     DiffKind::NullVsMissing
                 } else {
                     DiffKind::Extra
@@ -281,36 +418,35 @@ impl<'p, 'r> Walker<'p, 'r> {
                 path.pop();
             }
         }
-        if same_key_set {
+        let same_order = || {
+            left_members
+                .entries
+                .iter()
+                .zip(&right_members.entries)
+                .all(|(x, y)| x.0 == y.0)
+        };
+        if same_key_set && !same_order() {
             self.emit(path, DiffKind::KeyOrder, None, None);
         }
     }
 
     /// True when `a` and `b` are equal under the rules, with no trace left in `self`.
-    fn equivalent<'a>(&mut self, path: &mut Vec<Seg<'a>>, a: &'a Value, b: &'a Value) -> bool {
-        let marks = (
-            self.differences.len(),
-            self.cosmetic.len(),
-            self.fired.len(),
-        );
+    fn equivalent<'a>(&mut self, path: &mut Vec<Seg<'a>>, a: NodeRef<'a>, b: NodeRef<'a>) -> bool {
+        let marks = self.marks();
         self.walk(path, a, b);
         let equal = self.differences.len() == marks.0;
-        self.differences.truncate(marks.0);
-        self.cosmetic.truncate(marks.1);
-        self.fired.truncate(marks.2);
+        self.undo_to(marks);
         equal
     }
 
-    /// Pairs every element of `left` with an unused equivalent element of `right`;
-    /// returns the indices left over on each side.
     /// Pairs every listed element of `left` with an unused equivalent listed element of
     /// `right`; returns the indices left over on each side.
     fn match_as_multiset<'a>(
         &mut self,
         path: &mut Vec<Seg<'a>>,
-        left: &'a [Value],
+        left: &[NodeRef<'a>],
         left_indices: &[usize],
-        right: &'a [Value],
+        right: &[NodeRef<'a>],
         right_indices: &[usize],
     ) -> (Vec<usize>, Vec<usize>) {
         let mut used = vec![false; right_indices.len()];
@@ -318,7 +454,7 @@ impl<'p, 'r> Walker<'p, 'r> {
         for &i in left_indices {
             path.push(Seg::Index(i));
             let found = (0..right_indices.len())
-                .find(|&k| !used[k] && self.equivalent(path, &left[i], &right[right_indices[k]]));
+                .find(|&k| !used[k] && self.equivalent(path, left[i], right[right_indices[k]]));
             path.pop();
             match found {
                 Some(k) => used[k] = true,
@@ -332,18 +468,13 @@ impl<'p, 'r> Walker<'p, 'r> {
         (unmatched_left, unmatched_right)
     }
 
-    fn walk_arrays<'a>(&mut self, path: &mut Vec<Seg<'a>>, left: &'a [Value], right: &'a [Value]) {
-        let marks = (
-            self.differences.len(),
-            self.cosmetic.len(),
-            self.fired.len(),
-        );
-        let common = left.len().min(right.len());
+    fn walk_arrays<'a>(&mut self, path: &mut Vec<Seg<'a>>, left: NodeRef<'a>, right: NodeRef<'a>) {
+        let marks = self.marks();
         let mut differing = Vec::new();
-        for index in 0..common {
+        for (index, (x, y)) in left.elements().zip(right.elements()).enumerate() {
             let before = self.differences.len();
             path.push(Seg::Index(index));
-            self.walk(path, &left[index], &right[index]);
+            self.walk(path, x, y);
             path.pop();
             if self.differences.len() > before {
                 differing.push(index);
@@ -352,27 +483,24 @@ impl<'p, 'r> Walker<'p, 'r> {
         if left.len() == right.len() && differing.is_empty() {
             return;
         }
-        let undo = |walker: &mut Self| {
-            walker.differences.truncate(marks.0);
-            walker.cosmetic.truncate(marks.1);
-            walker.fired.truncate(marks.2);
-        };
+        let left_items: Vec<NodeRef<'a>> = left.elements().collect();
+        let right_items: Vec<NodeRef<'a>> = right.elements().collect();
         if let Some(rule) = self.rules.set_at(path) {
             // A set: judge the array as a multiset instead of element by element.
-            undo(self);
-            let all_left: Vec<usize> = (0..left.len()).collect();
-            let all_right: Vec<usize> = (0..right.len()).collect();
+            self.undo_to(marks);
+            let all_left: Vec<usize> = (0..left_items.len()).collect();
+            let all_right: Vec<usize> = (0..right_items.len()).collect();
             let (unmatched_left, unmatched_right) =
-                self.match_as_multiset(path, left, &all_left, right, &all_right);
+                self.match_as_multiset(path, &left_items, &all_left, &right_items, &all_right);
             self.fired.push(rule);
             for &i in &unmatched_left {
                 path.push(Seg::Index(i));
-                self.emit(path, DiffKind::Missing, Some(compact(&left[i])), None);
+                self.emit(path, DiffKind::Missing, Some(compact(left_items[i])), None);
                 path.pop();
             }
             for &j in &unmatched_right {
                 path.push(Seg::Index(j));
-                self.emit(path, DiffKind::Extra, None, Some(compact(&right[j])));
+                self.emit(path, DiffKind::Extra, None, Some(compact(right_items[j])));
                 path.pop();
             }
             return;
@@ -380,46 +508,33 @@ impl<'p, 'r> Walker<'p, 'r> {
         // Equal lengths: a permutation if the differing positions hold the same elements.
         // (Positions that already match pair with each other, so only these need matching,
         // which keeps one changed element in a long list cheap.)
-        if left.len() == right.len() && differing.len() > 1 {
+        if left_items.len() == right_items.len() && differing.len() > 1 {
             let (unmatched_left, unmatched_right) =
-                self.match_as_multiset(path, left, &differing, right, &differing);
+                self.match_as_multiset(path, &left_items, &differing, &right_items, &differing);
             if unmatched_left.is_empty() && unmatched_right.is_empty() {
-                undo(self);
+                self.undo_to(marks);
                 self.emit(
                     path,
                     DiffKind::Order,
-                    Some(compact_array(left)),
-                    Some(compact_array(right)),
+                    Some(compact(left)),
+                    Some(compact(right)),
                 );
                 return;
             }
         }
         // Not a permutation: the element-wise differences stand.
-        self.emit_tails(path, left, right, common);
-    }
-
-    fn emit_tails<'a>(
-        &mut self,
-        path: &mut Vec<Seg<'a>>,
-        left: &'a [Value],
-        right: &'a [Value],
-        common: usize,
-    ) {
-        for (i, x) in left.iter().enumerate().skip(common) {
+        let common = left_items.len().min(right_items.len());
+        for (i, &x) in left_items.iter().enumerate().skip(common) {
             path.push(Seg::Index(i));
             self.emit(path, DiffKind::Missing, Some(compact(x)), None);
             path.pop();
         }
-        for (j, y) in right.iter().enumerate().skip(common) {
+        for (j, &y) in right_items.iter().enumerate().skip(common) {
             path.push(Seg::Index(j));
             self.emit(path, DiffKind::Extra, None, Some(compact(y)));
             path.pop();
         }
     }
-}
-
-fn compact_array(values: &[Value]) -> String {
-    truncate(serde_json::to_string(values).unwrap_or_default())
 }
 
 /// Header names (lowercase) and their values joined by `, `.
@@ -487,7 +602,9 @@ fn compare_proxy_responses(walker: &mut Walker<'_, '_>, rules: &ParityRules, a: 
     let status = |v: &Value| v.get("statusCode").cloned().unwrap_or(Value::Null);
     let (left_status, right_status) = (status(a), status(b));
     let equal_status = match (&left_status, &right_status) {
-        (Value::Number(x), Value::Number(y)) => numbers_equal(x, y),
+        (Value::Number(x), Value::Number(y)) => {
+            x == y || number_texts_equal(&x.to_string(), &y.to_string())
+        }
         (x, y) => x == y,
     };
     if !equal_status {
@@ -508,7 +625,9 @@ fn compare_proxy_responses(walker: &mut Walker<'_, '_>, rules: &ParityRules, a: 
     compare_headers(walker, &left_headers, &right_headers);
 
     // Body.
-    let raw = |v: &Value| v.get("body").and_then(Value::as_str).map(str::to_owned);
+    fn raw(response: &Value) -> Option<&str> {
+        response.get("body").and_then(Value::as_str)
+    }
     let flag = |v: &Value| {
         v.get("isBase64Encoded")
             .and_then(Value::as_bool)
@@ -531,26 +650,24 @@ fn compare_proxy_responses(walker: &mut Walker<'_, '_>, rules: &ParityRules, a: 
         return;
     }
     let body_path = [Seg::Key("body")];
-    let left_json = serde_json::from_slice::<Value>(&left_bytes).ok();
-    let right_json = serde_json::from_slice::<Value>(&right_bytes).ok();
+    let left_text = std::str::from_utf8(&left_bytes).ok();
+    let right_text = std::str::from_utf8(&right_bytes).ok();
+    let left_json = left_text.and_then(Document::parse);
+    let right_json = right_text.and_then(Document::parse);
     match (&left_json, &right_json) {
         (Some(x), Some(y)) => {
-            let before = walker.differences.len();
+            // Cosmetic findings only count when nothing else differs, so they are only
+            // looked for then.
+            let clean = walker.differences.is_empty();
+            walker.spelling = clean;
             let mut path = vec![Seg::Key("body")];
-            walker.walk(&mut path, x, y);
-            if walker.differences.len() == before {
-                let (Ok(left_text), Ok(right_text)) = (
-                    std::str::from_utf8(&left_bytes),
-                    std::str::from_utf8(&right_bytes),
-                ) else {
-                    return;
-                };
-                for (path, kind) in
-                    lexical::classify(&body_path, left_text, right_text, walker.rules)
-                {
+            walker.walk(&mut path, x.root(), y.root());
+            walker.spelling = false;
+            if clean && walker.differences.is_empty() {
+                if lexical::whitespace_differs(x, y) {
                     walker.cosmetic.push(Difference {
-                        path,
-                        kind,
+                        path: JsonPath::from_segs(&body_path),
+                        kind: DiffKind::Whitespace,
                         baseline: None,
                         candidate: None,
                     });
@@ -690,25 +807,26 @@ mod tests {
 
     #[test]
     fn numbers_compare_as_numbers_and_big_integers_exactly() {
-        let n = |text: &str| match serde_json::from_str::<Value>(text) {
-            Ok(Value::Number(n)) => n,
-            other => panic!("not a number: {other:?}"),
+        let numbers_equal = number_texts_equal;
+        let n = |text: &'static str| {
+            assert!(matches!(
+                serde_json::from_str::<Value>(text),
+                Ok(Value::Number(_))
+            ));
+            text
         };
-        assert!(numbers_equal(&n("1"), &n("1.0")));
-        assert!(numbers_equal(&n("1000"), &n("1e3")));
-        assert!(numbers_equal(&n("-5"), &n("-5.0")));
-        assert!(!numbers_equal(&n("1"), &n("1.5")));
+        assert!(numbers_equal(n("1"), n("1.0")));
+        assert!(numbers_equal(n("1000"), n("1e3")));
+        assert!(numbers_equal(n("-5"), n("-5.0")));
+        assert!(!numbers_equal(n("1"), n("1.5")));
+        assert!(!numbers_equal(n("9007199254740993"), n("9007199254740992")));
         assert!(!numbers_equal(
-            &n("9007199254740993"),
-            &n("9007199254740992")
-        ));
-        assert!(!numbers_equal(
-            &n("9007199254740993"),
-            &n("9007199254740992.0")
+            n("9007199254740993"),
+            n("9007199254740992.0")
         ));
         assert!(numbers_equal(
-            &n("18446744073709551615"),
-            &n("18446744073709551615")
+            n("18446744073709551615"),
+            n("18446744073709551615")
         ));
     }
 

@@ -23,6 +23,7 @@ mod capture;
 mod compare;
 mod corpus;
 mod difference;
+mod document;
 mod ids;
 mod lambda;
 mod lexical;
