@@ -139,7 +139,11 @@ impl Config {
             path: path.to_path_buf(),
             message: describe_toml_error(text, &error),
         })?;
-        raw.validate(base_dir).map_err(|message| ConfigError::Invalid {
+        // Sandboxes run in their own working folders, so every path taken from the file
+        // must be absolute: a relative base (`cutover.toml` given as a bare name) is made
+        // absolute against the current folder here, once.
+        let base_dir = std::path::absolute(base_dir).unwrap_or_else(|_| base_dir.to_path_buf());
+        raw.validate(&base_dir).map_err(|message| ConfigError::Invalid {
             path: path.to_path_buf(),
             message,
         })
@@ -540,6 +544,27 @@ impl RawRoute {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_of_a_file_named_relatively_are_made_absolute() {
+        let text = r#"
+[[function]]
+name = "f"
+[[function.version]]
+version = "1"
+bootstrap = "target/lambda/f/bootstrap"
+"#;
+        let config = Config::parse(text, Path::new("cutover.toml"), Path::new(".")).expect("valid");
+        let function = config.function("f").expect("declared");
+        match &function.versions[0].runtime {
+            RuntimeConfig::Bootstrap { path } => {
+                assert!(path.is_absolute(), "{} should be absolute", path.display());
+                assert!(path.ends_with("target/lambda/f/bootstrap"));
+            }
+            other => panic!("expected a bootstrap, got {other:?}"),
+        }
+    }
+
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(text, Path::new("cutover.toml"), Path::new("/project"))
