@@ -2,7 +2,15 @@
 //! harness itself, and peak memory while streaming a 100,000-record corpus.
 //!
 //! Run: `cargo bench -p parity --bench parity_throughput` (figures go to stdout; copy them
-//! into docs/benchmarks.md). `PARITY_BENCH_RECORDS` overrides the corpus size.
+//! into docs/benchmarks.md). `PARITY_BENCH_RECORDS` overrides the corpus size;
+//! `PARITY_BENCH_ONLY=<text>` runs only the throughput cases whose name contains the text
+//! (for profiling one case) and skips the replay.
+//!
+//! Besides the synthetic pairs, the throughput part replays the recorded corpus
+//! (`events/corpus.jsonl`) under the project's `parity.toml`: each recorded answer against
+//! itself, and against a copy re-serialised the way a Rust rewrite built on serde_json
+//! would write it (compact, UTF-8 rather than `\uXXXX`, keys in another order), which is
+//! the realistic Python-vs-Rust cosmetic case.
 
 use std::hint::black_box;
 use std::io::Write;
@@ -10,10 +18,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use parity::{
-    Corpus, CorpusFilter, Outcome, ParityRules, RECORD_SCHEMA, RecordedTarget, Replay,
+    Corpus, CorpusFilter, Outcome, ParityRules, RECORD_SCHEMA, Record, RecordedTarget, Replay,
     ReplaySettings, compare_outcomes,
 };
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 /// serde_json formatter that writes like Python's `json.dumps` defaults: `", "` and `": "`
 /// separators. (Non-ASCII escaping is applied afterwards by [`python_dumps`].)
@@ -168,6 +176,139 @@ fn throughput(rules: &ParityRules, pair: &Pair) -> f64 {
     done as f64 / started.elapsed().as_secs_f64()
 }
 
+/// One recorded answer of the corpus, with the Rust-style copy of it.
+struct CorpusPair {
+    route: String,
+    recorded: Outcome,
+    /// The same answer in its own memory, as a second run would hold it.
+    recorded_again: Outcome,
+    rust_style: Outcome,
+    body_bytes: usize,
+}
+
+/// The value with every object's keys sorted, as serde_json writes a `BTreeMap` or a
+/// struct whose fields are declared in another order than Python's dict.
+fn sorted_keys(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(key, value)| (key.clone(), sorted_keys(value)))
+                    .collect::<Map<String, Value>>(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted_keys).collect()),
+        other => other.clone(),
+    }
+}
+
+/// A recorded answer as a serde_json-based Rust rewrite would write the same data.
+fn rust_style(outcome: &Outcome) -> Outcome {
+    let Outcome::Response(response) = outcome else {
+        return outcome.clone();
+    };
+    let mut rewritten = response.clone();
+    match response.get("body").and_then(Value::as_str) {
+        Some(body) if response.get("statusCode").is_some() => {
+            if let Ok(data) = serde_json::from_str::<Value>(body) {
+                rewritten["body"] =
+                    Value::String(serde_json::to_string(&sorted_keys(&data)).expect("json"));
+            }
+        }
+        _ => rewritten = sorted_keys(response),
+    }
+    Outcome::Response(rewritten)
+}
+
+fn corpus_pairs() -> Vec<CorpusPair> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/corpus.jsonl");
+    let text = std::fs::read_to_string(&path).expect("events/corpus.jsonl");
+    text.lines()
+        .map(|line| {
+            let record: Record = serde_json::from_str(line).expect("corpus record");
+            let recorded = record.recorded_outcome();
+            let body_bytes = match &recorded {
+                Outcome::Response(response) => response
+                    .get("body")
+                    .and_then(Value::as_str)
+                    .map_or(0, str::len),
+                Outcome::FunctionError(_) => 0,
+            };
+            CorpusPair {
+                route: record.route,
+                rust_style: rust_style(&recorded),
+                recorded_again: recorded.clone(),
+                recorded,
+                body_bytes,
+            }
+        })
+        .collect()
+}
+
+fn project_rules() -> ParityRules {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../parity.toml");
+    ParityRules::load(&path).expect("the project's parity.toml")
+}
+
+/// Pairs per second over the whole list, each pair compared in turn.
+fn list_throughput(rules: &ParityRules, pairs: &[(&str, &Outcome, &Outcome)]) -> f64 {
+    let window = Duration::from_millis(1500);
+    let started = Instant::now();
+    let mut done = 0u64;
+    while started.elapsed() < window {
+        for (route, baseline, candidate) in pairs {
+            black_box(compare_outcomes(rules, route, baseline, candidate));
+        }
+        done += pairs.len() as u64;
+    }
+    done as f64 / started.elapsed().as_secs_f64()
+}
+
+fn corpus_throughput(quick: bool, only: Option<&str>) {
+    let rules = project_rules();
+    let pairs = corpus_pairs();
+    let identical: Vec<_> = pairs
+        .iter()
+        .map(|pair| (pair.route.as_str(), &pair.recorded, &pair.recorded_again))
+        .collect();
+    let rust: Vec<_> = pairs
+        .iter()
+        .map(|pair| (pair.route.as_str(), &pair.recorded, &pair.rust_style))
+        .collect();
+    let mix: Vec<_> = identical.iter().chain(&rust).copied().collect();
+    let mut tiers = std::collections::BTreeMap::<String, usize>::new();
+    for (route, baseline, candidate) in &rust {
+        let tier = compare_outcomes(&rules, route, baseline, candidate).tier();
+        *tiers.entry(format!("{tier:?}").to_lowercase()).or_default() += 1;
+    }
+    let bodies: usize = pairs.iter().map(|pair| pair.body_bytes).sum();
+    println!(
+        "\n## corpus (events/corpus.jsonl, {} records, mean body {} B, max {} B; rules: parity.toml)",
+        pairs.len(),
+        bodies / pairs.len().max(1),
+        pairs.iter().map(|pair| pair.body_bytes).max().unwrap_or(0)
+    );
+    println!("Python vs Rust-style tiers: {tiers:?}");
+    for (name, list) in [
+        ("corpus, each answer against itself", &identical),
+        ("corpus, Python vs Rust-style re-serialisation", &rust),
+        ("corpus mix (both, one after the other)", &mix),
+    ] {
+        if only.is_some_and(|only| !name.contains(only)) {
+            continue;
+        }
+        let rate = if quick {
+            0.0
+        } else {
+            list_throughput(&rules, list)
+        };
+        println!("{name:<66} {:>6} pairs  {rate:>10.0} pairs/s", list.len());
+    }
+}
+
 fn vm_hwm_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -213,14 +354,19 @@ fn write_corpus(path: &Path, records: usize) -> u64 {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; `cargo test --benches` runs this too, briefly.
-    let quick = std::env::args().any(|arg| arg == "--test")
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not, and runs this
+    // briefly, as a test that every case still compares.
+    let quick = !std::env::args().any(|arg| arg == "--bench")
         || std::env::var_os("PARITY_BENCH_QUICK").is_some();
+    let only = std::env::var("PARITY_BENCH_ONLY").ok();
     let rules = rules();
     println!("## diff throughput (one core, compare_outcomes per pair)");
     let mut total_rate = 0.0;
     let all = pairs();
     for pair in &all {
+        if only.as_deref().is_some_and(|only| !pair.name.contains(only)) {
+            continue;
+        }
         let bytes = match &pair.baseline {
             Outcome::Response(response) => response["body"].as_str().map_or(0, str::len),
             Outcome::FunctionError(_) => 0,
@@ -236,7 +382,7 @@ fn main() {
             rate
         );
     }
-    if !quick {
+    if !quick && only.is_none() {
         println!(
             "{:<66} {:>34.0} pairs/s",
             "mix (one of each, harmonic mean)",
@@ -262,6 +408,11 @@ fn main() {
                 done as f64 / started.elapsed().as_secs_f64()
             );
         }
+    }
+
+    corpus_throughput(quick, only.as_deref());
+    if only.is_some() {
+        return;
     }
 
     let records: usize = std::env::var("PARITY_BENCH_RECORDS")

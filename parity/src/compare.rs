@@ -14,7 +14,6 @@
 //! already differ, and paths are only written out for a finding, so equal documents cost
 //! one pass and no allocation per value.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use base64::Engine as _;
@@ -22,7 +21,7 @@ use serde_json::Value;
 
 use crate::difference::{Comparison, DiffKind, Difference};
 use crate::document::{Document, Kind, NodeRef, number_texts_equal};
-use crate::lexical;
+use crate::lexical::{self, TokenComparison};
 use crate::path::{JsonPath, Seg};
 use crate::record::Outcome;
 use crate::rules::{ParityRules, RouteRules, RuleId};
@@ -360,24 +359,28 @@ impl<'p, 'r> Walker<'p, 'r> {
 
     fn walk_objects<'a>(&mut self, path: &mut Vec<Seg<'a>>, left: NodeRef<'a>, right: NodeRef<'a>) {
         // Fast path: same keys in the same order, compared by position without lookups.
-        if left.len() == right.len()
-            && left
-                .members()
-                .zip(right.members())
-                .all(|((x, _), (y, _))| x.key() == y.key())
-        {
+        if left.len() == right.len() {
             let marks = self.marks();
+            let mut same_keys = true;
             for ((key, x), (other_key, y)) in left.members().zip(right.members()) {
+                let same_spelling = key.raw() == other_key.raw();
+                if !same_spelling && key.key() != other_key.key() {
+                    same_keys = false;
+                    break;
+                }
                 path.push(Seg::Key(key.key()));
-                if key.raw() != other_key.raw() {
+                if !same_spelling {
                     self.note_spelling(path, DiffKind::Escaping);
                 }
                 self.walk(path, x, y);
                 path.pop();
             }
             // A repeated key makes position the wrong pairing (the last value wins), but
-            // only matters when something was found.
-            if self.marks() == marks || !has_duplicate_keys(left) {
+            // only matters when a difference was found or a rule fired. (Spelling found
+            // at any occurrence stands, as reading the tokens finds it.)
+            let marks_now = self.marks();
+            let settled = marks_now.0 == marks.0 && marks_now.2 == marks.2;
+            if same_keys && (settled || !has_duplicate_keys(left)) {
                 return;
             }
             self.undo_to(marks);
@@ -584,17 +587,40 @@ fn header_text(value: &Value) -> String {
     }
 }
 
+/// A body's bytes: the body string itself, or what its base64 decodes to.
+enum BodyBytes<'v> {
+    Text(&'v str),
+    Decoded(Vec<u8>),
+}
+
+impl BodyBytes<'_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Self::Text(text) => text.as_bytes(),
+            Self::Decoded(bytes) => bytes,
+        }
+    }
+
+    /// The body as text, if it is UTF-8 (a body string is, without checking again).
+    fn text(&self) -> Option<&str> {
+        match self {
+            Self::Text(text) => Some(text),
+            Self::Decoded(bytes) => std::str::from_utf8(bytes).ok(),
+        }
+    }
+}
+
 /// A body as bytes: decoded when base64, empty when absent.
-fn body_bytes(response: &Value) -> (Cow<'_, [u8]>, bool) {
+fn body_bytes(response: &Value) -> (BodyBytes<'_>, bool) {
     let encoded = response
         .get("isBase64Encoded")
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let text = response.get("body").and_then(Value::as_str).unwrap_or("");
     if encoded && let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(text) {
-        return (Cow::Owned(bytes), true);
+        return (BodyBytes::Decoded(bytes), true);
     }
-    (Cow::Borrowed(text.as_bytes()), encoded)
+    (BodyBytes::Text(text), encoded)
 }
 
 fn compare_proxy_responses(walker: &mut Walker<'_, '_>, rules: &ParityRules, a: &Value, b: &Value) {
@@ -638,7 +664,7 @@ fn compare_proxy_responses(walker: &mut Walker<'_, '_>, rules: &ParityRules, a: 
     }
     let (left_bytes, left_encoded) = body_bytes(a);
     let (right_bytes, right_encoded) = body_bytes(b);
-    if left_bytes == right_bytes {
+    if left_bytes.bytes() == right_bytes.bytes() {
         if left_encoded != right_encoded {
             walker.emit(
                 &[Seg::Key("isBase64Encoded")],
@@ -650,15 +676,30 @@ fn compare_proxy_responses(walker: &mut Walker<'_, '_>, rules: &ParityRules, a: 
         return;
     }
     let body_path = [Seg::Key("body")];
-    let left_text = std::str::from_utf8(&left_bytes).ok();
-    let right_text = std::str::from_utf8(&right_bytes).ok();
+    let (left_text, right_text) = (left_bytes.text(), right_bytes.text());
+    // Cosmetic findings only count when nothing else differs, so they are only looked
+    // for then; first in one pass over both texts, which settles the common case.
+    let clean = walker.differences.is_empty();
+    if clean
+        && let (Some(x), Some(y)) = (left_text, right_text)
+        && let TokenComparison::Cosmetic(findings) =
+            lexical::compare_tokens(&body_path, x, y, walker.rules)
+    {
+        for (path, kind) in findings {
+            walker.cosmetic.push(Difference {
+                path,
+                kind,
+                baseline: None,
+                candidate: None,
+            });
+        }
+        sort_cosmetic(&mut walker.cosmetic);
+        return;
+    }
     let left_json = left_text.and_then(Document::parse);
     let right_json = right_text.and_then(Document::parse);
     match (&left_json, &right_json) {
         (Some(x), Some(y)) => {
-            // Cosmetic findings only count when nothing else differs, so they are only
-            // looked for then.
-            let clean = walker.differences.is_empty();
             walker.spelling = clean;
             let mut path = vec![Seg::Key("body")];
             walker.walk(&mut path, x.root(), y.root());
@@ -672,19 +713,11 @@ fn compare_proxy_responses(walker: &mut Walker<'_, '_>, rules: &ParityRules, a: 
                         candidate: None,
                     });
                 }
-                walker
-                    .cosmetic
-                    .sort_by(|x, y| (&x.path, x.kind).cmp(&(&y.path, y.kind)));
-                walker
-                    .cosmetic
-                    .dedup_by(|x, y| x.path == y.path && x.kind == y.kind);
+                sort_cosmetic(&mut walker.cosmetic);
             }
         }
-        (None, None) => match (
-            std::str::from_utf8(&left_bytes),
-            std::str::from_utf8(&right_bytes),
-        ) {
-            (Ok(x), Ok(y)) => {
+        (None, None) => match (left_text, right_text) {
+            (Some(x), Some(y)) => {
                 let mut fired = Vec::new();
                 let left = walker.rules.normalise(&body_path, x, &mut fired);
                 let right = walker.rules.normalise(&body_path, y, &mut fired);
@@ -702,17 +735,26 @@ fn compare_proxy_responses(walker: &mut Walker<'_, '_>, rules: &ParityRules, a: 
             _ => walker.emit(
                 &body_path,
                 DiffKind::Bytes,
-                Some(format!("<{} bytes>", left_bytes.len())),
-                Some(format!("<{} bytes>", right_bytes.len())),
+                Some(format!("<{} bytes>", left_bytes.bytes().len())),
+                Some(format!("<{} bytes>", right_bytes.bytes().len())),
             ),
         },
         _ => walker.emit(
             &body_path,
             DiffKind::Type,
-            Some(truncate(String::from_utf8_lossy(&left_bytes).into_owned())),
-            Some(truncate(String::from_utf8_lossy(&right_bytes).into_owned())),
+            Some(truncate(
+                String::from_utf8_lossy(left_bytes.bytes()).into_owned(),
+            )),
+            Some(truncate(
+                String::from_utf8_lossy(right_bytes.bytes()).into_owned(),
+            )),
         ),
     }
+}
+
+fn sort_cosmetic(cosmetic: &mut Vec<Difference>) {
+    cosmetic.sort_by(|x, y| (&x.path, x.kind).cmp(&(&y.path, y.kind)));
+    cosmetic.dedup_by(|x, y| x.path == y.path && x.kind == y.kind);
 }
 
 fn compare_headers(

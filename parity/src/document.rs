@@ -127,16 +127,19 @@ impl std::fmt::Debug for NodeRef<'_> {
 }
 
 impl<'d> NodeRef<'d> {
+    #[inline]
     fn node(&self) -> &'d Node {
         &self.document.nodes[self.index as usize]
     }
 
+    #[inline]
     pub(crate) fn kind(&self) -> Kind {
         self.node().kind
     }
 
     /// The node's text as written: a string with its quotes and escapes, a whole
     /// container with everything inside it.
+    #[inline]
     pub(crate) fn raw(&self) -> &'d str {
         let node = self.node();
         &self.document.text[node.start as usize..node.end as usize]
@@ -166,6 +169,7 @@ impl<'d> NodeRef<'d> {
     }
 
     /// Elements of an array, members of an object (0 for anything else).
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         match self.node().kind {
             Kind::Array | Kind::Object => self.node().extra as usize,
@@ -187,13 +191,13 @@ impl<'d> NodeRef<'d> {
     }
 
     /// The decoded text of an object key, borrowed from the document either way.
+    #[inline]
     pub(crate) fn key(&self) -> &'d str {
         let node = self.node();
         if node.escaped && node.extra > 0 {
             return &self.document.decoded_keys[node.extra as usize - 1];
         }
-        let raw = self.raw();
-        &raw[1..raw.len() - 1]
+        &self.document.text[node.start as usize + 1..node.end as usize - 1]
     }
 
     /// The elements of an array.
@@ -229,6 +233,7 @@ pub(crate) struct Children<'d> {
 impl<'d> Iterator for Children<'d> {
     type Item = NodeRef<'d>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.next >= self.end {
             return None;
@@ -249,6 +254,7 @@ pub(crate) struct Members<'d> {
 impl<'d> Iterator for Members<'d> {
     type Item = (NodeRef<'d>, NodeRef<'d>);
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let key = self.children.next()?;
         let value = self.children.next()?;
@@ -398,37 +404,12 @@ impl<'t> Parser<'t> {
 
     fn string(&mut self, key: bool) -> Option<()> {
         let start = self.position;
-        let mut position = start + 1;
-        let mut escaped = false;
-        loop {
-            // Eight bytes at a time while none is a quote, a backslash or a control byte.
-            while let Some(chunk) = self.bytes.get(position..position + 8) {
-                let mut word = [0u8; 8];
-                word.copy_from_slice(chunk);
-                let special = special_bytes(u64::from_le_bytes(word));
-                if special != 0 {
-                    position += (special.trailing_zeros() / 8) as usize;
-                    break;
-                }
-                position += 8;
-            }
-            match *self.bytes.get(position)? {
-                b'"' => break,
-                b'\\' => {
-                    escaped = true;
-                    // The escaped byte may be a quote; escapes are checked below.
-                    position += 2;
-                }
-                0..=0x1f => return None,
-                _ => position += 1,
-            }
-        }
-        let end = position + 1;
+        let (end, escaped) = scan_string(self.bytes, start)?;
         let index = self.push(Kind::String, start, end);
         self.position = end;
         if escaped {
-            // `position` is a quote, so both ends are character boundaries.
-            let inner = &self.text[start + 1..position];
+            // Both ends are quotes, so character boundaries.
+            let inner = &self.text[start + 1..end - 1];
             let node = &mut self.nodes[index as usize];
             node.escaped = true;
             if key {
@@ -445,99 +426,140 @@ impl<'t> Parser<'t> {
     }
 
     fn number(&mut self) -> Option<()> {
-        let bytes = self.bytes;
-        let start = self.position;
-        let mut position = start;
-        if bytes[position] == b'-' {
-            position += 1;
-        }
-        let digits = |position: &mut usize| {
-            let from = *position;
-            while bytes.get(*position).is_some_and(u8::is_ascii_digit) {
-                *position += 1;
-            }
-            *position - from
-        };
-        let integer_start = position;
-        match bytes.get(position) {
-            Some(b'0') => position += 1,
-            Some(b'1'..=b'9') => {
-                digits(&mut position);
-            }
-            _ => return None,
-        }
-        let integer_digits = position - integer_start;
-        let mut fraction = (position, position);
-        if bytes.get(position) == Some(&b'.') {
-            position += 1;
-            let from = position;
-            if digits(&mut position) == 0 {
-                return None;
-            }
-            fraction = (from, position);
-        }
-        let mut exponent: i64 = 0;
-        if matches!(bytes.get(position), Some(b'e' | b'E')) {
-            position += 1;
-            let negative = match bytes.get(position) {
-                Some(b'-') => {
-                    position += 1;
-                    true
-                }
-                Some(b'+') => {
-                    position += 1;
-                    false
-                }
-                _ => false,
-            };
-            let from = position;
-            if digits(&mut position) == 0 {
-                return None;
-            }
-            for &digit in &bytes[from..position] {
-                exponent = (exponent * 10 + i64::from(digit - b'0')).min(1 << 40);
-            }
-            if negative {
-                exponent = -exponent;
-            }
-        }
-        // serde_json refuses a number that overflows an f64. Below 10^308 none can.
-        let magnitude = if bytes[integer_start] != b'0' {
-            Some(integer_digits as i64 - 1 + exponent)
-        } else {
-            bytes[fraction.0..fraction.1]
-                .iter()
-                .position(|&digit| digit != b'0')
-                .map(|zeros| exponent - 1 - zeros as i64)
-        };
-        if let Some(magnitude) = magnitude
-            && magnitude >= 308
-            && (magnitude > 309
-                || !self.text[start..position]
-                    .parse::<f64>()
-                    .is_ok_and(f64::is_finite))
-        {
-            return None;
-        }
-        self.push(Kind::Number, start, position);
-        self.position = position;
+        let end = scan_number(self.text, self.position)?;
+        self.push(Kind::Number, self.position, end);
+        self.position = end;
         Some(())
     }
 
     fn literal(&mut self, word: &[u8], kind: Kind) -> Option<()> {
-        let end = self.position + word.len();
-        if self.bytes.get(self.position..end) != Some(word) {
-            return None;
-        }
+        let end = scan_literal(self.bytes, self.position, word)?;
         self.push(kind, self.position, end);
         self.position = end;
         Some(())
     }
 }
 
+/// The end (past the closing quote) of the string starting at `start`, and whether it
+/// holds a backslash. Control bytes are refused here; escapes are checked by [`unescape`].
+#[inline]
+pub(crate) fn scan_string(bytes: &[u8], start: usize) -> Option<(usize, bool)> {
+    let mut position = start + 1;
+    let mut escaped = false;
+    loop {
+        // Eight bytes at a time while none is a quote, a backslash or a control byte.
+        while let Some(chunk) = bytes.get(position..position + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let special = special_bytes(u64::from_le_bytes(word));
+            if special != 0 {
+                position += (special.trailing_zeros() / 8) as usize;
+                break;
+            }
+            position += 8;
+        }
+        match *bytes.get(position)? {
+            b'"' => return Some((position + 1, escaped)),
+            b'\\' => {
+                escaped = true;
+                // The escaped byte may be a quote; escapes are checked by `unescape`.
+                position += 2;
+            }
+            0..=0x1f => return None,
+            _ => position += 1,
+        }
+    }
+}
+
+/// The end of the number starting at `start`, if it is one serde_json accepts.
+pub(crate) fn scan_number(text: &str, start: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut position = start;
+    if bytes.get(position) == Some(&b'-') {
+        position += 1;
+    }
+    let digits = |position: &mut usize| {
+        let from = *position;
+        while bytes.get(*position).is_some_and(u8::is_ascii_digit) {
+            *position += 1;
+        }
+        *position - from
+    };
+    let integer_start = position;
+    match bytes.get(position) {
+        Some(b'0') => position += 1,
+        Some(b'1'..=b'9') => {
+            digits(&mut position);
+        }
+        _ => return None,
+    }
+    let integer_digits = position - integer_start;
+    let mut fraction = (position, position);
+    if bytes.get(position) == Some(&b'.') {
+        position += 1;
+        let from = position;
+        if digits(&mut position) == 0 {
+            return None;
+        }
+        fraction = (from, position);
+    }
+    let mut exponent: i64 = 0;
+    if matches!(bytes.get(position), Some(b'e' | b'E')) {
+        position += 1;
+        let negative = match bytes.get(position) {
+            Some(b'-') => {
+                position += 1;
+                true
+            }
+            Some(b'+') => {
+                position += 1;
+                false
+            }
+            _ => false,
+        };
+        let from = position;
+        if digits(&mut position) == 0 {
+            return None;
+        }
+        for &digit in &bytes[from..position] {
+            exponent = (exponent * 10 + i64::from(digit - b'0')).min(1 << 40);
+        }
+        if negative {
+            exponent = -exponent;
+        }
+    }
+    // serde_json refuses a number that overflows an f64. Below 10^308 none can.
+    let magnitude = if bytes[integer_start] != b'0' {
+        Some(integer_digits as i64 - 1 + exponent)
+    } else {
+        bytes[fraction.0..fraction.1]
+            .iter()
+            .position(|&digit| digit != b'0')
+            .map(|zeros| exponent - 1 - zeros as i64)
+    };
+    if let Some(magnitude) = magnitude
+        && magnitude >= 308
+        && (magnitude > 309
+            || !text[start..position]
+                .parse::<f64>()
+                .is_ok_and(f64::is_finite))
+    {
+        return None;
+    }
+    Some(position)
+}
+
+/// The end of `word` (`true`, `false`, `null`) if the text spells it at `start`.
+#[inline]
+pub(crate) fn scan_literal(bytes: &[u8], start: usize, word: &[u8]) -> Option<usize> {
+    let end = start + word.len();
+    (bytes.get(start..end) == Some(word)).then_some(end)
+}
+
 /// A mask with the high bit set in each byte of `word` that is `"`, `\` or below 0x20
 /// (exact for the lowest such byte, which is all the caller uses).
-fn special_bytes(word: u64) -> u64 {
+#[inline]
+pub(crate) fn special_bytes(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
@@ -549,7 +571,7 @@ fn special_bytes(word: u64) -> u64 {
 
 /// Decodes the escapes of a string's inside, handing the pieces to `push`; `None` when an
 /// escape is one serde_json refuses (unknown letter, bad hex, lone surrogate).
-fn unescape(inner: &str, mut push: impl FnMut(&str)) -> Option<()> {
+pub(crate) fn unescape(inner: &str, mut push: impl FnMut(&str)) -> Option<()> {
     let bytes = inner.as_bytes();
     let mut position = 0;
     let mut run_start = 0;
