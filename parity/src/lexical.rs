@@ -106,6 +106,19 @@ fn word_at(bytes: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(word))
 }
 
+/// Whether the escaped string inside `escaped` decodes to `plain`, without building it;
+/// `None` when an escape is invalid.
+fn escaped_equals(escaped: &str, plain: &str) -> Option<bool> {
+    let mut offset = 0;
+    let mut same = true;
+    unescape(escaped, |piece| {
+        same = same && plain.as_bytes()[offset..].starts_with(piece.as_bytes());
+        offset += piece.len();
+        offset = offset.min(plain.len());
+    })?;
+    Some(same && offset == plain.len())
+}
+
 fn decoded(inner: &str, escaped: bool) -> Option<Cow<'_, str>> {
     if !escaped {
         return Some(Cow::Borrowed(inner));
@@ -126,16 +139,21 @@ struct Reading<'t, 'p, 'r> {
 }
 
 impl<'t> Reading<'t, '_, '_> {
-    #[inline]
+    /// Skips the whitespace before the next tokens, noting whether it differs.
+    #[inline(always)]
     fn whitespace(&mut self) {
+        // Every JSON token starts above b' ', and whitespace is b' ' or below.
+        let next = |cursor: &Cursor<'_>| cursor.peek().unwrap_or(0);
+        if next(&self.left) > b' ' && next(&self.right) > b' ' {
+            return;
+        }
+        self.some_whitespace();
+    }
+
+    #[inline(never)]
+    fn some_whitespace(&mut self) {
         let (x, y) = (self.left.whitespace(), self.right.whitespace());
-        // Mostly both empty or both one space: no call to memcmp for those.
-        let same = match (x, y) {
-            ([], []) => true,
-            ([a], [b]) => a == b,
-            _ => x == y,
-        };
-        if !same {
+        if x != y {
             self.whitespace_differs = true;
         }
     }
@@ -192,7 +210,12 @@ impl<'t> Reading<'t, '_, '_> {
         if !x_escaped && !y_escaped {
             return None;
         }
-        if decoded(x_inner, x_escaped)? != decoded(y_inner, y_escaped)? {
+        let same = match (x_escaped, y_escaped) {
+            (true, false) => escaped_equals(x_inner, y_inner)?,
+            (false, true) => escaped_equals(y_inner, x_inner)?,
+            _ => decoded(x_inner, x_escaped)? == decoded(y_inner, y_escaped)?,
+        };
+        if !same {
             return None;
         }
         self.note(DiffKind::Escaping);
