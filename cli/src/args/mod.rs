@@ -2,10 +2,14 @@
 //! command family. No logic lives here: commands resolve these into typed settings before
 //! they run.
 
+mod bench;
 mod local;
+mod package;
 mod parity;
 
+pub use bench::*;
 pub use local::*;
+pub use package::*;
 pub use parity::*;
 
 use std::path::PathBuf;
@@ -64,9 +68,9 @@ pub enum Command {
     /// Run Python and Rust functions side by side on one machine (Runtime API, aliases, Invoke, API Gateway).
     Local(LocalArgs),
     /// Measure package size, cold start, warm duration and memory, Python against Rust.
-    Bench,
+    Bench(BenchArgs),
     /// Build a Rust function's `bootstrap` for provided.al2023 and zip it.
-    Package,
+    Package(PackageArgs),
 }
 
 #[derive(Debug, Args)]

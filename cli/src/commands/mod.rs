@@ -6,7 +6,9 @@ use anyhow::anyhow;
 use crate::args::{Cli, Command, FormatArg, OutputFormat};
 use crate::exit::Failure;
 
+mod bench;
 mod local;
+mod package;
 mod parity;
 
 pub fn run(cli: Cli) -> Result<(), Failure> {
@@ -15,8 +17,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Parity(args) => return parity::run(*args, cli.global.format),
         Command::Canary => "canary",
         Command::Report => "report",
-        Command::Bench => "bench",
-        Command::Package => "package",
+        Command::Bench(args) => return bench::run(args, plain_format(cli.global.format, "bench")?),
+        Command::Package(args) => return package::run(args, plain_format(cli.global.format, "package")?),
     };
     // The families land one issue at a time; until a family lands it says so plainly
     // rather than pretending to succeed.

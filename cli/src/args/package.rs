@@ -1,0 +1,34 @@
+//! `cutover package`: Lambda deployment zips of the Rust functions.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+#[derive(Debug, Args)]
+pub struct PackageArgs {
+    /// Function crates to package (folders under functions/ with a binary), e.g. create-cluster.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub functions: Vec<String>,
+    /// Package every function crate under functions/.
+    #[arg(long)]
+    pub all: bool,
+    /// The Lambda architecture: x86_64 builds x86_64-unknown-linux-musl, arm64 builds
+    /// aarch64-unknown-linux-musl.
+    #[arg(long, value_enum, default_value_t = ArchArg::X86_64)]
+    pub arch: ArchArg,
+    /// Where `<function>/bootstrap` and `<function>.zip` go (default: `lambda/` in Cargo's
+    /// target directory; arm64 packages go to its `arm64/` subfolder).
+    #[arg(long)]
+    pub out_dir: Option<PathBuf>,
+    /// Print the plan (the cargo command and the outputs) without building anything.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ArchArg {
+    #[value(name = "x86_64")]
+    X86_64,
+    #[value(name = "arm64")]
+    Arm64,
+}
