@@ -7,12 +7,13 @@
 //! compared by `$.errorType` and `$.errorMessage`. Anything else a function returns (an
 //! EventBridge handler's value) is compared as JSON from `$`.
 //!
-//! Bodies are parsed into borrowed [`Document`]s, not `serde_json::Value`s, and walked
-//! once: subtrees with the same bytes are skipped whole, strings are decoded and numbers
-//! read only where the two texts differ, and that same walk notes the cosmetic findings
-//! (escaping, number spelling, key order). Rules are consulted only when two values
-//! already differ, and paths are only written out for a finding, so equal documents cost
-//! one pass and no allocation per value.
+//! Two JSON bodies are first read token by token together ([`lexical::compare_tokens`]),
+//! which settles the common case (same data, same key order, other spelling) in one pass
+//! that builds nothing. Otherwise each body is parsed once into a borrowed [`Document`]
+//! (not a `serde_json::Value`) and walked: subtrees with the same bytes are skipped whole,
+//! strings are decoded and numbers read only where the two texts differ, and the same walk
+//! notes the cosmetic findings (escaping, number spelling, key order). Rules are consulted
+//! only when two values already differ, and paths are only written out for a finding.
 
 use std::collections::HashMap;
 

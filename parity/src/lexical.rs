@@ -153,9 +153,16 @@ impl<'t> Reading<'t, '_, '_> {
     #[inline(never)]
     fn some_whitespace(&mut self) {
         let (x, y) = (self.left.whitespace(), self.right.whitespace());
-        if x != y {
-            self.whitespace_differs = true;
+        if self.whitespace_differs {
+            return;
         }
+        // Mostly one space or none on each side: no call to memcmp for those.
+        let same = match (x, y) {
+            ([], []) => true,
+            ([a], [b]) => a == b,
+            _ => x == y,
+        };
+        self.whitespace_differs = !same;
     }
 
     fn note(&mut self, kind: DiffKind) {
