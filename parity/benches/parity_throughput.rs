@@ -364,7 +364,10 @@ fn main() {
     let mut total_rate = 0.0;
     let all = pairs();
     for pair in &all {
-        if only.as_deref().is_some_and(|only| !pair.name.contains(only)) {
+        if only
+            .as_deref()
+            .is_some_and(|only| !pair.name.contains(only))
+        {
             continue;
         }
         let bytes = match &pair.baseline {
