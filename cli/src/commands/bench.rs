@@ -220,6 +220,8 @@ struct Sample {
     duration_ms: f64,
     max_memory_used_mb: u64,
     answered_like_recording: bool,
+    /// The HTTP status, `returned` for an answer without one, or `raised`.
+    outcome: String,
 }
 
 async fn measure(plan: &Plan) -> anyhow::Result<BTreeMap<Side, Vec<Sample>>> {
@@ -271,6 +273,7 @@ async fn replay_once(plan: &Plan, version: &str) -> anyhow::Result<Vec<Sample>> 
             duration_ms: outcome.report.duration.as_secs_f64() * 1000.0,
             max_memory_used_mb: outcome.report.max_memory_used_mb,
             answered_like_recording: answers_alike(record, &outcome, &live),
+            outcome: outcome_label(&outcome, &live),
         });
     }
     emulator.shutdown().await;
@@ -288,6 +291,13 @@ fn answers_alike(record: &Record, outcome: &InvocationOutcome, live: &Value) -> 
         Some(recorded) => ["statusCode", "result"].iter().all(|key| recorded.get(key) == live.get(key)),
         None => true,
     }
+}
+
+fn outcome_label(outcome: &InvocationOutcome, live: &Value) -> String {
+    if outcome.status.is_error() {
+        return "raised".to_string();
+    }
+    live.get("statusCode").map(Value::to_string).unwrap_or_else(|| "returned".to_string())
 }
 
 /// Recorded value → the value this run generated, for every generated id seen so far.
@@ -521,6 +531,16 @@ struct SideFigures {
     peak_rss_mb: Option<u64>,
     invocations: usize,
     answered_like_recording: usize,
+    /// Warm durations per outcome (HTTP status, `returned` or `raised`): the mix of a
+    /// function's events hides its slow path, e.g. create-cluster's 201s among its 4xx.
+    warm_by_outcome: BTreeMap<String, OutcomeFigures>,
+}
+
+#[derive(Debug, Serialize)]
+struct OutcomeFigures {
+    warm_invocations: usize,
+    warm_p50_ms: Option<f64>,
+    warm_p99_ms: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -614,7 +634,26 @@ fn side_figures(version: &str, package_zip_bytes: Option<u64>, samples: &[&Sampl
         peak_rss_mb: samples.iter().map(|sample| sample.max_memory_used_mb).max(),
         invocations: samples.len(),
         answered_like_recording: samples.iter().filter(|sample| sample.answered_like_recording).count(),
+        warm_by_outcome: warm_by_outcome(samples),
     }
+}
+
+fn warm_by_outcome(samples: &[&Sample]) -> BTreeMap<String, OutcomeFigures> {
+    let mut durations: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for sample in samples.iter().filter(|sample| sample.init_ms.is_none()) {
+        durations.entry(sample.outcome.clone()).or_default().push(sample.duration_ms);
+    }
+    durations
+        .into_iter()
+        .map(|(outcome, values)| {
+            let figures = OutcomeFigures {
+                warm_invocations: values.len(),
+                warm_p50_ms: percentile(&values, 0.5),
+                warm_p99_ms: percentile(&values, 0.99),
+            };
+            (outcome, figures)
+        })
+        .collect()
 }
 
 /// Nearest rank: the smallest value with at least `fraction` of the values at or below it.
@@ -687,6 +726,19 @@ fn render_table(result: &RewriteBench) -> String {
             "",
             ratio_cell(&function.ratios.peak_rss),
         ));
+        if function.function == result.targets.warm_p50_function {
+            for (outcome, python) in &function.python.warm_by_outcome {
+                let rust = function.rust.warm_by_outcome.get(outcome);
+                let rust_p50 = rust.and_then(|figures| figures.warm_p50_ms);
+                text.push_str(&format!(
+                    "{:<22} warm p50 of {outcome} answers: python {} ms, rust {} ms, ratio {}\n",
+                    "",
+                    number(python.warm_p50_ms, 2),
+                    number(rust_p50, 2),
+                    ratio_cell(&ratio(rust_p50, python.warm_p50_ms, None)),
+                ));
+            }
+        }
     }
     text
 }
@@ -694,6 +746,25 @@ fn render_table(result: &RewriteBench) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warm_durations_are_split_by_outcome_and_cold_starts_left_out() {
+        let sample = |outcome: &str, init_ms: Option<f64>, duration_ms: f64| Sample {
+            function: "f".into(),
+            init_ms,
+            duration_ms,
+            max_memory_used_mb: 1,
+            answered_like_recording: true,
+            outcome: outcome.into(),
+        };
+        let samples = [sample("201", Some(50.0), 9.0), sample("201", None, 4.0), sample("422", None, 1.0), sample("201", None, 6.0)];
+        let references: Vec<&Sample> = samples.iter().collect();
+        let split = warm_by_outcome(&references);
+        assert_eq!(split["201"].warm_invocations, 2);
+        assert_eq!(split["201"].warm_p50_ms, Some(4.0));
+        assert_eq!(split["201"].warm_p99_ms, Some(6.0));
+        assert_eq!(split["422"].warm_invocations, 1);
+    }
 
     #[test]
     fn percentiles_are_nearest_rank() {

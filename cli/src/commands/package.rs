@@ -307,8 +307,8 @@ pub fn mebibytes(bytes: u64) -> f64 {
 
 fn render_report(report: &PackageReport) -> String {
     let mut text = format!(
-        "{:<24} {:>12} {:>10} {:>14}  {}\n",
-        "function", "zipped", "MiB", "bootstrap", format!("≤ {} bytes", report.target_zip_bytes)
+        "{:<24} {:>12} {:>10} {:>14}  ≤ {} bytes\n",
+        "function", "zipped", "MiB", "bootstrap", report.target_zip_bytes
     );
     for package in &report.packages {
         text.push_str(&format!(
