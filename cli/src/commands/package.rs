@@ -150,21 +150,30 @@ fn plan(workspace: &Workspace, args: &PackageArgs) -> anyhow::Result<PackagePlan
     })
 }
 
-/// The functions' only C code is `ring` (rustls' crypto). It builds with the host's `cc`
-/// for x86_64 musl, but a musl-targeting compiler is preferred when one is installed
-/// (Debian's musl-tools), and an explicit `CC_<target>` always wins.
+/// The functions' only C code is `ring` (rustls' crypto). cc-rs looks for a
+/// `<arch>-linux-musl-gcc` and fails when there is none, although ring builds fine with
+/// the host's own compiler for the host's architecture. So: a musl compiler when one is
+/// installed (Debian's musl-tools), else the host `cc` for a native-architecture target;
+/// an explicit `CC_<target>` always wins. Cross builds (arm64 on x86_64) need a real
+/// cross compiler, set through `CC_<target>`.
 fn c_compiler_environment(target: &str) -> Vec<(String, String)> {
     let variable = format!("CC_{}", target.replace('-', "_"));
     if std::env::var_os(&variable).is_some() {
         return Vec::new();
     }
-    let prefix = target.split('-').next().unwrap_or_default();
-    [format!("{prefix}-linux-musl-gcc"), if prefix == "x86_64" { "musl-gcc".into() } else { String::new() }]
+    let arch = target.split('-').next().unwrap_or_default();
+    let mut candidates = vec![format!("{arch}-linux-musl-gcc")];
+    if arch == "x86_64" {
+        candidates.push("musl-gcc".into());
+    }
+    if arch == std::env::consts::ARCH {
+        candidates.extend(["cc".into(), "gcc".into()]);
+    }
+    candidates
         .into_iter()
-        .filter(|compiler| !compiler.is_empty() && on_path(compiler))
-        .take(1)
-        .map(|compiler| (variable.clone(), compiler))
-        .collect()
+        .find(|compiler| on_path(compiler))
+        .map(|compiler| vec![(variable, compiler)])
+        .unwrap_or_default()
 }
 
 /// A static, non-PIE executable carries no dynamic relocation table: about 7 % off the
@@ -235,9 +244,10 @@ fn execute(plan: &PackagePlan) -> anyhow::Result<PackageReport> {
         .context("could not run cargo")?;
     if !status.success() {
         bail!(
-            "cargo build failed ({status}); for {} install the target with `rustup target add {}`",
+            "cargo build failed ({status}); check that the target is installed (`rustup target add {}`) \
+             and, for a cross build, that CC_{} names a C compiler for it (ring, the TLS crypto, has C code)",
             plan.target,
-            plan.target
+            plan.target.replace('-', "_")
         );
     }
     let mut packages = Vec::new();
