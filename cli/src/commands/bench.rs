@@ -24,6 +24,7 @@ use serde_json::Value;
 use crate::args::{BenchArgs, BenchCommand, BenchRewriteArgs, OutputFormat};
 use crate::commands::package::{Workspace, cargo, mebibytes};
 use crate::exit::Failure;
+use crate::output;
 
 /// The targets, as Rust/Python ratios.
 const PACKAGE_RATIO_TARGET: f64 = 0.1;
@@ -56,11 +57,10 @@ fn rewrite(args: BenchRewriteArgs, format: OutputFormat) -> Result<(), Failure> 
     let python_sizes = python_package_sizes(&plan).map_err(Failure::Unexpected)?;
     let result = summarise(&plan, &runs, &python_sizes);
     match format {
-        OutputFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&result).map_err(|error| Failure::Unexpected(anyhow!(error)))?
-        ),
-        OutputFormat::Table => print!("{}", render_table(&result)),
+        OutputFormat::Json => output::stdout_line(
+            &serde_json::to_string_pretty(&result).map_err(|error| Failure::Unexpected(anyhow!(error)))?,
+        )?,
+        OutputFormat::Table => output::stdout(&render_table(&result))?,
     }
     Ok(())
 }

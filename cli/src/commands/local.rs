@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::args::{LocalArgs, LocalCommand, LocalInvokeArgs, LocalMetricsArgs, LocalServeArgs, OutputFormat};
 use crate::exit::Failure;
+use crate::output;
 
 pub fn run(args: LocalArgs, format: OutputFormat) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -83,8 +84,8 @@ async fn serve(args: LocalServeArgs, format: OutputFormat) -> Result<(), Failure
             .collect(),
     };
     match format {
-        OutputFormat::Json => println!("{}", to_json(&info)?),
-        OutputFormat::Table => print!("{}", render_serve_info(&info)),
+        OutputFormat::Json => output::stdout_line(&to_json(&info)?)?,
+        OutputFormat::Table => output::stdout(&render_serve_info(&info))?,
     }
     eprintln!("cutover local: serving; Ctrl-C or SIGTERM stops every sandbox");
     let signal = wait_for_stop_signal().await;
@@ -156,10 +157,10 @@ async fn invoke(args: LocalInvokeArgs, format: OutputFormat) -> Result<(), Failu
         eprintln!("{report}");
     }
     match format {
-        OutputFormat::Json => println!("{}", to_json(&result)?),
+        OutputFormat::Json => output::stdout_line(&to_json(&result)?)?,
         OutputFormat::Table => match &result.payload {
-            Value::String(text) if result.function_error.is_none() => println!("{text}"),
-            other => println!("{other}"),
+            Value::String(text) if result.function_error.is_none() => output::stdout_line(text)?,
+            other => output::stdout_line(&other.to_string())?,
         },
     }
     if result.function_error.is_some() { Err(Failure::Checked) } else { Ok(()) }
@@ -315,8 +316,8 @@ async fn metrics(args: LocalMetricsArgs, format: OutputFormat) -> Result<(), Fai
     let result: emulator::MetricsResult =
         response.json().await.context("the emulator's metrics answer is not as expected").map_err(Failure::Unexpected)?;
     match format {
-        OutputFormat::Json => println!("{}", to_json(&result)?),
-        OutputFormat::Table => print!("{}", render_metrics(&result, args.since)),
+        OutputFormat::Json => output::stdout_line(&to_json(&result)?)?,
+        OutputFormat::Table => output::stdout(&render_metrics(&result, args.since))?,
     }
     Ok(())
 }

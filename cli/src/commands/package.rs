@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::args::{ArchArg, OutputFormat, PackageArgs};
 use crate::exit::Failure;
+use crate::output;
 
 /// The headline target for one function's zipped package: 3 MB, in bytes.
 pub const ZIP_TARGET_BYTES: u64 = 3_000_000;
@@ -24,15 +25,15 @@ pub fn run(args: PackageArgs, format: OutputFormat) -> Result<(), Failure> {
     let plan = plan(&workspace, &args).map_err(Failure::Input)?;
     if args.dry_run {
         match format {
-            OutputFormat::Json => println!("{}", to_json(&plan)?),
-            OutputFormat::Table => print!("{}", render_plan(&plan)),
+            OutputFormat::Json => output::stdout_line(&to_json(&plan)?)?,
+            OutputFormat::Table => output::stdout(&render_plan(&plan))?,
         }
         return Ok(());
     }
     let report = execute(&plan).map_err(Failure::Unexpected)?;
     match format {
-        OutputFormat::Json => println!("{}", to_json(&report)?),
-        OutputFormat::Table => print!("{}", render_report(&report)),
+        OutputFormat::Json => output::stdout_line(&to_json(&report)?)?,
+        OutputFormat::Table => output::stdout(&render_report(&report))?,
     }
     if report.packages.iter().all(|package| package.within_target) { Ok(()) } else { Err(Failure::Checked) }
 }

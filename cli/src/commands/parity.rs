@@ -2,11 +2,11 @@
 //! corpus filter), runs a [`parity::ParitySession`], renders the report and maps the
 //! verdict to the exit code.
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context as _, anyhow};
+use anyhow::anyhow;
 use parity::{
     AwsSettings, Corpus, CorpusFilter, ParityRules, ParitySession, ReplaySettings, ReportFormat,
     StatusFilter, TargetOptions, TargetUri,
@@ -16,6 +16,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::args::{FormatArg, ParityArgs, ParityCommand, ParityRunArgs};
 use crate::exit::Failure;
+use crate::output;
 
 /// The rules file used when `--rules` is not given and it exists.
 const DEFAULT_RULES_FILE: &str = "parity.toml";
@@ -156,7 +157,7 @@ async fn run_parity(settings: RunSettings) -> Result<(), Failure> {
             Failure::Unexpected(error.into())
         }
     })?;
-    let progress = Progress::new();
+    let progress = Progress::new(&settings);
     let records = settings.corpus.records(settings.filter.clone());
     let result = session
         .run(records, &settings.rules, settings.replay, |done| progress.update(done))
@@ -169,17 +170,8 @@ async fn run_parity(settings: RunSettings) -> Result<(), Failure> {
     })?;
     let text = parity::render(&report, settings.format, settings.max_mismatch);
     match &settings.output {
-        Some(path) => write_atomically(path, text.as_bytes())
-            .with_context(|| format!("could not write the report to {}", path.display()))
-            .map_err(Failure::Unexpected)?,
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-                .context("could not write the report to stdout")
-                .map_err(Failure::Unexpected)?;
-        }
+        Some(path) => output::write_atomically(path, text.as_bytes()).map_err(Failure::Unexpected)?,
+        None => output::stdout(&text)?,
     }
     if report.passed(settings.max_mismatch) {
         Ok(())
@@ -188,45 +180,41 @@ async fn run_parity(settings: RunSettings) -> Result<(), Failure> {
     }
 }
 
-/// Writes a sibling temporary file, then renames it over `path`: readers see the old
-/// report or the new one, never half of one.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let folder = path
-        .parent()
-        .filter(|folder| !folder.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report".into());
-    let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written
-}
-
-/// A record counter on stderr, only when stderr is a terminal (logs stay clean).
+/// A progress bar on stderr, only when stderr is a terminal (logs and CI output stay
+/// clean). The total is counted with one extra streamed pass over the corpus, which is
+/// cheap next to replaying it.
 struct Progress {
-    on_terminal: bool,
+    total: Option<usize>,
 }
 
 impl Progress {
-    fn new() -> Self {
-        Self {
-            on_terminal: std::io::stderr().is_terminal(),
-        }
+    const WIDTH: usize = 30;
+
+    fn new(settings: &RunSettings) -> Self {
+        let total = std::io::stderr().is_terminal().then(|| {
+            settings
+                .corpus
+                .records(settings.filter.clone())
+                .filter(Result::is_ok)
+                .count()
+        });
+        Self { total }
     }
 
     fn update(&self, done: usize) {
-        if self.on_terminal && (done.is_multiple_of(10) || done < 10) {
-            eprint!("\rreplayed {done} records");
+        let Some(total) = self.total else { return };
+        if done < 10 || done.is_multiple_of(10) || done == total {
+            let filled = (done * Self::WIDTH).checked_div(total).unwrap_or(Self::WIDTH).min(Self::WIDTH);
+            eprint!(
+                "\r[{}{}] {done}/{total} records",
+                "#".repeat(filled),
+                "-".repeat(Self::WIDTH - filled)
+            );
         }
     }
 
     fn finish(&self) {
-        if self.on_terminal {
+        if self.total.is_some() {
             eprintln!();
         }
     }

@@ -5,33 +5,21 @@
 //!
 //! Needs the project venv (`scripts/setup-python.sh`): `$CUTOVER_VENV` or `<repo>/.venv`.
 
-use std::path::{Path, PathBuf};
+use crate::support;
+use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::Value;
 
-fn cutover() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_cutover"))
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn json_stdout(output: &std::process::Output) -> Value {
-    assert!(output.status.success(), "exit {:?}: {}", output.status.code(), String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
-}
-
 #[test]
 fn package_dry_run_prints_the_cargo_command_and_the_outputs_without_building() {
     let out_dir = tempfile::tempdir().expect("tempdir");
-    let output = cutover()
+    let output = support::cutover()
         .args(["--format", "json", "package", "--dry-run", "create-cluster", "get-cluster", "--out-dir"])
         .arg(out_dir.path())
         .output()
         .expect("runs");
-    let plan = json_stdout(&output);
+    let plan = support::json_stdout(&output);
     assert_eq!(plan["arch"], "x86_64");
     assert_eq!(plan["target"], "x86_64-unknown-linux-musl");
     let command: Vec<&str> = plan["cargo_command"].as_array().expect("a list").iter().filter_map(Value::as_str).collect();
@@ -53,12 +41,12 @@ fn package_dry_run_prints_the_cargo_command_and_the_outputs_without_building() {
 
 #[test]
 fn package_all_for_arm64_plans_every_function_crate_for_aarch64() {
-    let output = cutover().args(["--format", "json", "package", "--dry-run", "--all", "--arch", "arm64"]).output().expect("runs");
-    let plan = json_stdout(&output);
+    let output = support::cutover().args(["--format", "json", "package", "--dry-run", "--all", "--arch", "arm64"]).output().expect("runs");
+    let plan = support::json_stdout(&output);
     assert_eq!(plan["target"], "aarch64-unknown-linux-musl");
     let functions: Vec<&str> =
         plan["packages"].as_array().expect("a list").iter().filter_map(|package| package["function"].as_str()).collect();
-    let mut expected: Vec<String> = std::fs::read_dir(repo_root().join("functions"))
+    let mut expected: Vec<String> = std::fs::read_dir(support::repo_root().join("functions"))
         .expect("functions/")
         .filter_map(Result::ok)
         .filter(|entry| entry.path().join("src/main.rs").is_file())
@@ -72,7 +60,7 @@ fn package_all_for_arm64_plans_every_function_crate_for_aarch64() {
 
 #[test]
 fn package_refuses_a_name_that_is_no_function_crate() {
-    let output = cutover().args(["package", "--dry-run", "cluster-domain"]).output().expect("runs");
+    let output = support::cutover().args(["package", "--dry-run", "cluster-domain"]).output().expect("runs");
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("cluster-domain: not a function crate"), "{stderr}");
@@ -82,7 +70,7 @@ fn package_refuses_a_name_that_is_no_function_crate() {
 fn bench_rewrite_measures_both_sides_of_one_function_on_the_corpus() {
     // The Rust side from a debug build: timings are not the point here, the shape is.
     let status = Command::new(env!("CARGO"))
-        .current_dir(repo_root())
+        .current_dir(support::repo_root())
         .args(["build", "--quiet", "-p", "validate-cluster-spec"])
         .status()
         .expect("cargo runs");
@@ -90,8 +78,8 @@ fn bench_rewrite_measures_both_sides_of_one_function_on_the_corpus() {
     let bootstrap_dir = PathBuf::from(env!("CARGO_BIN_EXE_cutover")).parent().expect("target/debug").to_path_buf();
     let no_zips = tempfile::tempdir().expect("tempdir");
 
-    let output = cutover()
-        .current_dir(repo_root())
+    let output = support::cutover()
+        .current_dir(support::repo_root())
         .args(["--format", "json", "bench", "rewrite", "--function", "validate-cluster-spec", "--iterations", "2"])
         .arg("--bootstrap-dir")
         .arg(&bootstrap_dir)
@@ -99,7 +87,7 @@ fn bench_rewrite_measures_both_sides_of_one_function_on_the_corpus() {
         .arg(no_zips.path())
         .output()
         .expect("runs");
-    let result = json_stdout(&output);
+    let result = support::json_stdout(&output);
     assert_eq!(result["iterations"], 2);
     let functions = result["functions"].as_array().expect("a list");
     assert_eq!(functions.len(), 1, "only the asked function is reported");

@@ -2,50 +2,11 @@
 //! sandboxes, the exit codes of --max-mismatch, bad input named with its file and line,
 //! the report written atomically in every format, and lambda: through --endpoint-url.
 
+use crate::support;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
-
-fn cutover() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cutover"));
-    // The rules default to ./parity.toml: run where there is none.
-    command.current_dir(std::env::temp_dir());
-    command
-}
-
-fn python() -> PathBuf {
-    let venv = std::env::var_os("CUTOVER_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv"));
-    venv.join("bin/python")
-}
-
-/// `echo` version 1 answers, version 2 raises: every record mismatches in its outcome.
-fn write_config(folder: &Path) -> PathBuf {
-    let code = Path::new(env!("CARGO_MANIFEST_DIR")).join("../emulator/tests/fixtures/python");
-    let text = format!(
-        r#"
-[local]
-python = "{python}"
-lambda_api = "127.0.0.1:0"
-
-[[function]]
-name = "echo"
-[[function.version]]
-version = "1"
-python = {{ handler = "fixture_handlers.echo", code = "{code}" }}
-[[function.version]]
-version = "2"
-python = {{ handler = "fixture_handlers.fail", code = "{code}" }}
-"#,
-        python = python().display(),
-        code = code.display()
-    );
-    let path = folder.join("cutover.toml");
-    std::fs::write(&path, text).expect("write config");
-    path
-}
 
 /// Three records of `echo`, as JSON Lines.
 fn write_corpus(folder: &Path) -> PathBuf {
@@ -65,9 +26,9 @@ fn write_corpus(folder: &Path) -> PathBuf {
 }
 
 fn parity_run(folder: &Path, extra: &[&str]) -> Output {
-    let config = write_config(folder);
+    let config = support::write_echo_config(folder, "lambda_api = \"127.0.0.1:0\"");
     let corpus = write_corpus(folder);
-    cutover()
+    support::cutover_outside_repo()
         .args(["parity", "run", "--config"])
         .arg(&config)
         .arg("--corpus")
@@ -146,7 +107,7 @@ fn bad_input_is_named_and_exits_with_two() {
     assert_eq!(unknown_function.status.code(), Some(2));
     assert!(stderr(&unknown_function).contains("no function \"nope\""), "{}", stderr(&unknown_function));
 
-    let markdown_elsewhere = cutover()
+    let markdown_elsewhere = support::cutover_outside_repo()
         .args(["--format", "markdown", "local", "metrics", "echo", "--endpoint", "http://127.0.0.1:9"])
         .output()
         .expect("runs");
@@ -157,7 +118,7 @@ fn bad_input_is_named_and_exits_with_two() {
 #[test]
 fn lambda_targets_go_through_the_endpoint_url() {
     let folder = tempfile::tempdir().expect("tempdir");
-    let config = write_config(folder.path());
+    let config = support::write_echo_config(folder.path(), "lambda_api = \"127.0.0.1:0\"");
     let corpus = write_corpus(folder.path());
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let local = runtime
@@ -167,7 +128,7 @@ fn lambda_targets_go_through_the_endpoint_url() {
         ))
         .expect("the emulator starts");
     let endpoint = format!("http://{}", local.lambda_api_address().expect("the Lambda API"));
-    let output = cutover()
+    let output = support::cutover_outside_repo()
         .args(["--format", "json", "parity", "run", "--baseline", "lambda:echo:1", "--candidate", "lambda:echo:2"])
         .args(["--endpoint-url", &endpoint, "--region", "eu-west-1", "--max-mismatch", "3", "--corpus"])
         .arg(&corpus)

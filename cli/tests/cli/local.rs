@@ -1,55 +1,19 @@
 //! `cutover local` as a user runs it: the real binary, a real config, Python sandboxes
 //! through awslambdaric, and `serve` stopped by SIGTERM with no process left behind.
 
+use crate::support;
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-fn cutover() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_cutover"))
-}
-
-fn python() -> PathBuf {
-    let venv = std::env::var_os("CUTOVER_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv"));
-    venv.join("bin/python")
-}
-
-/// A config whose function `echo` is the emulator's Python fixture.
-fn write_config(folder: &Path, extra: &str) -> PathBuf {
-    let code = Path::new(env!("CARGO_MANIFEST_DIR")).join("../emulator/tests/fixtures/python");
-    let text = format!(
-        r#"
-[local]
-python = "{python}"
-{extra}
-
-[[function]]
-name = "echo"
-[[function.version]]
-version = "1"
-python = {{ handler = "fixture_handlers.echo", code = "{code}" }}
-[[function.version]]
-version = "2"
-python = {{ handler = "fixture_handlers.fail", code = "{code}" }}
-"#,
-        python = python().display(),
-        code = code.display()
-    );
-    let path = folder.join("cutover.toml");
-    std::fs::write(&path, text).expect("write config");
-    path
-}
-
 #[test]
 fn invoke_runs_one_call_in_process_and_prints_json() {
     let folder = tempfile::tempdir().expect("tempdir");
-    let config = write_config(folder.path(), "");
-    let output = cutover()
+    let config = support::write_echo_config(folder.path(), "");
+    let output = support::cutover()
         .args(["--format", "json", "local", "invoke", "echo:1", "--payload", r#"{"a": 1}"#, "--config"])
         .arg(&config)
         .output()
@@ -67,8 +31,8 @@ fn invoke_runs_one_call_in_process_and_prints_json() {
 #[test]
 fn a_failing_function_exits_with_one_and_prints_its_error() {
     let folder = tempfile::tempdir().expect("tempdir");
-    let config = write_config(folder.path(), "");
-    let output = cutover().args(["local", "invoke", "echo:2", "--config"]).arg(&config).output().expect("runs");
+    let config = support::write_echo_config(folder.path(), "");
+    let output = support::cutover().args(["local", "invoke", "echo:2", "--config"]).arg(&config).output().expect("runs");
     assert_eq!(output.status.code(), Some(1));
     let error: Value = serde_json::from_slice(&output.stdout).expect("the error document on stdout");
     assert_eq!(error["errorType"], "ValueError");
@@ -77,14 +41,14 @@ fn a_failing_function_exits_with_one_and_prints_its_error() {
 #[test]
 fn bad_input_names_the_key_and_exits_with_two() {
     let folder = tempfile::tempdir().expect("tempdir");
-    let config = write_config(folder.path(), "lambda_apii = \"127.0.0.1:0\"");
-    let output = cutover().args(["local", "invoke", "echo", "--config"]).arg(&config).output().expect("runs");
+    let config = support::write_echo_config(folder.path(), "lambda_apii = \"127.0.0.1:0\"");
+    let output = support::cutover().args(["local", "invoke", "echo", "--config"]).arg(&config).output().expect("runs");
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("cutover.toml: line 4: unknown field `lambda_apii`"), "{stderr}");
 
-    let config = write_config(folder.path(), "");
-    let output = cutover()
+    let config = support::write_echo_config(folder.path(), "");
+    let output = support::cutover()
         .args(["local", "invoke", "echo", "--payload", "{not json", "--config"])
         .arg(&config)
         .output()
@@ -107,8 +71,8 @@ fn children_of(pid: u32) -> Vec<u32> {
 #[test]
 fn serve_answers_until_sigterm_and_leaves_no_process_behind() {
     let folder = tempfile::tempdir().expect("tempdir");
-    let config = write_config(folder.path(), "lambda_api = \"127.0.0.1:0\"");
-    let mut serve = cutover()
+    let config = support::write_echo_config(folder.path(), "lambda_api = \"127.0.0.1:0\"");
+    let mut serve = support::cutover()
         .args(["--format", "json", "local", "serve", "--config"])
         .arg(&config)
         .stdout(Stdio::piped())
@@ -129,7 +93,7 @@ fn serve_answers_until_sigterm_and_leaves_no_process_behind() {
         }
     };
     let endpoint = info["lambda_api"].as_str().expect("lambda_api").to_string();
-    let invoked = cutover()
+    let invoked = support::cutover()
         .args(["--format", "json", "local", "invoke", "echo:1", "--payload", r#"{"via": "endpoint"}"#, "--endpoint"])
         .arg(&endpoint)
         .output()

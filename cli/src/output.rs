@@ -1,0 +1,45 @@
+//! Where command results go. Data goes to stdout through [`stdout`], which treats a closed
+//! pipe (`cutover ... | head`) as the reader having seen enough, as ripgrep does, instead of
+//! panicking like `println!`. Files are written through [`write_atomically`], so a reader
+//! sees the old file or the new one, never half of one.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use crate::exit::Failure;
+
+/// Writes `text` to stdout and flushes it. A broken pipe is not an error.
+pub fn stdout(text: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::Unexpected(
+            anyhow::Error::new(error).context("could not write to stdout"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Writes `text` plus a newline to stdout.
+pub fn stdout_line(text: &str) -> Result<(), Failure> {
+    stdout(&format!("{text}\n"))
+}
+
+/// Writes a sibling temporary file, then renames it over `path`.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let folder = path
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written.with_context(|| format!("could not write {}", path.display()))
+}

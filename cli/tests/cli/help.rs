@@ -1,0 +1,33 @@
+//! The top level: the command families, the version, the documented exit codes.
+
+use crate::support;
+
+#[test]
+fn help_lists_every_command_family_and_the_exit_codes() {
+    let output = support::cutover().arg("--help").output().expect("runs");
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for family in ["parity", "canary", "report", "local", "bench", "package"] {
+        assert!(help.lines().any(|line| line.trim_start().starts_with(family)), "{family} missing from:\n{help}");
+    }
+    assert!(help.contains("--format"), "{help}");
+    assert!(help.contains("Exit codes: 0 ok, 1 the checked thing failed, 2 usage or input error, 3 unexpected error"));
+}
+
+#[test]
+fn version_is_the_crate_version() {
+    let output = support::cutover().arg("--version").output().expect("runs");
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), format!("cutover {}", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn usage_errors_and_families_not_built_yet_exit_with_two() {
+    let unknown = support::cutover().arg("frobnicate").output().expect("runs");
+    assert_eq!(unknown.status.code(), Some(2));
+
+    let canary = support::cutover().arg("canary").output().expect("runs");
+    assert_eq!(canary.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&canary.stderr).contains("`cutover canary` is not available in this build yet"));
+    assert!(canary.stdout.is_empty(), "nothing on stdout for an error");
+}

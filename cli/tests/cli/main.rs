@@ -1,0 +1,8 @@
+//! The `cutover` binary as a user runs it, one module per command family. One test
+//! binary for the crate: the modules share `support`.
+
+mod help;
+mod local;
+mod parity;
+mod rewrite;
+mod support;
