@@ -16,6 +16,6 @@ mod pipeline;
 mod raw_json_body;
 
 pub use dynamodb::{DynamoAuditLog, DynamoClusterStore, DynamoIdempotencyStore};
-pub use environment::{MissingVariable, required_env, sdk_config};
+pub use environment::{MissingVariable, required_env, sdk_config, sdk_config_from};
 pub use error::AdapterError;
 pub use pipeline::AwsPipelineService;

@@ -35,7 +35,7 @@ struct Functions {
 }
 
 async fn functions(env: &HashMap<String, String>) -> Functions {
-    let support::Clients { dynamodb, s3, codepipeline } = support::clients(env).await;
+    let support::Clients { dynamodb, s3, codepipeline } = support::clients(env);
     let clusters = || DynamoClusterStore::new(dynamodb.clone(), &env["CLUSTERS_TABLE"]);
     let audit = || DynamoAuditLog::new(dynamodb.clone(), &env["AUDIT_TABLE"]);
     let boundary = env["ORG_PERMISSION_BOUNDARY_ARN"].clone();

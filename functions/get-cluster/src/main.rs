@@ -6,7 +6,7 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     use cluster_adapters::{DynamoClusterStore, required_env, sdk_config};
-    let config = sdk_config().await;
+    let config = sdk_config()?;
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
     let handler = get_cluster::GetCluster { clusters: DynamoClusterStore::new(dynamodb, required_env("CLUSTERS_TABLE")?) };
     let handler = &handler;

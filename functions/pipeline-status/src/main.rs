@@ -6,7 +6,7 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     use cluster_adapters::{DynamoAuditLog, DynamoClusterStore, required_env, sdk_config};
-    let config = sdk_config().await;
+    let config = sdk_config()?;
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
     let handler = pipeline_status::PipelineStatus {
         clusters: DynamoClusterStore::new(dynamodb.clone(), required_env("CLUSTERS_TABLE")?),

@@ -90,7 +90,7 @@ async fn clusters_named(store: &DynamoClusterStore, prefix: &str) -> Vec<PyDict>
 async fn a_missing_artifact_bucket_leaves_what_python_leaves() {
     let moto = start_moto();
     let env = create_resources(&moto.endpoint);
-    let clients = support::clients(&env).await;
+    let clients = support::clients(&env);
     let store = DynamoClusterStore::new(clients.dynamodb.clone(), &env["CLUSTERS_TABLE"]);
     let audit = DynamoAuditLog::new(clients.dynamodb.clone(), &env["AUDIT_TABLE"]);
 
@@ -132,7 +132,7 @@ async fn a_missing_artifact_bucket_leaves_what_python_leaves() {
 async fn audit_delete_item_removes_exactly_one_event() {
     let moto = start_moto();
     let env = create_resources(&moto.endpoint);
-    let clients = support::clients(&env).await;
+    let clients = support::clients(&env);
     let audit = DynamoAuditLog::new(clients.dynamodb.clone(), &env["AUDIT_TABLE"]);
     let event = |event_key: &str| {
         PyDict::new()

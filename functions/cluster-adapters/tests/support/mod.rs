@@ -67,19 +67,9 @@ pub struct Clients {
     pub codepipeline: aws_sdk_codepipeline::Client,
 }
 
-pub async fn clients(env: &HashMap<String, String>) -> Clients {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(&env["AWS_ENDPOINT_URL"])
-        .region(aws_config::Region::new(env["AWS_REGION"].clone()))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            &env["AWS_ACCESS_KEY_ID"],
-            &env["AWS_SECRET_ACCESS_KEY"],
-            None,
-            None,
-            "moto",
-        ))
-        .load()
-        .await;
+pub fn clients(env: &HashMap<String, String>) -> Clients {
+    // The functions' own loader, over the local stack's environment.
+    let config = cluster_adapters::sdk_config_from(|name| env.get(name).cloned()).expect("the local stack's environment is complete");
     // moto serves S3 on the path style only.
     let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
     Clients { dynamodb: aws_sdk_dynamodb::Client::new(&config), s3, codepipeline: aws_sdk_codepipeline::Client::new(&config) }
