@@ -1,6 +1,8 @@
 //! The request-side quirks of the Python handlers (`http.py` and powertools): body
 //! decoding, spec parsing with its rejections, `int()` for `limit`, paging tokens.
 
+use std::borrow::Cow;
+
 use crate::ports::ClusterListQuery;
 use crate::python_json::{self, LoadsError};
 use crate::rules::{Violation, schema_violations};
@@ -23,12 +25,18 @@ pub enum SpecRejection {
 /// `b64decode`) and UTF-8-decoded when `isBase64Encoded` is truthy and the body is not
 /// empty. An undecodable body is `BODY_NOT_JSON`.
 pub fn read_body_text(body: Option<&str>, is_base64_encoded: bool) -> Result<Option<String>, SpecRejection> {
+    read_body(body, is_base64_encoded).map(|text| text.map(Cow::into_owned))
+}
+
+/// [`read_body_text`] without copying a body that is not base64: the text borrows the
+/// event's (a 1 MB body is then held once, not twice).
+pub fn read_body(body: Option<&str>, is_base64_encoded: bool) -> Result<Option<Cow<'_, str>>, SpecRejection> {
     match body {
         Some(text) if is_base64_encoded && !text.is_empty() => {
             let bytes = b64decode(text.as_bytes()).ok_or_else(|| SpecRejection::Rejected(vec![Violation::body_not_json()]))?;
-            String::from_utf8(bytes).map(Some).map_err(|_| SpecRejection::Rejected(vec![Violation::body_not_json()]))
+            String::from_utf8(bytes).map(|text| Some(Cow::Owned(text))).map_err(|_| SpecRejection::Rejected(vec![Violation::body_not_json()]))
         }
-        other => Ok(other.map(str::to_owned)),
+        other => Ok(other.map(Cow::Borrowed)),
     }
 }
 

@@ -1,6 +1,6 @@
 //! The validate-cluster-spec answer, computed without any AWS call.
 
-use crate::http_quirks::{SpecRejection, parse_cluster_spec, read_body_text};
+use crate::http_quirks::{SpecRejection, parse_cluster_spec, read_body};
 use crate::python_json;
 use crate::rules::{Violation, check_spec, has_errors, violations_to_pyvalue};
 use crate::value::{PyDict, PyValue};
@@ -23,7 +23,7 @@ pub fn validation_body(valid: bool, violations: &[Violation]) -> String {
 /// The whole validate-cluster-spec handler over the event's `body` and
 /// `isBase64Encoded`: 400 for a body that is not a spec, else 200 with every violation.
 pub fn validate_request(body: Option<&str>, is_base64_encoded: bool, org_permission_boundary_arn: &str) -> ValidateAnswer {
-    let spec = read_body_text(body, is_base64_encoded).and_then(|text| parse_cluster_spec(text.as_deref()));
+    let spec = read_body(body, is_base64_encoded).and_then(|text| parse_cluster_spec(text.as_deref()));
     match spec {
         Ok(spec) => {
             let violations = check_spec(&spec, org_permission_boundary_arn);

@@ -41,16 +41,21 @@ impl ProxyResponse {
 
     /// The handler's return value.
     pub fn to_event(&self) -> Value {
+        self.clone().into_event()
+    }
+
+    /// [`ProxyResponse::to_event`], moving the body into the event instead of copying it.
+    pub fn into_event(self) -> Value {
         let mut headers = Map::new();
-        for (name, value) in &self.headers {
-            headers.insert(name.clone(), Value::Array(vec![Value::String(value.clone())]));
+        for (name, value) in self.headers {
+            headers.insert(name, Value::Array(vec![Value::String(value)]));
         }
         if !headers.contains_key("Content-Type") {
             headers.insert("Content-Type".to_owned(), Value::Array(vec![Value::String("application/json".to_owned())]));
         }
         let mut response = Map::new();
         response.insert("statusCode".to_owned(), Value::from(self.status_code));
-        response.insert("body".to_owned(), Value::String(self.body.clone()));
+        response.insert("body".to_owned(), Value::String(self.body));
         response.insert("isBase64Encoded".to_owned(), Value::Bool(false));
         response.insert("multiValueHeaders".to_owned(), Value::Object(headers));
         Value::Object(response)

@@ -16,12 +16,12 @@ pub struct ValidateClusterSpec {
 
 impl ValidateClusterSpec {
     pub async fn handle(&self, event: Value) -> Result<Value, FunctionError> {
-        let request = ProxyRequest::from_event(&event).map_err(|error| FunctionError::new("KeyError", error.to_string()))?;
+        let request = ProxyRequest::from_owned_event(event).map_err(|error| FunctionError::new("KeyError", error.to_string()))?;
         if ROUTE.matches(&request.http_method, &request.path).is_none() {
             return Ok(ProxyResponse::not_found().to_event());
         }
         match validate_request(request.raw_body(), request.is_base64_encoded(), &self.org_permission_boundary_arn) {
-            ValidateAnswer::Response { status_code, body } => Ok(ProxyResponse::json(status_code, body).to_event()),
+            ValidateAnswer::Response { status_code, body } => Ok(ProxyResponse::json(status_code, body).into_event()),
             ValidateAnswer::Unhandled { error_type, message } => Err(FunctionError::new(error_type, message)),
         }
     }
