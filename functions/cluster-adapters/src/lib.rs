@@ -1,7 +1,7 @@
 //! The cluster platform's ports on AWS, through the AWS SDK: [`DynamoClusterStore`],
 //! [`DynamoAuditLog`] and [`DynamoIdempotencyStore`] (aws-sdk-dynamodb), and
-//! [`AwsPipelineService`] (aws-sdk-s3 for the spec object, aws-sdk-codepipeline for the
-//! pipeline).
+//! [`AwsPipelineService`] (S3 PutObject and CodePipeline through [`signed_http`], a
+//! small SigV4 client over the DynamoDB SDK's connector).
 //!
 //! Items are written in exactly the Python original's schema and attribute order and
 //! read back as boto3's resource layer reads them (every number a `Decimal`), so the
@@ -14,6 +14,7 @@ mod environment;
 mod error;
 mod pipeline;
 mod raw_json_body;
+mod signed_http;
 
 pub use dynamodb::{DynamoAuditLog, DynamoClusterStore, DynamoIdempotencyStore};
 pub use environment::{MissingVariable, required_env, sdk_config, sdk_config_from};

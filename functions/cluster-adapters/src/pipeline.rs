@@ -1,83 +1,90 @@
-//! The spec object in the artifact bucket (aws-sdk-s3) and the provisioning pipeline
-//! (aws-sdk-codepipeline) behind the domain's `PipelineService`.
+//! The spec object in the artifact bucket (S3 PutObject) and the provisioning pipeline
+//! (CodePipeline's AWS JSON 1.1 API) behind the domain's `PipelineService`, through
+//! [`crate::signed_http`] rather than aws-sdk-s3 and aws-sdk-codepipeline.
 //!
-//! CreatePipeline's body is replaced by the definition serialised in Python's key order
-//! (the SDK keeps an action's `configuration` in a hash map), so the stored pipeline is
-//! the one boto3 would have created, byte for byte.
+//! CreatePipeline's body is the definition serialised in Python's key order, so the
+//! stored pipeline is the one boto3 would have created, byte for byte. Errors become the
+//! `PortError` botocore's `ClientError` would describe: the service's code and message.
 
-use aws_sdk_codepipeline::types::{
-    ActionCategory, ActionDeclaration, ActionOwner, ActionTypeId, ArtifactStore, ArtifactStoreType, InputArtifact,
-    OutputArtifact, PipelineDeclaration, StageDeclaration, Tag,
-};
-use aws_sdk_s3::primitives::ByteStream;
-use cluster_domain::pipeline::Action;
+use aws_types::SdkConfig;
+use bytes::Bytes;
 use cluster_domain::ports::{PipelineService, PortError};
 use cluster_domain::python_json;
 use cluster_domain::{PipelineDefinition, PipelineTag};
 
 use crate::AdapterError;
-use crate::error::{invalid, port_error};
-use crate::raw_json_body::ReplaceRequestBody;
+use crate::error::invalid;
+use crate::signed_http::{
+    Answer, CODEPIPELINE, S3, SignedHttp, TransportError, configured_endpoint, encode_key, json_error_code, json_error_message,
+    xml_element,
+};
 
 /// S3 for the spec object and CodePipeline for the pipeline.
 #[derive(Debug, Clone)]
 pub struct AwsPipelineService {
-    s3: aws_sdk_s3::Client,
-    codepipeline: aws_sdk_codepipeline::Client,
+    http: SignedHttp,
+    /// A configured S3 endpoint (addressed path-style), else `None` for AWS's
+    /// virtual-hosted `https://<bucket>.s3.<region>.amazonaws.com`.
+    s3_endpoint: Option<String>,
+    codepipeline_url: String,
 }
 
 impl AwsPipelineService {
-    pub fn new(s3: aws_sdk_s3::Client, codepipeline: aws_sdk_codepipeline::Client) -> Self {
-        AwsPipelineService { s3, codepipeline }
+    /// The service with the region, credentials and endpoints of `config`.
+    pub fn new(config: &SdkConfig) -> Self {
+        let http = SignedHttp::new(config);
+        let codepipeline_url = match configured_endpoint(config, CODEPIPELINE) {
+            Some(endpoint) => format!("{endpoint}/"),
+            None => format!("https://codepipeline.{}.amazonaws.com/", http.region()),
+        };
+        AwsPipelineService { s3_endpoint: configured_endpoint(config, S3), codepipeline_url, http }
     }
-}
 
-fn build_error(error: aws_sdk_codepipeline::error::BuildError) -> PortError {
-    PortError::Service {
-        operation: "CreatePipeline".to_owned(),
-        code: "ParamValidationError".to_owned(),
-        message: error.to_string(),
-        source: Some(Box::new(error)),
-    }
-}
-
-fn action_declaration(action: &Action) -> Result<ActionDeclaration, aws_sdk_codepipeline::error::BuildError> {
-    let mut declaration = ActionDeclaration::builder()
-        .name(&action.name)
-        .action_type_id(
-            ActionTypeId::builder()
-                .category(ActionCategory::from(action.action_type.category.as_str()))
-                .owner(ActionOwner::from(action.action_type.owner.as_str()))
-                .provider(&action.action_type.provider)
-                .version(&action.action_type.version)
-                .build()?,
-        )
-        .run_order(action.run_order);
-    for (key, value) in &action.configuration {
-        declaration = declaration.configuration(key, value);
-    }
-    for name in &action.input_artifacts {
-        declaration = declaration.input_artifacts(InputArtifact::builder().name(name).build()?);
-    }
-    for name in &action.output_artifacts {
-        declaration = declaration.output_artifacts(OutputArtifact::builder().name(name).build()?);
-    }
-    declaration.build()
-}
-
-fn pipeline_declaration(definition: &PipelineDefinition) -> Result<PipelineDeclaration, aws_sdk_codepipeline::error::BuildError> {
-    let mut declaration = PipelineDeclaration::builder()
-        .name(&definition.name)
-        .role_arn(&definition.role_arn)
-        .artifact_store(ArtifactStore::builder().r#type(ArtifactStoreType::S3).location(&definition.artifact_bucket).build()?);
-    for stage in &definition.stages {
-        let mut stage_declaration = StageDeclaration::builder().name(&stage.name);
-        for action in &stage.actions {
-            stage_declaration = stage_declaration.actions(action_declaration(action)?);
+    fn object_url(&self, bucket: &str, key: &str) -> String {
+        match &self.s3_endpoint {
+            Some(endpoint) => format!("{endpoint}/{bucket}/{}", encode_key(key)),
+            None => format!("https://{bucket}.s3.{}.amazonaws.com/{}", self.http.region(), encode_key(key)),
         }
-        declaration = declaration.stages(stage_declaration.build()?);
     }
-    declaration.build()
+
+    /// One CodePipeline operation with a JSON body; the answer's JSON on success.
+    async fn codepipeline(&self, operation: &str, body: &serde_json::Value) -> Result<serde_json::Value, PortError> {
+        let target = format!("CodePipeline_20150709.{operation}");
+        let headers = [("content-type", "application/x-amz-json-1.1"), ("x-amz-target", target.as_str())];
+        let answer = self
+            .http
+            .send(CODEPIPELINE, "POST", &self.codepipeline_url, &headers, Bytes::from(body.to_string()), json_error_code)
+            .await
+            .map_err(|error| transport_error(operation, error))?;
+        if !answer.is_success() {
+            let code = json_error_code(&answer).unwrap_or_else(|| "Unknown".to_owned());
+            return Err(PortError::Service { operation: operation.to_owned(), code, message: json_error_message(&answer), source: None });
+        }
+        Ok(serde_json::from_slice(&answer.body).unwrap_or(serde_json::Value::Null))
+    }
+}
+
+/// A call that got no answer, named as the SDK named it.
+fn transport_error(operation: &str, error: TransportError) -> PortError {
+    let (code, message) = match &error {
+        TransportError::Dispatch(error) if error.is_timeout() => ("TimeoutError", "the request timed out"),
+        TransportError::Dispatch(_) => ("DispatchFailure", "the request could not be sent"),
+        TransportError::Body(_) => ("ResponseError", "the response could not be read"),
+        _ => ("ConstructionFailure", "the request could not be built"),
+    };
+    PortError::Service { operation: operation.to_owned(), code: code.to_owned(), message: message.to_owned(), source: Some(Box::new(error)) }
+}
+
+/// An S3 error answer's code and message (the XML `<Error>`; a bodiless answer has
+/// only its status).
+fn s3_error(operation: &str, answer: &Answer) -> PortError {
+    let code = xml_element(&answer.body, "Code").unwrap_or_else(|| answer.status.to_string());
+    let message = xml_element(&answer.body, "Message").unwrap_or_default();
+    PortError::Service { operation: operation.to_owned(), code, message, source: None }
+}
+
+fn s3_error_code(answer: &Answer) -> Option<String> {
+    xml_element(&answer.body, "Code")
 }
 
 /// `{"pipeline": {...}, "tags": [...]}` in boto3's order.
@@ -93,47 +100,26 @@ fn create_pipeline_body(definition: &PipelineDefinition, tags: &[PipelineTag]) -
 
 impl PipelineService for AwsPipelineService {
     async fn put_spec_object(&self, bucket: &str, key: &str, body: &str) -> Result<(), PortError> {
-        self.s3
-            .put_object()
-            .bucket(bucket)
-            .key(key)
-            .body(ByteStream::from(body.as_bytes().to_vec()))
-            .content_type("application/json")
-            .send()
+        let url = self.object_url(bucket, key);
+        let headers = [("content-type", "application/json")];
+        let answer = self
+            .http
+            .send(S3, "PUT", &url, &headers, Bytes::from(body.to_owned()), s3_error_code)
             .await
-            .map(drop)
-            .map_err(|error| port_error("PutObject", error))
+            .map_err(|error| transport_error("PutObject", error))?;
+        if answer.is_success() { Ok(()) } else { Err(s3_error("PutObject", &answer)) }
     }
 
     async fn create_pipeline(&self, definition: &PipelineDefinition, tags: &[PipelineTag]) -> Result<(), PortError> {
         let body = create_pipeline_body(definition, tags).map_err(|error| invalid("CreatePipeline", error))?;
-        let sdk_tags = tags
-            .iter()
-            .map(|tag| Tag::builder().key(&tag.key).value(&tag.value).build())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(build_error)?;
-        self.codepipeline
-            .create_pipeline()
-            .pipeline(pipeline_declaration(definition).map_err(build_error)?)
-            .set_tags(Some(sdk_tags))
-            .customize()
-            .interceptor(ReplaceRequestBody::new(&body))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|error| port_error("CreatePipeline", error))
+        self.codepipeline("CreatePipeline", &body).await.map(drop)
     }
 
     async fn start_execution(&self, pipeline_name: &str) -> Result<String, PortError> {
-        let output = self
-            .codepipeline
-            .start_pipeline_execution()
-            .name(pipeline_name)
-            .send()
-            .await
-            .map_err(|error| port_error("StartPipelineExecution", error))?;
+        let output = self.codepipeline("StartPipelineExecution", &serde_json::json!({"name": pipeline_name})).await?;
         output
-            .pipeline_execution_id()
+            .get("pipelineExecutionId")
+            .and_then(serde_json::Value::as_str)
             .map(str::to_owned)
             .ok_or_else(|| invalid("StartPipelineExecution", AdapterError::MissingAttribute { name: "pipelineExecutionId" }))
     }

@@ -35,7 +35,7 @@ struct Functions {
 }
 
 async fn functions(env: &HashMap<String, String>) -> Functions {
-    let support::Clients { dynamodb, s3, codepipeline } = support::clients(env);
+    let support::Clients { dynamodb, pipelines } = support::clients(env);
     let clusters = || DynamoClusterStore::new(dynamodb.clone(), &env["CLUSTERS_TABLE"]);
     let audit = || DynamoAuditLog::new(dynamodb.clone(), &env["AUDIT_TABLE"]);
     let boundary = env["ORG_PERMISSION_BOUNDARY_ARN"].clone();
@@ -44,7 +44,7 @@ async fn functions(env: &HashMap<String, String>) -> Functions {
         create: create_cluster::CreateCluster {
             clusters: clusters(),
             audit: audit(),
-            pipelines: AwsPipelineService::new(s3, codepipeline),
+            pipelines,
             idempotency: DynamoIdempotencyStore::new(dynamodb.clone(), &env["IDEMPOTENCY_TABLE"]),
             clock: SystemClock,
             ids: RandomIds,

@@ -11,7 +11,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let handler = create_cluster::CreateCluster {
         clusters: DynamoClusterStore::new(dynamodb.clone(), required_env("CLUSTERS_TABLE")?),
         audit: DynamoAuditLog::new(dynamodb.clone(), required_env("AUDIT_TABLE")?),
-        pipelines: AwsPipelineService::new(aws_sdk_s3::Client::new(&config), aws_sdk_codepipeline::Client::new(&config)),
+        pipelines: AwsPipelineService::new(&config),
         idempotency: DynamoIdempotencyStore::new(dynamodb, required_env("IDEMPOTENCY_TABLE")?),
         clock: cluster_domain::SystemClock,
         ids: cluster_domain::RandomIds,

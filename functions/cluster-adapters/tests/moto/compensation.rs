@@ -68,7 +68,7 @@ fn rust_create(
     create_cluster::CreateCluster {
         clusters: DynamoClusterStore::new(clients.dynamodb.clone(), &env["CLUSTERS_TABLE"]),
         audit: DynamoAuditLog::new(clients.dynamodb.clone(), &env["AUDIT_TABLE"]),
-        pipelines: AwsPipelineService::new(clients.s3.clone(), clients.codepipeline.clone()),
+        pipelines: clients.pipelines.clone(),
         idempotency: DynamoIdempotencyStore::new(clients.dynamodb.clone(), &env["IDEMPOTENCY_TABLE"]),
         clock: SystemClock,
         ids: RandomIds,

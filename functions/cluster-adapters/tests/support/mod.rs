@@ -60,19 +60,17 @@ pub fn create_resources(endpoint: &str) -> HashMap<String, String> {
     serde_json::from_slice(&output.stdout).expect("the env JSON")
 }
 
-/// The SDK clients of the functions, against moto with the local stack's credentials.
+/// The functions' AWS clients, against moto with the local stack's credentials.
 pub struct Clients {
     pub dynamodb: aws_sdk_dynamodb::Client,
-    pub s3: aws_sdk_s3::Client,
-    pub codepipeline: aws_sdk_codepipeline::Client,
+    pub pipelines: cluster_adapters::AwsPipelineService,
 }
 
 pub fn clients(env: &HashMap<String, String>) -> Clients {
     // The functions' own loader, over the local stack's environment.
     let config = cluster_adapters::sdk_config_from(|name| env.get(name).cloned()).expect("the local stack's environment is complete");
-    // moto serves S3 on the path style only.
-    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
-    Clients { dynamodb: aws_sdk_dynamodb::Client::new(&config), s3, codepipeline: aws_sdk_codepipeline::Client::new(&config) }
+    // A configured endpoint is addressed path-style, the only style moto serves.
+    Clients { dynamodb: aws_sdk_dynamodb::Client::new(&config), pipelines: cluster_adapters::AwsPipelineService::new(&config) }
 }
 
 /// The names of the pipelines in moto, read with boto3 (moto writes pipeline
