@@ -116,7 +116,10 @@ impl PipelineService for AwsPipelineService {
     }
 
     async fn start_execution(&self, pipeline_name: &str) -> Result<String, PortError> {
-        let output = self.codepipeline("StartPipelineExecution", &serde_json::json!({"name": pipeline_name})).await?;
+        // The SDKs (boto3 included) fill the idempotency token themselves; it makes the
+        // client's retries of this call start one execution, not several.
+        let request = serde_json::json!({"name": pipeline_name, "clientRequestToken": uuid::Uuid::new_v4().to_string()});
+        let output = self.codepipeline("StartPipelineExecution", &request).await?;
         output
             .get("pipelineExecutionId")
             .and_then(serde_json::Value::as_str)
