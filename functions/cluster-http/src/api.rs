@@ -35,56 +35,19 @@ impl FunctionError {
     }
 }
 
-fn field(item: &PyDict, name: &str) -> PyValue {
-    item.get(name).cloned().unwrap_or(PyValue::None)
-}
-
-/// `AuditTrail.record`: one audit item, stamped now, keyed `<occurred_at>#<8 hex>`.
+/// `AuditTrail.record`: one audit item, stamped now, keyed `<occurred_at>#<8 hex>`
+/// (the domain's [`cluster_domain::audit::audit_item`] with the clock and ids read here).
 pub fn audit_item(clock: &impl Clock, ids: &impl IdGenerator, cluster_id: &str, event_type: &str, actor: &str, details: PyDict) -> PyDict {
-    let occurred_at = clock.now().isoformat();
-    PyDict::new()
-        .with("cluster_id", cluster_id)
-        .with("event_key", format!("{occurred_at}#{}", ids.token_hex4()))
-        .with("event_type", event_type)
-        .with("occurred_at", occurred_at)
-        .with("actor", actor)
-        .with("details", details)
+    cluster_domain::audit::audit_item(cluster_id, event_type, actor, details, &clock.now(), &ids.token_hex4())
 }
 
 /// `cluster_view`: a stored cluster as get-cluster shows it, in a fixed key order.
 pub fn cluster_view(item: &PyDict) -> PyValue {
-    let mut view = PyDict::new();
-    for name in [
-        "cluster_id",
-        "name",
-        "team",
-        "environment",
-        "cluster_type",
-        "kubernetes_version",
-        "region",
-        "status",
-        "pipeline_name",
-        "pipeline_execution_id",
-        "created_at",
-        "updated_at",
-        "created_by",
-        "spec",
-    ] {
-        view.insert(name, field(item, name));
-    }
-    view.insert("warnings", item.get("warnings").cloned().unwrap_or(PyValue::List(Vec::new())));
-    view.insert("compliance", field(item, "compliance"));
-    PyValue::Dict(view)
+    PyValue::Dict(cluster_domain::views::cluster_view(item))
 }
 
 /// `cluster_summary`: one cluster in a list-clusters page.
-pub fn cluster_summary(item: &PyDict) -> PyValue {
-    let mut summary = PyDict::new();
-    for name in ["cluster_id", "name", "team", "environment", "cluster_type", "status", "created_at"] {
-        summary.insert(name, field(item, name));
-    }
-    PyValue::Dict(summary)
-}
+pub use cluster_domain::views::cluster_summary;
 
 /// A JSON response whose body is `json.dumps` of `body` the powertools way.
 pub fn json_response(status_code: u16, body: &PyValue) -> ProxyResponse {
