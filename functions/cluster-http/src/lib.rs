@@ -12,13 +12,11 @@
 //! lets escape) are here too.
 
 mod api;
-mod json_text;
 mod request;
 mod response;
 mod route;
 
 pub use api::{FunctionError, audit_item, cluster_summary, cluster_view, json_response};
-pub use json_text::write_python_json_string;
 pub use request::{BodyError, EventError, ProxyRequest};
 pub use response::ProxyResponse;
 pub use route::Route;

@@ -4,7 +4,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::json_text::write_python_json_string;
+use cluster_domain::python_json;
+use cluster_domain::views::error_body;
 
 /// A response with a JSON body already serialised (the handlers write the bytes Python
 /// would, so the body is kept as text).
@@ -28,10 +29,7 @@ impl ProxyResponse {
 
     /// A powertools `ServiceError`: `{"statusCode":<code>,"message":"<text>"}`.
     pub fn service_error(status_code: u16, message: &str) -> Self {
-        let mut body = format!("{{\"statusCode\":{status_code},\"message\":");
-        write_python_json_string(&mut body, message);
-        body.push('}');
-        ProxyResponse::json(status_code, body)
+        ProxyResponse::json(status_code, python_json::dumps(&error_body(status_code, message).into()))
     }
 
     /// What the resolver answers for a method or path no route matches.
