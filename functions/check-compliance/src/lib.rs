@@ -27,7 +27,7 @@ impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> CheckCompliance<S, 
         };
         let cluster_id = parameters[0].1.as_str();
         let Some(item) = self.clusters.get(cluster_id).await.map_err(|error| FunctionError::from_port(error, "GetItem"))? else {
-            return Ok(ProxyResponse::service_error(404, &format!("cluster {cluster_id} not found")).to_event());
+            return Ok(ProxyResponse::cluster_not_found(cluster_id).to_event());
         };
         // `item.get("spec") or {}`
         let spec = match item.get("spec") {

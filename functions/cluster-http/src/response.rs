@@ -32,6 +32,11 @@ impl ProxyResponse {
         ProxyResponse::json(status_code, python_json::dumps(&error_body(status_code, message).into()))
     }
 
+    /// The 404 every `/clusters/{cluster_id}` route answers for an unknown cluster.
+    pub fn cluster_not_found(cluster_id: &str) -> Self {
+        ProxyResponse::service_error(404, &cluster_domain::views::cluster_not_found_message(cluster_id))
+    }
+
     /// What the resolver answers for a method or path no route matches.
     pub fn not_found() -> Self {
         ProxyResponse::service_error(404, "Not found")

@@ -39,7 +39,7 @@ impl<S: ClusterStore, A: AuditLog> GetClusterEvents<S, A> {
             Err(message) => return Ok(ProxyResponse::service_error(400, &message).to_event()),
         };
         if self.clusters.get(cluster_id).await.map_err(|error| FunctionError::from_port(error, "GetItem"))?.is_none() {
-            return Ok(ProxyResponse::service_error(404, &format!("cluster {cluster_id} not found")).to_event());
+            return Ok(ProxyResponse::cluster_not_found(cluster_id).to_event());
         }
         let page = self.audit.page(cluster_id, limit, start_key.as_ref()).await.map_err(|error| FunctionError::from_port(error, "Query"))?;
         let body = PyDict::new()

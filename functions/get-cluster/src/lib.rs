@@ -21,7 +21,7 @@ impl<S: ClusterStore> GetCluster<S> {
         let cluster_id = &parameters[0].1;
         let response = match self.clusters.get(cluster_id).await.map_err(|error| FunctionError::from_port(error, "GetItem"))? {
             Some(item) => json_response(200, &cluster_view(&item)),
-            None => ProxyResponse::service_error(404, &format!("cluster {cluster_id} not found")),
+            None => ProxyResponse::cluster_not_found(cluster_id),
         };
         Ok(response.to_event())
     }
