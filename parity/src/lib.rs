@@ -18,7 +18,6 @@
 //! diffs the side effects and stops what it started. The CLI only resolves arguments and
 //! calls it.
 
-mod aws;
 mod capture;
 mod compare;
 mod corpus;
@@ -40,7 +39,7 @@ mod session;
 mod side_effects;
 mod target;
 
-pub use aws::AwsSettings;
+pub use aws_settings::AwsSettings;
 pub use capture::{CaptureError, capture_side_effects};
 pub use compare::{compare_json, compare_outcomes};
 pub use corpus::{Corpus, CorpusError, CorpusFilter, Records, StatusFilter};

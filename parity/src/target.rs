@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
-use crate::aws::AwsSettings;
+use aws_settings::AwsSettings;
 use crate::capture::CaptureError;
 use crate::lambda::LambdaTarget;
 use crate::local::LocalTarget;

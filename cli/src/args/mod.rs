@@ -3,14 +3,18 @@
 //! they run.
 
 mod bench;
+mod canary;
 mod local;
 mod package;
 mod parity;
+mod report;
 
 pub use bench::*;
+pub use canary::*;
 pub use local::*;
 pub use package::*;
 pub use parity::*;
+pub use report::*;
 
 use std::path::PathBuf;
 
@@ -36,7 +40,8 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Output format: a human table, or JSON for scripts; `cutover parity` also renders
-    /// markdown and junit. Data goes to stdout, logs to stderr.
+    /// markdown and junit, `cutover report` markdown, csv and html. Data goes to stdout,
+    /// logs to stderr.
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
 }
@@ -48,6 +53,8 @@ pub enum FormatArg {
     Json,
     Markdown,
     Junit,
+    Csv,
+    Html,
 }
 
 /// The formats every command renders.
@@ -62,9 +69,9 @@ pub enum Command {
     /// Replay recorded events against two versions and report every difference that matters.
     Parity(Box<ParityArgs>),
     /// Shift alias weights in gated steps, with automatic rollback and a final bake.
-    Canary,
+    Canary(CanaryArgs),
     /// Cost report: before and after, per function, per 1M requests and per month.
-    Report,
+    Report(ReportArgs),
     /// Run Python and Rust functions side by side on one machine (Runtime API, aliases, Invoke, API Gateway).
     Local(LocalArgs),
     /// Measure package size, cold start, warm duration and memory, Python against Rust.

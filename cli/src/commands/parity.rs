@@ -109,6 +109,12 @@ impl RunSettings {
             FormatArg::Json => ReportFormat::Json,
             FormatArg::Markdown => ReportFormat::Markdown,
             FormatArg::Junit => ReportFormat::Junit,
+            FormatArg::Csv | FormatArg::Html => {
+                return Err(input(anyhow!(
+                    "`cutover parity` renders --format table, json, markdown or junit, not {}",
+                    super::format_name(format)
+                )));
+            }
         };
         Ok(Self {
             baseline,

@@ -1,8 +1,10 @@
 //! The `cutover` binary as a user runs it, one module per command family. One test
 //! binary for the crate: the modules share `support`.
 
+mod canary;
 mod help;
 mod local;
 mod parity;
+mod report;
 mod rewrite;
 mod support;

@@ -1,5 +1,5 @@
-//! AWS settings of `lambda:` targets: the SDK's default chain (environment, profiles,
-//! `AWS_ENDPOINT_URL_LAMBDA`), overridden by what the command line names.
+//! The SDK configuration every AWS-speaking command builds its clients from: the default
+//! chain (environment, profiles, `AWS_ENDPOINT_URL_<SERVICE>`), overridden by the command line.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 

@@ -1,0 +1,1 @@
+//! The canary controller (being built).

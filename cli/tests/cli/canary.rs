@@ -1,0 +1,1 @@
+//! `cutover canary` through the binary (being built).

@@ -1,0 +1,1 @@
+//! `cutover report` through the binary (being built).

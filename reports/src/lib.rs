@@ -1,0 +1,1 @@
+//! Cost reports (being built).
