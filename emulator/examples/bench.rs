@@ -63,7 +63,13 @@ bootstrap = "{bootstrap}"
         bootstrap = bootstrap.display()
     );
     let config = Config::parse(&text, Path::new("bench.toml"), Path::new("."))?;
-    let options = EmulatorOptions { logs: LogSink::Discard, routing_seed: Some(1), serve_http: true, start_backend: false };
+    let options = EmulatorOptions {
+        logs: LogSink::Discard,
+        routing_seed: Some(1),
+        serve_http: true,
+        start_backend: false,
+        ..Default::default()
+    };
     let emulator = Arc::new(Emulator::start(config, options).await?);
     let payload = Bytes::from_static(b"{}");
 

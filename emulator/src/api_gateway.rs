@@ -340,7 +340,9 @@ pub(crate) async fn handle(core: &Arc<Core>, host: &str, request: Request<Incomi
         source_ip: "127.0.0.1".to_string(),
         host: host.to_string(),
         request_id: request_id.clone(),
-        epoch_ms: std::time::SystemTime::now()
+        epoch_ms: core
+            .clock
+            .now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|since| since.as_millis())
             .unwrap_or_default(),

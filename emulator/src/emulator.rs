@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use bytes::Bytes;
 use hyper::Request;
@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 
 use crate::alias_router::AliasRouter;
 use crate::backend::{self, BackendError};
+use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::function_pool::{FunctionPool, LATEST};
 use crate::limits::MAX_REQUEST_BYTES;
@@ -27,15 +28,29 @@ use crate::{api_gateway, http_server, invoke_api};
 /// How long shutdown waits for killed processes to be reaped.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct EmulatorOptions {
     pub logs: LogSink,
+    /// Stamps metrics and logs; a [`crate::ScaledClock`] runs a rehearsal faster than real time.
+    pub clock: Arc<dyn Clock>,
     /// Fixes the weighted alias draws; `None` seeds from the OS.
     pub routing_seed: Option<u64>,
     /// Serve the Lambda API and the API Gateway front on the configured addresses.
     pub serve_http: bool,
     /// Start (or connect to) the configured back end and run its setup hook.
     pub start_backend: bool,
+}
+
+impl Default for EmulatorOptions {
+    fn default() -> Self {
+        EmulatorOptions {
+            logs: LogSink::default(),
+            clock: Arc::new(SystemClock),
+            routing_seed: None,
+            serve_http: false,
+            start_backend: false,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +73,7 @@ pub(crate) struct Core {
     pub aliases: AliasRouter,
     pub metrics: MetricsStore,
     pub registry: Arc<ProcessRegistry>,
+    pub clock: Arc<dyn Clock>,
 }
 
 /// A running local Lambda.
@@ -86,13 +102,26 @@ impl Emulator {
             .functions
             .iter()
             .map(|function| {
-                let pool =
-                    FunctionPool::new(function, &config.local, &backend_environment, registry.clone(), options.logs.clone());
+                let pool = FunctionPool::new(
+                    function,
+                    &config.local,
+                    &backend_environment,
+                    registry.clone(),
+                    options.logs.clone(),
+                    options.clock.as_ref(),
+                );
                 (function.name.clone(), pool)
             })
             .collect();
         let aliases = AliasRouter::new(&config.functions, options.routing_seed);
-        let core = Arc::new(Core { config, pools, aliases, metrics: MetricsStore::default(), registry });
+        let core = Arc::new(Core {
+            config,
+            pools,
+            aliases,
+            metrics: MetricsStore::default(),
+            registry,
+            clock: options.clock.clone(),
+        });
         let mut emulator = Emulator {
             core: core.clone(),
             lambda_api: None,
@@ -154,6 +183,11 @@ impl Emulator {
 
     pub fn metrics(&self) -> &MetricsStore {
         &self.core.metrics
+    }
+
+    /// The clock that stamps metrics and logs: a rehearsal's controller reads the same one.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.core.clock.clone()
     }
 
     pub fn config(&self) -> &Config {
@@ -230,7 +264,7 @@ impl Core {
             return Err(InvokeError::RequestTooLarge { size: payload.len(), limit: MAX_REQUEST_BYTES });
         }
         let result = pool.invoke(&qualifier, &version, payload).await;
-        let now = SystemTime::now();
+        let now = self.clock.now();
         match &result {
             Ok(outcome) => self.metrics.record(
                 now,

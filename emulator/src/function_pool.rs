@@ -12,6 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde_json::json;
 
+use crate::clock::Clock;
 use crate::config::{FunctionConfig, LocalSettings, RuntimeConfig, VersionConfig};
 use crate::limits::{INIT_TIMEOUT, MAX_RESPONSE_BYTES};
 use crate::logs::LogSink;
@@ -47,14 +48,17 @@ impl FunctionPool {
         backend: &BTreeMap<String, String>,
         registry: Arc<ProcessRegistry>,
         logs: LogSink,
+        clock: &dyn Clock,
     ) -> FunctionPool {
+        // Log stream names carry the date the sandbox's logs start, on the emulator's clock.
+        let today = time::OffsetDateTime::from(clock.now()).date();
         let function_arn =
             format!("arn:aws:lambda:{}:{}:function:{}", local.region, local.account_id, config.name);
         let mut specs = HashMap::new();
         for version in &config.versions {
-            specs.insert(version.version.clone(), sandbox_spec(config, version, &version.version, local, backend));
+            specs.insert(version.version.clone(), sandbox_spec(config, version, &version.version, local, backend, today));
         }
-        specs.insert(LATEST.to_string(), sandbox_spec(config, config.latest(), LATEST, local, backend));
+        specs.insert(LATEST.to_string(), sandbox_spec(config, config.latest(), LATEST, local, backend, today));
         FunctionPool {
             config: config.clone(),
             function_arn,
@@ -312,6 +316,7 @@ fn sandbox_spec(
     version_label: &str,
     local: &LocalSettings,
     backend: &BTreeMap<String, String>,
+    today: time::Date,
 ) -> SandboxSpec {
     // The function's own variables first; Lambda's reserved variables cannot be overridden.
     let mut environment: BTreeMap<String, String> = BTreeMap::new();
@@ -323,7 +328,7 @@ fn sandbox_spec(
     environment.extend(version.environment.iter().map(|(key, value)| (key.clone(), value.clone())));
     let log_stream = format!(
         "{}/[{version_label}]{}",
-        time::OffsetDateTime::now_utc().date().to_string().replace('-', "/"),
+        today.to_string().replace('-', "/"),
         uuid::Uuid::new_v4().simple()
     );
     for (key, value) in [

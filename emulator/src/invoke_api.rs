@@ -315,7 +315,7 @@ fn metrics(core: &Core, query: &HashMap<String, String>) -> HttpResponse {
     let Some(function) = query.get("function") else {
         return error(400, "InvalidParameterValueException", "metrics: the `function` parameter is required");
     };
-    let now = epoch_seconds(std::time::SystemTime::now());
+    let now = epoch_seconds(core.clock.now());
     let number = |key: &str| -> Result<Option<u64>, String> {
         query
             .get(key)

@@ -17,6 +17,7 @@
 mod alias_router;
 mod api_gateway;
 mod backend;
+mod clock;
 mod config;
 mod emulator;
 mod function_pool;
@@ -31,6 +32,7 @@ mod sandbox;
 
 pub use alias_router::{AliasError, AliasRouter, AliasState, AliasUpdate};
 pub use backend::BackendError;
+pub use clock::{Clock, ScaledClock, SystemClock};
 pub use config::{
     AliasConfig, Config, ConfigError, FunctionConfig, LocalSettings, MotoSettings, PayloadFormat, RouteConfig,
     RuntimeConfig, VersionConfig,

@@ -174,6 +174,8 @@ impl Sandbox {
         timeout: Duration,
     ) -> SandboxResult {
         let started = Instant::now();
+        // The runtime compares the deadline with its own wall clock, so it stays on real
+        // time even when the emulator runs on a scaled clock.
         let deadline_epoch_ms = std::time::SystemTime::now()
             .checked_add(timeout)
             .and_then(|deadline| deadline.duration_since(std::time::UNIX_EPOCH).ok())
@@ -280,6 +282,7 @@ pub(crate) fn peak_memory_mb(pid: u32) -> Option<u64> {
 
 /// An X-Ray style trace header, as Lambda passes it to the runtime.
 fn trace_id() -> String {
+    // Real time, like the deadline: the runtime's own clock is the wall clock.
     let epoch = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|since| since.as_secs())

@@ -3,10 +3,11 @@
 //! Every server listens on 127.0.0.1 on a free port and is stopped by its test.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use emulator::{Config, Emulator, EmulatorOptions, InvokeError, LogSink, OutcomeStatus};
+use emulator::{Clock, Config, Emulator, EmulatorOptions, InvokeError, LogSink, OutcomeStatus};
 use serde_json::{Value, json};
 
 // ---- fixtures ----------------------------------------------------------------------------
@@ -80,8 +81,36 @@ python = {{ handler = "broken_init.handler", code = "python" }}
 
 async fn start(config: Config, serve_http: bool) -> (Emulator, LogSink) {
     let logs = LogSink::memory();
-    let options = EmulatorOptions { logs: logs.clone(), routing_seed: Some(7), serve_http, start_backend: true };
+    let options =
+        EmulatorOptions { logs: logs.clone(), routing_seed: Some(7), serve_http, start_backend: true, ..Default::default() };
     (Emulator::start(config, options).await.expect("emulator starts"), logs)
+}
+
+/// Like [`start`], with the emulator on `clock`.
+async fn start_on(config: Config, serve_http: bool, clock: Arc<dyn Clock>) -> Emulator {
+    let options =
+        EmulatorOptions { logs: LogSink::memory(), clock, routing_seed: Some(7), serve_http, start_backend: true };
+    Emulator::start(config, options).await.expect("emulator starts")
+}
+
+/// A clock the test moves by hand, so metrics land in the minutes the test chooses.
+#[derive(Debug)]
+struct SteppedClock(Mutex<SystemTime>);
+
+impl SteppedClock {
+    fn at_epoch(seconds: u64) -> Arc<SteppedClock> {
+        Arc::new(SteppedClock(Mutex::new(UNIX_EPOCH + Duration::from_secs(seconds))))
+    }
+
+    fn advance(&self, by: Duration) {
+        *self.0.lock().expect("clock lock") += by;
+    }
+}
+
+impl Clock for SteppedClock {
+    fn now(&self) -> SystemTime {
+        *self.0.lock().expect("clock lock")
+    }
 }
 
 fn payload(value: Value) -> Bytes {
@@ -608,6 +637,29 @@ async fn metrics_are_queryable_by_window_over_http() {
         .await
         .expect("answers");
     assert_eq!(bad.status(), 400);
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_stamped_by_the_injected_clock() {
+    const ORIGIN: u64 = 1_900_000_000;
+    let clock = SteppedClock::at_epoch(ORIGIN);
+    let emulator = start_on(config("", ""), true, clock.clone()).await;
+    emulator.invoke("rust", Some("1"), payload(json!({"op": "echo"}))).await.expect("invoked");
+    clock.advance(Duration::from_secs(120));
+    emulator.invoke("rust", Some("1"), payload(json!({"op": "echo"}))).await.expect("invoked");
+
+    let window = |start: u64, end: u64| emulator::MetricsQuery { function: "rust".into(), start, end, ..Default::default() };
+    assert_eq!(emulator.metrics().query(&window(ORIGIN, ORIGIN + 60)).statistics.invocations, 1);
+    assert_eq!(emulator.metrics().query(&window(ORIGIN + 120, ORIGIN + 180)).statistics.invocations, 1);
+    let real_now = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs();
+    assert_eq!(emulator.metrics().query(&window(real_now - 600, real_now + 1)).statistics.invocations, 0);
+
+    // Without a window, /metrics reads the last five minutes of the emulator's clock.
+    let url = format!("http://{}/metrics?function=rust", emulator.lambda_api_address().expect("serving"));
+    let recent = reqwest::get(&url).await.expect("answers").json::<Value>().await.expect("JSON");
+    assert_eq!(recent["invocations"], 2, "{recent}");
+    assert_eq!(recent["end"], ORIGIN + 121);
     emulator.shutdown().await;
 }
 
