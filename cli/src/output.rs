@@ -37,9 +37,32 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_else(|| "output".into());
     let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
+    // The data reaches the disk before the rename makes it visible, so a crash leaves
+    // either the old file or the whole new one.
+    let written = std::fs::File::create(&temporary)
+        .and_then(|mut file| {
+            std::io::Write::write_all(&mut file, bytes)?;
+            file.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&temporary, path));
     if written.is_err() {
         let _ = std::fs::remove_file(&temporary);
     }
     written.with_context(|| format!("could not write {}", path.display()))
+}
+
+/// Checks, before a long run starts, that `write_atomically(path, ..)` can succeed: the
+/// folder exists and `path` is not a folder. The run's result is never lost to a typo.
+pub fn check_writable_destination(path: &Path) -> anyhow::Result<()> {
+    let folder = path
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !folder.is_dir() {
+        anyhow::bail!("--output {}: the folder {} does not exist", path.display(), folder.display());
+    }
+    if path.is_dir() {
+        anyhow::bail!("--output {} is a folder; name a file", path.display());
+    }
+    Ok(())
 }

@@ -66,6 +66,7 @@ impl LocalTarget {
             routing_seed: None,
             serve_http: false,
             start_backend: true,
+            ..EmulatorOptions::default()
         };
         let emulator = Emulator::start(config, emulator_options)
             .await

@@ -242,7 +242,7 @@ async fn measure(plan: &Plan) -> anyhow::Result<BTreeMap<Side, Vec<Sample>>> {
 
 /// The records in order, on a fresh stack, against one version of every function.
 async fn replay_once(plan: &Plan, version: &str) -> anyhow::Result<Vec<Sample>> {
-    let options = EmulatorOptions { logs: LogSink::Discard, routing_seed: None, serve_http: false, start_backend: true };
+    let options = EmulatorOptions { logs: LogSink::Discard, routing_seed: None, serve_http: false, start_backend: true, ..EmulatorOptions::default() };
     let emulator = Emulator::start(plan.config.clone(), options).await.context("could not start the local Lambda")?;
     let mut ids = GeneratedIds::default();
     let mut samples = Vec::with_capacity(plan.records.len());

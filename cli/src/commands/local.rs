@@ -64,6 +64,7 @@ async fn serve(args: LocalServeArgs, format: OutputFormat) -> Result<(), Failure
         routing_seed: None,
         serve_http: true,
         start_backend: !args.no_moto,
+        ..EmulatorOptions::default()
     };
     let emulator = Emulator::start(config, options)
         .await
@@ -198,6 +199,7 @@ async fn invoke_in_process(
         routing_seed: None,
         serve_http: false,
         start_backend: !args.no_moto,
+        ..EmulatorOptions::default()
     };
     let emulator = Emulator::start(config, options)
         .await

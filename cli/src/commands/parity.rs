@@ -98,6 +98,26 @@ impl RunSettings {
             since: timestamp("since", args.since.as_deref())?,
             until: timestamp("until", args.until.as_deref())?,
         };
+        if let (Some(since), Some(until)) = (filter.since, filter.until)
+            && since > until
+        {
+            return Err(input(anyhow!("--since {since} is after --until {until}: no record can match both")));
+        }
+        // A replay proves nothing about records it never ran: an empty corpus or a filter
+        // that matches nothing is an input error, found before any side starts.
+        match corpus.records(filter.clone()).next() {
+            None => {
+                return Err(input(anyhow!(
+                    "no records matched in {}: the corpus is empty or the filters exclude every record",
+                    args.corpus.iter().map(|path| path.display().to_string()).collect::<Vec<_>>().join(", ")
+                )));
+            }
+            Some(Err(error)) => return Err(input(error)),
+            Some(Ok(_)) => {}
+        }
+        if let Some(path) = &args.output {
+            output::check_writable_destination(path).map_err(input)?;
+        }
         if args.concurrency == 0 {
             return Err(input(anyhow!("--concurrency must be at least 1")));
         }

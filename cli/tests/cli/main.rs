@@ -1,6 +1,7 @@
 //! The `cutover` binary as a user runs it, one module per command family. One test
 //! binary for the crate: the modules share `support`.
 
+mod architecture;
 mod canary;
 mod help;
 mod local;

@@ -116,6 +116,42 @@ fn bad_input_is_named_and_exits_with_two() {
 }
 
 #[test]
+fn a_replay_of_nothing_is_an_input_error_not_a_pass() {
+    let folder = tempfile::tempdir().expect("tempdir");
+    let sides = ["--baseline", "recorded", "--candidate", "recorded"];
+    let empty = folder.path().join("empty.jsonl");
+    std::fs::write(&empty, "").expect("write");
+    let output = support::cutover_outside_repo()
+        .args(["parity", "run", "--corpus"])
+        .arg(&empty)
+        .args(sides)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("no records matched"), "{}", stderr(&output));
+    assert!(output.stdout.is_empty(), "no PASS of 0 on stdout");
+
+    let filtered_out = parity_run(folder.path(), &[&sides[..], &["--route", "GET /nothing"]].concat());
+    assert_eq!(filtered_out.status.code(), Some(2), "{}", stderr(&filtered_out));
+    assert!(stderr(&filtered_out).contains("no records matched"), "{}", stderr(&filtered_out));
+
+    let contradictory = parity_run(
+        folder.path(),
+        &[&sides[..], &["--since", "2026-12-01T00:00:00Z", "--until", "2026-11-01T00:00:00Z"]].concat(),
+    );
+    assert_eq!(contradictory.status.code(), Some(2), "{}", stderr(&contradictory));
+    assert!(stderr(&contradictory).contains("is after --until"), "{}", stderr(&contradictory));
+
+    let missing_folder = folder.path().join("no/such/folder/report.json");
+    let unwritable = parity_run(
+        folder.path(),
+        &[&sides[..], &["--output", missing_folder.to_str().expect("utf-8")]].concat(),
+    );
+    assert_eq!(unwritable.status.code(), Some(2), "{}", stderr(&unwritable));
+    assert!(stderr(&unwritable).contains("does not exist"), "{}", stderr(&unwritable));
+}
+
+#[test]
 fn lambda_targets_go_through_the_endpoint_url() {
     let folder = tempfile::tempdir().expect("tempdir");
     let config = support::write_echo_config(folder.path(), "lambda_api = \"127.0.0.1:0\"");
