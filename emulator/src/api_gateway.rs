@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use base64::Engine;
+use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::Request;
@@ -13,7 +13,7 @@ use hyper::body::Incoming;
 use serde_json::{Map, Value, json};
 
 use crate::config::{PayloadFormat, RouteConfig};
-use crate::emulator::Core;
+use crate::engine::Engine;
 use crate::http_server::{self, HttpResponse};
 use crate::invoke_api::percent_decode;
 use crate::outcome::InvokeError;
@@ -309,8 +309,8 @@ fn append(headers: &mut http::HeaderMap, name: &str, value: &str) -> Option<()> 
     Some(())
 }
 
-pub(crate) async fn handle(core: &Arc<Core>, host: &str, request: Request<Incoming>) -> HttpResponse {
-    let routes = &core.config.routes;
+pub(crate) async fn handle(engine: &Arc<Engine>, host: &str, request: Request<Incoming>) -> HttpResponse {
+    let routes = &engine.config.routes;
     let only_http_apis = !routes.is_empty() && routes.iter().all(|route| route.payload == PayloadFormat::Http);
     let method = request.method().as_str().to_string();
     let path = request.uri().path().to_string();
@@ -340,7 +340,7 @@ pub(crate) async fn handle(core: &Arc<Core>, host: &str, request: Request<Incomi
         source_ip: "127.0.0.1".to_string(),
         host: host.to_string(),
         request_id: request_id.clone(),
-        epoch_ms: core
+        epoch_ms: engine
             .clock
             .now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -352,7 +352,7 @@ pub(crate) async fn handle(core: &Arc<Core>, host: &str, request: Request<Incomi
         PayloadFormat::Rest => rest_event(&parts, &matched),
         PayloadFormat::Http => http_event(&parts, &matched),
     };
-    let outcome = core
+    let outcome = engine
         .invoke(&matched.route.function, matched.route.qualifier.as_deref(), Bytes::from(event.to_string()))
         .await;
     let mut response = match outcome {

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use base64::Engine;
+use base64::Engine as _;
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::{Method, Request};
@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::alias_router::{AliasError, AliasState, AliasUpdate};
 use crate::config::{FunctionConfig, RuntimeConfig};
-use crate::emulator::{Core, split_function_reference};
+use crate::engine::{Engine, split_function_reference};
 use crate::function_pool::LATEST;
 use crate::http_server::{self, HttpResponse};
 use crate::metrics::{MetricsQuery, epoch_seconds};
@@ -24,11 +24,11 @@ use crate::outcome::{InvocationOutcome, InvokeError};
 /// A fixed timestamp: the configuration did not change while the emulator runs.
 const LAST_MODIFIED: &str = "2024-01-01T00:00:00.000+0000";
 
-pub(crate) async fn handle(core: &Arc<Core>, request: Request<Incoming>) -> HttpResponse {
+pub(crate) async fn handle(engine: &Arc<Engine>, request: Request<Incoming>) -> HttpResponse {
     let path = request.uri().path().to_string();
     let query = parse_query(request.uri().query().unwrap_or(""));
     if path == "/metrics" && request.method() == Method::GET {
-        return metrics(core, &query);
+        return metrics(engine, &query);
     }
     if path == "/health" {
         return http_server::json_response(200, &json!({"status": "ok"}));
@@ -40,19 +40,19 @@ pub(crate) async fn handle(core: &Arc<Core>, request: Request<Incoming>) -> Http
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let method = request.method().clone();
     match (&method, segments.as_slice()) {
-        (&Method::GET, []) => list_functions(core),
+        (&Method::GET, []) => list_functions(engine),
         (&Method::POST, [function, "invocations"]) => {
             let function = function.to_string();
             let headers = request.headers().clone();
             let Some(body) = http_server::read_body(request.into_body()).await else {
                 return error(400, "InvalidRequestContentException", "the request body could not be read");
             };
-            invoke(core, &function, query.get("Qualifier").map(String::as_str), &headers, body).await
+            invoke(engine, &function, query.get("Qualifier").map(String::as_str), &headers, body).await
         }
-        (&Method::GET, [function, "aliases"]) => list_aliases(core, function),
-        (&Method::GET, [function, "aliases", alias]) => match core.aliases.get(name_of(function), alias) {
-            Some(state) => http_server::json_response(200, &alias_document(core, &state)),
-            None => alias_error(core, AliasError::AliasNotFound { function: name_of(function).into(), alias: alias.to_string() }),
+        (&Method::GET, [function, "aliases"]) => list_aliases(engine, function),
+        (&Method::GET, [function, "aliases", alias]) => match engine.aliases.get(name_of(function), alias) {
+            Some(state) => http_server::json_response(200, &alias_document(engine, &state)),
+            None => alias_error(engine, AliasError::AliasNotFound { function: name_of(function).into(), alias: alias.to_string() }),
         },
         (&Method::PUT, [function, "aliases", alias]) => {
             let function = name_of(function).to_string();
@@ -60,18 +60,18 @@ pub(crate) async fn handle(core: &Arc<Core>, request: Request<Incoming>) -> Http
             let Some(body) = http_server::read_body(request.into_body()).await else {
                 return error(400, "InvalidRequestContentException", "the request body could not be read");
             };
-            update_alias(core, &function, &alias, &body)
+            update_alias(engine, &function, &alias, &body)
         }
         (&Method::GET, [function, "configuration"]) => {
-            function_configuration(core, function, query.get("Qualifier").map(String::as_str))
+            function_configuration(engine, function, query.get("Qualifier").map(String::as_str))
         }
-        (&Method::GET, [function, "versions"]) => list_versions(core, function),
+        (&Method::GET, [function, "versions"]) => list_versions(engine, function),
         _ => error(404, "UnknownOperationException", &format!("unknown operation {method} {path}")),
     }
 }
 
 async fn invoke(
-    core: &Arc<Core>,
+    engine: &Arc<Engine>,
     function: &str,
     qualifier: Option<&str>,
     headers: &http::HeaderMap,
@@ -83,23 +83,23 @@ async fn invoke(
     match invocation_type {
         "" | "RequestResponse" => {}
         "DryRun" => {
-            return match core.resolve(function, qualifier) {
+            return match engine.resolve(function, qualifier) {
                 Ok(_) => http_server::response(204, "application/json", Bytes::new()),
                 Err(invoke_error) => invoke_error_response(&invoke_error),
             };
         }
         "Event" => {
-            if let Err(invoke_error) = core.resolve(function, qualifier) {
+            if let Err(invoke_error) = engine.resolve(function, qualifier) {
                 return invoke_error_response(&invoke_error);
             }
             // Asynchronous invocations run in the background; their outcome shows only in
             // the logs and the metrics, as on AWS.
             let request_id = uuid::Uuid::new_v4().to_string();
-            let core = core.clone();
+            let engine = engine.clone();
             let function = function.to_string();
             let qualifier = qualifier.map(str::to_string);
             tokio::spawn(async move {
-                let _ = core.invoke(&function, qualifier.as_deref(), body).await;
+                let _ = engine.invoke(&function, qualifier.as_deref(), body).await;
             });
             let mut response = http_server::response(202, "application/json", Bytes::new());
             insert(&mut response, "x-amzn-requestid", &request_id);
@@ -113,7 +113,7 @@ async fn invoke(
             );
         }
     }
-    match core.invoke(function, qualifier, body).await {
+    match engine.invoke(function, qualifier, body).await {
         Ok(outcome) => invocation_response(&outcome, tail_logs),
         Err(invoke_error) => invoke_error_response(&invoke_error),
     }
@@ -151,12 +151,12 @@ fn invoke_error_response(invoke_error: &InvokeError) -> HttpResponse {
     response
 }
 
-fn list_aliases(core: &Core, function: &str) -> HttpResponse {
+fn list_aliases(engine: &Engine, function: &str) -> HttpResponse {
     let name = name_of(function);
-    if !core.pools.contains_key(name) {
-        return alias_error(core, AliasError::FunctionNotFound { function: name.to_string() });
+    if !engine.pools.contains_key(name) {
+        return alias_error(engine, AliasError::FunctionNotFound { function: name.to_string() });
     }
-    let aliases: Vec<Value> = core.aliases.list(name).iter().map(|state| alias_document(core, state)).collect();
+    let aliases: Vec<Value> = engine.aliases.list(name).iter().map(|state| alias_document(engine, state)).collect();
     http_server::json_response(200, &json!({"Aliases": aliases}))
 }
 
@@ -176,7 +176,7 @@ struct RoutingConfigBody {
     additional_version_weights: BTreeMap<String, f64>,
 }
 
-fn update_alias(core: &Core, function: &str, alias: &str, body: &[u8]) -> HttpResponse {
+fn update_alias(engine: &Engine, function: &str, alias: &str, body: &[u8]) -> HttpResponse {
     let parsed: UpdateAliasBody = match serde_json::from_slice(if body.is_empty() { b"{}" } else { body }) {
         Ok(parsed) => parsed,
         Err(parse_error) => {
@@ -189,15 +189,15 @@ fn update_alias(core: &Core, function: &str, alias: &str, body: &[u8]) -> HttpRe
         description: parsed.description,
         expected_revision_id: parsed.revision_id,
     };
-    match core.aliases.update(function, alias, update) {
-        Ok(state) => http_server::json_response(200, &alias_document(core, &state)),
-        Err(alias_error_value) => alias_error(core, alias_error_value),
+    match engine.aliases.update(function, alias, update) {
+        Ok(state) => http_server::json_response(200, &alias_document(engine, &state)),
+        Err(alias_error_value) => alias_error(engine, alias_error_value),
     }
 }
 
-fn alias_document(core: &Core, state: &AliasState) -> Value {
+fn alias_document(engine: &Engine, state: &AliasState) -> Value {
     let mut document = json!({
-        "AliasArn": core.arn(&state.function, Some(&state.name)),
+        "AliasArn": engine.arn(&state.function, Some(&state.name)),
         "Name": state.name,
         "FunctionVersion": state.version,
         "Description": state.description,
@@ -209,15 +209,15 @@ fn alias_document(core: &Core, state: &AliasState) -> Value {
     document
 }
 
-fn alias_error(core: &Core, alias_error_value: AliasError) -> HttpResponse {
+fn alias_error(engine: &Engine, alias_error_value: AliasError) -> HttpResponse {
     let (status, error_type, message) = match &alias_error_value {
         AliasError::AliasNotFound { function, alias } => (
             404,
             "ResourceNotFoundException",
-            format!("Alias not found: {}", core.arn(function, Some(alias))),
+            format!("Alias not found: {}", engine.arn(function, Some(alias))),
         ),
         AliasError::FunctionNotFound { function } => {
-            (404, "ResourceNotFoundException", format!("Function not found: {}", core.arn(function, None)))
+            (404, "ResourceNotFoundException", format!("Function not found: {}", engine.arn(function, None)))
         }
         AliasError::RevisionMismatch => (412, "PreconditionFailedException", alias_error_value.to_string()),
         AliasError::InvalidParameter { .. } => (400, "InvalidParameterValueException", alias_error_value.to_string()),
@@ -225,46 +225,46 @@ fn alias_error(core: &Core, alias_error_value: AliasError) -> HttpResponse {
     error(status, error_type, &message)
 }
 
-fn function_configuration(core: &Core, function: &str, qualifier: Option<&str>) -> HttpResponse {
+fn function_configuration(engine: &Engine, function: &str, qualifier: Option<&str>) -> HttpResponse {
     let (name, embedded) = split_function_reference(function);
     let qualifier = qualifier.or(embedded).unwrap_or(LATEST);
-    let Some(pool) = core.pools.get(name) else {
-        return error(404, "ResourceNotFoundException", &format!("Function not found: {}", core.arn(name, Some(qualifier))));
+    let Some(pool) = engine.pools.get(name) else {
+        return error(404, "ResourceNotFoundException", &format!("Function not found: {}", engine.arn(name, Some(qualifier))));
     };
     let version = if qualifier == LATEST || pool.config.version(qualifier).is_some() {
         qualifier.to_string()
-    } else if let Some(alias) = core.aliases.get(name, qualifier) {
+    } else if let Some(alias) = engine.aliases.get(name, qualifier) {
         alias.version
     } else {
-        return error(404, "ResourceNotFoundException", &format!("Function not found: {}", core.arn(name, Some(qualifier))));
+        return error(404, "ResourceNotFoundException", &format!("Function not found: {}", engine.arn(name, Some(qualifier))));
     };
-    http_server::json_response(200, &configuration_document(core, &pool.config, &version, qualifier))
+    http_server::json_response(200, &configuration_document(engine, &pool.config, &version, qualifier))
 }
 
-fn list_versions(core: &Core, function: &str) -> HttpResponse {
+fn list_versions(engine: &Engine, function: &str) -> HttpResponse {
     let name = name_of(function);
-    let Some(pool) = core.pools.get(name) else {
-        return error(404, "ResourceNotFoundException", &format!("Function not found: {}", core.arn(name, None)));
+    let Some(pool) = engine.pools.get(name) else {
+        return error(404, "ResourceNotFoundException", &format!("Function not found: {}", engine.arn(name, None)));
     };
-    let mut versions = vec![configuration_document(core, &pool.config, LATEST, LATEST)];
+    let mut versions = vec![configuration_document(engine, &pool.config, LATEST, LATEST)];
     for version in &pool.config.versions {
-        versions.push(configuration_document(core, &pool.config, &version.version, &version.version));
+        versions.push(configuration_document(engine, &pool.config, &version.version, &version.version));
     }
     http_server::json_response(200, &json!({"Versions": versions}))
 }
 
-fn list_functions(core: &Core) -> HttpResponse {
-    let functions: Vec<Value> = core
+fn list_functions(engine: &Engine) -> HttpResponse {
+    let functions: Vec<Value> = engine
         .config
         .functions
         .iter()
-        .map(|function| configuration_document(core, function, LATEST, LATEST))
+        .map(|function| configuration_document(engine, function, LATEST, LATEST))
         .collect();
     http_server::json_response(200, &json!({"Functions": functions}))
 }
 
 /// GetFunctionConfiguration's document for `version` (the ARN carries `qualifier`).
-fn configuration_document(core: &Core, function: &FunctionConfig, version: &str, qualifier: &str) -> Value {
+fn configuration_document(engine: &Engine, function: &FunctionConfig, version: &str, qualifier: &str) -> Value {
     let declared = if version == LATEST { function.latest() } else { function.version(version).unwrap_or(function.latest()) };
     let (runtime, handler, code_size) = match &declared.runtime {
         RuntimeConfig::Python { handler, .. } => ("python3.11", handler.clone(), 0),
@@ -274,10 +274,10 @@ fn configuration_document(core: &Core, function: &FunctionConfig, version: &str,
     };
     let mut variables = function.environment.clone();
     variables.extend(declared.environment.clone());
-    let local = &core.config.local;
+    let local = &engine.config.local;
     json!({
         "FunctionName": function.name,
-        "FunctionArn": core.arn(&function.name, Some(qualifier)),
+        "FunctionArn": engine.arn(&function.name, Some(qualifier)),
         "Runtime": runtime,
         "Role": format!("arn:aws:iam::{}:role/{}-role", local.account_id, function.name),
         "Handler": handler,
@@ -311,11 +311,11 @@ fn stable_revision_id(function: &str, version: &str) -> String {
     uuid::Uuid::from_u64_pair(halves[0], halves[1]).to_string()
 }
 
-fn metrics(core: &Core, query: &HashMap<String, String>) -> HttpResponse {
+fn metrics(engine: &Engine, query: &HashMap<String, String>) -> HttpResponse {
     let Some(function) = query.get("function") else {
         return error(400, "InvalidParameterValueException", "metrics: the `function` parameter is required");
     };
-    let now = epoch_seconds(core.clock.now());
+    let now = epoch_seconds(engine.clock.now());
     let number = |key: &str| -> Result<Option<u64>, String> {
         query
             .get(key)
@@ -330,7 +330,7 @@ fn metrics(core: &Core, query: &HashMap<String, String>) -> HttpResponse {
             return error(400, "InvalidParameterValueException", &message);
         }
     };
-    let result = core.metrics.query(&MetricsQuery {
+    let result = engine.metrics.query(&MetricsQuery {
         function: function.clone(),
         qualifier: query.get("qualifier").cloned(),
         executed_version: query.get("executed_version").cloned(),

@@ -8,7 +8,8 @@
 //! handle invokes in process, exposes the [`AliasRouter`] and the [`MetricsStore`], and
 //! [`Emulator::shutdown`] stops every child process it started.
 //!
-//! Codemap: `config` (the file), `emulator` (the whole, and name resolution),
+//! Codemap: `config` (the file), `emulator` (the handle: start, front doors, shutdown),
+//! `engine` (pools, aliases, metrics and clock; name resolution and the invocation path),
 //! `function_pool` (sandboxes, concurrency, failures → outcomes), `sandbox` (one runtime
 //! process), `runtime_api` (the Runtime API server of one sandbox), `alias_router`,
 //! `metrics`, `invoke_api` and `api_gateway` (the HTTP front doors), `backend` (moto and
@@ -20,6 +21,7 @@ mod backend;
 mod clock;
 mod config;
 mod emulator;
+mod engine;
 mod function_pool;
 mod http_server;
 mod invoke_api;
