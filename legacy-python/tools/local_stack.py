@@ -19,13 +19,14 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import boto3
 from botocore.exceptions import ClientError
@@ -39,12 +40,6 @@ DUMMY_SECRET_ACCESS_KEY = "testing"
 PIPELINE_ROLE_NAME = "eks-provisioning-pipeline"
 PERMISSION_BOUNDARY_PATH = "/org/"
 PERMISSION_BOUNDARY_NAME = "eks-permission-boundary"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class MotoServer:
@@ -65,14 +60,24 @@ class MotoServer:
     def start(self) -> "MotoServer":
         if self.process is not None:
             raise RuntimeError("moto server is already started")
-        self.port = _free_port()
         self._log = tempfile.TemporaryFile()
+        # The server binds port 0 itself and announces the port: no probe-then-bind race.
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            [sys.executable, str(Path(__file__).with_name("moto_on_free_port.py")), "127.0.0.1"],
             stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
         )
+        announced: list[str] = []
+        reader = threading.Thread(target=lambda: announced.append(self.process.stdout.readline().decode()), daemon=True)
+        reader.start()
+        reader.join(self.startup_timeout)
+        line = announced[0].strip() if announced else ""
+        if not line.startswith("PORT "):
+            output = self._read_log()
+            self.stop()
+            raise RuntimeError(f"moto server did not announce its port within {self.startup_timeout} s: {output}")
+        self.port = int(line.split()[1])
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
