@@ -3,37 +3,9 @@
 
 use cluster_domain::ports::{Clock, IdGenerator};
 use cluster_domain::python_json;
-use cluster_domain::{PortError, PyDict, PyValue};
+use cluster_domain::{PyDict, PyValue};
 
 use crate::response::ProxyResponse;
-
-/// An error the Python original lets escape from the handler. `error_type` is the
-/// Python exception class Lambda would report.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct FunctionError {
-    pub error_type: String,
-    pub message: String,
-    #[source]
-    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
-}
-
-impl FunctionError {
-    pub fn new(error_type: &str, message: impl Into<String>) -> Self {
-        FunctionError { error_type: error_type.to_owned(), message: message.into(), source: None }
-    }
-
-    /// A port failure as botocore raises it: `ClientError` or the service's modeled
-    /// exception class (`NoSuchBucket`, `ConditionalCheckFailedException`);
-    /// `operation` names the call for a conditional failure nobody expected.
-    pub fn from_port(error: PortError, operation: &str) -> Self {
-        FunctionError {
-            error_type: error.python_error_type().to_owned(),
-            message: error.python_error_message(operation),
-            source: Some(Box::new(error)),
-        }
-    }
-}
 
 /// `AuditTrail.record`: one audit item, stamped now, keyed `<occurred_at>#<8 hex>`
 /// (the domain's [`cluster_domain::audit::audit_item`] with the clock and ids read here).

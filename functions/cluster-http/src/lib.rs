@@ -16,7 +16,9 @@ mod request;
 mod response;
 mod route;
 
-pub use api::{FunctionError, audit_item, cluster_summary, cluster_view, json_response};
+pub use api::{audit_item, cluster_summary, cluster_view, json_response};
+/// The API handlers' escaped error is the one every function shares.
+pub use cluster_lambda::FunctionError;
 pub use request::{BodyError, EventError, ProxyRequest};
 pub use response::ProxyResponse;
 pub use route::Route;

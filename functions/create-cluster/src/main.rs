@@ -1,8 +1,5 @@
 //! create-cluster on Lambda: builds the SDK clients once, then serves events with `lambda_runtime`.
 
-use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
-use serde_json::Value;
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     use cluster_adapters::{AwsPipelineService, DynamoAuditLog, DynamoClusterStore, DynamoIdempotencyStore, required_env, sdk_config};
@@ -21,9 +18,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             artifact_bucket: required_env("ARTIFACT_BUCKET")?,
         },
     };
-    let handler = &handler;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handler.handle(event.payload).await.map_err(|error| Diagnostic { error_type: error.error_type, error_message: error.message })
-    }))
-    .await
+    cluster_lambda::serve(|event| handler.handle(event)).await
 }

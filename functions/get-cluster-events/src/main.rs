@@ -1,8 +1,5 @@
 //! get-cluster-events on Lambda: builds the SDK clients once, then serves events with `lambda_runtime`.
 
-use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
-use serde_json::Value;
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     use cluster_adapters::{DynamoAuditLog, DynamoClusterStore, required_env, sdk_config};
@@ -12,9 +9,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         clusters: DynamoClusterStore::new(dynamodb.clone(), required_env("CLUSTERS_TABLE")?),
         audit: DynamoAuditLog::new(dynamodb, required_env("AUDIT_TABLE")?),
     };
-    let handler = &handler;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handler.handle(event.payload).await.map_err(|error| Diagnostic { error_type: error.error_type, error_message: error.message })
-    }))
-    .await
+    cluster_lambda::serve(|event| handler.handle(event)).await
 }

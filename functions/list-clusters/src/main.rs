@@ -1,17 +1,10 @@
 //! list-clusters on Lambda: builds the SDK clients once, then serves events with `lambda_runtime`.
 
-use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
-use serde_json::Value;
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     use cluster_adapters::{DynamoClusterStore, required_env, sdk_config};
     let config = sdk_config()?;
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
     let handler = list_clusters::ListClusters { clusters: DynamoClusterStore::new(dynamodb, required_env("CLUSTERS_TABLE")?) };
-    let handler = &handler;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handler.handle(event.payload).await.map_err(|error| Diagnostic { error_type: error.error_type, error_message: error.message })
-    }))
-    .await
+    cluster_lambda::serve(|event| handler.handle(event)).await
 }

@@ -7,7 +7,7 @@
 use cluster_domain::python_json;
 use cluster_domain::status::{PIPELINE_ACTOR, PipelineEventDecision, UNKNOWN_CLUSTER, decide_pipeline_event};
 use cluster_domain::{AuditLog, Clock, ClusterStore, IdGenerator, PortError, PyDict, PyValue, StatusChange};
-use cluster_http::{FunctionError, audit_item};
+use cluster_lambda::FunctionError;
 use serde_json::Value;
 
 #[derive(Debug, Clone)]
@@ -114,7 +114,14 @@ impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> PipelineStatus<S, A
             .with("pipeline_state", state_text.as_str())
             .with("execution_id", python_json::from_serde(detail_map.get("execution-id").unwrap_or(&Value::Null)))
             .with("event_id", python_json::from_serde(event.get("id").unwrap_or(&Value::Null)));
-        let audit_event = audit_item(&self.clock, &self.ids, cluster_id, "STATUS_CHANGED", PIPELINE_ACTOR, details);
+        let audit_event = cluster_domain::audit::audit_item(
+            cluster_id,
+            "STATUS_CHANGED",
+            PIPELINE_ACTOR,
+            details,
+            &self.clock.now(),
+            &self.ids.token_hex4(),
+        );
         self.audit.append(&audit_event).await.map_err(|error| FunctionError::from_port(error, "PutItem"))?;
         Ok(to_json(&PyValue::Dict(
             PyDict::new()

@@ -1,0 +1,76 @@
+//! The Lambda glue of the cluster platform's functions, written once:
+//!
+//! - [`FunctionError`]: the error a handler lets escape, named as the Python original's
+//!   exception class, so Lambda reports the same `errorType` and `errorMessage`;
+//!   `From<FunctionError> for Diagnostic` is that mapping.
+//! - [`serve`]: what every `main` does after building its SDK clients: install the
+//!   tracing subscriber (Lambda's log level and format controls apply), then run the
+//!   handler with `lambda_runtime`.
+
+use std::future::Future;
+
+use cluster_domain::PortError;
+use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
+use serde_json::Value;
+
+/// An error the Python original lets escape from the handler. `error_type` is the
+/// Python exception class Lambda would report.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct FunctionError {
+    pub error_type: String,
+    pub message: String,
+    #[source]
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl FunctionError {
+    pub fn new(error_type: &str, message: impl Into<String>) -> Self {
+        FunctionError { error_type: error_type.to_owned(), message: message.into(), source: None }
+    }
+
+    /// A port failure as botocore raises it: `ClientError` or the service's modeled
+    /// exception class (`NoSuchBucket`, `ConditionalCheckFailedException`);
+    /// `operation` names the call for a conditional failure nobody expected.
+    pub fn from_port(error: PortError, operation: &str) -> Self {
+        FunctionError {
+            error_type: error.python_error_type().to_owned(),
+            message: error.python_error_message(operation),
+            source: Some(Box::new(error)),
+        }
+    }
+}
+
+impl From<FunctionError> for Diagnostic {
+    fn from(error: FunctionError) -> Diagnostic {
+        Diagnostic { error_type: error.error_type, error_message: error.message }
+    }
+}
+
+/// Installs the tracing subscriber, then answers events with `handler` until Lambda
+/// stops the sandbox. Without the subscriber a handler's `tracing` events (such as
+/// create-cluster's warning to operators) would go nowhere.
+pub async fn serve<Handler, Answer>(handler: Handler) -> Result<(), lambda_runtime::Error>
+where
+    Handler: Fn(Value) -> Answer,
+    Answer: Future<Output = Result<Value, FunctionError>>,
+{
+    lambda_runtime::tracing::init_default_subscriber();
+    let handler = &handler;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        handler(event.payload).await.map_err(Diagnostic::from)
+    }))
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lambda_reports_the_python_class_and_message() {
+        let diagnostic = Diagnostic::from(FunctionError::new("KeyError", "'httpMethod'"));
+        assert_eq!(diagnostic.error_type, "KeyError");
+        assert_eq!(diagnostic.error_message, "'httpMethod'");
+    }
+}
