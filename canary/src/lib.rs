@@ -1,1 +1,48 @@
-//! The canary controller (being built).
+//! The canary controller: moves one Lambda alias from a baseline version to a candidate
+//! in gated steps (10 → 50 → 100 % by default), rolls back by itself, bakes at 100 %, and
+//! never loses track of the alias.
+//!
+//! The parts, in the order a deployment uses them:
+//! - [`CanarySettings`] (defaults, `[canary]` in cutover.toml, flags) become a
+//!   [`CanaryPlan`] in [`Controller::preflight`], which also checks the alias, the
+//!   versions, their role and DLQ, the metric dimensions and that nobody else deploys;
+//! - [`Controller::tick`] is one idempotent reconcile pass: lock, fold the
+//!   [`JournalRecord`]s into a [`DeploymentState`], read the alias, settle an interrupted
+//!   change or drift, judge the step's closed periods with the gates ([`evaluate`]) and
+//!   act, journaling an [`Event::Intent`] before every UpdateAlias and its outcome after;
+//! - the gates read [`lambda_metrics::MetricSource`]; the alias is changed through
+//!   [`LambdaControl`]; the journal and lock live in a [`StateStore`];
+//! - adapters: [`SdkLambda`] (aws-sdk-lambda), [`FolderStore`] and [`DynamoStore`];
+//!   [`fakes`] for tests in virtual time; [`rehearsal`] runs it all against the local
+//!   emulator on a scaled clock.
+//!
+//! Every command returns a [`CanaryRun`] (or a [`Preflight`]), which the CLI renders.
+
+mod alias;
+mod control;
+mod controller;
+mod dynamo;
+pub mod fakes;
+mod gates;
+mod journal;
+mod lambda;
+mod plan;
+mod settings;
+mod statistics;
+mod store;
+mod units;
+
+pub use alias::{AliasSnapshot, AliasTarget};
+pub use control::{ControlError, LambdaControl, VersionReference, VersionSettings};
+pub use controller::{
+    CanaryError, CanaryRun, Check, Controller, CrashHook, CrashPoint, Decommission, DeploymentRequest, Preflight,
+    RunStatus, StepExpectation, invocations_to_pass,
+};
+pub use dynamo::DynamoStore;
+pub use gates::{BaselineFigures, Evaluation, Evidence, Figures, GateResult, Totals, Verdict, evaluate};
+pub use journal::{Action, Decision, DeploymentState, Event, JournalError, JournalRecord, Outcome, PauseCause, Phase, event_name};
+pub use lambda::SdkLambda;
+pub use plan::{CanaryPlan, CustomGate, GateSettings, InconclusivePolicy, LatencyGate, PlanError};
+pub use settings::{CanarySettings, SettingsError};
+pub use store::{FolderStore, LockInfo, StateStore, StoreError};
+pub use units::{format_duration, format_time, parse_duration};

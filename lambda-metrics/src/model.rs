@@ -169,6 +169,22 @@ pub trait MetricSource: Send + Sync {
     ) -> Result<Vec<MetricDatapoint>, MetricsError>;
 }
 
+/// A source shared by several readers (two controllers, a controller and its test).
+#[async_trait::async_trait]
+impl<T: MetricSource + ?Sized> MetricSource for std::sync::Arc<T> {
+    async fn lambda_periods(&self, query: &LambdaMetricsQuery) -> Result<Vec<PeriodStats>, MetricsError> {
+        (**self).lambda_periods(query).await
+    }
+
+    async fn dimension_sets(&self, function: &str) -> Result<Vec<DimensionSet>, MetricsError> {
+        (**self).dimension_sets(function).await
+    }
+
+    async fn custom_periods(&self, query: &CustomMetricQuery, window: &MetricWindow) -> Result<Vec<MetricDatapoint>, MetricsError> {
+        (**self).custom_periods(query, window).await
+    }
+}
+
 pub(crate) fn epoch_secs(at: SystemTime) -> u64 {
     at.duration_since(UNIX_EPOCH).map(|since| since.as_secs()).unwrap_or_default()
 }

@@ -1,0 +1,606 @@
+//! The gates: each turns the closed periods of one step (candidate and baseline behind
+//! the same alias, per `ExecutedVersion`) into a [`Verdict`] with the figures behind it.
+//!
+//! - **error rate**: an absolute ceiling, judged with the Wilson interval of the
+//!   candidate's Errors / Invocations, and a margin over the baseline, judged with a
+//!   one-sided test of the difference of two proportions (Agresti–Caffo). Failing needs
+//!   `fail_confidence`, passing needs `confidence`; between the two the gate is
+//!   inconclusive, so a small sample never passes and never fails on noise.
+//! - **latency**: each percentile per period, only where the period has the samples
+//!   CloudWatch trusts (10 / (1 − p)); a period breaches when it exceeds the ceiling or
+//!   the ratio to the baseline's same period. Fails when the breaching periods are
+//!   significantly more than `max_breaching_share` (a binomial test), passes when at
+//!   least `min_periods` are judged and their breaching share is within it.
+//! - **throttles**: an absolute ceiling on the candidate's throttle share (Wilson).
+//! - **minimum invocations**: the step has seen enough candidate traffic.
+//! - **custom**: any CloudWatch metric per period, against a ceiling or floor.
+//!
+//! When the baseline breaches an absolute ceiling as well (a shared downstream outage),
+//! a gate that is not worse than the baseline says [`Verdict::Hold`], never `Fail`.
+
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+use lambda_metrics::{MetricDatapoint, MetricWindow, PeriodStats};
+use serde::{Deserialize, Serialize};
+
+use crate::plan::{CustomGate, GateSettings, LatencyGate};
+use crate::statistics::{ProportionDifference, binomial_upper_tail, wilson_interval};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Inconclusive,
+    /// Not worse than the baseline, but both are breaching: wait for a human.
+    Hold,
+}
+
+/// The baseline's figures before the deployment started: the reference when no
+/// concurrent baseline traffic exists (the bake, at 100 %).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BaselineFigures {
+    #[serde(with = "crate::units::timestamp")]
+    pub window_start: SystemTime,
+    #[serde(with = "crate::units::timestamp")]
+    pub window_end: SystemTime,
+    pub periods: u64,
+    pub invocations: u64,
+    pub errors: u64,
+    pub throttles: u64,
+    /// The median over trusted periods of each percentile, in ms.
+    pub percentiles_ms: BTreeMap<String, f64>,
+}
+
+impl BaselineFigures {
+    pub fn from_periods(window: &MetricWindow, periods: &[PeriodStats], latency: &[LatencyGate]) -> BaselineFigures {
+        let mut percentiles_ms = BTreeMap::new();
+        for gate in latency {
+            let Some(quantile) = gate.quantile() else { continue };
+            let mut values: Vec<f64> = periods
+                .iter()
+                .filter(|period| period.duration_samples >= gate.min_samples_per_period())
+                .filter_map(|period| period.percentile(quantile))
+                .collect();
+            if let Some(median) = median(&mut values) {
+                percentiles_ms.insert(gate.percentile.clone(), median);
+            }
+        }
+        BaselineFigures {
+            window_start: window.start,
+            window_end: window.end,
+            periods: periods.len() as u64,
+            invocations: periods.iter().map(|period| period.invocations).sum(),
+            errors: periods.iter().map(|period| period.errors).sum(),
+            throttles: periods.iter().map(|period| period.throttles).sum(),
+            percentiles_ms,
+        }
+    }
+}
+
+fn median(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    Some(if values.len() % 2 == 0 { (values[middle - 1] + values[middle]) / 2.0 } else { values[middle] })
+}
+
+/// What the gates look at.
+#[derive(Debug, Clone, Copy)]
+pub struct Evidence<'a> {
+    pub candidate: &'a [PeriodStats],
+    /// The baseline's periods in the same window (empty at 100 %).
+    pub baseline: &'a [PeriodStats],
+    /// Figures captured before the deployment, used where the concurrent baseline has none.
+    pub reference: Option<&'a BaselineFigures>,
+    pub custom: &'a [(CustomGate, Vec<MetricDatapoint>)],
+}
+
+/// Counts summed over the window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    pub periods: u64,
+    pub invocations: u64,
+    pub errors: u64,
+    pub throttles: u64,
+}
+
+impl Totals {
+    pub fn of(periods: &[PeriodStats]) -> Totals {
+        Totals {
+            periods: periods.len() as u64,
+            invocations: periods.iter().map(|period| period.invocations).sum(),
+            errors: periods.iter().map(|period| period.errors).sum(),
+            throttles: periods.iter().map(|period| period.throttles).sum(),
+        }
+    }
+}
+
+/// One gate's verdict and the numbers behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GateResult {
+    pub gate: String,
+    pub required: bool,
+    pub verdict: Verdict,
+    /// One sentence a release manager can act on.
+    pub reason: String,
+    pub figures: Figures,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Figures {
+    ErrorRate {
+        candidate_errors: u64,
+        candidate_invocations: u64,
+        candidate_rate: Option<f64>,
+        /// Wilson interval of the candidate's rate (two-sided, at `2·confidence − 1`, so
+        /// each side is one-sided at `confidence`).
+        candidate_interval: Option<(f64, f64)>,
+        baseline_errors: u64,
+        baseline_invocations: u64,
+        /// `concurrent` (same window, same alias) or `preflight` (captured before the start).
+        baseline_source: Option<String>,
+        ceiling: f64,
+        margin: f64,
+        difference: Option<f64>,
+        difference_upper_bound: Option<f64>,
+        /// One-sided p-value of "the candidate's rate exceeds the baseline's by more than the margin".
+        p_value: Option<f64>,
+    },
+    Latency {
+        percentile: String,
+        min_samples_per_period: u64,
+        judged_periods: u64,
+        breaching_periods: u64,
+        shared_periods: u64,
+        low_sample_periods: u64,
+        most_candidate_samples: u64,
+        candidate_median_ms: Option<f64>,
+        baseline_median_ms: Option<f64>,
+        ceiling_ms: Option<f64>,
+        max_ratio: Option<f64>,
+        allowed_breaching_share: f64,
+        /// P(at least this many breaching periods | breach share = the allowed share).
+        p_value: Option<f64>,
+    },
+    Throttles {
+        throttles: u64,
+        requests: u64,
+        interval: Option<(f64, f64)>,
+        ceiling: f64,
+    },
+    MinInvocations {
+        invocations: u64,
+        required: u64,
+    },
+    Custom {
+        metric: String,
+        statistic: String,
+        judged_periods: u64,
+        breaching_periods: u64,
+        latest: Option<f64>,
+        max: Option<f64>,
+        min: Option<f64>,
+        p_value: Option<f64>,
+    },
+}
+
+/// All gates over one window, and the verdict they add up to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    #[serde(with = "crate::units::timestamp")]
+    pub window_start: SystemTime,
+    #[serde(with = "crate::units::timestamp")]
+    pub window_end: SystemTime,
+    #[serde(with = "crate::units::duration")]
+    pub period: std::time::Duration,
+    pub candidate: Totals,
+    pub baseline: Totals,
+    pub gates: Vec<GateResult>,
+    pub verdict: Verdict,
+}
+
+impl Evaluation {
+    /// The gates' verdicts in one comparable line, so that the journal records an
+    /// evaluation only when it changes.
+    pub fn signature(&self) -> String {
+        self.gates.iter().map(|gate| format!("{}={:?}", gate.gate, gate.verdict)).collect::<Vec<_>>().join(",")
+    }
+
+    pub fn failing(&self) -> Vec<&GateResult> {
+        self.gates.iter().filter(|gate| gate.verdict == Verdict::Fail).collect()
+    }
+}
+
+pub fn evaluate(settings: &GateSettings, window: &MetricWindow, evidence: Evidence<'_>) -> Evaluation {
+    let mut gates = vec![error_rate(settings, evidence), min_invocations(settings, evidence), throttles(settings, evidence)];
+    for gate in &settings.latency {
+        gates.push(latency(settings, gate, evidence));
+    }
+    for (gate, points) in evidence.custom {
+        gates.push(custom(settings, gate, points));
+    }
+    let verdict = if gates.iter().any(|gate| gate.verdict == Verdict::Fail) {
+        Verdict::Fail
+    } else if gates.iter().any(|gate| gate.verdict == Verdict::Hold) {
+        Verdict::Hold
+    } else if gates.iter().filter(|gate| gate.required).all(|gate| gate.verdict == Verdict::Pass) {
+        Verdict::Pass
+    } else {
+        Verdict::Inconclusive
+    };
+    Evaluation {
+        window_start: window.start,
+        window_end: window.end,
+        period: window.period,
+        candidate: Totals::of(evidence.candidate),
+        baseline: Totals::of(evidence.baseline),
+        gates,
+        verdict,
+    }
+}
+
+fn percent(rate: f64) -> String {
+    let value = rate * 100.0;
+    if value != 0.0 && value.abs() < 0.1 { format!("{value:.3}%") } else { format!("{value:.1}%") }
+}
+
+fn error_rate(settings: &GateSettings, evidence: Evidence<'_>) -> GateResult {
+    let candidate = Totals::of(evidence.candidate);
+    let concurrent = Totals::of(evidence.baseline);
+    let (baseline_errors, baseline_invocations, baseline_source) = if concurrent.invocations > 0 {
+        (concurrent.errors, concurrent.invocations, Some("concurrent"))
+    } else if let Some(reference) = evidence.reference.filter(|reference| reference.invocations > 0) {
+        (reference.errors, reference.invocations, Some("preflight"))
+    } else {
+        (0, 0, None)
+    };
+    let ceiling = settings.max_error_rate;
+    let margin = settings.max_error_rate_increase;
+    let mut figures = Figures::ErrorRate {
+        candidate_errors: candidate.errors,
+        candidate_invocations: candidate.invocations,
+        candidate_rate: None,
+        candidate_interval: None,
+        baseline_errors,
+        baseline_invocations,
+        baseline_source: baseline_source.map(str::to_string),
+        ceiling,
+        margin,
+        difference: None,
+        difference_upper_bound: None,
+        p_value: None,
+    };
+    let result = |verdict, reason: String, figures| GateResult { gate: "error-rate".into(), required: true, verdict, reason, figures };
+    if candidate.invocations == 0 {
+        return result(Verdict::Inconclusive, "no candidate invocations in the closed periods yet".into(), figures);
+    }
+    let rate = candidate.errors as f64 / candidate.invocations as f64;
+    // A two-sided interval at 2c − 1 has each side one-sided at c.
+    let pass_interval = wilson_interval(candidate.errors, candidate.invocations, 2.0 * settings.confidence - 1.0);
+    let fail_interval = wilson_interval(candidate.errors, candidate.invocations, 2.0 * settings.fail_confidence - 1.0);
+    let absolute = if fail_interval.0 > ceiling {
+        Verdict::Fail
+    } else if pass_interval.1 <= ceiling {
+        Verdict::Pass
+    } else {
+        Verdict::Inconclusive
+    };
+    let mut relative = None;
+    let mut baseline_degraded = false;
+    if let Some(source) = baseline_source {
+        let difference = ProportionDifference::new(candidate.errors, candidate.invocations, baseline_errors, baseline_invocations);
+        let p_value = difference.p_value_above(margin);
+        let upper = difference.upper_bound(settings.confidence);
+        let verdict = if p_value < 1.0 - settings.fail_confidence {
+            Verdict::Fail
+        } else if upper <= margin {
+            Verdict::Pass
+        } else {
+            Verdict::Inconclusive
+        };
+        baseline_degraded = source == "concurrent"
+            && wilson_interval(baseline_errors, baseline_invocations, 2.0 * settings.fail_confidence - 1.0).0 > ceiling;
+        relative = Some((verdict, difference.estimate, upper, p_value));
+    }
+    if let Figures::ErrorRate { candidate_rate, candidate_interval, difference, difference_upper_bound, p_value, .. } = &mut figures {
+        *candidate_rate = Some(rate);
+        *candidate_interval = Some(pass_interval);
+        if let Some((_, estimate, upper, p)) = relative {
+            *difference = Some(estimate);
+            *difference_upper_bound = Some(upper);
+            *p_value = Some(p);
+        }
+    }
+    let baseline_text = match baseline_source {
+        Some(source) => format!(
+            "baseline {} ({baseline_errors}/{baseline_invocations}, {source})",
+            percent(baseline_errors as f64 / baseline_invocations as f64)
+        ),
+        None => "no baseline traffic to compare with".into(),
+    };
+    let candidate_text = format!("candidate {} ({}/{})", percent(rate), candidate.errors, candidate.invocations);
+    let relative_verdict = relative.map(|(verdict, ..)| verdict);
+    match (absolute, relative_verdict) {
+        (_, Some(Verdict::Fail)) => {
+            let p = relative.map(|(.., p)| p).unwrap_or_default();
+            result(
+                Verdict::Fail,
+                format!("{candidate_text} exceeds {baseline_text} by more than {} (p = {p:.2e})", percent(margin)),
+                figures,
+            )
+        }
+        (Verdict::Fail, _) if baseline_degraded => result(
+            Verdict::Hold,
+            format!("{candidate_text} is above the {} ceiling, but so is {baseline_text}: a shared cause, holding", percent(ceiling)),
+            figures,
+        ),
+        (Verdict::Fail, _) => result(
+            Verdict::Fail,
+            format!("{candidate_text} is above the {} ceiling at {:.0}% confidence; {baseline_text}", percent(ceiling), settings.fail_confidence * 100.0),
+            figures,
+        ),
+        (Verdict::Pass, Some(Verdict::Pass) | None) => result(
+            Verdict::Pass,
+            format!("{candidate_text}, at most {} at {:.0}% confidence; {baseline_text}", percent(pass_interval.1), settings.confidence * 100.0),
+            figures,
+        ),
+        _ => result(
+            Verdict::Inconclusive,
+            format!(
+                "{candidate_text}, {baseline_text}: not yet enough invocations to bound it under the {} ceiling and {} margin",
+                percent(ceiling),
+                percent(margin)
+            ),
+            figures,
+        ),
+    }
+}
+
+fn min_invocations(settings: &GateSettings, evidence: Evidence<'_>) -> GateResult {
+    let invocations = Totals::of(evidence.candidate).invocations;
+    let required = settings.min_invocations;
+    let (verdict, reason) = if invocations >= required {
+        (Verdict::Pass, format!("{invocations} candidate invocations, {required} needed"))
+    } else {
+        (Verdict::Inconclusive, format!("{invocations} candidate invocations of the {required} a step needs"))
+    };
+    GateResult { gate: "min-invocations".into(), required: true, verdict, reason, figures: Figures::MinInvocations { invocations, required } }
+}
+
+fn throttles(settings: &GateSettings, evidence: Evidence<'_>) -> GateResult {
+    let candidate = Totals::of(evidence.candidate);
+    let baseline = Totals::of(evidence.baseline);
+    let requests = candidate.invocations + candidate.throttles;
+    let ceiling = settings.max_throttle_rate;
+    let mut figures = Figures::Throttles { throttles: candidate.throttles, requests, interval: None, ceiling };
+    let result = |verdict, reason, figures| GateResult { gate: "throttles".into(), required: true, verdict, reason, figures };
+    if requests == 0 {
+        return result(Verdict::Inconclusive, "no candidate requests in the closed periods yet".to_string(), figures);
+    }
+    let pass_interval = wilson_interval(candidate.throttles, requests, 2.0 * settings.confidence - 1.0);
+    let fail_low = wilson_interval(candidate.throttles, requests, 2.0 * settings.fail_confidence - 1.0).0;
+    if let Figures::Throttles { interval, .. } = &mut figures {
+        *interval = Some(pass_interval);
+    }
+    let share = candidate.throttles as f64 / requests as f64;
+    let text = format!("{} of candidate requests throttled ({}/{requests})", percent(share), candidate.throttles);
+    if fail_low > ceiling {
+        let baseline_requests = baseline.invocations + baseline.throttles;
+        let baseline_low = wilson_interval(baseline.throttles, baseline_requests, 2.0 * settings.fail_confidence - 1.0).0;
+        if baseline_requests > 0 && baseline_low > ceiling {
+            return result(Verdict::Hold, format!("{text}, and the baseline is throttled as much: shared concurrency, holding"), figures);
+        }
+        return result(Verdict::Fail, format!("{text}, above the {} ceiling", percent(ceiling)), figures);
+    }
+    if pass_interval.1 <= ceiling {
+        return result(Verdict::Pass, format!("{text}, at most {}", percent(pass_interval.1)), figures);
+    }
+    result(Verdict::Inconclusive, format!("{text}: not yet enough requests to bound it under {}", percent(ceiling)), figures)
+}
+
+fn latency(settings: &GateSettings, gate: &LatencyGate, evidence: Evidence<'_>) -> GateResult {
+    let quantile = gate.quantile().unwrap_or(0.5);
+    let min_samples = gate.min_samples_per_period();
+    let baseline_by_start: BTreeMap<SystemTime, &PeriodStats> =
+        evidence.baseline.iter().map(|period| (period.start, period)).collect();
+    let reference = evidence.reference.and_then(|figures| figures.percentiles_ms.get(&gate.percentile).copied());
+    let (mut judged, mut breaching, mut shared, mut low_sample, mut most_samples) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let mut candidate_values = Vec::new();
+    let mut baseline_values = Vec::new();
+    for period in evidence.candidate {
+        most_samples = most_samples.max(period.duration_samples);
+        let Some(value) = period.percentile(quantile).filter(|_| period.duration_samples >= min_samples) else {
+            low_sample += 1;
+            continue;
+        };
+        let concurrent = baseline_by_start
+            .get(&period.start)
+            .filter(|baseline| baseline.duration_samples >= min_samples)
+            .and_then(|baseline| baseline.percentile(quantile));
+        let baseline_value = concurrent.or(reference);
+        judged += 1;
+        candidate_values.push(value);
+        if let Some(baseline_value) = baseline_value {
+            baseline_values.push(baseline_value);
+        }
+        let over_ratio = match (gate.max_ratio, baseline_value) {
+            (Some(ratio), Some(baseline_value)) => value > ratio * baseline_value,
+            _ => false,
+        };
+        let over_ceiling = gate.max_ms.is_some_and(|ceiling| value > ceiling);
+        let baseline_over_ceiling = gate.max_ms.zip(concurrent).is_some_and(|(ceiling, baseline)| baseline > ceiling);
+        if over_ratio || (over_ceiling && !baseline_over_ceiling) {
+            breaching += 1;
+        } else if over_ceiling {
+            shared += 1;
+        }
+    }
+    let allowed = settings.max_breaching_share;
+    let p_value = (judged > 0).then(|| binomial_upper_tail(breaching, judged, allowed.max(1e-6)));
+    let shared_p = binomial_upper_tail(shared, judged, allowed.max(1e-6));
+    let figures = Figures::Latency {
+        percentile: gate.percentile.clone(),
+        min_samples_per_period: min_samples,
+        judged_periods: judged,
+        breaching_periods: breaching,
+        shared_periods: shared,
+        low_sample_periods: low_sample,
+        most_candidate_samples: most_samples,
+        candidate_median_ms: median(&mut candidate_values),
+        baseline_median_ms: median(&mut baseline_values),
+        ceiling_ms: gate.max_ms,
+        max_ratio: gate.max_ratio,
+        allowed_breaching_share: allowed,
+        p_value,
+    };
+    let limits = match (gate.max_ms, gate.max_ratio) {
+        (Some(ceiling), Some(ratio)) => format!("{ceiling} ms or {ratio}× the baseline"),
+        (Some(ceiling), None) => format!("{ceiling} ms"),
+        (None, Some(ratio)) => format!("{ratio}× the baseline"),
+        (None, None) => "no limit".into(),
+    };
+    let (verdict, reason) = if judged == 0 {
+        (
+            Verdict::Inconclusive,
+            format!(
+                "{} needs {min_samples} samples per period (CloudWatch's 10/(1-p)); the candidate's most was {most_samples}",
+                gate.percentile
+            ),
+        )
+    } else if p_value.is_some_and(|p| p < 1.0 - settings.fail_confidence) {
+        (Verdict::Fail, format!("{} above {limits} in {breaching} of {judged} judged periods", gate.percentile))
+    } else if shared > 0 && shared_p < 1.0 - settings.fail_confidence {
+        (Verdict::Hold, format!("{} above {limits} in {shared} of {judged} periods, the baseline too: holding", gate.percentile))
+    } else if judged >= settings.min_periods && (breaching as f64) <= allowed * judged as f64 {
+        (Verdict::Pass, format!("{} within {limits} in {} of {judged} judged periods", gate.percentile, judged - breaching))
+    } else {
+        (
+            Verdict::Inconclusive,
+            format!(
+                "{} above {limits} in {breaching} of {judged} judged periods ({} periods needed, {low_sample} had too few samples)",
+                gate.percentile, settings.min_periods
+            ),
+        )
+    };
+    GateResult { gate: format!("latency-{}", gate.percentile), required: gate.required, verdict, reason, figures }
+}
+
+fn custom(settings: &GateSettings, gate: &CustomGate, points: &[MetricDatapoint]) -> GateResult {
+    let judged = points.len() as u64;
+    let breaching = points
+        .iter()
+        .filter(|point| gate.max.is_some_and(|max| point.value > max) || gate.min.is_some_and(|min| point.value < min))
+        .count() as u64;
+    let allowed = settings.max_breaching_share;
+    let p_value = (judged > 0).then(|| binomial_upper_tail(breaching, judged, allowed.max(1e-6)));
+    let figures = Figures::Custom {
+        metric: format!("{}/{}", gate.namespace, gate.metric_name),
+        statistic: gate.statistic.clone(),
+        judged_periods: judged,
+        breaching_periods: breaching,
+        latest: points.last().map(|point| point.value),
+        max: gate.max,
+        min: gate.min,
+        p_value,
+    };
+    let (verdict, reason) = if judged == 0 {
+        (Verdict::Inconclusive, format!("no {} datapoints in the closed periods", gate.metric_name))
+    } else if p_value.is_some_and(|p| p < 1.0 - settings.fail_confidence) {
+        (Verdict::Fail, format!("{} {} out of bounds in {breaching} of {judged} periods", gate.metric_name, gate.statistic))
+    } else if judged >= settings.min_periods && (breaching as f64) <= allowed * judged as f64 {
+        (Verdict::Pass, format!("{} {} within bounds in {} of {judged} periods", gate.metric_name, gate.statistic, judged - breaching))
+    } else {
+        (Verdict::Inconclusive, format!("{} {} out of bounds in {breaching} of {judged} periods", gate.metric_name, gate.statistic))
+    };
+    GateResult { gate: format!("custom-{}", gate.name), required: gate.required, verdict, reason, figures }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::*;
+
+    fn period(minute: u64, invocations: u64, errors: u64, p50: f64, samples: u64) -> PeriodStats {
+        PeriodStats {
+            start: UNIX_EPOCH + Duration::from_secs(minute * 60),
+            invocations,
+            errors,
+            throttles: 0,
+            duration_samples: samples,
+            duration_average_ms: Some(p50),
+            duration_maximum_ms: Some(p50 * 3.0),
+            duration_percentiles_ms: BTreeMap::from([("p50".to_string(), p50), ("p99".to_string(), p50 * 2.0)]),
+        }
+    }
+
+    fn window(minutes: u64) -> MetricWindow {
+        MetricWindow { start: UNIX_EPOCH, end: UNIX_EPOCH + Duration::from_secs(minutes * 60), period: Duration::from_secs(60) }
+    }
+
+    fn verdict_of<'a>(evaluation: &'a Evaluation, gate: &str) -> &'a GateResult {
+        evaluation.gates.iter().find(|result| result.gate == gate).expect("gate present")
+    }
+
+    #[test]
+    fn no_data_is_never_a_pass() {
+        let evaluation =
+            evaluate(&GateSettings::default(), &window(5), Evidence { candidate: &[], baseline: &[], reference: None, custom: &[] });
+        assert_eq!(evaluation.verdict, Verdict::Inconclusive);
+        assert!(evaluation.gates.iter().all(|gate| gate.verdict == Verdict::Inconclusive), "{:#?}", evaluation.gates);
+    }
+
+    #[test]
+    fn an_error_spike_fails_and_a_clean_candidate_passes() {
+        let settings = GateSettings::default();
+        let baseline: Vec<_> = (0..5).map(|minute| period(minute, 900, 1, 100.0, 900)).collect();
+        let spiking: Vec<_> = (0..5).map(|minute| period(minute, 100, 20, 100.0, 100)).collect();
+        let evaluation = evaluate(&settings, &window(5), Evidence { candidate: &spiking, baseline: &baseline, reference: None, custom: &[] });
+        assert_eq!(verdict_of(&evaluation, "error-rate").verdict, Verdict::Fail);
+        assert_eq!(evaluation.verdict, Verdict::Fail);
+
+        let clean: Vec<_> = (0..5).map(|minute| period(minute, 100, 0, 100.0, 100)).collect();
+        let evaluation = evaluate(&settings, &window(5), Evidence { candidate: &clean, baseline: &baseline, reference: None, custom: &[] });
+        assert_eq!(verdict_of(&evaluation, "error-rate").verdict, Verdict::Pass, "{:#?}", evaluation.gates[0]);
+        assert_eq!(evaluation.verdict, Verdict::Pass, "{:#?}", evaluation.gates);
+    }
+
+    #[test]
+    fn a_shared_outage_holds_instead_of_failing() {
+        let settings = GateSettings::default();
+        let baseline: Vec<_> = (0..5).map(|minute| period(minute, 900, 270, 100.0, 900)).collect();
+        let candidate: Vec<_> = (0..5).map(|minute| period(minute, 100, 30, 100.0, 100)).collect();
+        let evaluation = evaluate(&settings, &window(5), Evidence { candidate: &candidate, baseline: &baseline, reference: None, custom: &[] });
+        assert_eq!(verdict_of(&evaluation, "error-rate").verdict, Verdict::Hold, "{:#?}", evaluation.gates[0]);
+        assert_eq!(evaluation.verdict, Verdict::Hold);
+    }
+
+    #[test]
+    fn p99_from_too_few_samples_is_inconclusive_while_p50_is_judged() {
+        let settings = GateSettings::default();
+        let baseline: Vec<_> = (0..5).map(|minute| period(minute, 900, 0, 100.0, 900)).collect();
+        let candidate: Vec<_> = (0..5).map(|minute| period(minute, 100, 0, 90.0, 100)).collect();
+        let evaluation = evaluate(&settings, &window(5), Evidence { candidate: &candidate, baseline: &baseline, reference: None, custom: &[] });
+        let p99 = verdict_of(&evaluation, "latency-p99");
+        assert_eq!(p99.verdict, Verdict::Inconclusive);
+        assert!(p99.reason.contains("1000 samples per period"), "{}", p99.reason);
+        assert_eq!(verdict_of(&evaluation, "latency-p50").verdict, Verdict::Pass);
+        assert_eq!(evaluation.verdict, Verdict::Pass, "p99 is optional by default");
+    }
+
+    #[test]
+    fn a_latency_regression_fails_after_three_breaching_periods() {
+        let settings = GateSettings::default();
+        let baseline: Vec<_> = (0..3).map(|minute| period(minute, 900, 0, 100.0, 900)).collect();
+        let slow: Vec<_> = (0..3).map(|minute| period(minute, 100, 0, 400.0, 100)).collect();
+        let two = evaluate(&settings, &window(2), Evidence { candidate: &slow[..2], baseline: &baseline, reference: None, custom: &[] });
+        assert_eq!(verdict_of(&two, "latency-p50").verdict, Verdict::Inconclusive, "two periods are not enough at 99 %");
+        let three = evaluate(&settings, &window(3), Evidence { candidate: &slow, baseline: &baseline, reference: None, custom: &[] });
+        assert_eq!(verdict_of(&three, "latency-p50").verdict, Verdict::Fail);
+    }
+}

@@ -1,0 +1,6 @@
+//! The canary crate's integration tests, one binary: the state machine with fakes in
+//! virtual time, the stores, and the adapters against the emulator and moto.
+
+mod simulation;
+mod state_machine;
+mod stores;
