@@ -3,12 +3,12 @@
 //! invocations were sampled and how spread their durations are.
 //!
 //! Resampling a million invocations a thousand times would take seconds, so each resample
-//! draws `m = min(n, 20,000)` invocations and the deviation of its mean is scaled by
+//! draws `m = min(n, 4,000)` invocations and the deviation of its mean is scaled by
 //! √(m/n) (the m-out-of-n bootstrap with the usual rescaling): the same interval as a full
 //! bootstrap for the mean, at a bounded cost. The generator is seeded, so a report is
 //! reproducible.
 
-use rand::rngs::StdRng;
+use rand::rngs::SmallRng as StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
@@ -16,7 +16,7 @@ use crate::histogram::Histogram;
 
 pub const DEFAULT_SEED: u64 = 0x00c0_ffee;
 pub const DEFAULT_RESAMPLES: u32 = 1000;
-const MAX_DRAWS: u64 = 20_000;
+const MAX_DRAWS: u64 = 4_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Interval {

@@ -214,6 +214,12 @@ impl CostExplorerActuals {
         CostExplorerActuals { client }
     }
 
+    /// Cost Explorer answers in us-east-1 whatever region the functions run in.
+    pub fn from_config(config: &aws_config::SdkConfig) -> CostExplorerActuals {
+        let config = aws_sdk_costexplorer::config::Builder::from(config).region(aws_sdk_costexplorer::config::Region::new("us-east-1")).build();
+        CostExplorerActuals { client: aws_sdk_costexplorer::Client::from_conf(config) }
+    }
+
     pub async fn actuals(&self, window: &Window, region: &str) -> Result<Vec<ActualCost>, ActualsError> {
         use aws_sdk_costexplorer::types::{DateInterval, Dimension, DimensionValues, Expression, Granularity, GroupDefinition, GroupDefinitionType};
         let (start, end) = cost_explorer_dates(window);

@@ -22,19 +22,29 @@ pub struct AwsWindow {
     pub all_log_lines: bool,
 }
 
-pub struct AwsUsageSource<'metrics> {
+pub struct AwsUsageSource {
     logs: aws_sdk_cloudwatchlogs::Client,
     lambda: Option<aws_sdk_lambda::Client>,
-    metrics: Option<&'metrics dyn MetricSource>,
+    metrics: Option<Box<dyn MetricSource>>,
 }
 
-impl<'metrics> AwsUsageSource<'metrics> {
+impl AwsUsageSource {
     pub fn new(
         logs: aws_sdk_cloudwatchlogs::Client,
         lambda: Option<aws_sdk_lambda::Client>,
-        metrics: Option<&'metrics dyn MetricSource>,
-    ) -> AwsUsageSource<'metrics> {
+        metrics: Option<Box<dyn MetricSource>>,
+    ) -> AwsUsageSource {
         AwsUsageSource { logs, lambda, metrics }
+    }
+
+    /// The clients of one SDK configuration: Logs always, Lambda and CloudWatch metrics
+    /// when asked for.
+    pub fn from_config(config: &aws_config::SdkConfig, lambda_configuration: bool, metrics: bool) -> AwsUsageSource {
+        AwsUsageSource {
+            logs: aws_sdk_cloudwatchlogs::Client::new(config),
+            lambda: lambda_configuration.then(|| aws_sdk_lambda::Client::new(config)),
+            metrics: metrics.then(|| Box::new(lambda_metrics::CloudWatchMetrics::from_config(config)) as Box<dyn MetricSource>),
+        }
     }
 
     pub async fn usage(&self, plans: &[FunctionPlan], region: &str, read: &AwsWindow) -> Result<UsageModel, SourceError> {
@@ -152,7 +162,7 @@ impl<'metrics> AwsUsageSource<'metrics> {
         if usage.memory_mb == 0 {
             return Err(SourceError::NoMemorySize { function: plan.function.clone(), version: version.version.clone() });
         }
-        if let (Some(metrics), Some(alias)) = (self.metrics, &read.alias) {
+        if let (Some(metrics), Some(alias)) = (&self.metrics, &read.alias) {
             let span = (read.window.end - read.window.start).whole_seconds().max(60) as u64;
             let start = system_time(read.window.start);
             let metric_window = MetricWindow { start, end: start + Duration::from_secs(span / 60 * 60), period: Duration::from_secs(span / 60 * 60) };
