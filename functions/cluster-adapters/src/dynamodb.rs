@@ -5,7 +5,7 @@
 //! read from the raw response so maps keep their order (see [`crate::raw_json_body`]).
 
 use aws_sdk_dynamodb::Client;
-use cluster_domain::ports::{
+use cluster_domain::{
     AuditLog, ClusterListQuery, ClusterStore, IdempotencyRecord, IdempotencyStore, Page, PortError, StatusChange,
 };
 use cluster_domain::{PyDict, PyValue};

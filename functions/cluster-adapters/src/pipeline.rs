@@ -8,7 +8,7 @@
 
 use aws_types::SdkConfig;
 use bytes::Bytes;
-use cluster_domain::ports::{PipelineService, PortError};
+use cluster_domain::{PipelineService, PortError};
 use cluster_domain::python_json;
 use cluster_domain::{PipelineDefinition, PipelineTag};
 

@@ -130,7 +130,7 @@ impl Masks {
 
 /// Paging tokens are base64 of JSON holding ids and timestamps: compare what they hold.
 fn decoded_token(token: &str) -> String {
-    cluster_domain::http_quirks::urlsafe_b64decode(token.as_bytes())
+    cluster_domain::urlsafe_b64decode(token.as_bytes())
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .unwrap_or_else(|| token.to_owned())
 }

@@ -15,31 +15,46 @@
 //!   idempotency, clock, ids); [`fakes`] holds in-memory implementations.
 //! - [`time`]: timestamps as `datetime.isoformat()` writes them.
 
-pub mod audit;
-pub mod compliance;
+mod audit;
+mod compliance;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
-pub mod http_quirks;
-pub mod idempotency;
-pub mod ipaddress;
-pub mod pipeline;
-pub mod ports;
+mod http_quirks;
+mod idempotency;
+mod ipaddress;
+mod pipeline;
+mod ports;
 pub mod python_json;
-pub mod rules;
-pub mod spec;
-pub mod status;
-pub mod time;
+mod rules;
+mod spec;
+mod status;
+mod time;
 mod unicode_tables;
-pub mod validate;
-pub mod value;
-pub mod views;
+mod validate;
+mod value;
+mod views;
 
-pub use crate::pipeline::{PipelineDefinition, PipelineTag};
+pub use crate::audit::{
+    CLUSTER_REQUESTED, COMPLIANCE_CHECKED, PIPELINE_STARTED, audit_item, cluster_requested_details,
+    pipeline_started_details,
+};
+pub use crate::compliance::{check_compliance, compliance_audit_details, compliance_body, compliance_summary};
+pub use crate::http_quirks::{
+    SpecRejection, b64decode, encode_next_token, parse_cluster_spec, parse_events_query, parse_list_clusters_query,
+    read_body_text, urlsafe_b64decode,
+};
+pub use crate::idempotency::{KEY_REUSED_MESSAGE, key_length_message, key_length_ok, new_record, request_hash};
+pub use crate::pipeline::{PipelineDefinition, PipelineTag, build_pipeline, pipeline_name, pipeline_tags, spec_object_key};
+pub use crate::status::{
+    DECOMMISSIONABLE, DECOMMISSIONING, PENDING, PIPELINE_ACTOR, PipelineEventDecision, UNKNOWN_CLUSTER, can_decommission,
+    decide_pipeline_event,
+};
+pub use crate::views::{cluster_not_found_message, cluster_summary, cluster_view, error_body};
 pub use crate::ports::{
     AuditLog, Clock, ClusterListQuery, ClusterStore, IdGenerator, IdempotencyRecord, IdempotencyStore, Page,
     PipelineService, PortError, RandomIds, StatusChange, SystemClock,
 };
-pub use crate::rules::{Severity, Violation, check_spec, has_errors};
+pub use crate::rules::{Severity, Violation, check_spec, has_errors, violations_to_pyvalue};
 pub use crate::spec::{ClusterSpec, ClusterType, Environment, SchemaError, parse_spec};
 pub use crate::time::Timestamp;
 pub use crate::validate::{ValidateAnswer, validate_request};

@@ -5,9 +5,9 @@
 
 use std::path::PathBuf;
 
-use cluster_domain::http_quirks::{parse_events_query, parse_list_clusters_query};
+use cluster_domain::{parse_events_query, parse_list_clusters_query};
 use cluster_domain::python_json;
-use cluster_domain::value::{PyDict, PyValue};
+use cluster_domain::{PyDict, PyValue};
 use cluster_domain::{ValidateAnswer, validate_request};
 use serde_json::Value;
 
@@ -181,7 +181,7 @@ fn compliance_findings_match_python() {
     let boundary = ORG_PERMISSION_BOUNDARY_ARN;
     for case in outputs["compliance"].as_array().expect("compliance cases") {
         let PyValue::Dict(spec) = python_json::loads(text(&case["input"])).expect("JSON") else { panic!("a dict") };
-        let findings = cluster_domain::compliance::check_compliance(&spec, boundary);
+        let findings = cluster_domain::check_compliance(&spec, boundary);
         let rendered = python_json::dumps(&PyValue::List(findings.iter().map(|finding| finding.to_pyvalue()).collect()));
         assert_eq!(rendered, text(&case["findings"]), "{}", case["input"]);
     }
@@ -193,9 +193,9 @@ fn pipeline_definition_and_tags_match_python() {
     let pipeline = &outputs["pipeline"];
     let payload = python_json::loads(text(&pipeline["spec"])).expect("JSON");
     let spec = cluster_domain::parse_spec(&payload).expect("a valid spec");
-    let definition = cluster_domain::pipeline::build_pipeline("payments-1a2b3c4d", &spec, "arn:aws:iam::123456789012:role/pipeline", "artifacts");
+    let definition = cluster_domain::build_pipeline("payments-1a2b3c4d", &spec, "arn:aws:iam::123456789012:role/pipeline", "artifacts");
     assert_eq!(python_json::dumps(&definition.to_pyvalue()), text(&pipeline["definition"]));
-    let tags = cluster_domain::pipeline::pipeline_tags("payments-1a2b3c4d", &spec);
+    let tags = cluster_domain::pipeline_tags("payments-1a2b3c4d", &spec);
     let tags = PyValue::List(
         tags.iter().map(|tag| PyValue::Dict(PyDict::new().with("key", tag.key.as_str()).with("value", tag.value.as_str()))).collect(),
     );

@@ -4,7 +4,7 @@
 use serde_json::Value;
 use thiserror::Error;
 
-use cluster_domain::http_quirks::b64decode;
+use cluster_domain::b64decode;
 
 /// The event is not an API Gateway REST proxy event. Python raises `KeyError` here, so
 /// Lambda reports an error and API Gateway answers 502.

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use cluster_domain::python_json;
-use cluster_domain::views::error_body;
+use cluster_domain::error_body;
 
 /// A response with a JSON body already serialised (the handlers write the bytes Python
 /// would, so the body is kept as text).
@@ -34,7 +34,7 @@ impl ProxyResponse {
 
     /// The 404 every `/clusters/{cluster_id}` route answers for an unknown cluster.
     pub fn cluster_not_found(cluster_id: &str) -> Self {
-        ProxyResponse::service_error(404, &cluster_domain::views::cluster_not_found_message(cluster_id))
+        ProxyResponse::service_error(404, &cluster_domain::cluster_not_found_message(cluster_id))
     }
 
     /// What the resolver answers for a method or path no route matches.

@@ -37,12 +37,12 @@
 //!    Should a compensating DeleteItem itself fail, the answer is still Python's error
 //!    and the stray event is logged with its key (a warning) for an operator.
 
-use cluster_domain::audit::{CLUSTER_REQUESTED, PIPELINE_STARTED, cluster_requested_details, pipeline_started_details};
-use cluster_domain::http_quirks::{SpecRejection, parse_cluster_spec, read_body_text};
-use cluster_domain::idempotency::{KEY_REUSED_MESSAGE, key_length_message, key_length_ok, new_record, request_hash};
-use cluster_domain::pipeline::{build_pipeline, pipeline_name, pipeline_tags, spec_object_key};
-use cluster_domain::rules::{Severity, Violation, violations_to_pyvalue};
-use cluster_domain::status::PENDING;
+use cluster_domain::{CLUSTER_REQUESTED, PIPELINE_STARTED, cluster_requested_details, pipeline_started_details};
+use cluster_domain::{SpecRejection, parse_cluster_spec, read_body_text};
+use cluster_domain::{KEY_REUSED_MESSAGE, key_length_message, key_length_ok, new_record, request_hash};
+use cluster_domain::{build_pipeline, pipeline_name, pipeline_tags, spec_object_key};
+use cluster_domain::{Severity, Violation, violations_to_pyvalue};
+use cluster_domain::PENDING;
 use cluster_domain::{
     AuditLog, Clock, ClusterSpec, ClusterStore, IdGenerator, IdempotencyStore, PipelineService, PortError, PyDict,
     PyValue, check_spec, has_errors, python_json,

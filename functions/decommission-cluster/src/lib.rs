@@ -2,7 +2,7 @@
 //! from PENDING, ACTIVE or FAILED (a conditional write, so a concurrent change loses
 //! with 409), 409 from any other status, 404 if unknown.
 
-use cluster_domain::status::{DECOMMISSIONABLE, DECOMMISSIONING, can_decommission};
+use cluster_domain::{DECOMMISSIONABLE, DECOMMISSIONING, can_decommission};
 use cluster_domain::{AuditLog, Clock, ClusterStore, IdGenerator, PortError, PyDict, PyValue, StatusChange};
 use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, audit_item, json_response};
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! cluster's audit trail, oldest first, `limit` (1-100, default 50) events a page. The
 //! query is checked before the cluster lookup, as in Python (400 before 404).
 
-use cluster_domain::http_quirks::{encode_next_token, parse_events_query};
+use cluster_domain::{encode_next_token, parse_events_query};
 use cluster_domain::{AuditLog, ClusterStore, PyDict, PyValue};
 use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, json_response};
 use serde_json::Value;

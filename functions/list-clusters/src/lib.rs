@@ -3,7 +3,7 @@
 //! applied before the team/status filter, so a page can be short (even empty) and still
 //! carry a `next_token`.
 
-use cluster_domain::http_quirks::{encode_next_token, parse_list_clusters_query};
+use cluster_domain::{encode_next_token, parse_list_clusters_query};
 use cluster_domain::{ClusterStore, PyDict, PyValue};
 use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, cluster_summary, json_response};
 use serde_json::Value;

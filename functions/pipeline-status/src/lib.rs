@@ -5,7 +5,7 @@
 //! (from PENDING or PROVISIONING). Each applied transition is audited.
 
 use cluster_domain::python_json;
-use cluster_domain::status::{PIPELINE_ACTOR, PipelineEventDecision, UNKNOWN_CLUSTER, decide_pipeline_event};
+use cluster_domain::{PIPELINE_ACTOR, PipelineEventDecision, UNKNOWN_CLUSTER, decide_pipeline_event};
 use cluster_domain::{AuditLog, Clock, ClusterStore, IdGenerator, PortError, PyDict, PyValue, StatusChange};
 use cluster_lambda::FunctionError;
 use serde_json::Value;
@@ -114,7 +114,7 @@ impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> PipelineStatus<S, A
             .with("pipeline_state", state_text.as_str())
             .with("execution_id", python_json::from_serde(detail_map.get("execution-id").unwrap_or(&Value::Null)))
             .with("event_id", python_json::from_serde(event.get("id").unwrap_or(&Value::Null)));
-        let audit_event = cluster_domain::audit::audit_item(
+        let audit_event = cluster_domain::audit_item(
             cluster_id,
             "STATUS_CHANGED",
             PIPELINE_ACTOR,
