@@ -19,6 +19,7 @@
 //! Every command returns a [`CanaryRun`] (or a [`Preflight`]), which the CLI renders.
 
 mod alias;
+mod connect;
 mod control;
 mod controller;
 mod dynamo;
@@ -33,6 +34,7 @@ mod store;
 mod units;
 
 pub use alias::{AliasSnapshot, AliasTarget};
+pub use connect::{SdkController, StateLocation, StateLocationError, owner_name, sdk_controller};
 pub use control::{ControlError, LambdaControl, VersionReference, VersionSettings};
 pub use controller::{
     CanaryError, CanaryRun, Check, Controller, CrashHook, CrashPoint, Decommission, DeploymentRequest, Preflight,
@@ -42,7 +44,7 @@ pub use dynamo::DynamoStore;
 pub use gates::{BaselineFigures, Evaluation, Evidence, Figures, GateResult, Totals, Verdict, evaluate};
 pub use journal::{Action, Decision, DeploymentState, Event, JournalError, JournalRecord, Outcome, PauseCause, Phase, event_name};
 pub use lambda::SdkLambda;
-pub use plan::{CanaryPlan, CustomGate, GateSettings, InconclusivePolicy, LatencyGate, PlanError};
+pub use plan::{CanaryPlan, CustomGate, GateSettings, InconclusivePolicy, LatencyGate, PlanError, validate_steps};
 pub use settings::{CanarySettings, SettingsError};
 pub use store::{FolderStore, LockInfo, StateStore, StoreError};
 pub use units::{format_duration, format_time, parse_duration};

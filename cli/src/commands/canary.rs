@@ -1,10 +1,313 @@
-//! `cutover canary` (being built).
+//! `cutover canary plan | start | tick | status | history | resume | pause | promote |
+//! abort | decommission | rehearse`. Each subcommand resolves its arguments into
+//! [`CanaryContext`] (function, alias, settings from cutover.toml and flags, the state
+//! store, the SDK clients) before anything runs, calls the `canary` crate, and renders
+//! the typed result it gets back (`CanaryRun`, `Preflight`, the journal) as a table or JSON.
+
+mod render;
+
+use std::io::IsTerminal as _;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use anyhow::anyhow;
+use aws_settings::{AwsSettings, FunctionRef};
+use canary::{
+    CanaryError, CanaryRun, CanarySettings, CrashPoint, DeploymentRequest, InconclusivePolicy, RunStatus, SdkController,
+    StateLocation, owner_name, parse_duration, sdk_controller,
+};
 
-use crate::args::{CanaryArgs, OutputFormat};
+use crate::args::{
+    AwsArgs, CanaryArgs, CanaryCommand, CanaryOverrides, CanaryRehearseArgs, CanaryStartArgs, CanaryTargetArgs,
+    InconclusiveArg, OutputFormat,
+};
 use crate::exit::Failure;
+use crate::output;
 
-pub fn run(_args: CanaryArgs, _format: OutputFormat) -> Result<(), Failure> {
-    Err(Failure::Input(anyhow!("`cutover canary` is not available in this build yet; see the README for what is")))
+/// The environment variable a crash drill sets to stop the controller at a transition.
+const CRASH_AT: &str = "CUTOVER_CANARY_CRASH_AT";
+
+pub fn run(args: CanaryArgs, format: OutputFormat) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Failure::Unexpected(anyhow!(error).context("could not start the async runtime")))?;
+    runtime.block_on(async move {
+        match args.command {
+            CanaryCommand::Plan(args) => plan(args, format).await,
+            CanaryCommand::Start(args) => start(args, format).await,
+            CanaryCommand::Tick(args) => {
+                let context = CanaryContext::resolve(&args, None).await?;
+                let run = context.controller.tick(&context.function, &context.alias, SystemTime::now()).await;
+                let run = context.finish(run).await?;
+                finish_run(&run, format, false)
+            }
+            CanaryCommand::Status(args) => {
+                let context = CanaryContext::resolve(&args, None).await?;
+                let run = context.controller.status(&context.function, &context.alias, SystemTime::now()).await;
+                finish_run(&run.map_err(canary_failure)?, format, false)
+            }
+            CanaryCommand::History(args) => {
+                let context = CanaryContext::resolve(&args, None).await?;
+                let records = context.controller.history(&context.function, &context.alias).await.map_err(canary_failure)?;
+                match format {
+                    OutputFormat::Json => output::stdout_line(&to_json(&records)?),
+                    OutputFormat::Table => output::stdout(&render::history(&records)),
+                }
+            }
+            CanaryCommand::Resume(args) => {
+                let context = CanaryContext::resolve(&args.target, None).await?;
+                let run = context.controller.resume(&context.function, &context.alias, SystemTime::now(), args.force).await;
+                let run = context.finish(run).await?;
+                if args.once || run.status != RunStatus::Running {
+                    return finish_run(&run, format, true);
+                }
+                let run = context.loop_ticks(run).await?;
+                finish_run(&run, format, true)
+            }
+            CanaryCommand::Pause(args) => {
+                let context = CanaryContext::resolve(&args, None).await?;
+                let run = context.controller.pause(&context.function, &context.alias, SystemTime::now(), "paused by an operator").await;
+                let run = context.finish(run).await?;
+                finish_run(&run, format, false)
+            }
+            CanaryCommand::Promote(args) => {
+                let context = CanaryContext::resolve(&args.target, None).await?;
+                let run = context.controller.promote(&context.function, &context.alias, SystemTime::now(), args.full).await;
+                let run = context.finish(run).await?;
+                finish_run(&run, format, false)
+            }
+            CanaryCommand::Abort(args) => {
+                let context = CanaryContext::resolve(&args, None).await?;
+                let run = context.controller.abort(&context.function, &context.alias, SystemTime::now()).await;
+                let run = context.finish(run).await?;
+                render_run(&run, format)?;
+                Ok(())
+            }
+            CanaryCommand::Decommission(args) => {
+                let context = CanaryContext::resolve(&args.target, None).await?;
+                let run = context.controller.decommission(&context.function, &context.alias, SystemTime::now(), args.yes).await;
+                let run = run.map_err(canary_failure)?;
+                render_run(&run, format)?;
+                match &run.decommission {
+                    Some(check) if check.safe() => Ok(()),
+                    _ => Err(Failure::Checked),
+                }
+            }
+            CanaryCommand::Rehearse(args) => rehearse(args, format).await,
+        }
+    })
+}
+
+/// Everything a subcommand needs, resolved before it runs.
+struct CanaryContext {
+    function: String,
+    alias: String,
+    settings: CanarySettings,
+    controller: SdkController,
+}
+
+impl CanaryContext {
+    async fn resolve(args: &CanaryTargetArgs, overrides: Option<&CanaryOverrides>) -> Result<CanaryContext, Failure> {
+        let (function, alias) = parse_target(&args.target)?;
+        let mut settings = load_settings(&args.config.config, &function)?;
+        if let Some(overrides) = overrides {
+            apply_overrides(&mut settings, overrides)?;
+        }
+        let state = args.state.clone().or_else(|| settings.state.clone());
+        let location = StateLocation::parse(state.as_deref().unwrap_or(StateLocation::DEFAULT_FOLDER))
+            .map_err(|error| Failure::Input(anyhow!("--state: {error}")))?;
+        let sdk_config = aws_settings(&args.aws).sdk_config().await;
+        let store = location.open(&sdk_config, &function, &alias);
+        let mut controller = sdk_controller(&sdk_config, store, owner_name());
+        if let Some(point) = crash_point()? {
+            // A drill: die as `kill -9` would, leaving the lock and the journal as they are.
+            controller = controller.with_crash_hook(Arc::new(move |at| {
+                if at == point {
+                    std::process::abort();
+                }
+                false
+            }));
+        }
+        Ok(CanaryContext { function, alias, settings, controller })
+    }
+
+    /// Releases the lock after a one-shot command, keeping the command's outcome.
+    async fn finish(&self, run: Result<CanaryRun, CanaryError>) -> Result<CanaryRun, Failure> {
+        let released = self.controller.release().await;
+        let run = run.map_err(canary_failure)?;
+        released.map_err(canary_failure)?;
+        Ok(run)
+    }
+
+    /// Ticks every poll interval until the deployment stops running or Ctrl-C. A tick in
+    /// flight completes before Ctrl-C is honoured, so the alias is never left mid-change.
+    async fn loop_ticks(&self, mut run: CanaryRun) -> Result<CanaryRun, Failure> {
+        let poll = self.settings.poll_interval;
+        let live = std::io::stderr().is_terminal();
+        while run.status == RunStatus::Running {
+            if live {
+                eprint!("\r\x1b[2K{}", render::status_line(&run));
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(poll) => {}
+                _ = tokio::signal::ctrl_c() => {
+                    if live {
+                        eprintln!();
+                    }
+                    eprintln!("stopped by Ctrl-C; the alias is as the journal says. Continue with `cutover canary resume {}:{}`", self.function, self.alias);
+                    let _ = self.controller.release().await;
+                    return Ok(run);
+                }
+            }
+            match self.controller.tick(&self.function, &self.alias, SystemTime::now()).await {
+                Ok(next) => run = next,
+                Err(error) => {
+                    let _ = self.controller.release().await;
+                    return Err(canary_failure(error));
+                }
+            }
+        }
+        if live {
+            eprintln!("\r\x1b[2K{}", render::status_line(&run));
+        }
+        self.controller.release().await.map_err(canary_failure)?;
+        Ok(run)
+    }
+}
+
+async fn plan(args: CanaryStartArgs, format: OutputFormat) -> Result<(), Failure> {
+    let context = CanaryContext::resolve(&args.target, Some(&args.overrides)).await?;
+    let request = context.request(&args);
+    let preflight = context.controller.preflight(&request, SystemTime::now()).await.map_err(canary_failure)?;
+    match format {
+        OutputFormat::Json => output::stdout_line(&to_json(&preflight)?)?,
+        OutputFormat::Table => output::stdout(&render::preflight(&preflight))?,
+    }
+    if preflight.passed() {
+        Ok(())
+    } else {
+        Err(Failure::Input(anyhow!("preflight failed: {}", preflight.failures().join("; "))))
+    }
+}
+
+async fn start(args: CanaryStartArgs, format: OutputFormat) -> Result<(), Failure> {
+    let context = CanaryContext::resolve(&args.target, Some(&args.overrides)).await?;
+    let request = context.request(&args);
+    let run = context.controller.start(&request, SystemTime::now(), args.force).await;
+    let run = match run {
+        Ok(run) => run,
+        Err(error) => {
+            let _ = context.controller.release().await;
+            return Err(canary_failure(error));
+        }
+    };
+    let run = context.loop_ticks(run).await?;
+    finish_run(&run, format, true)
+}
+
+impl CanaryContext {
+    fn request(&self, args: &CanaryStartArgs) -> DeploymentRequest {
+        DeploymentRequest {
+            function: self.function.clone(),
+            alias: self.alias.clone(),
+            candidate_version: args.candidate.clone(),
+            baseline_version: args.baseline.clone(),
+            settings: self.settings.clone(),
+        }
+    }
+}
+
+async fn rehearse(args: CanaryRehearseArgs, format: OutputFormat) -> Result<(), Failure> {
+    let (function, alias) = parse_target(&args.target)?;
+    let mut settings = load_settings(&args.config.config, &function)?;
+    apply_overrides(&mut settings, &args.overrides)?;
+    let _ = (alias, settings, format);
+    Err(Failure::Input(anyhow!("`cutover canary rehearse` needs the emulator's CloudWatch API, which this build does not have yet")))
+}
+
+/// What a finished command exits with: 0 done (and for one-shot commands, running or
+/// paused), 1 rolled back or halted, and for loops also held.
+fn finish_run(run: &CanaryRun, format: OutputFormat, loop_ended: bool) -> Result<(), Failure> {
+    render_run(run, format)?;
+    match run.status {
+        RunStatus::Done => Ok(()),
+        RunStatus::Running if !loop_ended => Ok(()),
+        RunStatus::Paused if !loop_ended => Ok(()),
+        RunStatus::Running | RunStatus::Paused | RunStatus::Halted | RunStatus::RolledBack => Err(Failure::Checked),
+    }
+}
+
+fn render_run(run: &CanaryRun, format: OutputFormat) -> Result<(), Failure> {
+    match format {
+        OutputFormat::Json => output::stdout_line(&to_json(run)?),
+        OutputFormat::Table => output::stdout(&render::run(run)),
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Failure> {
+    serde_json::to_string_pretty(value).map_err(|error| Failure::Unexpected(anyhow!(error).context("could not render JSON")))
+}
+
+fn canary_failure(error: CanaryError) -> Failure {
+    if error.is_input_error() { Failure::Input(anyhow!(error)) } else { Failure::Unexpected(anyhow!(error)) }
+}
+
+fn parse_target(target: &str) -> Result<(String, String), Failure> {
+    let reference = FunctionRef::parse(target).map_err(|error| Failure::Input(anyhow!(error)))?;
+    match reference.qualifier.as_deref() {
+        Some(alias) if alias != "$LATEST" && !alias.chars().all(|c| c.is_ascii_digit()) => {
+            Ok((reference.name.clone(), alias.to_string()))
+        }
+        _ => Err(Failure::Input(anyhow!("`{target}` names no alias: write `function:alias`, e.g. get-cluster:live"))),
+    }
+}
+
+fn load_settings(path: &Path, function: &str) -> Result<CanarySettings, Failure> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        // Against AWS there may be no cutover.toml at all: the defaults and flags apply.
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound && path == Path::new("cutover.toml") => {
+            return Ok(CanarySettings::default());
+        }
+        Err(error) => return Err(Failure::Input(anyhow!(error).context(format!("could not read {}", path.display())))),
+    };
+    CanarySettings::from_toml(&text, path, function).map_err(|error| Failure::Input(anyhow!(error)))
+}
+
+fn apply_overrides(settings: &mut CanarySettings, overrides: &CanaryOverrides) -> Result<(), Failure> {
+    let duration = |flag: &str, text: &Option<String>, slot: &mut Duration| -> Result<(), Failure> {
+        if let Some(text) = text {
+            *slot = parse_duration(text).map_err(|error| Failure::Input(anyhow!("--{flag}: {error}")))?;
+        }
+        Ok(())
+    };
+    if let Some(steps) = &overrides.steps {
+        canary::validate_steps(steps).map_err(|error| Failure::Input(anyhow!("--steps: {error}")))?;
+        settings.steps = steps.clone();
+    }
+    duration("step-duration", &overrides.step_duration, &mut settings.min_step_duration)?;
+    duration("bake", &overrides.bake, &mut settings.bake)?;
+    duration("poll-interval", &overrides.poll_interval, &mut settings.poll_interval)?;
+    if let Some(policy) = overrides.inconclusive {
+        settings.inconclusive_policy = match policy {
+            InconclusiveArg::Rollback => InconclusivePolicy::Rollback,
+            InconclusiveArg::Hold => InconclusivePolicy::Hold,
+        };
+    }
+    Ok(())
+}
+
+fn aws_settings(args: &AwsArgs) -> AwsSettings {
+    AwsSettings { profile: args.profile.clone(), region: args.region.clone(), endpoint_url: args.endpoint_url.clone() }
+}
+
+fn crash_point() -> Result<Option<CrashPoint>, Failure> {
+    match std::env::var(CRASH_AT) {
+        Ok(text) => CrashPoint::parse(&text)
+            .map(Some)
+            .ok_or_else(|| Failure::Input(anyhow!("{CRASH_AT}={text}: write after-intent or after-update"))),
+        Err(_) => Ok(None),
+    }
 }
