@@ -20,10 +20,10 @@ use crate::config::Config;
 use crate::engine::Engine;
 use crate::function_pool::FunctionPool;
 use crate::logs::LogSink;
-use crate::metrics::MetricsStore;
+use crate::metrics::{DEFAULT_METRICS_RETENTION, MetricsStore};
 use crate::outcome::{InvocationOutcome, InvokeError};
 use crate::sandbox::ProcessRegistry;
-use crate::{api_gateway, http_server, invoke_api};
+use crate::{api_gateway, cloudwatch_api, http_server, invoke_api};
 
 /// How long shutdown waits for killed processes to be reaped.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -39,6 +39,8 @@ pub struct EmulatorOptions {
     pub serve_http: bool,
     /// Start (or connect to) the configured back end and run its setup hook.
     pub start_backend: bool,
+    /// How long metrics are kept, measured on `clock`.
+    pub metrics_retention: Duration,
 }
 
 impl Default for EmulatorOptions {
@@ -49,6 +51,7 @@ impl Default for EmulatorOptions {
             routing_seed: None,
             serve_http: false,
             start_backend: false,
+            metrics_retention: DEFAULT_METRICS_RETENTION,
         }
     }
 }
@@ -108,7 +111,7 @@ impl Emulator {
             config,
             pools,
             aliases,
-            metrics: MetricsStore::default(),
+            metrics: MetricsStore::new(options.metrics_retention),
             registry,
             clock: options.clock.clone(),
         });
@@ -134,9 +137,16 @@ impl Emulator {
         let listener = bind("Lambda API", address).await?;
         self.lambda_api = listener.local_addr().ok();
         let engine = self.engine.clone();
+        // CloudWatch shares the Lambda API's listener, as one local endpoint for the SDKs.
         let handler = Arc::new(move |request: Request<Incoming>| {
             let engine = engine.clone();
-            async move { invoke_api::handle(&engine, request).await }
+            async move {
+                if cloudwatch_api::serves(request.uri().path()) {
+                    cloudwatch_api::handle(&engine, request).await
+                } else {
+                    invoke_api::handle(&engine, request).await
+                }
+            }
         });
         self.servers.push(tokio::spawn(http_server::serve(listener, handler)));
 

@@ -1,7 +1,8 @@
 //! The Lambda HTTP API in Lambda's own REST shape (`/2015-03-31/functions/...`), enough
 //! of it for aws-sdk-lambda, boto3 and the aws CLI pointed here with `endpoint_url`:
 //! Invoke, GetAlias, ListAliases, UpdateAlias, GetFunctionConfiguration,
-//! ListVersionsByFunction, ListFunctions. Also `GET /metrics`, the CloudWatch stand-in.
+//! ListVersionsByFunction, ListFunctions. Also `GET /metrics`, the metrics store as JSON
+//! (CloudWatch itself is `cloudwatch_api`, on the same listener).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

@@ -1,8 +1,9 @@
 //! A local AWS Lambda. It runs any Python handler (through awslambdaric) and any custom
 //! runtime `bootstrap` (a Rust `lambda_runtime` binary) behind the real Runtime API
 //! (2018-06-01), with versions, weighted aliases, reserved concurrency and Lambda's
-//! failure semantics; it serves the Lambda Invoke API, an API Gateway front and
-//! CloudWatch-like metrics. No Docker, no AWS account.
+//! failure semantics; it serves the Lambda Invoke API, an API Gateway front and Lambda's
+//! CloudWatch metrics (GetMetricData, ListMetrics in the SDK's RPC v2 CBOR protocol), all
+//! stamped by an injected [`Clock`]. No Docker, no AWS account.
 //!
 //! Start one from a [`Config`] (read from `cutover.toml`) with [`Emulator::start`]; the
 //! handle invokes in process, exposes the [`AliasRouter`] and the [`MetricsStore`], and
@@ -12,13 +13,16 @@
 //! `engine` (pools, aliases, metrics and clock; name resolution and the invocation path),
 //! `function_pool` (sandboxes, concurrency, failures → outcomes), `sandbox` (one runtime
 //! process), `runtime_api` (the Runtime API server of one sandbox), `alias_router`,
-//! `metrics`, `invoke_api` and `api_gateway` (the HTTP front doors), `backend` (moto and
-//! the setup hook), `outcome` (results and REPORT lines).
+//! `metrics`, `invoke_api`, `api_gateway` and `cloudwatch_api` (the HTTP front doors, with
+//! `cbor` for CloudWatch's wire format), `clock`, `backend` (moto and the setup hook),
+//! `outcome` (results and REPORT lines).
 
 mod alias_router;
 mod api_gateway;
 mod backend;
+mod cbor;
 mod clock;
+mod cloudwatch_api;
 mod config;
 mod emulator;
 mod engine;
@@ -44,7 +48,7 @@ pub use function_pool::LATEST;
 pub use limits::{MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES};
 pub use logs::LogSink;
 pub use metrics::{
-    Datapoint, DurationHistogram, DurationSummary, MetricsQuery, MetricsResult, MetricsStore, Sample, SampleKind,
-    Statistics,
+    DEFAULT_METRICS_RETENTION, Datapoint, DurationHistogram, DurationSummary, MetricsQuery, MetricsResult, MetricsStore,
+    Sample, SampleKind, Statistics,
 };
 pub use outcome::{InvocationOutcome, InvokeError, OutcomeStatus, Report};

@@ -2,6 +2,11 @@
 //! caller used (an alias or version) and per executed version, in one-second buckets, with
 //! durations in a fixed log-scale histogram so percentiles over any window come from
 //! merged buckets, never from a list of samples.
+//!
+//! Like CloudWatch, the store keeps one-second resolution for three hours and then folds
+//! the buckets into one-minute ones, so a long bake (48 h of a rehearsal's accelerated
+//! clock) costs at most 60 buckets an hour per series. Every age is measured on the
+//! timestamps the caller records with, that is on the emulator's clock.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -14,6 +19,11 @@ use serde::{Deserialize, Serialize};
 const BUCKETS_PER_OCTAVE: f64 = 8.0;
 /// Buckets cover 1 µs to about 2^34 µs (4.7 hours), more than Lambda's 15-minute limit.
 const BUCKET_COUNT: usize = 34 * 8;
+/// How long one-second buckets stay before they are folded into minutes (CloudWatch keeps
+/// high-resolution data for three hours).
+const SECOND_RESOLUTION_FOR: u64 = 3 * 3600;
+/// The default retention: a 48-hour bake plus a day of margin.
+pub const DEFAULT_METRICS_RETENTION: Duration = Duration::from_secs(72 * 3600);
 
 /// Durations in a fixed set of log-scale buckets.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -22,6 +32,8 @@ pub struct DurationHistogram {
     count: u64,
     sum_micros: u128,
     max_micros: u64,
+    /// `None` while empty, so an empty histogram merges without lowering the minimum.
+    min_micros: Option<u64>,
 }
 
 impl DurationHistogram {
@@ -31,6 +43,7 @@ impl DurationHistogram {
         self.count += 1;
         self.sum_micros += u128::from(micros);
         self.max_micros = self.max_micros.max(micros);
+        self.min_micros = Some(self.min_micros.map_or(micros, |min| min.min(micros)));
     }
 
     pub fn merge(&mut self, other: &DurationHistogram) {
@@ -40,10 +53,27 @@ impl DurationHistogram {
         self.count += other.count;
         self.sum_micros += other.sum_micros;
         self.max_micros = self.max_micros.max(other.max_micros);
+        self.min_micros = match (self.min_micros, other.min_micros) {
+            (Some(mine), Some(theirs)) => Some(mine.min(theirs)),
+            (mine, theirs) => mine.or(theirs),
+        };
     }
 
     pub fn count(&self) -> u64 {
         self.count
+    }
+
+    /// The exact sum of every recorded duration.
+    pub fn sum(&self) -> Duration {
+        Duration::from_micros(u64::try_from(self.sum_micros).unwrap_or(u64::MAX))
+    }
+
+    pub fn maximum(&self) -> Option<Duration> {
+        (self.count > 0).then(|| Duration::from_micros(self.max_micros))
+    }
+
+    pub fn minimum(&self) -> Option<Duration> {
+        self.min_micros.map(Duration::from_micros)
     }
 
     /// The upper bound of the bucket holding the `quantile` (0..=1) sample, capped at the
@@ -122,18 +152,19 @@ pub enum SampleKind {
     Throttle,
 }
 
+/// What one second (or, past three hours, one minute) of one series holds.
 #[derive(Debug, Clone, Default)]
-struct Bucket {
-    invocations: u64,
-    errors: u64,
-    throttles: u64,
-    durations: DurationHistogram,
-    init_durations: DurationHistogram,
-    max_memory_used_mb: u64,
+pub(crate) struct Bucket {
+    pub invocations: u64,
+    pub errors: u64,
+    pub throttles: u64,
+    pub durations: DurationHistogram,
+    pub init_durations: DurationHistogram,
+    pub max_memory_used_mb: u64,
 }
 
 impl Bucket {
-    fn merge(&mut self, other: &Bucket) {
+    pub fn merge(&mut self, other: &Bucket) {
         self.invocations += other.invocations;
         self.errors += other.errors;
         self.throttles += other.throttles;
@@ -155,11 +186,47 @@ impl Bucket {
     }
 }
 
+/// One series: the function, the qualifier its callers used and the version that ran.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-struct SeriesKey {
-    function: String,
-    qualifier: String,
-    executed_version: Option<String>,
+pub(crate) struct SeriesKey {
+    pub function: String,
+    pub qualifier: String,
+    /// `None` for throttles: nothing ran.
+    pub executed_version: Option<String>,
+}
+
+/// Whether a series holds invocations or throttles within retention.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct SeriesActivity {
+    pub invocations: bool,
+    pub throttles: bool,
+}
+
+#[derive(Debug, Default)]
+struct Series {
+    buckets: BTreeMap<u64, Bucket>,
+    /// Buckets before this second have been folded into minutes.
+    folded_before: u64,
+}
+
+impl Series {
+    /// Drops buckets past retention and folds one-second buckets older than three hours
+    /// into their minute; each bucket is folded once, as the watermark moves forward.
+    fn age(&mut self, newest: u64, retention_s: u64) {
+        let horizon = newest.saturating_sub(retention_s);
+        self.buckets = self.buckets.split_off(&horizon);
+        let fold_until = newest.saturating_sub(SECOND_RESOLUTION_FOR) / 60 * 60;
+        if fold_until <= self.folded_before {
+            return;
+        }
+        let mut recent = self.buckets.split_off(&fold_until);
+        let old = std::mem::take(&mut self.buckets);
+        for (second, bucket) in old {
+            self.buckets.entry(second - second % 60).or_default().merge(&bucket);
+        }
+        self.buckets.append(&mut recent);
+        self.folded_before = fold_until;
+    }
 }
 
 /// A window to aggregate: `[start, end)` in epoch seconds; filters left out match all.
@@ -210,16 +277,17 @@ pub struct MetricsResult {
     pub datapoints: Vec<Datapoint>,
 }
 
-/// Thread-safe, in-memory store of one-second buckets, pruned past `retention`.
+/// Thread-safe, in-memory store of one-second buckets (one-minute past three hours),
+/// pruned past `retention`.
 #[derive(Debug)]
 pub struct MetricsStore {
-    series: Mutex<HashMap<SeriesKey, BTreeMap<u64, Bucket>>>,
+    series: Mutex<HashMap<SeriesKey, Series>>,
     retention_s: u64,
 }
 
 impl Default for MetricsStore {
     fn default() -> Self {
-        MetricsStore::new(Duration::from_secs(6 * 3600))
+        MetricsStore::new(DEFAULT_METRICS_RETENTION)
     }
 }
 
@@ -237,12 +305,11 @@ impl MetricsStore {
             executed_version: sample.executed_version,
         };
         let mut series = lock(&self.series);
-        let buckets = series.entry(key).or_default();
-        if !buckets.contains_key(&second) {
-            let horizon = second.saturating_sub(self.retention_s);
-            *buckets = buckets.split_off(&horizon);
+        let series = series.entry(key).or_default();
+        if !series.buckets.contains_key(&second) {
+            series.age(second, self.retention_s);
         }
-        let bucket = buckets.entry(second).or_default();
+        let bucket = series.buckets.entry(second).or_default();
         match sample.kind {
             SampleKind::Throttle => bucket.throttles += 1,
             SampleKind::Invocation { error, duration, init_duration, max_memory_used_mb } => {
@@ -262,7 +329,8 @@ impl MetricsStore {
         let mut by_version: BTreeMap<String, Bucket> = BTreeMap::new();
         let mut periods: BTreeMap<u64, Bucket> = BTreeMap::new();
         let series = lock(&self.series);
-        for (key, buckets) in series.iter() {
+        for (key, series) in series.iter() {
+            let buckets = &series.buckets;
             let matches = key.function == query.function
                 && query.qualifier.as_ref().is_none_or(|wanted| *wanted == key.qualifier)
                 && query.executed_version.as_ref().is_none_or(|wanted| key.executed_version.as_ref() == Some(wanted));
@@ -293,6 +361,49 @@ impl MetricsStore {
                 .map(|(timestamp, bucket)| Datapoint { timestamp, statistics: bucket.statistics() })
                 .collect(),
         }
+    }
+}
+
+impl MetricsStore {
+    /// Merges the buckets of every series `selects` takes into periods of `period` seconds
+    /// aligned to the epoch, as CloudWatch aligns them: `[start, end)` with `start` rounded
+    /// down to its period. Periods without any bucket are absent.
+    pub(crate) fn periods(
+        &self,
+        selects: impl Fn(&SeriesKey) -> bool,
+        start: u64,
+        end: u64,
+        period: u64,
+    ) -> BTreeMap<u64, Bucket> {
+        let period = period.max(1);
+        let start = start - start % period;
+        let mut periods: BTreeMap<u64, Bucket> = BTreeMap::new();
+        if start >= end {
+            return periods;
+        }
+        let series = lock(&self.series);
+        for (_, series) in series.iter().filter(|(key, _)| selects(key)) {
+            for (second, bucket) in series.buckets.range(start..end) {
+                periods.entry(second - second % period).or_default().merge(bucket);
+            }
+        }
+        periods
+    }
+
+    /// Every series with data within retention, and what it holds.
+    pub(crate) fn series(&self) -> Vec<(SeriesKey, SeriesActivity)> {
+        let series = lock(&self.series);
+        series
+            .iter()
+            .map(|(key, series)| {
+                let activity = series.buckets.values().fold(SeriesActivity::default(), |seen, bucket| SeriesActivity {
+                    invocations: seen.invocations || bucket.invocations > 0,
+                    throttles: seen.throttles || bucket.throttles > 0,
+                });
+                (key.clone(), activity)
+            })
+            .filter(|(_, activity)| activity.invocations || activity.throttles)
+            .collect()
     }
 }
 
@@ -375,6 +486,38 @@ mod tests {
         assert_eq!(by_version.statistics.invocations, 2, "alias and direct calls of version 2");
         assert_eq!(by_version.datapoints.len(), 1);
         assert_eq!(by_version.datapoints[0].timestamp, 60);
+    }
+
+    #[test]
+    fn seconds_fold_into_minutes_after_three_hours_and_keep_their_totals() {
+        let store = MetricsStore::default();
+        for second in [100, 101, 130, 170] {
+            store.record(at(second), invocation("live", "1", second, second == 130));
+        }
+        let everything = |store: &MetricsStore| store.periods(|_| true, 0, 20_000, 1);
+        assert_eq!(everything(&store).len(), 4, "one-second resolution while recent");
+        store.record(at(100 + SECOND_RESOLUTION_FOR + 120), invocation("live", "1", 5, false));
+        let periods = everything(&store);
+        assert_eq!(periods.keys().copied().collect::<Vec<_>>(), [60, 120, 100 + SECOND_RESOLUTION_FOR + 120]);
+        assert_eq!((periods[&60].invocations, periods[&60].errors), (2, 0));
+        assert_eq!((periods[&120].invocations, periods[&120].errors), (2, 1));
+        assert_eq!(periods[&120].durations.minimum(), Some(Duration::from_millis(130)));
+        assert_eq!(periods[&120].durations.maximum(), Some(Duration::from_millis(170)));
+    }
+
+    #[test]
+    fn periods_align_to_the_epoch_and_select_series() {
+        let store = MetricsStore::default();
+        store.record(at(59), invocation("live", "1", 10, false));
+        store.record(at(61), invocation("live", "2", 30, true));
+        store.record(at(125), invocation("2", "2", 20, false));
+        let alias_version_two = |key: &SeriesKey| key.qualifier == "live" && key.executed_version.as_deref() == Some("2");
+        let periods = store.periods(alias_version_two, 30, 200, 60);
+        assert_eq!(periods.keys().copied().collect::<Vec<_>>(), [60]);
+        assert_eq!(periods[&60].errors, 1);
+        let all = store.periods(|_| true, 30, 200, 60);
+        assert_eq!(all.keys().copied().collect::<Vec<_>>(), [0, 60, 120], "the start rounds down to its period");
+        assert_eq!(store.series().len(), 3);
     }
 
     #[test]

@@ -10,6 +10,8 @@ use bytes::Bytes;
 use emulator::{Clock, Config, Emulator, EmulatorOptions, InvokeError, LogSink, OutcomeStatus};
 use serde_json::{Value, json};
 
+mod cloudwatch;
+
 // ---- fixtures ----------------------------------------------------------------------------
 
 fn fixtures() -> PathBuf {
@@ -88,8 +90,14 @@ async fn start(config: Config, serve_http: bool) -> (Emulator, LogSink) {
 
 /// Like [`start`], with the emulator on `clock`.
 async fn start_on(config: Config, serve_http: bool, clock: Arc<dyn Clock>) -> Emulator {
-    let options =
-        EmulatorOptions { logs: LogSink::memory(), clock, routing_seed: Some(7), serve_http, start_backend: true };
+    let options = EmulatorOptions {
+        logs: LogSink::memory(),
+        clock,
+        routing_seed: Some(7),
+        serve_http,
+        start_backend: true,
+        ..Default::default()
+    };
     Emulator::start(config, options).await.expect("emulator starts")
 }
 
