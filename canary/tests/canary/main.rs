@@ -1,6 +1,8 @@
 //! The canary crate's integration tests, one binary: the state machine with fakes in
 //! virtual time, the stores, and the adapters against the emulator and moto.
 
+mod adapters;
 mod simulation;
 mod state_machine;
 mod stores;
+mod support;
