@@ -1,6 +1,11 @@
 //! The typed result of a parity run, and the builder that accumulates it while records
 //! stream past (memory grows with the number of differing records, never with matches).
+//!
+//! The builder keeps the values it shows as the comparison saw them; the finished report
+//! goes through one redaction pass ([`ParityReport::redact`]) that reaches every field a
+//! renderer can print, and `render` runs it again, so no renderer sees a secret.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -10,11 +15,13 @@ use serde_json::Value;
 use crate::compare::visible_headers;
 use crate::difference::{Comparison, DiffKind, Tier};
 use crate::ids::IdMap;
-use crate::path::Seg;
+use crate::path::{JsonPath, Seg};
 use crate::record::{Observed, Outcome, Record};
-use crate::redact::{REDACTED, is_secret_path, redact_value};
+use crate::redact::{Redactor, redact_field};
 use crate::rules::{ParityRules, RouteRules, RuleId, RuleKind};
-use crate::side_effects::{SideEffects, diff_side_effects, side_effect_pattern};
+use crate::side_effects::{
+    SIDE_EFFECTS_ROUTE, SideEffects, diff_side_effects, side_effect_pattern,
+};
 
 /// Record counts by tier.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -68,7 +75,8 @@ pub struct RouteSummary {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Example {
     pub record_id: String,
-    pub path: String,
+    pub path: JsonPath,
+    /// The baseline's value at `path` as compact JSON, secrets redacted.
     pub baseline: Option<String>,
     pub candidate: Option<String>,
     /// Unified diff of the pretty-printed, normalised, redacted answers.
@@ -119,7 +127,7 @@ pub struct ErrorExample {
 /// One difference in what the two sides wrote.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SideEffectDifference {
-    pub path: String,
+    pub path: JsonPath,
     pub pattern: String,
     pub kind: DiffKind,
     pub baseline: Option<String>,
@@ -186,24 +194,13 @@ impl ParityReport {
         let differences: Vec<SideEffectDifference> = comparison
             .differences
             .iter()
-            .map(|difference| {
-                let secret = is_secret_path(&difference.path);
-                let shown = |value: &Option<String>| {
-                    value.as_ref().map(|v| {
-                        if secret {
-                            REDACTED.to_owned()
-                        } else {
-                            v.clone()
-                        }
-                    })
-                };
-                SideEffectDifference {
-                    path: difference.path.to_string(),
-                    pattern: side_effect_pattern(&difference.path),
-                    kind: difference.kind,
-                    baseline: shown(&difference.baseline),
-                    candidate: shown(&difference.candidate),
-                }
+            .take(LISTED_LIMIT)
+            .map(|difference| SideEffectDifference {
+                path: difference.path.clone(),
+                pattern: side_effect_pattern(&difference.path),
+                kind: difference.kind,
+                baseline: difference.baseline.clone(),
+                candidate: difference.candidate.clone(),
             })
             .collect();
         let mismatches = comparison.semantic().count();
@@ -212,8 +209,134 @@ impl ParityReport {
             baseline_items: baseline.len(),
             candidate_items: candidate.len(),
             mismatches,
-            differences: differences.into_iter().take(LISTED_LIMIT).collect(),
+            differences,
         });
+        self.redact(&Redactor::new(rules));
+    }
+
+    /// Replaces every secret this report could show, in every field a renderer prints:
+    /// target names, examples (values, paths and diffs), signature and noise paths,
+    /// side-effect differences, notes and error messages. Running it twice changes
+    /// nothing. The fields are listed in full, so that a new field does not compile until
+    /// it is either redacted here or said to hold no data.
+    pub(crate) fn redact(&mut self, redactor: &Redactor) {
+        let Self {
+            baseline,
+            candidate,
+            secondary,
+            totals: _,
+            routes,
+            signatures,
+            learned_noise,
+            // Rules come from parity.toml, written by the user, not from the traffic.
+            rules_fired: _,
+            side_effects,
+            side_effects_note,
+            errors,
+        } = self;
+        redact_field(baseline);
+        redact_field(candidate);
+        secondary.iter_mut().for_each(redact_field);
+        for summary in routes {
+            let RouteSummary {
+                route,
+                counts: _,
+                baseline_latency: _,
+                candidate_latency: _,
+            } = summary;
+            redact_field(route);
+        }
+        for signature in signatures {
+            let SignatureGroup {
+                route,
+                path,
+                kind: _,
+                tier: _,
+                count: _,
+                examples,
+            } = signature;
+            for example in examples {
+                let Example {
+                    record_id,
+                    path: example_path,
+                    baseline,
+                    candidate,
+                    diff,
+                } = example;
+                redact_shown(redactor, route, example_path, baseline);
+                redact_shown(redactor, route, example_path, candidate);
+                redact_field(diff);
+                redact_field(record_id);
+                redact_path(redactor, example_path);
+            }
+            redact_field(path);
+            redact_field(route);
+        }
+        for learned in learned_noise {
+            let LearnedNoise {
+                route,
+                path,
+                occurrences: _,
+            } = learned;
+            redact_field(route);
+            redact_field(path);
+        }
+        if let Some(report) = side_effects {
+            let SideEffectsReport {
+                baseline_items: _,
+                candidate_items: _,
+                mismatches: _,
+                differences,
+            } = report;
+            for difference in differences {
+                let SideEffectDifference {
+                    path,
+                    pattern,
+                    kind: _,
+                    baseline,
+                    candidate,
+                } = difference;
+                redact_shown(redactor, SIDE_EFFECTS_ROUTE, path, baseline);
+                redact_shown(redactor, SIDE_EFFECTS_ROUTE, path, candidate);
+                redact_path(redactor, path);
+                redact_field(pattern);
+            }
+        }
+        side_effects_note.iter_mut().for_each(redact_field);
+        for error in errors {
+            let ErrorExample {
+                record_id,
+                route,
+                side: _,
+                message,
+            } = error;
+            redact_field(record_id);
+            redact_field(route);
+            redact_field(message);
+        }
+    }
+
+    /// A copy with every secret replaced by names and shapes (no configured paths: those
+    /// were applied when the report was built). Renderers take this.
+    pub(crate) fn redacted(&self) -> Self {
+        let mut copy = self.clone();
+        copy.redact(&Redactor::default());
+        copy
+    }
+}
+
+/// Replaces a value shown for a difference at `path` of `route` with its redacted form.
+fn redact_shown(redactor: &Redactor, route: &str, path: &JsonPath, value: &mut Option<String>) {
+    if let Some(text) = value
+        && let Cow::Owned(redacted) = redactor.redact_shown(route, path, text)
+    {
+        *text = redacted;
+    }
+}
+
+fn redact_path(redactor: &Redactor, path: &mut JsonPath) {
+    if let Some(redacted) = redactor.redact_path(path) {
+        *path = redacted;
     }
 }
 
@@ -308,6 +431,7 @@ struct SignatureAccumulator {
 /// Accumulates a [`ParityReport`] one record at a time.
 pub struct ReportBuilder<'r> {
     rules: &'r ParityRules,
+    redactor: Redactor,
     examples_per_signature: usize,
     baseline: String,
     candidate: String,
@@ -333,6 +457,7 @@ impl<'r> ReportBuilder<'r> {
     ) -> Self {
         Self {
             rules,
+            redactor: Redactor::new(rules),
             examples_per_signature,
             baseline,
             candidate,
@@ -411,27 +536,20 @@ impl<'r> ReportBuilder<'r> {
                 let (left, right) = documents.get_or_insert_with(|| {
                     example_texts(
                         self.rules,
+                        &self.redactor,
                         &record.route,
                         &baseline.outcome,
                         &candidate.outcome,
                         difference.kind,
                     )
                 });
-                let secret = is_secret_path(&difference.path);
-                let shown = |value: &Option<String>| {
-                    value.as_ref().map(|v| {
-                        if secret {
-                            REDACTED.to_owned()
-                        } else {
-                            v.clone()
-                        }
-                    })
-                };
+                // The values stay as compared until the finished report is redacted; the
+                // diff is made of documents redacted first, since a diff is only text.
                 signature.examples.push(Example {
                     record_id: record.id.clone(),
-                    path: difference.path.to_string(),
-                    baseline: shown(&difference.baseline),
-                    candidate: shown(&difference.candidate),
+                    path: difference.path.clone(),
+                    baseline: difference.baseline.clone(),
+                    candidate: difference.candidate.clone(),
                     diff: unified_diff(left, right),
                 });
             }
@@ -542,7 +660,7 @@ impl<'r> ReportBuilder<'r> {
         for (rule, count) in self.fired {
             add_fired(&mut rules_fired, self.rules, rule, count);
         }
-        ParityReport {
+        let mut report = ParityReport {
             baseline: self.baseline,
             candidate: self.candidate,
             secondary: self.secondary,
@@ -554,14 +672,18 @@ impl<'r> ReportBuilder<'r> {
             side_effects: None,
             side_effects_note: None,
             errors: self.errors,
-        }
+        };
+        report.redact(&self.redactor);
+        report
     }
 }
 
 /// The two texts an example diff is made of: the normalised, redacted answers
-/// pretty-printed, or for cosmetic differences the raw bodies (where the bytes differ).
+/// pretty-printed, or for cosmetic differences the raw bodies (where the bytes differ),
+/// redacted without changing their spelling anywhere else.
 fn example_texts(
     rules: &ParityRules,
+    redactor: &Redactor,
     route: &str,
     baseline: &Outcome,
     candidate: &Outcome,
@@ -570,30 +692,21 @@ fn example_texts(
     if kind.is_cosmetic()
         && let (Outcome::Response(a), Outcome::Response(b)) = (baseline, candidate)
     {
+        let body_path = JsonPath::root().key("body");
         let raw = |response: &Value| {
-            let mut body = response
-                .get("body")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned();
-            if let Ok(mut parsed) = serde_json::from_str::<Value>(&body) {
-                // Redact through the parsed form, then keep the original spelling
-                // wherever nothing was redacted.
-                let before = parsed.clone();
-                redact_value(&mut parsed);
-                if parsed != before {
-                    body = parsed.to_string();
-                }
-            }
-            body.push('\n');
-            body
+            let body = response.get("body").and_then(Value::as_str).unwrap_or("");
+            let mut shown = redactor
+                .redact_json_text(route, &body_path, body)
+                .into_owned();
+            shown.push('\n');
+            shown
         };
         return (raw(a), raw(b));
     }
     let route_rules = rules.for_route(route);
     let pretty = |outcome: &Outcome| {
         let mut document = document(rules, &route_rules, outcome);
-        redact_value(&mut document);
+        redactor.redact_document(route, &mut document);
         let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
         text.push('\n');
         text

@@ -27,7 +27,15 @@
 //! [headers]
 //! volatile = ["date", "x-amzn-requestid"]
 //! reason = "set by API Gateway per request"
+//!
+//! [[redact]]
+//! route = "GET /clusters/{cluster_id}"
+//! path = "$.body.kubeconfig"
+//! reason = "embeds the cluster's client certificate under an innocent name"
 //! ```
+//!
+//! `[[redact]]` only changes what reports show (see `crate::redact`); values are compared
+//! as they are.
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -87,6 +95,7 @@ pub enum RuleKind {
     Normalise,
     Id,
     VolatileHeaders,
+    Redact,
 }
 
 /// A rule as the report lists it when it fired.
@@ -135,6 +144,8 @@ pub struct ParityRules {
     pub(crate) tolerances: Vec<ToleranceRule>,
     pub(crate) normalisers: Vec<Normaliser>,
     pub(crate) ids: Vec<PathRule>,
+    /// Paths whose values reports never show, besides what names and shapes redact.
+    pub(crate) redactions: Vec<PathRule>,
     pub(crate) volatile_headers: Vec<String>,
     pub(crate) volatile_headers_rule: RuleId,
 }
@@ -148,6 +159,7 @@ impl Default for ParityRules {
             tolerances: Vec::new(),
             normalisers: Vec::new(),
             ids: Vec::new(),
+            redactions: Vec::new(),
             volatile_headers: DEFAULT_VOLATILE_HEADERS
                 .iter()
                 .map(|h| (*h).to_owned())
@@ -187,6 +199,8 @@ struct RulesFile {
     id: Vec<toml::Spanned<PathRuleToml>>,
     #[serde(default)]
     headers: Option<toml::Spanned<HeadersToml>>,
+    #[serde(default)]
+    redact: Vec<toml::Spanned<PathRuleToml>>,
 }
 
 #[derive(Deserialize)]
@@ -303,6 +317,10 @@ impl ParityRules {
                 ));
             }
             rules.ids.push(rule);
+        }
+        for spanned in &file.redact {
+            let rule = path_rule(&mut rules, RuleKind::Redact, spanned)?;
+            rules.redactions.push(rule);
         }
         for spanned in &file.tolerance {
             let line = line_of(spanned.span());
@@ -617,10 +635,17 @@ reason = "pipeline names carry the id"
 route = "POST /clusters"
 path = "$.body.cluster_id"
 reason = "generated per side"
+
+[[redact]]
+route = "GET /clusters/{cluster_id}"
+path = "$.body.kubeconfig"
+reason = "a client certificate"
 "#,
         )
         .expect("valid rules");
-        assert_eq!(rules.rules().len(), 7);
+        assert_eq!(rules.rules().len(), 8);
+        assert_eq!(rules.redactions.len(), 1);
+        assert_eq!(rules.rule(rules.redactions[0].id).kind, RuleKind::Redact);
         assert_eq!(rules.rule(0).line, 2);
         assert_eq!(rules.rule(0).kind, RuleKind::Ignore);
         assert_eq!(

@@ -110,7 +110,7 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
             for difference in &side_effects.differences {
                 out.push_str(&format!(
                     "| `{}` | {} | {} | {} |\n",
-                    cell(&difference.path),
+                    cell(&difference.path.to_string()),
                     difference.kind,
                     cell(difference.baseline.as_deref().unwrap_or("(absent)")),
                     cell(difference.candidate.as_deref().unwrap_or("(absent)"))

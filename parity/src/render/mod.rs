@@ -1,5 +1,6 @@
-//! Renderers of a [`ParityReport`]: table, JSON, Markdown and JUnit XML. They only format;
-//! the report is already redacted.
+//! Renderers of a [`ParityReport`]: table, JSON, Markdown and JUnit XML. They only format:
+//! [`render`] hands each of them a redacted copy of the report, so no renderer, present or
+//! future, can print a secret that a field of the report holds.
 
 mod junit;
 mod markdown;
@@ -34,8 +35,11 @@ impl FromStr for ReportFormat {
     }
 }
 
-/// Renders `report`; `max_mismatch` decides the verdict line.
+/// Renders `report`, redacted; `max_mismatch` decides the verdict line.
 pub fn render(report: &ParityReport, format: ReportFormat, max_mismatch: usize) -> String {
+    // A report from the builder is redacted already (configured paths included); this
+    // pass covers reports made or changed any other way, and is a no-op otherwise.
+    let report = &report.redacted();
     match format {
         ReportFormat::Table => table::render(report, max_mismatch),
         ReportFormat::Json => {

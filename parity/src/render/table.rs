@@ -157,7 +157,7 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
             let mut writes = table(vec!["path", "kind", "baseline", "candidate"]);
             for difference in &side_effects.differences {
                 writes.add_row(vec![
-                    difference.path.clone(),
+                    difference.path.to_string(),
                     difference.kind.to_string(),
                     difference
                         .baseline

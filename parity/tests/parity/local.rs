@@ -255,15 +255,15 @@ async fn an_extra_dynamodb_write_fails_parity_though_every_answer_matches() {
     assert_eq!(side_effects.baseline_items, 3);
     assert_eq!(side_effects.candidate_items, 4);
     assert_eq!(side_effects.mismatches, 1, "{side_effects:?}");
-    let found: Vec<(&str, DiffKind, &str)> = side_effects
+    let found: Vec<(String, DiffKind, &str)> = side_effects
         .differences
         .iter()
-        .map(|d| (d.path.as_str(), d.kind, d.pattern.as_str()))
+        .map(|d| (d.path.to_string(), d.kind, d.pattern.as_str()))
         .collect();
     assert_eq!(
         found,
         [(
-            "$.tables.writer-items.k-extra",
+            "$.tables.writer-items.k-extra".to_owned(),
             DiffKind::Extra,
             "$.tables.writer-items.*"
         )]

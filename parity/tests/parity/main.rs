@@ -4,6 +4,7 @@
 
 mod http;
 mod local;
+mod redaction;
 mod render;
 mod replay;
 mod seeded;

@@ -336,19 +336,19 @@ async fn an_extra_dynamodb_write_fails_parity_although_responses_match() {
     let found: Vec<_> = side_effects
         .differences
         .iter()
-        .map(|d| (d.kind, d.path.as_str(), d.pattern.as_str()))
+        .map(|d| (d.kind, d.path.to_string(), d.pattern.as_str()))
         .collect();
     assert_eq!(
         found,
         [
             (
                 DiffKind::Extra,
-                "$.tables.audit['c-a#0002']",
+                "$.tables.audit['c-a#0002']".to_owned(),
                 "$.tables.audit.*"
             ),
             (
                 DiffKind::Extra,
-                "$.tables.audit['c-b#0002']",
+                "$.tables.audit['c-b#0002']".to_owned(),
                 "$.tables.audit.*"
             ),
         ]
