@@ -221,52 +221,53 @@ async fn invoke_in_process(
     })
 }
 
+/// Invokes through a running emulator with aws-sdk-lambda, the client every other AWS
+/// command uses, so `local invoke --endpoint` exercises the Invoke API the way SDKs,
+/// boto3 and the aws CLI do. The emulator ignores signatures; fixed local credentials
+/// keep the call from depending on whatever the machine's profile holds.
 async fn invoke_remote(
     endpoint: &str,
     function: &str,
     qualifier: Option<&str>,
     payload: Bytes,
 ) -> Result<InvokeResult, Failure> {
-    let mut url = format!("{}/2015-03-31/functions/{function}/invocations", endpoint.trim_end_matches('/'));
-    if let Some(qualifier) = qualifier {
-        url.push_str(&format!("?Qualifier={qualifier}"));
-    }
-    let response = reqwest::Client::new()
-        .post(&url)
-        .header("X-Amz-Log-Type", "Tail")
-        .body(payload)
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_credential_types::Credentials::new("local", "local", None, None, "cutover-local"))
+        .load()
+        .await;
+    let client = aws_sdk_lambda::Client::new(&config);
+    let answer = client
+        .invoke()
+        .function_name(function)
+        .set_qualifier(qualifier.map(str::to_string))
+        .log_type(aws_sdk_lambda::types::LogType::Tail)
+        .payload(aws_sdk_lambda::primitives::Blob::new(payload.to_vec()))
         .send()
-        .await
-        .with_context(|| format!("could not reach the emulator at {endpoint}"))
-        .map_err(Failure::Unexpected)?;
-    let status = response.status();
-    let header = |name: &str| response.headers().get(name).and_then(|value| value.to_str().ok()).map(str::to_string);
-    let error_type = header("x-amzn-errortype");
-    let request_id = header("x-amzn-requestid").unwrap_or_default();
-    let executed_version = header("x-amz-executed-version").unwrap_or_default();
-    let function_error = header("x-amz-function-error");
-    let report = header("x-amz-log-result")
+        .await;
+    let output = match answer {
+        Ok(output) => output,
+        Err(error) => {
+            let not_found = error.as_service_error().is_some_and(|service| service.is_resource_not_found_exception());
+            let error = anyhow!("{}", aws_sdk_lambda::error::DisplayErrorContext(&error))
+                .context(format!("Invoke {function} at {endpoint}"));
+            return Err(if not_found { Failure::Input(error) } else { Failure::Unexpected(error) });
+        }
+    };
+    let report = output
+        .log_result()
         .and_then(|encoded| base64::engine::general_purpose::STANDARD.decode(encoded).ok())
         .map(|decoded| String::from_utf8_lossy(&decoded).into_owned())
         .and_then(|log| log.lines().find(|line| line.starts_with("REPORT")).map(str::to_string));
-    let body = response.bytes().await.map_err(|error| Failure::Unexpected(anyhow!(error)))?;
-    if !status.is_success() {
-        let message = payload_value(&body);
-        let error = anyhow!(
-            "{} ({}): {}",
-            error_type.unwrap_or_else(|| "error".to_string()),
-            status.as_u16(),
-            message.get("message").and_then(Value::as_str).unwrap_or(&message.to_string())
-        );
-        return Err(if status.as_u16() == 404 { Failure::Input(error) } else { Failure::Unexpected(error) });
-    }
+    let request_id = aws_sdk_lambda::operation::RequestId::request_id(&output).unwrap_or_default().to_string();
     Ok(InvokeResult {
         function: function.to_string(),
         qualifier: qualifier.map(str::to_string),
         request_id,
-        executed_version,
-        function_error,
-        payload: payload_value(&body),
+        executed_version: output.executed_version().unwrap_or_default().to_string(),
+        function_error: output.function_error().map(str::to_string),
+        payload: payload_value(output.payload().map(|blob| blob.as_ref()).unwrap_or_default()),
         report,
     })
 }
