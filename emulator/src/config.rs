@@ -188,6 +188,12 @@ struct RawConfig {
     functions: Vec<RawFunction>,
     #[serde(default, rename = "route")]
     routes: Vec<RawRoute>,
+    /// The file is shared: `cutover canary` and `cutover report` read their own tables,
+    /// strictly, from the same text. The emulator only lets them be.
+    #[serde(default, rename = "canary")]
+    _canary: Option<toml::Value>,
+    #[serde(default, rename = "report")]
+    _report: Option<toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -625,6 +631,12 @@ payload = "http"
             message,
             r#"cutover.toml: function "create-cluster" alias "live": weight for version "3" refers to an unknown version"#
         );
+    }
+
+    #[test]
+    fn the_canary_and_report_tables_belong_to_their_commands() {
+        let text = "[canary]\nsteps = [10, 50, 100]\n[report]\nregion = \"eu-west-1\"\n";
+        assert!(parse(text).is_ok(), "other commands' tables are not the emulator's to refuse");
     }
 
     #[test]
