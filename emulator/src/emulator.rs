@@ -18,6 +18,7 @@ use crate::backend::{self, BackendError};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::engine::Engine;
+use crate::faults::{FaultError, FaultInjector, Faults};
 use crate::function_pool::FunctionPool;
 use crate::logs::LogSink;
 use crate::metrics::{DEFAULT_METRICS_RETENTION, MetricsStore};
@@ -114,6 +115,7 @@ impl Emulator {
             metrics: MetricsStore::new(options.metrics_retention),
             registry,
             clock: options.clock.clone(),
+            faults: FaultInjector::new(options.routing_seed),
         });
         let mut emulator = Emulator {
             engine: engine.clone(),
@@ -175,6 +177,29 @@ impl Emulator {
         payload: Bytes,
     ) -> Result<InvocationOutcome, InvokeError> {
         self.engine.invoke(function, qualifier, payload).await
+    }
+
+    /// Injects `faults` into every invocation of `function` `version` from now on (a
+    /// rehearsal's way to make a canary fail), replacing earlier ones and restarting the
+    /// count `crash_after` uses.
+    pub fn set_faults(&self, function: &str, version: &str, faults: Faults) -> Result<(), FaultError> {
+        let Some(pool) = self.engine.pools.get(function) else {
+            return Err(FaultError::UnknownFunction { function: function.to_string() });
+        };
+        if !pool.has_version(version) {
+            return Err(FaultError::UnknownVersion { function: function.to_string(), version: version.to_string() });
+        }
+        self.engine.faults.set(function, version, faults)
+    }
+
+    /// Removes the faults of `function` `version`; without any, it runs as configured.
+    pub fn clear_faults(&self, function: &str, version: &str) {
+        self.engine.faults.clear(function, version);
+    }
+
+    /// The faults `function` `version` runs with, if any.
+    pub fn faults(&self, function: &str, version: &str) -> Option<Faults> {
+        self.engine.faults.get(function, version)
     }
 
     pub fn aliases(&self) -> &AliasRouter {

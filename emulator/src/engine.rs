@@ -11,6 +11,7 @@ use bytes::Bytes;
 use crate::alias_router::AliasRouter;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::faults::FaultInjector;
 use crate::function_pool::{FunctionPool, LATEST};
 use crate::limits::MAX_REQUEST_BYTES;
 use crate::metrics::{MetricsStore, Sample, SampleKind};
@@ -25,6 +26,7 @@ pub(crate) struct Engine {
     pub metrics: MetricsStore,
     pub registry: Arc<ProcessRegistry>,
     pub clock: Arc<dyn Clock>,
+    pub faults: FaultInjector,
 }
 
 impl Engine {
@@ -38,7 +40,8 @@ impl Engine {
         if payload.len() > MAX_REQUEST_BYTES {
             return Err(InvokeError::RequestTooLarge { size: payload.len(), limit: MAX_REQUEST_BYTES });
         }
-        let result = pool.invoke(&qualifier, &version, payload).await;
+        let faults = || self.faults.plan(&pool.config.name, &version, self.clock.as_ref());
+        let result = pool.invoke(&qualifier, &version, payload, faults).await;
         let now = self.clock.now();
         match &result {
             Ok(outcome) => self.metrics.record(

@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::clock::Clock;
 use crate::config::{FunctionConfig, LocalSettings, RuntimeConfig, VersionConfig};
+use crate::faults::{FaultPlan, InjectedFailure};
 use crate::limits::{INIT_TIMEOUT, MAX_RESPONSE_BYTES};
 use crate::logs::LogSink;
 use crate::outcome::{InvocationOutcome, InvokeError, OutcomeStatus, Report};
@@ -75,8 +76,16 @@ impl FunctionPool {
         self.specs.contains_key(version)
     }
 
-    /// Runs one invocation of `version`; `qualifier` is what the caller asked for.
-    pub async fn invoke(&self, qualifier: &str, version: &str, payload: Bytes) -> Result<InvocationOutcome, InvokeError> {
+    /// Runs one invocation of `version`; `qualifier` is what the caller asked for. `faults`
+    /// decides the injected faults once the invocation holds a concurrency slot, so a
+    /// throttled call never counts towards them.
+    pub async fn invoke(
+        &self,
+        qualifier: &str,
+        version: &str,
+        payload: Bytes,
+        faults: impl FnOnce() -> FaultPlan,
+    ) -> Result<InvocationOutcome, InvokeError> {
         if self.closed.load(Ordering::Acquire) {
             return Err(InvokeError::ShuttingDown);
         }
@@ -94,6 +103,10 @@ impl FunctionPool {
             executed_version: version.to_string(),
             memory_size_mb: self.config.memory_mb,
         };
+        let faults = faults();
+        if let Some(failure) = faults.failure {
+            return Ok(self.injected_failure(&mut outcome, &spec.label, failure, &faults).await);
+        }
         let mut sandbox = match self.checkout(version) {
             Some(sandbox) => sandbox,
             None => match Sandbox::start(spec, &self.registry, &self.logs).await {
@@ -111,6 +124,10 @@ impl FunctionPool {
         };
         let result = sandbox.invoke(&request_id, payload, &invoked_arn, self.config.timeout).await;
         let max_memory_used_mb = sandbox.max_memory_used_mb();
+        if !faults.added_latency.is_zero() {
+            // The sandbox stays busy through the added latency, as a slower function's would.
+            tokio::time::sleep(faults.real_delay).await;
+        }
         let (status, body, duration, keep) = match result {
             SandboxResult::Reply { reply: RuntimeReply::Response(body), duration } => {
                 (OutcomeStatus::Success, body, duration, true)
@@ -150,10 +167,45 @@ impl FunctionPool {
         } else {
             drop(sandbox);
         }
+        let duration = duration + faults.added_latency;
         let result = outcome.finish(status, body, duration, init_duration, max_memory_used_mb);
         self.logs.write(&label, &format!("END RequestId: {request_id}"));
         self.logs.write(&label, &result.report.to_string());
         Ok(result)
+    }
+
+    /// An invocation a fault fails without running it: it waits out the added latency and
+    /// logs START, END and REPORT like any other.
+    async fn injected_failure(
+        &self,
+        outcome: &mut OutcomeBuilder,
+        label: &str,
+        failure: InjectedFailure,
+        faults: &FaultPlan,
+    ) -> InvocationOutcome {
+        let request_id = outcome.request_id.clone();
+        self.logs.write(label, &format!("START RequestId: {request_id} Version: {}", outcome.executed_version));
+        tokio::time::sleep(faults.real_delay).await;
+        let (status, body) = match failure {
+            InjectedFailure::Error => (
+                OutcomeStatus::FunctionError { error_type: "InjectedFault".to_string() },
+                json!({
+                    "errorMessage": format!("a fault injected by the emulator (error share {})", faults.error_share),
+                    "errorType": "InjectedFault",
+                }),
+            ),
+            InjectedFailure::Crash => (
+                OutcomeStatus::ExitError,
+                json!({
+                    "errorType": "Runtime.ExitError",
+                    "errorMessage": format!("RequestId: {request_id} Error: Runtime exited with error: exit status 1 (a crash injected by the emulator)"),
+                }),
+            ),
+        };
+        let result = outcome.finish(status, Bytes::from(body.to_string()), faults.added_latency, None, 0);
+        self.logs.write(label, &format!("END RequestId: {request_id}"));
+        self.logs.write(label, &result.report.to_string());
+        result
     }
 
     fn init_failure(&self, outcome: &mut OutcomeBuilder, label: &str, failure: StartFailure) -> InvocationOutcome {

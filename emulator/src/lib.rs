@@ -15,7 +15,7 @@
 //! process), `runtime_api` (the Runtime API server of one sandbox), `alias_router`,
 //! `metrics`, `invoke_api`, `api_gateway` and `cloudwatch_api` (the HTTP front doors, with
 //! `cbor` for CloudWatch's wire format), `clock`, `backend` (moto and the setup hook),
-//! `outcome` (results and REPORT lines).
+//! `faults` (what a rehearsal injects), `outcome` (results and REPORT lines).
 
 mod alias_router;
 mod api_gateway;
@@ -26,6 +26,7 @@ mod cloudwatch_api;
 mod config;
 mod emulator;
 mod engine;
+mod faults;
 mod function_pool;
 mod http_server;
 mod invoke_api;
@@ -44,6 +45,7 @@ pub use config::{
     RuntimeConfig, VersionConfig,
 };
 pub use emulator::{Emulator, EmulatorOptions, StartError};
+pub use faults::{FaultError, Faults};
 pub use function_pool::LATEST;
 pub use limits::{MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES};
 pub use logs::LogSink;
