@@ -68,7 +68,7 @@ pub fn render_csv(report: &CostReport) -> String {
                     report.provenance.region.clone(),
                     format!("{}:{}", function.function, version.version),
                     if credit { "Credit" } else { "Usage" }.to_string(),
-                    format!("{} of {} version {} ({scenario}), projected month", cost.line.label(), function.function, version.version),
+                    format!("{} of {} version {} ({scenario}) in the projected month", cost.line.label(), function.function, version.version),
                     if credit { "0".to_string() } else { amount.clone() },
                     amount,
                     format!("{:.6}", cost.quantity),

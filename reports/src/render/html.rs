@@ -93,6 +93,7 @@ pub fn render_html(report: &CostReport) -> String {
         })
         .collect();
     out.push_str(&stacked_bars("monthly-by-line", "Monthly cost per function, before and after, by cost line (before the free tier credit)", &groups));
+    out.push_str("<p class=\"meta\">Bars stack the charges before the free tier credit, which the table shows as its own line.</p>\n");
     out.push_str("<table><tr><th>function</th><th>version</th>");
     for line in &monthly_lines {
         let _ = write!(out, "<th>{}</th>", escape(line.label()));

@@ -223,40 +223,45 @@ pub(crate) fn latency_cdf(chart: &str, label: &str, before: &[(u64, f64)], after
     out
 }
 
-/// Memory against compute cost per 1M, one point per sweep size, labelled with its p99.
+/// Memory against compute cost per 1M, one point per sweep size (evenly spaced, in
+/// order), labelled with its p99; the recommended size is drawn larger, in green.
 pub(crate) fn frontier(chart: &str, label: &str, points: &[(u32, f64, f64)], recommended: Option<u32>) -> String {
-    let (width, height) = (420.0, 220.0);
-    let (left, right, top, bottom) = (64.0, 16.0, 14.0, 36.0);
-    let max_memory = points.iter().map(|(memory, _, _)| *memory).max().unwrap_or(128) as f64;
+    let (width, height) = (460.0, 230.0);
+    let (left, right, top, bottom) = (64.0, 40.0, 24.0, 40.0);
     let max_cost = nice_max(points.iter().map(|(_, cost, _)| *cost).fold(0.0, f64::max));
-    let x = |memory: f64| left + memory / (max_memory * 1.1) * (width - left - right);
+    let step = (width - left - right) / (points.len().max(2) - 1) as f64;
+    let x = |index: usize| left + step * index as f64;
     let y = |cost: f64| top + (1.0 - cost / max_cost) * (height - top - bottom);
     let mut out = open(chart, width as u32, height as u32, label);
-    let _ = write!(
-        out,
-        "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">{}</text><text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">$0</text><text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"middle\">memory (MB)</text>",
-        left - 4.0,
-        y(max_cost) + 4.0,
-        escape(&money(max_cost)),
-        left - 4.0,
-        y(0.0),
-        width / 2.0,
-        height - 6.0
-    );
-    let path: Vec<String> = points.iter().map(|(memory, cost, _)| format!("{:.1},{:.1}", x(f64::from(*memory)), y(*cost))).collect();
+    for fraction in [0.0, 0.5, 1.0] {
+        let _ = write!(
+            out,
+            "<line x1=\"{left}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#e3e3e3\"/><text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">{}</text>",
+            width - right,
+            y(max_cost * fraction),
+            y(max_cost * fraction),
+            left - 4.0,
+            y(max_cost * fraction) + 4.0,
+            escape(&money(max_cost * fraction))
+        );
+    }
+    let path: Vec<String> = points.iter().enumerate().map(|(index, (_, cost, _))| format!("{:.1},{:.1}", x(index), y(*cost))).collect();
     let _ = write!(out, "<polyline fill=\"none\" stroke=\"#999\" stroke-dasharray=\"3 3\" points=\"{}\"/>", path.join(" "));
-    for (memory, cost, p99) in points {
+    for (index, (memory, cost, p99)) in points.iter().enumerate() {
         let chosen = recommended == Some(*memory);
         let _ = write!(
             out,
-            "<circle class=\"point\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"{}\" fill=\"{}\"><title>{memory} MB: {} per 1M, p99 {p99:.0} ms</title></circle><text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"middle\">{memory} MB · p99 {p99:.0} ms</text>",
-            x(f64::from(*memory)),
+            "<circle class=\"point\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"{}\" fill=\"{}\"><title>{memory} MB: {} per 1M, p99 {p99:.0} ms</title></circle><text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"middle\">{} · p99 {p99:.0} ms</text><text x=\"{:.1}\" y=\"{:.1}\" class=\"label\" text-anchor=\"middle\">{memory} MB</text>",
+            x(index),
             y(*cost),
-            if chosen { 6 } else { 4 },
+            if chosen { 7 } else { 4 },
             if chosen { AFTER_COLOUR } else { "#2f6db3" },
             escape(&money(*cost)),
-            x(f64::from(*memory)),
-            y(*cost) - 9.0
+            x(index),
+            y(*cost) - 10.0,
+            escape(&money(*cost)),
+            x(index),
+            height - bottom + 18.0
         );
     }
     out.push_str("</svg>");
