@@ -14,11 +14,21 @@ use crate::control::{ControlError, LambdaControl, VersionReference, VersionSetti
 #[derive(Debug, Clone)]
 pub struct SdkLambda {
     client: Client,
+    calls: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl SdkLambda {
     pub fn new(client: Client) -> SdkLambda {
-        SdkLambda { client }
+        SdkLambda { client, calls: Default::default() }
+    }
+
+    /// Lambda API calls made so far (the figures per tick in docs/benchmarks.md).
+    pub fn call_count(&self) -> u64 {
+        self.calls.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn count(&self) {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn from_config(config: &aws_types::SdkConfig) -> SdkLambda {
@@ -55,6 +65,7 @@ fn qualifier_of(arn: &str) -> Option<&str> {
 #[async_trait::async_trait]
 impl LambdaControl for SdkLambda {
     async fn get_alias(&self, function: &str, alias: &str) -> Result<AliasSnapshot, ControlError> {
+        self.count();
         let output = self
             .client
             .get_alias()
@@ -79,6 +90,7 @@ impl LambdaControl for SdkLambda {
         target: &AliasTarget,
         revision_id: &str,
     ) -> Result<AliasSnapshot, ControlError> {
+        self.count();
         let weights: HashMap<String, f64> =
             target.additional_version_weights.iter().map(|(version, weight)| (version.clone(), *weight)).collect();
         let output = self
@@ -102,6 +114,7 @@ impl LambdaControl for SdkLambda {
     }
 
     async fn version_settings(&self, function: &str, version: &str) -> Result<VersionSettings, ControlError> {
+        self.count();
         let output = self
             .client
             .get_function_configuration()
@@ -123,6 +136,7 @@ impl LambdaControl for SdkLambda {
         let mut versions = Vec::new();
         let mut marker: Option<String> = None;
         loop {
+            self.count();
             let output = self
                 .client
                 .list_versions_by_function()
@@ -146,6 +160,7 @@ impl LambdaControl for SdkLambda {
         let mut aliases = Vec::new();
         let mut marker: Option<String> = None;
         loop {
+            self.count();
             let output = self
                 .client
                 .list_aliases()
@@ -173,6 +188,7 @@ impl LambdaControl for SdkLambda {
 
     async fn version_references(&self, function: &str, version: &str) -> Result<Vec<VersionReference>, ControlError> {
         let mut references = Vec::new();
+        self.calls.fetch_add(3, std::sync::atomic::Ordering::Relaxed);
         let provisioned = self
             .client
             .list_provisioned_concurrency_configs()
@@ -222,6 +238,7 @@ impl LambdaControl for SdkLambda {
     }
 
     async fn delete_version(&self, function: &str, version: &str) -> Result<(), ControlError> {
+        self.count();
         self.client
             .delete_function()
             .function_name(function)

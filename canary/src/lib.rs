@@ -28,6 +28,7 @@ mod gates;
 mod journal;
 mod lambda;
 mod plan;
+pub mod rehearsal;
 mod settings;
 mod statistics;
 mod store;

@@ -75,6 +75,12 @@ impl CanarySettings {
         }
     }
 
+    /// The longest a run can take: every step to its deadline, the bake and its extensions.
+    pub fn step_deadline_total(&self) -> Duration {
+        let per_step = self.min_step_duration.saturating_mul(1 + self.max_extensions);
+        per_step.saturating_mul(self.steps.len() as u32) + self.bake + self.min_step_duration.saturating_mul(self.max_extensions) + Duration::from_secs(600)
+    }
+
     /// Defaults overlaid with `[canary]` and `[canary.function.<function>]` of `text`.
     pub fn from_toml(text: &str, path: &Path, function: &str) -> Result<CanarySettings, SettingsError> {
         let file: ConfigFile = toml::from_str(text).map_err(|error| {

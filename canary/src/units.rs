@@ -46,13 +46,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     Ok(total)
 }
 
-/// The shortest exact spelling: `48h`, `1h30m`, `90s` → `1m30s`, `250ms`.
+/// The shortest spelling, in whole seconds from one second on: `48h`, `1h30m`,
+/// `90s` → `1m30s`, `250ms`.
 pub fn format_duration(duration: Duration) -> String {
     let millis = duration.as_millis();
     if millis == 0 {
         return "0s".to_string();
     }
-    if millis % 1000 != 0 {
+    if millis < 1000 {
         return format!("{millis}ms");
     }
     let mut seconds = duration.as_secs();

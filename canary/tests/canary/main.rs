@@ -2,6 +2,7 @@
 //! virtual time, the stores, and the adapters against the emulator and moto.
 
 mod adapters;
+mod rehearsals;
 mod simulation;
 mod state_machine;
 mod stores;

@@ -223,8 +223,83 @@ async fn rehearse(args: CanaryRehearseArgs, format: OutputFormat) -> Result<(), 
     let (function, alias) = parse_target(&args.target)?;
     let mut settings = load_settings(&args.config.config, &function)?;
     apply_overrides(&mut settings, &args.overrides)?;
-    let _ = (alias, settings, format);
-    Err(Failure::Input(anyhow!("`cutover canary rehearse` needs the emulator's CloudWatch API, which this build does not have yet")))
+    // Local metrics are final as soon as an invocation ends: a short ingestion allowance.
+    settings.ingestion_allowance = Duration::from_secs(10);
+    let faults = parse_faults(&args.faults)?;
+    if !(args.speed >= 1.0 && args.rate > 0.0) {
+        return Err(Failure::Input(anyhow!("--speed must be at least 1 and --rate above 0")));
+    }
+    let events = corpus_events(&args.corpus, &function)?;
+    let config = emulator::Config::load(&args.config.config).map_err(|error| Failure::Input(anyhow!(error)))?;
+    let clock = Arc::new(emulator::ScaledClock::new(SystemTime::now(), args.speed));
+    let options = emulator::EmulatorOptions { serve_http: true, start_backend: true, clock, ..Default::default() };
+    let emulator = emulator::Emulator::start(config, options)
+        .await
+        .map_err(|error| Failure::Input(anyhow!(error).context("could not start the local stack")))?;
+    let temporary = tempfile::tempdir().map_err(|error| Failure::Unexpected(anyhow!(error)))?;
+    let state_folder = args.state.clone().unwrap_or_else(|| temporary.path().to_path_buf());
+    let limit = settings.step_deadline_total();
+    let rehearsal = canary::rehearsal::Rehearsal {
+        function,
+        alias,
+        candidate_version: args.candidate.clone(),
+        settings,
+        events,
+        rate: args.rate,
+        warm_up: Duration::from_secs(150),
+        faults,
+        state_folder,
+        limit,
+    };
+    if std::io::stderr().is_terminal() {
+        eprintln!("rehearsing on a {}x clock; a virtual minute is {:.1} s", args.speed, 60.0 / args.speed);
+    }
+    let report = canary::rehearsal::rehearse(&emulator, rehearsal).await;
+    emulator.shutdown().await;
+    let report = report.map_err(|error| Failure::Unexpected(anyhow!(error)))?;
+    match format {
+        OutputFormat::Json => output::stdout_line(&to_json(&report)?)?,
+        OutputFormat::Table => output::stdout(&render::rehearsal(&report))?,
+    }
+    match report.run.status {
+        RunStatus::Done => Ok(()),
+        _ => Err(Failure::Checked),
+    }
+}
+
+fn parse_faults(faults: &[String]) -> Result<emulator::Faults, Failure> {
+    let mut parsed = emulator::Faults::default();
+    for fault in faults {
+        let bad = |detail: &str| Failure::Input(anyhow!("--fault {fault}: {detail}; write error-share=0.2, latency=300ms or crash-after=50"));
+        let Some((name, value)) = fault.split_once('=') else { return Err(bad("no value")) };
+        match name {
+            "error-share" => match value.parse::<f64>() {
+                Ok(share) if (0.0..=1.0).contains(&share) => parsed.error_share = share,
+                _ => return Err(bad("the share is a number from 0 to 1")),
+            },
+            "latency" => parsed.added_latency = parse_duration(value).map_err(|error| bad(&error.to_string()))?,
+            "crash-after" => parsed.crash_after = Some(value.parse().map_err(|_| bad("a count of invocations"))?),
+            _ => return Err(bad("unknown fault")),
+        }
+    }
+    Ok(parsed)
+}
+
+/// The recorded events of `function`, as invoke payloads.
+fn corpus_events(paths: &[std::path::PathBuf], function: &str) -> Result<Vec<bytes::Bytes>, Failure> {
+    let corpus = parity::Corpus::open(paths).map_err(|error| Failure::Input(anyhow!(error)))?;
+    let mut events = Vec::new();
+    for record in corpus.records(parity::CorpusFilter::default()) {
+        let record = record.map_err(|error| Failure::Input(anyhow!(error)))?;
+        if record.function == function {
+            let payload = serde_json::to_vec(&record.event).map_err(|error| Failure::Unexpected(anyhow!(error)))?;
+            events.push(bytes::Bytes::from(payload));
+        }
+    }
+    if events.is_empty() {
+        return Err(Failure::Input(anyhow!("the corpus holds no events of {function}")));
+    }
+    Ok(events)
 }
 
 /// What a finished command exits with: 0 done (and for one-shot commands, running or

@@ -191,3 +191,41 @@ pub fn preflight(preflight: &Preflight) -> String {
     }
     text
 }
+
+pub fn rehearsal(report: &canary::rehearsal::RehearsalReport) -> String {
+    let mut text = String::new();
+    let _ = writeln!(text, "{:>8} {:>7} {:>5}  what", "virtual", "real", "share");
+    for entry in &report.timeline {
+        let _ = writeln!(
+            text,
+            "{:>8} {:>6.1}s {:>4}%  {}",
+            entry.after,
+            entry.real_seconds,
+            entry.candidate_percent,
+            canary::rehearsal::describe(entry)
+        );
+    }
+    let versions: Vec<String> = report.invocations_by_version.iter().map(|(version, count)| format!("{count} on {version}")).collect();
+    let _ = writeln!(
+        text,
+        "\n{} after {} virtual ({:.1} s real at {}x): {} invocations ({} failed), {} ticks, {} Lambda API calls, {} CloudWatch calls for {} metrics",
+        run_outcome(&report.run),
+        format_duration(std::time::Duration::from_secs_f64(report.virtual_seconds)),
+        report.real_seconds,
+        report.speed.round(),
+        versions.join(", "),
+        report.failed_invocations,
+        report.ticks,
+        report.lambda_calls,
+        report.cloudwatch_calls,
+        report.cloudwatch_metrics_requested
+    );
+    if let Some(seconds) = report.breach_to_rollback_virtual_seconds {
+        let _ = writeln!(text, "first shift to rollback: {} virtual", format_duration(std::time::Duration::from_secs_f64(seconds)));
+    }
+    text
+}
+
+fn run_outcome(run: &CanaryRun) -> String {
+    format!("{}:{} {}", run.function, run.alias, run.phase_name)
+}
