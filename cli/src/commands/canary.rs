@@ -61,7 +61,7 @@ pub fn run(args: CanaryArgs, format: OutputFormat) -> Result<(), Failure> {
                 let run = context.controller.resume(&context.function, &context.alias, SystemTime::now(), args.force).await;
                 let run = context.finish(run).await?;
                 if args.once || run.status != RunStatus::Running {
-                    return finish_run(&run, format, true);
+                    return finish_run(&run, format, !args.once);
                 }
                 let run = context.loop_ticks(run).await?;
                 finish_run(&run, format, true)

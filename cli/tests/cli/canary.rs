@@ -46,3 +46,100 @@ fn bad_input_is_named_and_exits_2_before_any_call() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("journal.jsonl line 1 is not a journal record"), "{stderr}");
 }
+
+/// Function `echo` (the emulator's Python fixture in versions 1 and 2) with alias `live`
+/// on 1, served on loopback, with some traffic through the alias so that its metrics exist.
+async fn emulator_with_traffic(folder: &Path) -> (emulator::Emulator, std::path::PathBuf) {
+    let code = support::repo_root().join("emulator/tests/fixtures/python");
+    let text = format!(
+        r#"
+[local]
+python = "{python}"
+
+[canary]
+step_duration = "10m"
+
+[[function]]
+name = "echo"
+timeout_s = 2
+[[function.version]]
+version = "1"
+python = {{ handler = "fixture_handlers.echo", code = "{code}" }}
+[[function.version]]
+version = "2"
+python = {{ handler = "fixture_handlers.echo", code = "{code}" }}
+[[function.alias]]
+name = "live"
+version = "1"
+"#,
+        python = support::python().display(),
+        code = code.display()
+    );
+    let path = folder.join("cutover.toml");
+    std::fs::write(&path, &text).expect("config");
+    let config = emulator::Config::load(&path).expect("valid config");
+    let options = emulator::EmulatorOptions { serve_http: true, ..Default::default() };
+    let emulator = emulator::Emulator::start(config, options).await.expect("emulator");
+    for _ in 0..5 {
+        emulator.invoke("echo", Some("live"), bytes::Bytes::from_static(b"{}")).await.expect("invoke");
+    }
+    (emulator, path)
+}
+
+fn against(endpoint: &str, folder: &Path, args: &[&str]) -> std::process::Command {
+    let mut command = support::cutover_outside_repo();
+    command
+        .arg("canary")
+        .args(args)
+        .args(["--config", "cutover.toml", "--state", "state", "--region", "us-east-1", "--endpoint-url", endpoint])
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env_remove("AWS_PROFILE")
+        .current_dir(folder);
+    command
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_controller_killed_at_either_side_of_update_alias_is_resumed_to_what_the_journal_says() {
+    for point in ["after-intent", "after-update"] {
+        let folder = tempfile::tempdir().expect("temp");
+        let (emulator, _) = emulator_with_traffic(folder.path()).await;
+        let endpoint = format!("http://{}", emulator.lambda_api_address().expect("serving"));
+
+        let crashed = against(&endpoint, folder.path(), &["start", "echo:live", "--to", "2"])
+            .env("CUTOVER_CANARY_CRASH_AT", point)
+            .output()
+            .expect("runs");
+        assert_eq!(crashed.status.code(), None, "{point}: killed by a signal: {}", String::from_utf8_lossy(&crashed.stderr));
+        let alias_after_crash = emulator.aliases().get("echo", "live").expect("alias");
+        let expected_weight = if point == "after-intent" { None } else { Some(0.1) };
+        assert_eq!(alias_after_crash.additional_version_weights.get("2").copied(), expected_weight, "{point}");
+
+        // A second start refuses: the dead controller's deployment holds the alias.
+        let second = against(&endpoint, folder.path(), &["start", "echo:live", "--to", "2"]).output().expect("runs");
+        assert_eq!(second.status.code(), Some(2), "{}", String::from_utf8_lossy(&second.stderr));
+
+        let resumed = against(&endpoint, folder.path(), &["resume", "echo:live", "--force", "--once", "--format", "json"])
+            .output()
+            .expect("runs");
+        let run = support::json_stdout(&resumed);
+        assert_eq!(run["status"], "running", "{run}");
+        assert_eq!(run["candidate_percent"], 10.0);
+        let events: Vec<&str> = run["records"].as_array().expect("records").iter().map(|record| record["event"]["event"].as_str().unwrap_or_default()).collect();
+        assert!(events.contains(&"applied"), "{point}: the interrupted change is settled: {events:?}");
+        let alias = emulator.aliases().get("echo", "live").expect("alias");
+        assert_eq!(alias.additional_version_weights.get("2").copied(), Some(0.1), "{point}");
+        assert_eq!(run["alias_observed"]["revision_id"], alias.revision_id, "{point}: the journal explains the alias");
+
+        let history = against(&endpoint, folder.path(), &["history", "echo:live", "--format", "json"]).output().expect("runs");
+        let records = support::json_stdout(&history);
+        let intents = records.as_array().expect("array").iter().filter(|record| record["event"]["event"] == "intent").count();
+        let applied = records.as_array().expect("array").iter().filter(|record| record["event"]["event"] == "applied").count();
+        assert_eq!((intents, applied), (1, 1), "{point}: one outcome for one intent");
+
+        let aborted = against(&endpoint, folder.path(), &["abort", "echo:live"]).output().expect("runs");
+        assert_eq!(aborted.status.code(), Some(0), "{}", String::from_utf8_lossy(&aborted.stderr));
+        assert!(emulator.aliases().get("echo", "live").expect("alias").additional_version_weights.is_empty());
+        emulator.shutdown().await;
+    }
+}
