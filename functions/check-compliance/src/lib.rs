@@ -2,10 +2,10 @@
 //! the stored spec, stores the summary on the cluster (`compliance`), audits the check
 //! and answers 200 with every finding; 404 if unknown.
 
-use cluster_domain::COMPLIANCE_CHECKED;
+use cluster_domain::{COMPLIANCE_CHECKED, audit_item};
 use cluster_domain::{check_compliance, compliance_audit_details, compliance_body, compliance_summary};
 use cluster_domain::{AuditLog, Clock, ClusterStore, IdGenerator, PyDict, PyValue};
-use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, audit_item, json_response};
+use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, json_response};
 use serde_json::Value;
 
 pub const ROUTE: Route = Route::new("POST", "/clusters/<cluster_id>/compliance");

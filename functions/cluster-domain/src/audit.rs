@@ -5,7 +5,7 @@
 //! events of the same microsecond apart.
 
 use crate::http_quirks::encode_next_token;
-use crate::time::Timestamp;
+use crate::ports::{Clock, IdGenerator};
 use crate::value::{PyDict, PyValue};
 
 pub const CLUSTER_REQUESTED: &str = "CLUSTER_REQUESTED";
@@ -14,10 +14,14 @@ pub const STATUS_CHANGED: &str = "STATUS_CHANGED";
 pub const DECOMMISSION_REQUESTED: &str = "DECOMMISSION_REQUESTED";
 pub const COMPLIANCE_CHECKED: &str = "COMPLIANCE_CHECKED";
 
-/// One audit item:
+/// `AuditTrail.record`'s item, stamped now:
 /// `{"cluster_id", "event_key", "event_type", "occurred_at", "actor", "details"}`.
-pub fn audit_item(cluster_id: &str, event_type: &str, actor: &str, details: PyDict, occurred_at: &Timestamp, suffix_hex: &str) -> PyDict {
-    let occurred_at = occurred_at.isoformat();
+///
+/// The clock is read before the random suffix is drawn, as Python does; a handler that
+/// writes two events stamps them in Python's order so their keys sort the same way.
+pub fn audit_item(clock: &impl Clock, ids: &impl IdGenerator, cluster_id: &str, event_type: &str, actor: &str, details: PyDict) -> PyDict {
+    let occurred_at = clock.now().isoformat();
+    let suffix_hex = ids.token_hex4();
     PyDict::new()
         .with("cluster_id", cluster_id)
         .with("event_key", format!("{occurred_at}#{suffix_hex}"))

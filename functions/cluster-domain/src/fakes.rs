@@ -17,7 +17,26 @@ use crate::ports::{
 };
 use crate::time::Timestamp;
 use crate::value::{PyDict, PyValue};
-use crate::views::dict_as_read_from_dynamodb;
+
+/// A value as boto3's resource layer reads it back from DynamoDB: every number a
+/// `Decimal` (`3` → `Decimal("3")`, printed as `"3"`), everything else unchanged. The
+/// fakes hand items back this way because the handlers' answers depend on it (a stored
+/// `min_size` answers `"3"`, not `3`); the real store gets it from the wire
+/// (`cluster-adapters`' `attribute_json`), so only the fakes need this copy.
+fn as_read_from_dynamodb(value: &PyValue) -> PyValue {
+    match value {
+        PyValue::Int(number) => PyValue::Decimal(number.to_string()),
+        PyValue::Float(number) => PyValue::Decimal(crate::python_json::float_repr(*number)),
+        PyValue::List(items) => PyValue::List(items.iter().map(as_read_from_dynamodb).collect()),
+        PyValue::Dict(dict) => PyValue::Dict(dict_as_read_from_dynamodb(dict)),
+        other => other.clone(),
+    }
+}
+
+/// [`as_read_from_dynamodb`] for an item.
+fn dict_as_read_from_dynamodb(dict: &PyDict) -> PyDict {
+    dict.iter().map(|(key, value)| (key.to_owned(), as_read_from_dynamodb(value))).collect()
+}
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)

@@ -35,13 +35,12 @@ mod value;
 mod views;
 
 pub use crate::audit::{
-    CLUSTER_REQUESTED, COMPLIANCE_CHECKED, PIPELINE_STARTED, audit_item, cluster_requested_details,
-    pipeline_started_details,
+    CLUSTER_REQUESTED, COMPLIANCE_CHECKED, DECOMMISSION_REQUESTED, PIPELINE_STARTED, STATUS_CHANGED, audit_item,
+    cluster_requested_details, decommission_details, events_body, pipeline_started_details, status_changed_details,
 };
 pub use crate::compliance::{check_compliance, compliance_audit_details, compliance_body, compliance_summary};
 pub use crate::http_quirks::{
-    SpecRejection, b64decode, encode_next_token, parse_cluster_spec, parse_events_query, parse_list_clusters_query,
-    read_body_text, urlsafe_b64decode,
+    SpecRejection, parse_cluster_spec, parse_events_query, parse_list_clusters_query, read_body_text, urlsafe_b64decode,
 };
 pub use crate::idempotency::{KEY_REUSED_MESSAGE, key_length_message, key_length_ok, new_record, request_hash};
 pub use crate::pipeline::{PipelineDefinition, PipelineTag, build_pipeline, pipeline_name, pipeline_tags, spec_object_key};
@@ -49,12 +48,16 @@ pub use crate::status::{
     DECOMMISSIONABLE, DECOMMISSIONING, PENDING, PIPELINE_ACTOR, PipelineEventDecision, UNKNOWN_CLUSTER, can_decommission,
     decide_pipeline_event,
 };
-pub use crate::views::{cluster_not_found_message, cluster_summary, cluster_view, error_body};
+pub use crate::views::{
+    cannot_decommission_message, cluster_not_found_message, cluster_view, decommission_body, decommission_race_message,
+    error_body, list_body, new_cluster_id, new_cluster_item, pipeline_event_changed, pipeline_event_ignored,
+    pipeline_event_unchanged, route_not_found_body, spec_rejected_body, spec_violates_rules_body,
+};
 pub use crate::ports::{
     AuditLog, Clock, ClusterListQuery, ClusterStore, IdGenerator, IdempotencyRecord, IdempotencyStore, Page,
     PipelineService, PortError, RandomIds, StatusChange, SystemClock,
 };
-pub use crate::rules::{Severity, Violation, check_spec, has_errors, violations_to_pyvalue};
+pub use crate::rules::{Severity, Violation, check_spec, has_errors};
 pub use crate::spec::{ClusterSpec, ClusterType, Environment, SchemaError, parse_spec};
 pub use crate::time::Timestamp;
 pub use crate::validate::{ValidateAnswer, validate_request};

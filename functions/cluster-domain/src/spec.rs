@@ -13,8 +13,6 @@ use crate::value::{PyDict, PyInt, PyValue};
 
 /// The environments a cluster can be requested for, in the order messages list them.
 pub const ENVIRONMENTS: [&str; 3] = ["dev", "staging", "prod"];
-/// The cluster types, in the order messages list them.
-pub const CLUSTER_TYPES: [&str; 3] = ["general", "compute", "memory"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Environment {

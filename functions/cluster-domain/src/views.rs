@@ -151,19 +151,17 @@ pub fn pipeline_event_unchanged(cluster_id: &str, state: &str, status_before: Py
     PyDict::new().with("cluster_id", cluster_id).with("state", state).with("result", "unchanged").with("status", status_before)
 }
 
-/// A value as boto3's resource layer reads it back from DynamoDB: every number a
-/// `Decimal` (`3` → `Decimal("3")`, printed as `"3"`), everything else unchanged.
-pub fn as_read_from_dynamodb(value: &PyValue) -> PyValue {
-    match value {
-        PyValue::Int(number) => PyValue::Decimal(number.to_string()),
-        PyValue::Float(number) => PyValue::Decimal(crate::python_json::float_repr(*number)),
-        PyValue::List(items) => PyValue::List(items.iter().map(as_read_from_dynamodb).collect()),
-        PyValue::Dict(dict) => PyValue::Dict(dict_as_read_from_dynamodb(dict)),
-        other => other.clone(),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::python_json;
 
-/// [`as_read_from_dynamodb`] for an item.
-pub fn dict_as_read_from_dynamodb(dict: &PyDict) -> PyDict {
-    dict.iter().map(|(key, value)| (key.to_owned(), as_read_from_dynamodb(value))).collect()
+    #[test]
+    fn cluster_view_fills_missing_attributes() {
+        let view = cluster_view(&PyDict::new().with("cluster_id", "a"));
+        assert_eq!(
+            python_json::dumps(&PyValue::Dict(view)),
+            r#"{"cluster_id":"a","name":null,"team":null,"environment":null,"cluster_type":null,"kubernetes_version":null,"region":null,"status":null,"pipeline_name":null,"pipeline_execution_id":null,"created_at":null,"updated_at":null,"created_by":null,"spec":null,"warnings":[],"compliance":null}"#
+        );
+    }
 }

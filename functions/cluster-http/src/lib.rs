@@ -5,20 +5,18 @@
 //! Each function answers one route. [`Route::matches`] is powertools' route matching
 //! (the event's `path` and `httpMethod`, trailing slashes allowed); anything else gets
 //! [`ProxyResponse::not_found`]. [`ProxyRequest`] reads headers case-insensitively,
-//! query parameters, the caller and the body (base64-decoded the lenient way Python's
-//! `b64decode` does, with `cluster-domain`'s decoder). [`ProxyResponse::to_event`] writes `statusCode, body,
-//! isBase64Encoded, multiValueHeaders` in that order, as powertools does. The shared
-//! pieces of the API handlers (cluster views, the audit item, the error a handler
-//! lets escape) are here too.
+//! query parameters, the caller and the raw body (`cluster-domain`'s `read_body_text`
+//! decodes it). [`ProxyResponse::to_event`] writes `statusCode, body, isBase64Encoded,
+//! multiValueHeaders` in that order, as powertools does, and [`json_response`] writes a
+//! body the way `json.dumps` does. The bodies themselves (cluster views, error bodies,
+//! messages) are the domain's; this crate only carries them.
 
-mod api;
 mod request;
 mod response;
 mod route;
 
-pub use api::{audit_item, cluster_summary, cluster_view, json_response};
 /// The API handlers' escaped error is the one every function shares.
 pub use cluster_lambda::FunctionError;
-pub use request::{BodyError, EventError, ProxyRequest};
-pub use response::ProxyResponse;
+pub use request::{EventError, ProxyRequest};
+pub use response::{ProxyResponse, json_response};
 pub use route::Route;

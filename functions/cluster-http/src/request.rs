@@ -4,23 +4,12 @@
 use serde_json::Value;
 use thiserror::Error;
 
-use cluster_domain::b64decode;
-
 /// The event is not an API Gateway REST proxy event. Python raises `KeyError` here, so
 /// Lambda reports an error and API Gateway answers 502.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum EventError {
     #[error("event field `{field}` is missing or not a string")]
     MissingField { field: &'static str },
-}
-
-/// The body could not be turned into text: Python's `decoded_body` raised.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum BodyError {
-    #[error("request body is not valid base64")]
-    NotBase64,
-    #[error("request body is not valid UTF-8")]
-    NotUtf8(#[source] std::string::FromUtf8Error),
 }
 
 /// The parts of a proxy event the handlers read.
@@ -95,7 +84,9 @@ impl ProxyRequest {
         self.query_string_parameters.get(name).and_then(Value::as_str)
     }
 
-    /// The raw `body` field, before any base64 decoding.
+    /// The raw `body` field, before any base64 decoding. Decoding it (powertools'
+    /// `decoded_body`) is the domain's `read_body_text`, because what an undecodable body
+    /// answers (a BODY_NOT_JSON violation) is part of the domain's answer, not of HTTP.
     pub fn raw_body(&self) -> Option<&str> {
         self.body.as_deref()
     }
@@ -103,18 +94,6 @@ impl ProxyRequest {
     /// Whether API Gateway base64-encoded the body (Python truthiness of the flag).
     pub fn is_base64_encoded(&self) -> bool {
         self.is_base64_encoded
-    }
-
-    /// powertools' `decoded_body`: base64-decoded (leniently) when `isBase64Encoded` is
-    /// true and the body is not empty, then UTF-8; `None` for a `null` or absent body.
-    pub fn decoded_body(&self) -> Result<Option<String>, BodyError> {
-        match &self.body {
-            Some(body) if self.is_base64_encoded && !body.is_empty() => {
-                let bytes = b64decode(body.as_bytes()).ok_or(BodyError::NotBase64)?;
-                String::from_utf8(bytes).map(Some).map_err(BodyError::NotUtf8)
-            }
-            other => Ok(other.clone()),
-        }
     }
 
     /// Who made the request, for the audit trail: the IAM caller or `anonymous`.
@@ -156,20 +135,10 @@ mod tests {
     }
 
     #[test]
-    fn decodes_base64_bodies_leniently() {
-        let request = ProxyRequest::from_event(&event(json!({"body": "e30\n=", "isBase64Encoded": true})));
-        assert_eq!(request.ok().map(|request| request.decoded_body()), Some(Ok(Some("{}".to_owned()))));
-        let request = ProxyRequest::from_event(&event(json!({"body": "/w==", "isBase64Encoded": true})));
-        assert!(matches!(request.map(|request| request.decoded_body()), Ok(Err(BodyError::NotUtf8(_)))));
-        let request = ProxyRequest::from_event(&event(json!({"body": "abc", "isBase64Encoded": true})));
-        assert!(matches!(request.map(|request| request.decoded_body()), Ok(Err(BodyError::NotBase64))));
-    }
-
-    #[test]
     fn missing_body_query_and_caller() {
         let request = ProxyRequest::from_event(&event(json!({"body": null, "queryStringParameters": null})));
         let request = request.ok();
-        assert_eq!(request.as_ref().map(|request| request.decoded_body()), Some(Ok(None)));
+        assert_eq!(request.as_ref().and_then(|request| request.raw_body()), None);
         assert_eq!(request.as_ref().and_then(|request| request.query("limit")), None);
         assert_eq!(request.as_ref().map(|request| request.actor()), Some("anonymous"));
     }

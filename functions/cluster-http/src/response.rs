@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use cluster_domain::python_json;
-use cluster_domain::error_body;
+use cluster_domain::{PyValue, cluster_not_found_message, error_body, route_not_found_body};
 
 /// A response with a JSON body already serialised (the handlers write the bytes Python
 /// would, so the body is kept as text).
@@ -29,17 +29,17 @@ impl ProxyResponse {
 
     /// A powertools `ServiceError`: `{"statusCode":<code>,"message":"<text>"}`.
     pub fn service_error(status_code: u16, message: &str) -> Self {
-        ProxyResponse::json(status_code, python_json::dumps(&error_body(status_code, message).into()))
+        json_response(status_code, &error_body(status_code, message).into())
     }
 
     /// The 404 every `/clusters/{cluster_id}` route answers for an unknown cluster.
     pub fn cluster_not_found(cluster_id: &str) -> Self {
-        ProxyResponse::service_error(404, &cluster_domain::cluster_not_found_message(cluster_id))
+        ProxyResponse::service_error(404, &cluster_not_found_message(cluster_id))
     }
 
     /// What the resolver answers for a method or path no route matches.
     pub fn not_found() -> Self {
-        ProxyResponse::service_error(404, "Not found")
+        json_response(404, &route_not_found_body().into())
     }
 
     /// The handler's return value.
@@ -63,6 +63,11 @@ impl ProxyResponse {
         response.insert("multiValueHeaders".to_owned(), Value::Object(headers));
         Value::Object(response)
     }
+}
+
+/// A JSON response whose body is `json.dumps` of `body` the powertools way.
+pub fn json_response(status_code: u16, body: &PyValue) -> ProxyResponse {
+    ProxyResponse::json(status_code, python_json::dumps(body))
 }
 
 #[cfg(test)]

@@ -37,17 +37,17 @@
 //!    Should a compensating DeleteItem itself fail, the answer is still Python's error
 //!    and the stray event is logged with its key (a warning) for an operator.
 
-use cluster_domain::{CLUSTER_REQUESTED, PIPELINE_STARTED, cluster_requested_details, pipeline_started_details};
+use cluster_domain::{CLUSTER_REQUESTED, PIPELINE_STARTED, audit_item, cluster_requested_details, pipeline_started_details};
 use cluster_domain::{SpecRejection, parse_cluster_spec, read_body_text};
 use cluster_domain::{KEY_REUSED_MESSAGE, key_length_message, key_length_ok, new_record, request_hash};
 use cluster_domain::{build_pipeline, pipeline_name, pipeline_tags, spec_object_key};
-use cluster_domain::{Severity, Violation, violations_to_pyvalue};
-use cluster_domain::PENDING;
+use cluster_domain::{Severity, Violation};
+use cluster_domain::{new_cluster_id, new_cluster_item, spec_rejected_body, spec_violates_rules_body};
 use cluster_domain::{
     AuditLog, Clock, ClusterSpec, ClusterStore, IdGenerator, IdempotencyStore, PipelineService, PortError, PyDict,
     PyValue, check_spec, has_errors, python_json,
 };
-use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, audit_item, json_response};
+use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, json_response};
 use serde_json::Value;
 
 pub const ROUTE: Route = Route::new("POST", "/clusters");
@@ -72,10 +72,7 @@ pub struct CreateCluster<S, A, P, K, C, I> {
 }
 
 fn not_a_spec(violations: &[Violation]) -> ProxyResponse {
-    let body = PyDict::new()
-        .with("message", "request body is not a valid cluster spec")
-        .with("violations", violations_to_pyvalue(violations));
-    json_response(400, &PyValue::Dict(body))
+    json_response(400, &PyValue::Dict(spec_rejected_body(violations)))
 }
 
 fn answer(status_code: u16, body: String, location: Option<&str>, replayed: bool) -> ProxyResponse {
@@ -137,10 +134,7 @@ where
         let violations = check_spec(&spec, &self.config.org_permission_boundary_arn);
         let now = self.clock.now();
         let (status_code, body, location) = if has_errors(&violations) {
-            let body = PyDict::new()
-                .with("message", "cluster spec violates the organisation's rules")
-                .with("violations", violations_to_pyvalue(&violations));
-            (422, python_json::dumps(&PyValue::Dict(body)), None)
+            (422, python_json::dumps(&PyValue::Dict(spec_violates_rules_body(&violations))), None)
         } else {
             let warnings: Vec<Violation> = violations.into_iter().filter(|violation| violation.severity != Severity::Error).collect();
             let (body, location) = self.provision(&spec, &warnings, &now.isoformat(), request.actor()).await?;
@@ -156,23 +150,9 @@ where
     /// Stores the cluster and starts its pipeline (see the crate docs for the order).
     /// Returns the 201 body and the `Location`.
     async fn provision(&self, spec: &ClusterSpec, warnings: &[Violation], now: &str, actor: &str) -> Result<(String, String), FunctionError> {
-        let cluster_id = format!("{}-{}", spec.name, self.ids.token_hex4());
+        let cluster_id = new_cluster_id(spec, &self.ids.token_hex4());
         let name = pipeline_name(&cluster_id);
-        let mut item = PyDict::new()
-            .with("cluster_id", cluster_id.as_str())
-            .with("name", spec.name.as_str())
-            .with("team", spec.team.as_str())
-            .with("environment", spec.environment.as_str())
-            .with("cluster_type", spec.cluster_type.as_str())
-            .with("kubernetes_version", spec.kubernetes_version.as_str())
-            .with("region", spec.region.as_str())
-            .with("status", PENDING)
-            .with("pipeline_name", name.as_str())
-            .with("created_at", now)
-            .with("updated_at", now)
-            .with("created_by", actor)
-            .with("spec", spec.model_dump())
-            .with("warnings", violations_to_pyvalue(warnings));
+        let mut item = new_cluster_item(&cluster_id, spec, warnings, now, actor);
         self.clusters.put_new(&item).await.map_err(|error| FunctionError::from_port(error, "PutItem"))?;
 
         let object_key = spec_object_key(&cluster_id);

@@ -2,9 +2,11 @@
 //! from PENDING, ACTIVE or FAILED (a conditional write, so a concurrent change loses
 //! with 409), 409 from any other status, 404 if unknown.
 
+use cluster_domain::{DECOMMISSION_REQUESTED, audit_item, decommission_details};
 use cluster_domain::{DECOMMISSIONABLE, DECOMMISSIONING, can_decommission};
+use cluster_domain::{cannot_decommission_message, decommission_body, decommission_race_message};
 use cluster_domain::{AuditLog, Clock, ClusterStore, IdGenerator, PortError, PyDict, PyValue, StatusChange};
-use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, audit_item, json_response};
+use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, json_response};
 use serde_json::Value;
 
 pub const ROUTE: Route = Route::new("DELETE", "/clusters/<cluster_id>");
@@ -29,8 +31,7 @@ impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> DecommissionCluster
         };
         let status = item.get("status").map(PyValue::python_str).unwrap_or_else(|| "None".to_owned());
         if !can_decommission(&status) {
-            let message = format!("cluster {cluster_id} cannot be decommissioned from status {status}");
-            return Ok(ProxyResponse::service_error(409, &message).to_event());
+            return Ok(ProxyResponse::service_error(409, &cannot_decommission_message(cluster_id, &status)).to_event());
         }
         let now = self.clock.now().isoformat();
         let change = StatusChange {
@@ -43,19 +44,13 @@ impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> DecommissionCluster
         let previous = match self.clusters.change_status(&change).await {
             Ok(previous) => previous,
             Err(PortError::ConditionFailed) => {
-                let message = format!("cluster {cluster_id} changed status while decommissioning; retry");
-                return Ok(ProxyResponse::service_error(409, &message).to_event());
+                return Ok(ProxyResponse::service_error(409, &decommission_race_message(cluster_id)).to_event());
             }
             Err(error) => return Err(FunctionError::from_port(error, "UpdateItem")),
         };
-        let details = PyDict::new().with("from", previous.as_str()).with("to", DECOMMISSIONING);
-        let audit_event = audit_item(&self.clock, &self.ids, cluster_id, "DECOMMISSION_REQUESTED", request.actor(), details);
+        let details = decommission_details(&previous, DECOMMISSIONING);
+        let audit_event = audit_item(&self.clock, &self.ids, cluster_id, DECOMMISSION_REQUESTED, request.actor(), details);
         self.audit.append(&audit_event).await.map_err(|error| FunctionError::from_port(error, "PutItem"))?;
-        let body = PyDict::new()
-            .with("cluster_id", cluster_id)
-            .with("status", DECOMMISSIONING)
-            .with("previous_status", previous)
-            .with("requested_at", now);
-        Ok(json_response(202, &PyValue::Dict(body)).to_event())
+        Ok(json_response(202, &PyValue::Dict(decommission_body(cluster_id, &previous, &now))).to_event())
     }
 }

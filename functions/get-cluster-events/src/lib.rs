@@ -2,8 +2,7 @@
 //! cluster's audit trail, oldest first, `limit` (1-100, default 50) events a page. The
 //! query is checked before the cluster lookup, as in Python (400 before 404).
 
-use cluster_domain::{encode_next_token, parse_events_query};
-use cluster_domain::{AuditLog, ClusterStore, PyDict, PyValue};
+use cluster_domain::{AuditLog, ClusterStore, PyValue, events_body, parse_events_query};
 use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, json_response};
 use serde_json::Value;
 
@@ -13,18 +12,6 @@ pub const ROUTE: Route = Route::new("GET", "/clusters/<cluster_id>/events");
 pub struct GetClusterEvents<S, A> {
     pub clusters: S,
     pub audit: A,
-}
-
-fn event_view(item: &PyDict) -> PyValue {
-    let field = |name: &str| item.get(name).cloned().unwrap_or(PyValue::None);
-    PyValue::Dict(
-        PyDict::new()
-            .with("event_id", field("event_key"))
-            .with("event_type", field("event_type"))
-            .with("occurred_at", field("occurred_at"))
-            .with("actor", field("actor"))
-            .with("details", item.get("details").cloned().unwrap_or(PyValue::Dict(PyDict::new()))),
-    )
 }
 
 impl<S: ClusterStore, A: AuditLog> GetClusterEvents<S, A> {
@@ -42,10 +29,7 @@ impl<S: ClusterStore, A: AuditLog> GetClusterEvents<S, A> {
             return Ok(ProxyResponse::cluster_not_found(cluster_id).to_event());
         }
         let page = self.audit.page(cluster_id, limit, start_key.as_ref()).await.map_err(|error| FunctionError::from_port(error, "Query"))?;
-        let body = PyDict::new()
-            .with("cluster_id", cluster_id)
-            .with("events", page.items.iter().map(event_view).collect::<Vec<_>>())
-            .with("next_token", encode_next_token(page.last_evaluated_key.as_ref()));
+        let body = events_body(cluster_id, &page.items, page.last_evaluated_key.as_ref());
         Ok(json_response(200, &PyValue::Dict(body)).to_event())
     }
 }

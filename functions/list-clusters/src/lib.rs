@@ -3,9 +3,8 @@
 //! applied before the team/status filter, so a page can be short (even empty) and still
 //! carry a `next_token`.
 
-use cluster_domain::{encode_next_token, parse_list_clusters_query};
-use cluster_domain::{ClusterStore, PyDict, PyValue};
-use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, cluster_summary, json_response};
+use cluster_domain::{ClusterStore, PyValue, list_body, parse_list_clusters_query};
+use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, json_response};
 use serde_json::Value;
 
 pub const ROUTE: Route = Route::new("GET", "/clusters");
@@ -26,12 +25,7 @@ impl<S: ClusterStore> ListClusters<S> {
             Err(message) => return Ok(ProxyResponse::service_error(400, &message).to_event()),
         };
         let page = self.clusters.list(&query).await.map_err(|error| FunctionError::from_port(error, "Query"))?;
-        let clusters: Vec<PyValue> = page.items.iter().map(cluster_summary).collect();
-        let count = clusters.len() as i64;
-        let body = PyDict::new()
-            .with("clusters", clusters)
-            .with("count", PyValue::int(count))
-            .with("next_token", encode_next_token(page.last_evaluated_key.as_ref()));
+        let body = list_body(&page.items, page.last_evaluated_key.as_ref());
         Ok(json_response(200, &PyValue::Dict(body)).to_event())
     }
 }

@@ -6,6 +6,8 @@
 
 use cluster_domain::python_json;
 use cluster_domain::{PIPELINE_ACTOR, PipelineEventDecision, UNKNOWN_CLUSTER, decide_pipeline_event};
+use cluster_domain::{STATUS_CHANGED, audit_item, status_changed_details};
+use cluster_domain::{pipeline_event_changed, pipeline_event_ignored, pipeline_event_unchanged};
 use cluster_domain::{AuditLog, Clock, ClusterStore, IdGenerator, PortError, PyDict, PyValue, StatusChange};
 use cluster_lambda::FunctionError;
 use serde_json::Value;
@@ -39,14 +41,10 @@ fn to_json(value: &PyValue) -> Value {
     serde_json::from_str(&python_json::dumps(value)).unwrap_or(Value::Null)
 }
 
+/// The "ignored" answer echoes `pipeline` and `state` as the event held them, whatever
+/// their JSON type (Python returns the values it read).
 fn ignored(pipeline: &Value, state: &Value, reason: &str) -> Value {
-    to_json(&PyValue::Dict(
-        PyDict::new()
-            .with("pipeline", python_json::from_serde(pipeline))
-            .with("state", python_json::from_serde(state))
-            .with("result", "ignored")
-            .with("reason", reason),
-    ))
+    to_json(&PyValue::Dict(pipeline_event_ignored(&python_json::from_serde(pipeline), &python_json::from_serde(state), reason)))
 }
 
 impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> PipelineStatus<S, A, C, I> {
@@ -98,38 +96,20 @@ impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> PipelineStatus<S, A
             Ok(previous) => previous,
             Err(PortError::ConditionFailed) => {
                 let current = item.get("status").cloned().unwrap_or(PyValue::None);
-                return Ok(to_json(&PyValue::Dict(
-                    PyDict::new()
-                        .with("cluster_id", cluster_id)
-                        .with("state", state_text.as_str())
-                        .with("result", "unchanged")
-                        .with("status", current),
-                )));
+                return Ok(to_json(&PyValue::Dict(pipeline_event_unchanged(cluster_id, &state_text, current))));
             }
             Err(error) => return Err(FunctionError::from_port(error, "UpdateItem")),
         };
-        let details = PyDict::new()
-            .with("from", previous.as_str())
-            .with("to", transition.new_status)
-            .with("pipeline_state", state_text.as_str())
-            .with("execution_id", python_json::from_serde(detail_map.get("execution-id").unwrap_or(&Value::Null)))
-            .with("event_id", python_json::from_serde(event.get("id").unwrap_or(&Value::Null)));
-        let audit_event = cluster_domain::audit_item(
-            cluster_id,
-            "STATUS_CHANGED",
-            PIPELINE_ACTOR,
-            details,
-            &self.clock.now(),
-            &self.ids.token_hex4(),
+        // `detail.get("execution-id")` and `event.get("id")`: `None` when absent.
+        let details = status_changed_details(
+            &previous,
+            transition.new_status,
+            &state_text,
+            python_json::from_serde(detail_map.get("execution-id").unwrap_or(&Value::Null)),
+            python_json::from_serde(event.get("id").unwrap_or(&Value::Null)),
         );
+        let audit_event = audit_item(&self.clock, &self.ids, cluster_id, STATUS_CHANGED, PIPELINE_ACTOR, details);
         self.audit.append(&audit_event).await.map_err(|error| FunctionError::from_port(error, "PutItem"))?;
-        Ok(to_json(&PyValue::Dict(
-            PyDict::new()
-                .with("cluster_id", cluster_id)
-                .with("state", state_text.as_str())
-                .with("result", "changed")
-                .with("status", transition.new_status)
-                .with("previous_status", previous),
-        )))
+        Ok(to_json(&PyValue::Dict(pipeline_event_changed(cluster_id, &state_text, transition.new_status, &previous))))
     }
 }
