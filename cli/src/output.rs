@@ -26,29 +26,9 @@ pub fn stdout_line(text: &str) -> Result<(), Failure> {
     stdout(&format!("{text}\n"))
 }
 
-/// Writes a sibling temporary file, then renames it over `path`.
+/// Writes `path` so that a reader (or a crash) sees the old file or the whole new one.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let folder = path
-        .parent()
-        .filter(|folder| !folder.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".into());
-    let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
-    // The data reaches the disk before the rename makes it visible, so a crash leaves
-    // either the old file or the whole new one.
-    let written = std::fs::File::create(&temporary)
-        .and_then(|mut file| {
-            std::io::Write::write_all(&mut file, bytes)?;
-            file.sync_all()
-        })
-        .and_then(|()| std::fs::rename(&temporary, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written.with_context(|| format!("could not write {}", path.display()))
+    atomic_file::write_atomically(path, bytes).with_context(|| format!("could not write {}", path.display()))
 }
 
 /// Checks, before a long run starts, that `write_atomically(path, ..)` can succeed: the

@@ -4,7 +4,6 @@
 //! root of the archive), then reports the sizes against the 3 MB target.
 
 use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -288,9 +287,8 @@ fn set_executable(path: &Path) -> anyhow::Result<()> {
 /// beside the destination and renamed, so a reader never sees half an archive. (Zopfli
 /// would take 3 % more off, at seven minutes per binary on this machine: not worth it.)
 pub fn write_zip(bootstrap: &Path, zip_path: &Path) -> anyhow::Result<()> {
-    let partial = zip_path.with_extension("zip.partial");
     let result = (|| -> anyhow::Result<()> {
-        let mut writer = zip::ZipWriter::new(File::create(&partial)?);
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         let options = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
             .compression_level(Some(9))
@@ -298,14 +296,11 @@ pub fn write_zip(bootstrap: &Path, zip_path: &Path) -> anyhow::Result<()> {
         writer.start_file("bootstrap", options)?;
         let mut source = File::open(bootstrap)?;
         std::io::copy(&mut source, &mut writer)?;
-        writer.finish()?.flush()?;
+        let archive = writer.finish()?.into_inner();
+        atomic_file::write_atomically(zip_path, &archive)?;
         Ok(())
     })();
-    if let Err(error) = result {
-        let _ = std::fs::remove_file(&partial);
-        return Err(error.context(format!("cannot write {}", zip_path.display())));
-    }
-    std::fs::rename(&partial, zip_path).with_context(|| format!("cannot write {}", zip_path.display()))
+    result.with_context(|| format!("cannot write {}", zip_path.display()))
 }
 
 fn file_size(path: &Path) -> anyhow::Result<u64> {
