@@ -35,7 +35,8 @@ fn workspace_dependencies() -> BTreeMap<String, BTreeSet<String>> {
         .collect()
 }
 
-const TOOL_CRATES: [&str; 7] = ["cutover", "parity", "canary", "reports", "emulator", "aws-settings", "lambda-metrics"];
+const TOOL_CRATES: [&str; 8] =
+    ["cutover", "parity", "canary", "reports", "emulator", "aws-settings", "lambda-metrics", "atomic-file"];
 
 #[test]
 fn dependencies_flow_one_way() {
@@ -53,7 +54,7 @@ fn dependencies_flow_one_way() {
             "emulator" => &["cutover", "parity", "canary", "reports"],
             "parity" | "canary" | "reports" => &["cutover"],
             // The shared plumbing is a leaf of the tool side.
-            "aws-settings" | "lambda-metrics" => &["cutover", "parity", "canary", "reports", "emulator"],
+            "aws-settings" | "lambda-metrics" | "atomic-file" => &["cutover", "parity", "canary", "reports", "emulator"],
             "cutover" => &[],
             // functions/* never depend on tool crates.
             _ => &TOOL_CRATES,
