@@ -7,7 +7,7 @@ export CUTOVER_VENV := $(VENV)
 PYTHON := $(VENV)/bin/python
 CARGO ?= cargo
 
-.PHONY: all venv build functions test test-rust test-python corpus corpus-stats demo clean
+.PHONY: all venv build functions test test-rust test-python corpus corpus-stats demo mutants clean
 
 all: build
 
@@ -51,6 +51,13 @@ functions:
 demo: venv functions
 	$(CARGO) build -p cutover
 	$(CARGO) run -q -p cutover -- parity run --baseline 'local:*:1' --candidate 'local:*:2' --corpus events --rules parity.toml
+
+## Mutation testing of the modules where a wrong answer is worst (docs/testing.md); not
+## part of `make test`, it takes hours on two cores. MUTANTS_FILES narrows it.
+MUTANTS_FILES ?= parity/src/compare.rs parity/src/rules.rs parity/src/report.rs canary/src/gates.rs canary/src/statistics.rs reports/src/bill.rs
+mutants: venv
+	scripts/setup-mutants.sh
+	$(CARGO) mutants --no-shuffle $(foreach file,$(MUTANTS_FILES),--file $(file)) -- --lib
 
 clean:
 	$(CARGO) clean
