@@ -221,9 +221,9 @@ impl<'p, 'r> Walker<'p, 'r> {
     }
 
     fn finish(mut self) -> Comparison {
-        if self.differences.iter().all(|d| d.kind.is_cosmetic()) {
-            self.differences.append(&mut self.cosmetic);
-        }
+        // Cosmetic findings stand whatever else differs: each is about its own path, and
+        // a record with a generated id or a clock field always differs somewhere else.
+        self.differences.append(&mut self.cosmetic);
         self.fired.sort_unstable();
         self.fired.dedup();
         Comparison {
@@ -681,24 +681,23 @@ fn compare_proxy_responses(walker: &mut Walker<'_, '_>, rules: &ParityRules, a: 
     }
     let (left_bytes, left_encoded) = body_bytes(a);
     let (right_bytes, right_encoded) = body_bytes(b);
+    if left_encoded != right_encoded {
+        // Whether or not the decoded bodies are equal too.
+        walker.emit(
+            &[Seg::Key("isBase64Encoded")],
+            DiffKind::Encoding,
+            Some(left_encoded.to_string()),
+            Some(right_encoded.to_string()),
+        );
+    }
     if left_bytes.bytes() == right_bytes.bytes() {
-        if left_encoded != right_encoded {
-            walker.emit(
-                &[Seg::Key("isBase64Encoded")],
-                DiffKind::Encoding,
-                Some(left_encoded.to_string()),
-                Some(right_encoded.to_string()),
-            );
-        }
         return;
     }
     let body_path = [Seg::Key("body")];
     let (left_text, right_text) = (left_bytes.text(), right_bytes.text());
-    // Cosmetic findings only count when nothing else differs, so they are only looked
-    // for then; first in one pass over both texts, which settles the common case.
-    let clean = walker.differences.is_empty();
-    if clean
-        && walker.read_tokens
+    // Cosmetic findings are looked for whatever else differs; first in one pass over
+    // both texts, which settles the common case (the same data spelled otherwise).
+    if walker.read_tokens
         && let (Some(x), Some(y)) = (left_text, right_text)
         && let TokenComparison::Cosmetic(findings) =
             lexical::compare_tokens(&body_path, x, y, walker.rules)
@@ -718,21 +717,25 @@ fn compare_proxy_responses(walker: &mut Walker<'_, '_>, rules: &ParityRules, a: 
     let right_json = right_text.and_then(Document::parse);
     match (&left_json, &right_json) {
         (Some(x), Some(y)) => {
-            walker.spelling = clean;
+            let before = walker.differences.len();
+            walker.spelling = true;
             let mut path = vec![Seg::Key("body")];
             walker.walk(&mut path, x.root(), y.root());
             walker.spelling = false;
-            if clean && walker.differences.is_empty() {
-                if lexical::whitespace_differs(x, y) {
-                    walker.cosmetic.push(Difference {
-                        path: JsonPath::from_segs(&body_path),
-                        kind: DiffKind::Whitespace,
-                        baseline: None,
-                        candidate: None,
-                    });
-                }
-                sort_cosmetic(&mut walker.cosmetic);
+            let whitespace = if walker.differences.len() == before {
+                lexical::whitespace_differs(x, y)
+            } else {
+                lexical::whitespace_differs_despite_data(x, y)
+            };
+            if whitespace {
+                walker.cosmetic.push(Difference {
+                    path: JsonPath::from_segs(&body_path),
+                    kind: DiffKind::Whitespace,
+                    baseline: None,
+                    candidate: None,
+                });
             }
+            sort_cosmetic(&mut walker.cosmetic);
         }
         (None, None) => match (left_text, right_text) {
             (Some(x), Some(y)) => {
@@ -1108,8 +1111,9 @@ reason = "ids"
     }
 
     #[test]
-    fn cosmetic_findings_are_dropped_when_something_real_differs() {
+    fn cosmetic_findings_survive_other_differences() {
         let rules = ParityRules::default();
+        // Another status, and the same body in another key order.
         let comparison = compare(
             &rules,
             &response(200, r#"{"a":1,"b":2}"#),
@@ -1117,7 +1121,70 @@ reason = "ids"
         );
         assert_eq!(
             found(&comparison),
-            [("$.statusCode".to_owned(), DiffKind::Status)]
+            [
+                ("$.statusCode".to_owned(), DiffKind::Status),
+                ("$.body".to_owned(), DiffKind::KeyOrder)
+            ]
+        );
+        // A generated id differs; an escape, a number spelling and Python's spacing
+        // elsewhere in the same body are still found, each at its own path.
+        let comparison = compare(
+            &rules,
+            &response(200, r#"{"id": "c-1", "owner": "Jos\u00e9", "cost": 12.0}"#),
+            &response(200, r#"{"id":"c-2","owner":"José","cost":12}"#),
+        );
+        assert_eq!(
+            found(&comparison),
+            [
+                ("$.body.id".to_owned(), DiffKind::Value),
+                ("$.body".to_owned(), DiffKind::Whitespace),
+                ("$.body.cost".to_owned(), DiffKind::NumberSpelling),
+                ("$.body.owner".to_owned(), DiffKind::Escaping),
+            ]
+        );
+        // Key order next to a missing field.
+        let comparison = compare(
+            &rules,
+            &response(200, r#"{"a":1,"b":{"x":1,"y":2},"c":3}"#),
+            &response(200, r#"{"a":1,"b":{"y":2,"x":1}}"#),
+        );
+        assert_eq!(
+            found(&comparison),
+            [
+                ("$.body.c".to_owned(), DiffKind::Missing),
+                ("$.body.b".to_owned(), DiffKind::KeyOrder)
+            ]
+        );
+    }
+
+    #[test]
+    fn encoding_is_found_whether_or_not_the_bodies_are_equal() {
+        let rules = ParityRules::default();
+        let encoded = |text: &str| {
+            Outcome::Response(json!({
+                "statusCode": 200,
+                "body": base64::engine::general_purpose::STANDARD.encode(text),
+                "isBase64Encoded": true,
+            }))
+        };
+        let plain = |text: &str| Outcome::Response(json!({"statusCode": 200, "body": text}));
+        assert_eq!(
+            found(&compare(&rules, &plain("hello"), &encoded("hello"))),
+            [("$.isBase64Encoded".to_owned(), DiffKind::Encoding)]
+        );
+        assert_eq!(
+            found(&compare(&rules, &plain("hello"), &encoded("hullo"))),
+            [
+                ("$.body".to_owned(), DiffKind::Bytes),
+                ("$.isBase64Encoded".to_owned(), DiffKind::Encoding)
+            ]
+        );
+        assert_eq!(
+            found(&compare(&rules, &plain(r#"{"a":1}"#), &encoded(r#"{"a":2}"#))),
+            [
+                ("$.body.a".to_owned(), DiffKind::Value),
+                ("$.isBase64Encoded".to_owned(), DiffKind::Encoding)
+            ]
         );
     }
 }

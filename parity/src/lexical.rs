@@ -398,6 +398,17 @@ pub(crate) fn whitespace_differs(a: &Document<'_>, b: &Document<'_>) -> bool {
     }
 }
 
+/// Whether two documents that differ as data lay their tokens out with different
+/// whitespace: compared between tokens when the structures line up, else only whether one
+/// side has whitespace and the other none (`{"a": 1}` against `{"a":2,"b":3}`).
+pub(crate) fn whitespace_differs_despite_data(a: &Document<'_>, b: &Document<'_>) -> bool {
+    if token_streams_align(a, b) {
+        return layouts_differ(a, b);
+    }
+    let (left, right) = (a.whitespace_counts(), b.whitespace_counts());
+    (left == [0; 4]) != (right == [0; 4])
+}
+
 /// Token classes as a tokeniser sees them: `true`, `false` and `null` are one class.
 fn class(node: NodeRef<'_>) -> u8 {
     match node.kind() {

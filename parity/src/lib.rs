@@ -36,6 +36,7 @@ mod report;
 mod rules;
 mod scheduler;
 mod session;
+mod shape;
 mod side_effects;
 mod target;
 

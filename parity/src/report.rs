@@ -6,7 +6,7 @@
 //! renderer can print, and `render` runs it again, so no renderer sees a secret.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -19,6 +19,7 @@ use crate::path::{JsonPath, Seg};
 use crate::record::{Observed, Outcome, Record};
 use crate::redact::{Redactor, redact_field};
 use crate::rules::{ParityRules, RouteRules, RuleId, RuleKind};
+use crate::shape::{Shape, ShapeSet};
 use crate::side_effects::{
     SIDE_EFFECTS_ROUTE, SideEffects, diff_side_effects, side_effect_pattern,
 };
@@ -94,13 +95,20 @@ pub struct SignatureGroup {
     pub examples: Vec<Example>,
 }
 
-/// A path learned as noise: the baseline differs from itself there.
+/// A path learned as noise: the baseline differs from itself there, in these kinds and
+/// with values of these shapes. A candidate difference at the path is noise only when
+/// the baseline showed its kind and both its values' shapes against itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LearnedNoise {
     pub route: String,
     pub path: String,
     /// How many baseline/secondary pairs differed at this path.
     pub occurrences: usize,
+    /// The kinds of difference seen between baseline and secondary.
+    pub kinds: Vec<DiffKind>,
+    /// The shapes of the values seen (`string dddd-dd-ddTdd:dd:dd.dddddd+dd:dd`,
+    /// `number`, `absent`, ...).
+    pub shapes: Vec<String>,
 }
 
 /// A rule that hid or explained at least one difference.
@@ -277,7 +285,20 @@ impl ParityReport {
                 route,
                 path,
                 occurrences: _,
+                kinds: _,
+                shapes,
             } = learned;
+            // The pattern of a secret would tell its length and alphabet: only its type
+            // is shown.
+            if last_key_is_secret(path) {
+                for shape in shapes.iter_mut() {
+                    if shape.starts_with("string") {
+                        *shape = "string".into();
+                    }
+                }
+                shapes.dedup();
+            }
+            shapes.iter_mut().for_each(redact_field);
             redact_field(route);
             redact_field(path);
         }
@@ -323,6 +344,17 @@ impl ParityReport {
         copy.redact(&Redactor::default());
         copy
     }
+}
+
+/// Whether the last key of a path pattern (`$.body.session_token`, `$.x['api key']`)
+/// names a secret.
+fn last_key_is_secret(pattern: &str) -> bool {
+    let trimmed = pattern.trim_end_matches("[*]");
+    let key = match trimmed.strip_suffix("']") {
+        Some(rest) => rest.rsplit("['").next().unwrap_or(rest),
+        None => trimmed.rsplit('.').next().unwrap_or(trimmed),
+    };
+    crate::redact::is_secret_name(key)
 }
 
 /// Replaces a value shown for a difference at `path` of `route` with its redacted form.
@@ -424,9 +456,32 @@ struct SignatureAccumulator {
     route: String,
     pattern: String,
     kind: DiffKind,
-    count: usize,
-    examples: Vec<Example>,
+    /// Examples with the shapes of their two values, at most `examples_per_signature` per
+    /// pair of shapes (the pairs are judged separately when noise is known).
+    examples: Vec<(ShapePair, Example)>,
 }
+
+/// The interned shapes of a difference's baseline and candidate values.
+type ShapePair = (u32, u32);
+
+/// What the baseline showed against itself at one path of one route.
+#[derive(Debug, Default)]
+struct NoiseProfile {
+    occurrences: usize,
+    kinds: BTreeSet<DiffKind>,
+    shapes: ShapeSet,
+}
+
+/// A difference of a record waiting for its tier: signature and shapes.
+#[derive(Debug, Clone, Copy)]
+struct PendingDifference {
+    signature: u32,
+    shapes: ShapePair,
+}
+
+/// Examples kept per signature over all shape pairs, so a signature whose values take
+/// many shapes (free text) stays bounded.
+const EXAMPLE_PAIRS_PER_SIGNATURE: usize = 8;
 
 /// Accumulates a [`ParityReport`] one record at a time.
 pub struct ReportBuilder<'r> {
@@ -440,9 +495,11 @@ pub struct ReportBuilder<'r> {
     routes: Vec<(String, RouteAccumulator)>,
     signature_index: HashMap<(usize, String, DiffKind), u32>,
     signatures: Vec<SignatureAccumulator>,
-    /// Records with differences: their route and signatures, judged when noise is known.
-    pending: Vec<(u32, Box<[u32]>)>,
-    noise: HashMap<(usize, String), usize>,
+    /// Records with differences: their route and differences, judged when noise is known.
+    pending: Vec<(u32, Box<[PendingDifference]>)>,
+    noise: HashMap<(usize, String), NoiseProfile>,
+    shape_index: HashMap<Shape, u32>,
+    shapes: Vec<Shape>,
     fired: BTreeMap<RuleId, usize>,
     errors: Vec<ErrorExample>,
 }
@@ -468,9 +525,21 @@ impl<'r> ReportBuilder<'r> {
             signatures: Vec::new(),
             pending: Vec::new(),
             noise: HashMap::new(),
+            shape_index: HashMap::new(),
+            shapes: Vec::new(),
             fired: BTreeMap::new(),
             errors: Vec::new(),
         }
+    }
+
+    fn intern(&mut self, shape: Shape) -> u32 {
+        if let Some(&id) = self.shape_index.get(&shape) {
+            return id;
+        }
+        let id = self.shapes.len() as u32;
+        self.shapes.push(shape.clone());
+        self.shape_index.insert(shape, id);
+        id
     }
 
     fn route(&mut self, route: &str) -> usize {
@@ -506,8 +575,11 @@ impl<'r> ReportBuilder<'r> {
             self.routes[route].1.counts.matched += 1;
             return;
         }
-        let mut documents: Option<(String, String)> = None;
-        let mut ids = Vec::with_capacity(comparison.differences.len());
+        // The texts examples are diffs of: the normalised answers for semantic kinds, the
+        // raw bodies for cosmetic ones (each made once per record, when first needed).
+        let mut documents: [Option<(String, String)>; 2] = [None, None];
+        let mut pending: Vec<PendingDifference> =
+            Vec::with_capacity(comparison.differences.len());
         for difference in &comparison.differences {
             let pattern = difference.path.pattern();
             let key = (route, pattern, difference.kind);
@@ -519,21 +591,36 @@ impl<'r> ReportBuilder<'r> {
                         route: record.route.clone(),
                         pattern: key.1.clone(),
                         kind: difference.kind,
-                        count: 0,
                         examples: Vec::new(),
                     });
                     self.signature_index.insert(key, id);
                     id
                 }
             };
-            if ids.contains(&id) {
+            let shapes = (
+                self.intern(Shape::of_shown(difference.baseline.as_deref())),
+                self.intern(Shape::of_shown(difference.candidate.as_deref())),
+            );
+            if pending
+                .iter()
+                .any(|seen| seen.signature == id && seen.shapes == shapes)
+            {
                 continue;
             }
-            ids.push(id);
+            pending.push(PendingDifference {
+                signature: id,
+                shapes,
+            });
             let signature = &mut self.signatures[id as usize];
-            signature.count += 1;
-            if signature.examples.len() < self.examples_per_signature {
-                let (left, right) = documents.get_or_insert_with(|| {
+            let same_pair = signature
+                .examples
+                .iter()
+                .filter(|(pair, _)| *pair == shapes)
+                .count();
+            let limit = self.examples_per_signature * EXAMPLE_PAIRS_PER_SIGNATURE;
+            if same_pair < self.examples_per_signature && signature.examples.len() < limit {
+                let texts = &mut documents[usize::from(difference.kind.is_cosmetic())];
+                let (left, right) = texts.get_or_insert_with(|| {
                     example_texts(
                         self.rules,
                         &self.redactor,
@@ -545,26 +632,38 @@ impl<'r> ReportBuilder<'r> {
                 });
                 // The values stay as compared until the finished report is redacted; the
                 // diff is made of documents redacted first, since a diff is only text.
-                signature.examples.push(Example {
-                    record_id: record.id.clone(),
-                    path: difference.path.clone(),
-                    baseline: difference.baseline.clone(),
-                    candidate: difference.candidate.clone(),
-                    diff: unified_diff(left, right),
-                });
+                signature.examples.push((
+                    shapes,
+                    Example {
+                        record_id: record.id.clone(),
+                        path: difference.path.clone(),
+                        baseline: difference.baseline.clone(),
+                        candidate: difference.candidate.clone(),
+                        diff: unified_diff(left, right),
+                    },
+                ));
             }
         }
-        self.pending.push((route as u32, ids.into_boxed_slice()));
+        self.pending.push((route as u32, pending.into_boxed_slice()));
     }
 
-    /// Adds a baseline-against-secondary comparison: where they differ is noise.
+    /// Adds a baseline-against-secondary comparison: where they differ is noise, of the
+    /// kinds they differ in and with values of the shapes they show.
     pub fn add_noise_sample(&mut self, route: &str, comparison: &Comparison) {
         let route = self.route(route);
         for difference in &comparison.differences {
-            *self
+            let profile = self
                 .noise
                 .entry((route, difference.path.pattern()))
-                .or_default() += 1;
+                .or_default();
+            profile.occurrences += 1;
+            profile.kinds.insert(difference.kind);
+            profile
+                .shapes
+                .insert(Shape::of_shown(difference.baseline.as_deref()));
+            profile
+                .shapes
+                .insert(Shape::of_shown(difference.candidate.as_deref()));
         }
     }
 
@@ -586,29 +685,49 @@ impl<'r> ReportBuilder<'r> {
 
     /// Judges the pending records now that noise is known, and builds the report.
     pub fn finish(mut self) -> ParityReport {
-        let tiers: Vec<Tier> = self
-            .signatures
-            .iter()
-            .map(|signature| {
+        // A difference is noise when the baseline showed its kind at its path against
+        // itself, with values of both its shapes; anything else keeps its kind's tier.
+        let mut tier_of: HashMap<(u32, ShapePair), Tier> = HashMap::new();
+        let mut judge = |signature_id: u32, shapes: ShapePair| -> Tier {
+            *tier_of.entry((signature_id, shapes)).or_insert_with(|| {
+                let signature = &self.signatures[signature_id as usize];
                 let route = self
                     .route_index
                     .get(&signature.route)
                     .copied()
                     .unwrap_or_default();
-                if self.noise.contains_key(&(route, signature.pattern.clone())) {
+                let is_noise = self
+                    .noise
+                    .get(&(route, signature.pattern.clone()))
+                    .is_some_and(|profile| {
+                        profile.kinds.contains(&signature.kind)
+                            && profile.shapes.fits(&self.shapes[shapes.0 as usize])
+                            && profile.shapes.fits(&self.shapes[shapes.1 as usize])
+                    });
+                if is_noise {
                     Tier::Noise
                 } else {
                     signature.kind.tier()
                 }
             })
-            .collect();
-        for (route, ids) in std::mem::take(&mut self.pending) {
-            let tier = ids
-                .iter()
-                .map(|&id| tiers[id as usize])
-                .max()
-                .unwrap_or(Tier::Match);
-            self.routes[route as usize].1.counts.add_tier(tier);
+        };
+        // Records per (signature, tier): a signature can be noise in one record and a
+        // finding in another (the candidate changed the format of a noisy field).
+        let mut group_counts: BTreeMap<(u32, Tier), usize> = BTreeMap::new();
+        for (route, differences) in std::mem::take(&mut self.pending) {
+            let mut record_tier = Tier::Match;
+            let mut groups: Vec<(u32, Tier)> = Vec::with_capacity(differences.len());
+            for difference in differences.iter() {
+                let tier = judge(difference.signature, difference.shapes);
+                record_tier = record_tier.max(tier);
+                if !groups.contains(&(difference.signature, tier)) {
+                    groups.push((difference.signature, tier));
+                }
+            }
+            for group in groups {
+                *group_counts.entry(group).or_default() += 1;
+            }
+            self.routes[route as usize].1.counts.add_tier(record_tier);
         }
         let mut totals = Counts::default();
         let mut routes: Vec<RouteSummary> = self
@@ -626,17 +745,25 @@ impl<'r> ReportBuilder<'r> {
             })
             .collect();
         routes.sort_by(|a, b| a.route.cmp(&b.route));
-        let mut signatures: Vec<SignatureGroup> = self
-            .signatures
+        let mut signatures: Vec<SignatureGroup> = group_counts
             .into_iter()
-            .zip(tiers)
-            .map(|(signature, tier)| SignatureGroup {
-                route: signature.route,
-                path: signature.pattern,
-                kind: signature.kind,
-                tier,
-                count: signature.count,
-                examples: signature.examples,
+            .map(|((id, tier), count)| {
+                let signature = &self.signatures[id as usize];
+                let examples = signature
+                    .examples
+                    .iter()
+                    .filter(|(shapes, _)| judge(id, *shapes) == tier)
+                    .map(|(_, example)| example.clone())
+                    .take(self.examples_per_signature)
+                    .collect();
+                SignatureGroup {
+                    route: signature.route.clone(),
+                    path: signature.pattern.clone(),
+                    kind: signature.kind,
+                    tier,
+                    count,
+                    examples,
+                }
             })
             .collect();
         signatures.sort_by(|a, b| {
@@ -649,10 +776,12 @@ impl<'r> ReportBuilder<'r> {
         let mut learned_noise: Vec<LearnedNoise> = self
             .noise
             .into_iter()
-            .map(|((route, path), occurrences)| LearnedNoise {
+            .map(|((route, path), profile)| LearnedNoise {
                 route: route_names[route].clone(),
                 path,
-                occurrences,
+                occurrences: profile.occurrences,
+                kinds: profile.kinds.into_iter().collect(),
+                shapes: profile.shapes.describe(),
             })
             .collect();
         learned_noise.sort_by(|a, b| (&a.route, &a.path).cmp(&(&b.route, &b.path)));

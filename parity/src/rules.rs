@@ -132,7 +132,58 @@ pub(crate) struct Normaliser {
     pub(crate) route: String,
     pub(crate) pattern: Option<PathPattern>,
     pub(crate) regex: Regex,
-    pub(crate) replacement: String,
+    pub(crate) replacement: Replacement,
+}
+
+/// What a normaliser puts in place of a match. The built-ins replace the value and keep
+/// its format, so that a normalised time with `+00:00` is still not one with `Z`.
+#[derive(Debug, Clone)]
+pub(crate) enum Replacement {
+    /// A regex replacement (`$1` and `${name}` expand).
+    Text(String),
+    /// `<timestamp dddd-dd-ddTdd:dd:dd.dddddd+00:00>`: every digit of the date, the time
+    /// and the fraction becomes `d`; the separators and the zone stay as written.
+    Timestamp,
+    /// `<uuid>`, or `<UUID>` in upper case (`<uuid mixed case>`): the case stays visible.
+    Uuid,
+}
+
+impl Replacement {
+    fn apply<'t>(&self, regex: &Regex, text: &'t str) -> Cow<'t, str> {
+        match self {
+            Self::Text(replacement) => regex.replace_all(text, replacement.as_str()),
+            Self::Timestamp => regex.replace_all(text, |captures: &regex::Captures<'_>| {
+                format!("<timestamp {}>", timestamp_format(&captures[0]))
+            }),
+            Self::Uuid => regex.replace_all(text, |captures: &regex::Captures<'_>| {
+                let uuid = &captures[0];
+                let upper = uuid.bytes().any(|b| b.is_ascii_uppercase());
+                let lower = uuid.bytes().any(|b| b.is_ascii_lowercase());
+                match (upper, lower) {
+                    (true, true) => "<uuid mixed case>",
+                    (true, false) => "<UUID>",
+                    _ => "<uuid>",
+                }
+            }),
+        }
+    }
+}
+
+/// The format of an ISO 8601 time the built-in regex matched: digits of the date, time
+/// and fraction as `d`, everything else (separators, `T`, the zone) as written.
+fn timestamp_format(matched: &str) -> String {
+    // `dddd-dd-ddTdd:dd:dd` is 19 ASCII characters; a fraction follows, then the zone.
+    let (date_time, rest) = matched.split_at(19.min(matched.len()));
+    let fraction_end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .unwrap_or(rest.len());
+    let (fraction, zone) = rest.split_at(fraction_end);
+    let digits_as_d = |part: &str| -> String {
+        part.chars()
+            .map(|c| if c.is_ascii_digit() { 'd' } else { c })
+            .collect()
+    };
+    format!("{}{}{zone}", digits_as_d(date_time), digits_as_d(fraction))
 }
 
 /// The compiled rules. [`ParityRules::default`] has no rules beyond the volatile headers.
@@ -364,10 +415,10 @@ impl ParityRules {
             let line = line_of(spanned.span());
             let normalise = spanned.get_ref();
             check_reason(&normalise.reason, line, &invalid)?;
-            let (source, default_replacement) = match (&normalise.builtin, &normalise.regex) {
+            let (source, builtin_replacement) = match (&normalise.builtin, &normalise.regex) {
                 (Some(builtin), None) => match builtin.as_str() {
-                    "uuid" => (BUILTIN_UUID.to_owned(), "<uuid>"),
-                    "timestamp" => (BUILTIN_TIMESTAMP.to_owned(), "<timestamp>"),
+                    "uuid" => (BUILTIN_UUID.to_owned(), Some(Replacement::Uuid)),
+                    "timestamp" => (BUILTIN_TIMESTAMP.to_owned(), Some(Replacement::Timestamp)),
                     other => {
                         return Err(invalid(
                             line,
@@ -377,7 +428,7 @@ impl ParityRules {
                         ));
                     }
                 },
-                (None, Some(regex)) => (regex.clone(), ""),
+                (None, Some(regex)) => (regex.clone(), None),
                 _ => {
                     return Err(invalid(
                         line,
@@ -389,6 +440,12 @@ impl ParityRules {
                 return Err(invalid(
                     line,
                     "a `regex` normaliser needs a `replacement`".into(),
+                ));
+            }
+            if normalise.builtin.is_some() && normalise.replacement.is_some() {
+                return Err(invalid(
+                    line,
+                    "a `builtin` normaliser has its own replacement, which keeps the value's format; remove `replacement`".into(),
                 ));
             }
             let regex = Regex::new(&source)
@@ -411,10 +468,9 @@ impl ParityRules {
                 route: normalise.route.clone(),
                 pattern,
                 regex,
-                replacement: normalise
-                    .replacement
-                    .clone()
-                    .unwrap_or_else(|| default_replacement.to_owned()),
+                replacement: builtin_replacement.unwrap_or_else(|| {
+                    Replacement::Text(normalise.replacement.clone().unwrap_or_default())
+                }),
             });
         }
         match &file.headers {
@@ -584,9 +640,7 @@ impl RouteRules<'_> {
             {
                 continue;
             }
-            if let Cow::Owned(replaced) = normaliser
-                .regex
-                .replace_all(&current, normaliser.replacement.as_str())
+            if let Cow::Owned(replaced) = normaliser.replacement.apply(&normaliser.regex, &current)
             {
                 fired.push(normaliser.id);
                 current = Cow::Owned(replaced);
@@ -709,10 +763,42 @@ reason = "a client certificate"
         let mut fired = Vec::new();
         let text = "c-0f8fad5b-d9cb-469f-a165-70867728950e at 2026-11-27T05:12:41.123456+00:00";
         let normalised = route.normalise(&[], text, &mut fired);
-        assert_eq!(normalised, "c-<uuid> at <timestamp>");
+        assert_eq!(
+            normalised,
+            "c-<uuid> at <timestamp dddd-dd-ddTdd:dd:dd.dddddd+00:00>"
+        );
         assert_eq!(fired, vec![0, 1]);
         let mut fired = Vec::new();
         assert_eq!(route.normalise(&[], "plain", &mut fired), "plain");
         assert!(fired.is_empty());
+    }
+
+    #[test]
+    fn builtin_normalisers_keep_the_format_visible() {
+        let rules = parse(
+            "[[normalise]]\nbuiltin = \"uuid\"\nreason = \"r\"\n[[normalise]]\nbuiltin = \"timestamp\"\nreason = \"r\"\n",
+        )
+        .expect("rules");
+        let route = rules.for_route("GET /x");
+        let normal = |text: &str| route.normalise(&[], text, &mut Vec::new()).into_owned();
+        let same_format = [
+            ("2026-11-27T05:12:41.123456+00:00", "2031-01-02T23:59:59.000001+00:00"),
+            ("2026-11-27T05:12:41Z", "2031-01-02T23:59:59Z"),
+            ("0f8fad5b-d9cb-469f-a165-70867728950e", "1f8fad5b-d9cb-469f-a165-70867728950e"),
+        ];
+        for (a, b) in same_format {
+            assert_eq!(normal(a), normal(b), "{a} and {b}");
+        }
+        let other_format = [
+            ("2026-11-27T05:12:41.123456+00:00", "2026-11-27T05:12:41.123456Z"),
+            ("2026-11-27T05:12:41.123456+00:00", "2026-11-27T05:12:41+00:00"),
+            ("2026-11-27T05:12:41.123456+00:00", "2026-11-27T05:12:41.123+00:00"),
+            ("2026-11-27T05:12:41.123456+00:00", "2026-11-27 05:12:41.123456+00:00"),
+            ("2026-11-27T05:12:41.123456+00:00", "2026-11-27T05:12:41.123456+01:00"),
+            ("0f8fad5b-d9cb-469f-a165-70867728950e", "0F8FAD5B-D9CB-469F-A165-70867728950E"),
+        ];
+        for (a, b) in other_format {
+            assert_ne!(normal(a), normal(b), "{a} and {b} must stay apart");
+        }
     }
 }

@@ -8,4 +8,5 @@ mod redaction;
 mod render;
 mod replay;
 mod seeded;
+mod shapes;
 mod support;
