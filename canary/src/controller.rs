@@ -397,7 +397,7 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
             owner: self.owner.clone(),
             event: Event::Started {
                 deployment_id: new_deployment_id(now),
-                plan: preflight.plan.clone(),
+                plan: Box::new(preflight.plan.clone()),
                 alias,
                 baseline: preflight.baseline.clone(),
             },

@@ -30,7 +30,7 @@ pub struct JournalRecord {
 pub enum Event {
     Started {
         deployment_id: String,
-        plan: CanaryPlan,
+        plan: Box<CanaryPlan>,
         alias: AliasSnapshot,
         baseline: BaselineFigures,
     },
@@ -213,7 +213,7 @@ impl DeploymentState {
         };
         let mut state = DeploymentState {
             deployment_id: deployment_id.clone(),
-            plan: plan.clone(),
+            plan: (**plan).clone(),
             baseline: baseline.clone(),
             started_at: first.at,
             phase: Phase::Pending,

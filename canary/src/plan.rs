@@ -208,7 +208,7 @@ impl CanaryPlan {
         positive("poll_interval", self.poll_interval)?;
         positive("lease", self.lease)?;
         positive("bake_window", self.bake_window)?;
-        if self.period.as_secs() % 60 != 0 || self.period.subsec_nanos() != 0 {
+        if !self.period.as_secs().is_multiple_of(60) || self.period.subsec_nanos() != 0 {
             return Err(PlanError::OutOfRange { field: "period", expected: "whole minutes", value: crate::units::format_duration(self.period) });
         }
         self.gates.validate()

@@ -36,7 +36,10 @@ impl Moto {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("moto server did not answer on {endpoint}");
+        let mut moto = Moto { child, endpoint };
+        let _ = moto.child.kill();
+        let _ = moto.child.wait();
+        panic!("moto server did not answer on {}", moto.endpoint);
     }
 }
 
