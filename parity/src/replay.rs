@@ -258,10 +258,30 @@ impl Replay<'_> {
         if id_paths.is_empty() {
             return;
         }
-        let recorded = record.recorded_outcome();
+        // The reference ids are the recorded answer's. A record with no answer (written by
+        // hand, taken from an access log or a fixture) has none: the baseline's live answer
+        // is the reference then, so its ids are kept and the other sides' map to them.
+        let has_answer = record.response.is_some() || record.error.is_some();
+        let recorded = if has_answer {
+            record.recorded_outcome()
+        } else {
+            baseline.outcome.clone()
+        };
         if !self.baseline.is_recorded() {
             book.baseline
                 .learn_from_responses(&id_paths, &recorded, &baseline.outcome);
+        }
+        // Such a record can name the entity it creates (`entity`), so that the records
+        // after it can address it by that name: each side's generated id stands for it.
+        let named_entity = record
+            .entity
+            .as_deref()
+            .filter(|_| !has_answer)
+            .and_then(|entity| {
+                first_id(&id_paths, &baseline.outcome).map(|baseline_id| (entity, baseline_id))
+            });
+        if let Some((entity, baseline_id)) = &named_entity {
+            book.baseline.insert(entity, baseline_id);
         }
         // Each live side's id for the entity, and the baseline's, through the recorded id.
         let pair_up = |side_map: &mut IdMap,
@@ -285,6 +305,13 @@ impl Replay<'_> {
             candidate_to_baseline,
             secondary_to_baseline,
         } = book;
+        let name_for = |side_map: &mut IdMap, observed: &Observed| {
+            if let Some((entity, _)) = &named_entity
+                && let Some(side_id) = first_id(&id_paths, &observed.outcome)
+            {
+                side_map.insert(entity, &side_id);
+            }
+        };
         if !self.candidate.is_recorded() {
             pair_up(
                 candidate_map,
@@ -292,6 +319,7 @@ impl Replay<'_> {
                 candidate,
                 baseline_map,
             );
+            name_for(candidate_map, candidate);
         } else if !self.baseline.is_recorded() {
             // The candidate answers with recorded ids: map them to the baseline's.
             for (recorded_id, baseline_id) in
@@ -309,8 +337,23 @@ impl Replay<'_> {
                 secondary,
                 baseline_map,
             );
+            name_for(secondary_map, secondary);
         }
     }
+}
+
+/// The id an answer holds at the first of `id_paths` that it has.
+fn first_id(id_paths: &[crate::path::PathPattern], outcome: &crate::record::Outcome) -> Option<String> {
+    let crate::record::Outcome::Response(response) = outcome else {
+        return None;
+    };
+    let body = crate::record::parsed_body(response)?;
+    id_paths.iter().find_map(|pattern| {
+        pattern
+            .lookup(&body)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    })
 }
 
 fn rewritten<'v>(event: &'v Value, ids: &IdMap) -> Cow<'v, Value> {

@@ -277,3 +277,90 @@ async fn python_and_serde_spellings_of_one_answer_are_cosmetic() {
     );
     assert_eq!(comparison.tier(), Tier::Cosmetic);
 }
+
+/// Creates generate `<prefix>-<n>`; a get answers the cluster or 404; a list answers every
+/// id with a paging token that names the side (`<prefix>-page-<n>`).
+fn generating_with_pages(
+    prefix: &'static str,
+) -> impl Fn(&parity::Record, &Value, &mut Value, &mut parity::SideEffects) -> Outcome + Send + Sync
+{
+    let get = generating(prefix);
+    move |record, event, state, writes| match record.route.as_str() {
+        "GET /clusters" => {
+            let ids: Vec<Value> = state["clusters"]
+                .as_object()
+                .map(|clusters| clusters.keys().map(|id| json!(id)).collect())
+                .unwrap_or_default();
+            let token = format!("{prefix}-page-{}", ids.len());
+            response(200, &json!({"clusters": ids, "next_token": token}))
+        }
+        _ => get(record, event, state, writes),
+    }
+}
+
+#[tokio::test]
+async fn ids_map_without_a_recorded_answer_through_the_baselines_live_answer() {
+    let rules = ParityRules::parse(
+        r#"
+[[id]]
+route = "POST /clusters"
+path = "$.body.cluster_id"
+reason = "generated per side"
+[[id]]
+route = "GET /clusters"
+path = "$.body.next_token"
+reason = "the paging token names each side's last key"
+"#,
+        std::path::Path::new("parity.toml"),
+    )
+    .expect("rules");
+    // A hand-written corpus: no record carries an answer; the create names its entity,
+    // which the records after it use as the cluster id.
+    let mut create = record(
+        "r1",
+        "POST /clusters",
+        "/clusters",
+        Some(&json!({"name": "a"})),
+    );
+    create.entity = Some("my-cluster".into());
+    let records = vec![
+        create,
+        record("r2", "GET /clusters/{cluster_id}", "/clusters/my-cluster", None),
+        record("r3", "GET /clusters", "/clusters", None),
+    ];
+    let baseline = FnTarget::new("python", generating_with_pages("base"));
+    let secondary = FnTarget::new("python-again", generating_with_pages("again"));
+    let candidate = FnTarget::new("rust", generating_with_pages("cand"));
+    let replay = Replay {
+        baseline: &baseline,
+        candidate: &candidate,
+        secondary: Some(&secondary),
+        rules: &rules,
+        settings: ReplaySettings::default(),
+    };
+    let outcome = replay
+        .run(ok_records(records), |_| {})
+        .await
+        .expect("replay");
+    let report = outcome.report;
+    assert_eq!(
+        (report.totals.matched, report.totals.noise, report.totals.mismatch),
+        (3, 0, 0),
+        "{:#?}",
+        report.signatures
+    );
+    assert!(report.learned_noise.is_empty(), "{:?}", report.learned_noise);
+    // The follow-up reached each side's own cluster (not a 404 on both sides).
+    for (target, id) in [
+        (&baseline.state, "base-1"),
+        (&candidate.state, "cand-1"),
+        (&secondary.state, "again-1"),
+    ] {
+        assert_eq!(target.lock().expect("lock")["seen"], json!([id]));
+    }
+    assert_eq!(outcome.ids.candidate_to_baseline.get("cand-1"), Some("base-1"));
+    assert_eq!(
+        outcome.ids.candidate_to_baseline.get("cand-page-1"),
+        Some("base-page-1")
+    );
+}
