@@ -44,13 +44,19 @@ pub enum AliasError {
     RevisionMismatch,
     #[error("{message}")]
     InvalidParameter { message: String },
+    #[error("Function not found: {function}:{version}")]
+    VersionNotFound { function: String, version: String },
+    #[error("Unable to delete version because the following aliases reference it: {aliases:?}")]
+    VersionInUse { function: String, version: String, aliases: Vec<String> },
 }
 
-/// Routes alias invocations to versions and holds the aliases' mutable state.
+/// Routes alias invocations to versions and holds the mutable state of aliases and
+/// versions (a version can be deleted while the emulator runs).
 #[derive(Debug)]
 pub struct AliasRouter {
     aliases: Mutex<BTreeMap<(String, String), AliasState>>,
-    versions: BTreeMap<String, Vec<String>>,
+    /// The published versions of each function; locked before `aliases` when both are.
+    versions: Mutex<BTreeMap<String, Vec<String>>>,
     rng: Mutex<StdRng>,
 }
 
@@ -82,7 +88,7 @@ impl AliasRouter {
             Some(seed) => StdRng::seed_from_u64(seed),
             None => StdRng::from_os_rng(),
         };
-        AliasRouter { aliases: Mutex::new(aliases), versions, rng: Mutex::new(rng) }
+        AliasRouter { aliases: Mutex::new(aliases), versions: Mutex::new(versions), rng: Mutex::new(rng) }
     }
 
     pub fn get(&self, function: &str, alias: &str) -> Option<AliasState> {
@@ -101,7 +107,8 @@ impl AliasRouter {
     }
 
     pub fn update(&self, function: &str, alias: &str, update: AliasUpdate) -> Result<AliasState, AliasError> {
-        let Some(known_versions) = self.versions.get(function) else {
+        let versions = lock(&self.versions);
+        let Some(known_versions) = versions.get(function) else {
             return Err(AliasError::FunctionNotFound { function: function.to_string() });
         };
         let mut aliases = lock(&self.aliases);
@@ -129,6 +136,44 @@ impl AliasRouter {
         }
         state.revision_id = new_revision_id();
         Ok(state.clone())
+    }
+
+    /// Whether `version` is a published version of `function` that was not deleted
+    /// (`$LATEST` is not a published version).
+    pub fn has_version(&self, function: &str, version: &str) -> bool {
+        lock(&self.versions).get(function).is_some_and(|versions| versions.iter().any(|known| known == version))
+    }
+
+    /// The versions of `function` that were not deleted, in declaration order.
+    pub fn versions(&self, function: &str) -> Vec<String> {
+        lock(&self.versions).get(function).cloned().unwrap_or_default()
+    }
+
+    /// Deletes a published version, as DeleteFunction with a version qualifier does; refused
+    /// while an alias routes any share of its traffic there.
+    pub fn delete_version(&self, function: &str, version: &str) -> Result<(), AliasError> {
+        let mut versions = lock(&self.versions);
+        let Some(known_versions) = versions.get_mut(function) else {
+            return Err(AliasError::FunctionNotFound { function: function.to_string() });
+        };
+        let Some(position) = known_versions.iter().position(|known| known == version) else {
+            return Err(AliasError::VersionNotFound { function: function.to_string(), version: version.to_string() });
+        };
+        let referencing: Vec<String> = lock(&self.aliases)
+            .values()
+            .filter(|alias| alias.function == function)
+            .filter(|alias| alias.version == version || alias.additional_version_weights.contains_key(version))
+            .map(|alias| alias.name.clone())
+            .collect();
+        if !referencing.is_empty() {
+            return Err(AliasError::VersionInUse {
+                function: function.to_string(),
+                version: version.to_string(),
+                aliases: referencing,
+            });
+        }
+        known_versions.remove(position);
+        Ok(())
     }
 }
 
@@ -218,6 +263,28 @@ additional_version_weights = { "2" = 0.1 }
             AliasUpdate { expected_revision_id: Some(before.revision_id), ..AliasUpdate::default() },
         );
         assert_eq!(stale, Err(AliasError::RevisionMismatch));
+    }
+
+    #[test]
+    fn a_version_an_alias_routes_to_cannot_be_deleted_until_the_alias_moves() {
+        let router = router(3);
+        let refused = router.delete_version("f", "2");
+        assert_eq!(
+            refused,
+            Err(AliasError::VersionInUse { function: "f".into(), version: "2".into(), aliases: vec!["live".into()] })
+        );
+        router
+            .update("f", "live", AliasUpdate { additional_version_weights: Some(BTreeMap::new()), ..AliasUpdate::default() })
+            .expect("weights cleared");
+        router.delete_version("f", "2").expect("no alias routes to 2");
+        assert!(!router.has_version("f", "2") && router.has_version("f", "1"));
+        assert_eq!(router.versions("f"), ["1"]);
+        assert_eq!(
+            router.delete_version("f", "2"),
+            Err(AliasError::VersionNotFound { function: "f".into(), version: "2".into() })
+        );
+        let moved_back = router.update("f", "live", AliasUpdate { version: Some("2".into()), ..AliasUpdate::default() });
+        assert!(matches!(moved_back, Err(AliasError::InvalidParameter { .. })), "{moved_back:?}");
     }
 
     #[test]

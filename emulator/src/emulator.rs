@@ -183,10 +183,10 @@ impl Emulator {
     /// rehearsal's way to make a canary fail), replacing earlier ones and restarting the
     /// count `crash_after` uses.
     pub fn set_faults(&self, function: &str, version: &str, faults: Faults) -> Result<(), FaultError> {
-        let Some(pool) = self.engine.pools.get(function) else {
+        if !self.engine.pools.contains_key(function) {
             return Err(FaultError::UnknownFunction { function: function.to_string() });
-        };
-        if !pool.has_version(version) {
+        }
+        if !self.engine.version_exists(function, version) {
             return Err(FaultError::UnknownVersion { function: function.to_string(), version: version.to_string() });
         }
         self.engine.faults.set(function, version, faults)

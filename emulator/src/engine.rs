@@ -82,12 +82,19 @@ impl Engine {
         let qualifier = qualifier.filter(|q| !q.is_empty()).or(embedded).unwrap_or(LATEST).to_string();
         let not_found = || InvokeError::FunctionNotFound { arn: self.arn(name, Some(&qualifier)) };
         let pool = self.pools.get(name).ok_or_else(not_found)?;
-        let version = if pool.has_version(&qualifier) {
+        let version = if pool.has_version(&qualifier) && self.version_exists(name, &qualifier) {
             qualifier.clone()
         } else {
             self.aliases.route(name, &qualifier).ok_or_else(not_found)?
         };
         Ok((pool, qualifier, version))
+    }
+
+    /// Whether `version` of `function` can run: `$LATEST`, or a published version that was
+    /// not deleted.
+    pub fn version_exists(&self, function: &str, version: &str) -> bool {
+        self.pools.get(function).is_some_and(|pool| pool.has_version(version))
+            && (version == LATEST || self.aliases.has_version(function, version))
     }
 
     pub fn arn(&self, function: &str, qualifier: Option<&str>) -> String {

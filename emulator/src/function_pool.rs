@@ -2,7 +2,7 @@
 //! to the function's concurrency, throttling beyond it, and Lambda's failure semantics
 //! (timeout, exit mid-invocation, init failure, oversized response) turned into outcomes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -13,6 +13,7 @@ use bytes::Bytes;
 use serde_json::json;
 
 use crate::clock::Clock;
+use crate::code_digest::code_sha256;
 use crate::config::{FunctionConfig, LocalSettings, RuntimeConfig, VersionConfig};
 use crate::faults::{FaultPlan, InjectedFailure};
 use crate::limits::{INIT_TIMEOUT, MAX_RESPONSE_BYTES};
@@ -38,6 +39,11 @@ pub(crate) struct FunctionPool {
     registry: Arc<ProcessRegistry>,
     logs: LogSink,
     closed: AtomicBool,
+    /// `CodeSha256` per code identity, computed when first asked: versions often share a
+    /// bootstrap file or a code folder, and hashing a debug build takes a while.
+    code_digests: Mutex<HashMap<CodeIdentity, String>>,
+    /// Deleted versions: their sandboxes are not kept warm.
+    retired: Mutex<HashSet<String>>,
 }
 
 impl FunctionPool {
@@ -69,6 +75,8 @@ impl FunctionPool {
             registry,
             logs,
             closed: AtomicBool::new(false),
+            code_digests: Mutex::new(HashMap::new()),
+            retired: Mutex::new(HashSet::new()),
         }
     }
 
@@ -271,10 +279,36 @@ impl FunctionPool {
     }
 
     fn checkin(&self, version: &str, sandbox: Sandbox) {
-        if self.closed.load(Ordering::Acquire) {
+        if self.closed.load(Ordering::Acquire) || lock(&self.retired).contains(version) {
             return;
         }
         lock(&self.idle).entry(version.to_string()).or_default().push(sandbox);
+    }
+
+    /// `CodeSha256` of `version` (`$LATEST` included); empty when its code cannot be read.
+    /// The hashing runs on a blocking thread: a debug build's bootstrap is tens of MB.
+    pub async fn code_sha256(&self, version: &str) -> String {
+        let declared = if version == LATEST { Some(self.config.latest()) } else { self.config.version(version) };
+        let Some(runtime) = declared.map(|declared| &declared.runtime) else {
+            return String::new();
+        };
+        let identity = CodeIdentity::of(runtime);
+        if let Some(digest) = lock(&self.code_digests).get(&identity) {
+            return digest.clone();
+        }
+        let runtime = runtime.clone();
+        let digest = tokio::task::spawn_blocking(move || code_sha256(&runtime).unwrap_or_default())
+            .await
+            .unwrap_or_default();
+        lock(&self.code_digests).insert(identity, digest.clone());
+        digest
+    }
+
+    /// Kills the idle sandboxes of a deleted version; busy ones finish their invocation and
+    /// are dropped instead of kept warm.
+    pub fn retire(&self, version: &str) {
+        lock(&self.idle).remove(version);
+        lock(&self.retired).insert(version.to_string());
     }
 
     /// Refuses new invocations and kills the idle sandboxes; busy ones are killed by the
@@ -287,6 +321,30 @@ impl FunctionPool {
     /// Warm sandboxes per version, for status displays and tests.
     pub fn idle_counts(&self) -> BTreeMap<String, usize> {
         lock(&self.idle).iter().map(|(version, sandboxes)| (version.clone(), sandboxes.len())).collect()
+    }
+}
+
+/// What makes two versions' code the same: one bootstrap file as it is now (a rebuild
+/// changes its size or time), or one handler in one code folder.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum CodeIdentity {
+    Bootstrap { path: PathBuf, length: u64, modified: Option<std::time::SystemTime> },
+    Python { handler: String, code: PathBuf },
+}
+
+impl CodeIdentity {
+    fn of(runtime: &RuntimeConfig) -> CodeIdentity {
+        match runtime {
+            RuntimeConfig::Bootstrap { path } => {
+                let metadata = std::fs::metadata(path).ok();
+                CodeIdentity::Bootstrap {
+                    path: path.clone(),
+                    length: metadata.as_ref().map(std::fs::Metadata::len).unwrap_or_default(),
+                    modified: metadata.and_then(|metadata| metadata.modified().ok()),
+                }
+            }
+            RuntimeConfig::Python { handler, code } => CodeIdentity::Python { handler: handler.clone(), code: code.clone() },
+        }
     }
 }
 

@@ -1,8 +1,10 @@
 //! The Lambda HTTP API in Lambda's own REST shape (`/2015-03-31/functions/...`), enough
 //! of it for aws-sdk-lambda, boto3 and the aws CLI pointed here with `endpoint_url`:
 //! Invoke, GetAlias, ListAliases, UpdateAlias, GetFunctionConfiguration,
-//! ListVersionsByFunction, ListFunctions. Also `GET /metrics`, the metrics store as JSON
-//! (CloudWatch itself is `cloudwatch_api`, on the same listener).
+//! ListVersionsByFunction, ListFunctions, DeleteFunction of a version, and the empty lists
+//! of ListProvisionedConcurrencyConfigs, ListFunctionUrlConfigs and
+//! ListEventSourceMappings. Also `GET /metrics`, the metrics store as JSON (CloudWatch
+//! itself is `cloudwatch_api`, on the same listener).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -15,9 +17,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::alias_router::{AliasError, AliasState, AliasUpdate};
-use crate::config::{FunctionConfig, RuntimeConfig};
+use crate::config::RuntimeConfig;
 use crate::engine::{Engine, split_function_reference};
-use crate::function_pool::LATEST;
+use crate::function_pool::{FunctionPool, LATEST};
 use crate::http_server::{self, HttpResponse};
 use crate::metrics::{MetricsQuery, epoch_seconds};
 use crate::outcome::{InvocationOutcome, InvokeError};
@@ -34,28 +36,34 @@ pub(crate) async fn handle(engine: &Arc<Engine>, request: Request<Incoming>) -> 
     if path == "/health" {
         return http_server::json_response(200, &json!({"status": "ok"}));
     }
-    let Some(rest) = path.strip_prefix("/2015-03-31/functions") else {
-        return error(404, "UnknownOperationException", "unknown operation");
-    };
-    let segments: Vec<String> = rest.split('/').filter(|segment| !segment.is_empty()).map(percent_decode).collect();
+    let segments: Vec<String> = path.split('/').filter(|segment| !segment.is_empty()).map(percent_decode).collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let method = request.method().clone();
+    let qualifier = query.get("Qualifier").map(String::as_str);
+    // Each operation lives under the API version it was introduced in.
     match (&method, segments.as_slice()) {
-        (&Method::GET, []) => list_functions(engine),
-        (&Method::POST, [function, "invocations"]) => {
+        (&Method::GET, ["2015-03-31", "functions"]) => list_functions(engine).await,
+        (&Method::POST, ["2015-03-31", "functions", function, "invocations"]) => {
             let function = function.to_string();
+            let qualifier = qualifier.map(str::to_string);
             let headers = request.headers().clone();
             let Some(body) = http_server::read_body(request.into_body()).await else {
                 return error(400, "InvalidRequestContentException", "the request body could not be read");
             };
-            invoke(engine, &function, query.get("Qualifier").map(String::as_str), &headers, body).await
+            invoke(engine, &function, qualifier.as_deref(), &headers, body).await
         }
-        (&Method::GET, [function, "aliases"]) => list_aliases(engine, function),
-        (&Method::GET, [function, "aliases", alias]) => match engine.aliases.get(name_of(function), alias) {
-            Some(state) => http_server::json_response(200, &alias_document(engine, &state)),
-            None => alias_error(engine, AliasError::AliasNotFound { function: name_of(function).into(), alias: alias.to_string() }),
-        },
-        (&Method::PUT, [function, "aliases", alias]) => {
+        (&Method::DELETE, ["2015-03-31", "functions", function]) => delete_version(engine, function, qualifier),
+        (&Method::GET, ["2015-03-31", "functions", function, "aliases"]) => list_aliases(engine, function),
+        (&Method::GET, ["2015-03-31", "functions", function, "aliases", alias]) => {
+            match engine.aliases.get(name_of(function), alias) {
+                Some(state) => http_server::json_response(200, &alias_document(engine, &state)),
+                None => alias_error(
+                    engine,
+                    AliasError::AliasNotFound { function: name_of(function).into(), alias: alias.to_string() },
+                ),
+            }
+        }
+        (&Method::PUT, ["2015-03-31", "functions", function, "aliases", alias]) => {
             let function = name_of(function).to_string();
             let alias = alias.to_string();
             let Some(body) = http_server::read_body(request.into_body()).await else {
@@ -63,11 +71,66 @@ pub(crate) async fn handle(engine: &Arc<Engine>, request: Request<Incoming>) -> 
             };
             update_alias(engine, &function, &alias, &body)
         }
-        (&Method::GET, [function, "configuration"]) => {
-            function_configuration(engine, function, query.get("Qualifier").map(String::as_str))
+        (&Method::GET, ["2015-03-31", "functions", function, "configuration"]) => {
+            function_configuration(engine, function, qualifier).await
         }
-        (&Method::GET, [function, "versions"]) => list_versions(engine, function),
+        (&Method::GET, ["2015-03-31", "functions", function, "versions"]) => list_versions(engine, function).await,
+        // The emulator has no provisioned concurrency, function URLs or event source
+        // mappings; a canary's preflight asks, and an empty list is the true answer.
+        (&Method::GET, ["2019-09-30", "functions", function, "provisioned-concurrency"]) => {
+            empty_list(engine, function, "ProvisionedConcurrencyConfigs")
+        }
+        (&Method::GET, ["2021-10-31", "functions", function, "urls"]) => empty_list(engine, function, "FunctionUrlConfigs"),
+        (&Method::GET, ["2015-03-31", "event-source-mappings"]) => {
+            http_server::json_response(200, &json!({"EventSourceMappings": []}))
+        }
         _ => error(404, "UnknownOperationException", &format!("unknown operation {method} {path}")),
+    }
+}
+
+/// A list operation over something the emulator never has, for a function that exists.
+fn empty_list(engine: &Engine, function: &str, key: &str) -> HttpResponse {
+    let name = name_of(function);
+    if !engine.pools.contains_key(name) {
+        return error(404, "ResourceNotFoundException", &format!("Function not found: {}", engine.arn(name, None)));
+    }
+    let mut document = serde_json::Map::new();
+    document.insert(key.to_string(), json!([]));
+    http_server::json_response(200, &Value::Object(document))
+}
+
+/// DeleteFunction with a version qualifier, the decommission step of a canary. Deleting a
+/// whole function, `$LATEST` or an alias is refused: the emulator's functions come from
+/// its config file.
+fn delete_version(engine: &Engine, function: &str, qualifier: Option<&str>) -> HttpResponse {
+    let (name, embedded) = split_function_reference(function);
+    let Some(pool) = engine.pools.get(name) else {
+        return error(404, "ResourceNotFoundException", &format!("Function not found: {}", engine.arn(name, None)));
+    };
+    let Some(version) = qualifier.or(embedded).filter(|qualifier| !qualifier.is_empty()) else {
+        return error(
+            400,
+            "InvalidParameterValueException",
+            "the local emulator deletes versions only: pass Qualifier with a version number",
+        );
+    };
+    if version == LATEST {
+        return error(400, "InvalidParameterValueException", "$LATEST version cannot be deleted without deleting the function.");
+    }
+    if engine.aliases.get(name, version).is_some() {
+        return error(
+            400,
+            "InvalidParameterValueException",
+            &format!("{version} is an alias: DeleteFunction deletes versions; the local emulator does not delete aliases"),
+        );
+    }
+    match engine.aliases.delete_version(name, version) {
+        Ok(()) => {
+            pool.retire(version);
+            engine.faults.clear(name, version);
+            http_server::response(204, "application/json", Bytes::new())
+        }
+        Err(alias_error_value) => alias_error(engine, alias_error_value),
     }
 }
 
@@ -222,50 +285,55 @@ fn alias_error(engine: &Engine, alias_error_value: AliasError) -> HttpResponse {
         }
         AliasError::RevisionMismatch => (412, "PreconditionFailedException", alias_error_value.to_string()),
         AliasError::InvalidParameter { .. } => (400, "InvalidParameterValueException", alias_error_value.to_string()),
+        AliasError::VersionNotFound { function, version } => {
+            (404, "ResourceNotFoundException", format!("Function not found: {}", engine.arn(function, Some(version))))
+        }
+        AliasError::VersionInUse { .. } => (409, "ResourceConflictException", alias_error_value.to_string()),
     };
     error(status, error_type, &message)
 }
 
-fn function_configuration(engine: &Engine, function: &str, qualifier: Option<&str>) -> HttpResponse {
+async fn function_configuration(engine: &Engine, function: &str, qualifier: Option<&str>) -> HttpResponse {
     let (name, embedded) = split_function_reference(function);
     let qualifier = qualifier.or(embedded).unwrap_or(LATEST);
     let Some(pool) = engine.pools.get(name) else {
         return error(404, "ResourceNotFoundException", &format!("Function not found: {}", engine.arn(name, Some(qualifier))));
     };
-    let version = if qualifier == LATEST || pool.config.version(qualifier).is_some() {
+    let version = if engine.version_exists(name, qualifier) {
         qualifier.to_string()
     } else if let Some(alias) = engine.aliases.get(name, qualifier) {
         alias.version
     } else {
         return error(404, "ResourceNotFoundException", &format!("Function not found: {}", engine.arn(name, Some(qualifier))));
     };
-    http_server::json_response(200, &configuration_document(engine, &pool.config, &version, qualifier))
+    http_server::json_response(200, &configuration_document(engine, pool, &version, qualifier).await)
 }
 
-fn list_versions(engine: &Engine, function: &str) -> HttpResponse {
+async fn list_versions(engine: &Engine, function: &str) -> HttpResponse {
     let name = name_of(function);
     let Some(pool) = engine.pools.get(name) else {
         return error(404, "ResourceNotFoundException", &format!("Function not found: {}", engine.arn(name, None)));
     };
-    let mut versions = vec![configuration_document(engine, &pool.config, LATEST, LATEST)];
-    for version in &pool.config.versions {
-        versions.push(configuration_document(engine, &pool.config, &version.version, &version.version));
+    let mut versions = vec![configuration_document(engine, pool, LATEST, LATEST).await];
+    for version in engine.aliases.versions(name) {
+        versions.push(configuration_document(engine, pool, &version, &version).await);
     }
     http_server::json_response(200, &json!({"Versions": versions}))
 }
 
-fn list_functions(engine: &Engine) -> HttpResponse {
-    let functions: Vec<Value> = engine
-        .config
-        .functions
-        .iter()
-        .map(|function| configuration_document(engine, function, LATEST, LATEST))
-        .collect();
+async fn list_functions(engine: &Engine) -> HttpResponse {
+    let mut functions = Vec::new();
+    for pool in engine.config.functions.iter().filter_map(|function| engine.pools.get(&function.name)) {
+        functions.push(configuration_document(engine, pool, LATEST, LATEST).await);
+    }
     http_server::json_response(200, &json!({"Functions": functions}))
 }
 
-/// GetFunctionConfiguration's document for `version` (the ARN carries `qualifier`).
-fn configuration_document(engine: &Engine, function: &FunctionConfig, version: &str, qualifier: &str) -> Value {
+/// GetFunctionConfiguration's document for `version` (the ARN carries `qualifier`). Every
+/// version shares one role and has no dead-letter queue, as a canary's preflight expects
+/// of two versions of one function.
+async fn configuration_document(engine: &Engine, pool: &FunctionPool, version: &str, qualifier: &str) -> Value {
+    let function = &pool.config;
     let declared = if version == LATEST { function.latest() } else { function.version(version).unwrap_or(function.latest()) };
     let (runtime, handler, code_size) = match &declared.runtime {
         RuntimeConfig::Python { handler, .. } => ("python3.11", handler.clone(), 0),
@@ -287,7 +355,7 @@ fn configuration_document(engine: &Engine, function: &FunctionConfig, version: &
         "Timeout": function.timeout.as_secs_f64().ceil() as u64,
         "MemorySize": function.memory_mb,
         "LastModified": LAST_MODIFIED,
-        "CodeSha256": "",
+        "CodeSha256": pool.code_sha256(version).await,
         "Version": version,
         "Environment": {"Variables": variables},
         "TracingConfig": {"Mode": "PassThrough"},

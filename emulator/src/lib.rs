@@ -23,6 +23,7 @@ mod backend;
 mod cbor;
 mod clock;
 mod cloudwatch_api;
+mod code_digest;
 mod config;
 mod emulator;
 mod engine;

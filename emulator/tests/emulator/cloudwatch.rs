@@ -102,6 +102,9 @@ async fn aws_sdk_cloudwatch_reads_alias_metrics_per_executed_version() {
         .metric_data_queries(stat_query("p99", "Duration", &alias, "p99"))
         .metric_data_queries(stat_query("average", "Duration", &alias, "Average"))
         .metric_data_queries(stat_query("count", "Duration", &alias, "SampleCount"))
+        .metric_data_queries(stat_query("sum", "Duration", &alias, "Sum"))
+        .metric_data_queries(stat_query("minimum", "Duration", &alias, "Minimum"))
+        .metric_data_queries(stat_query("maximum", "Duration", &alias, "Maximum"))
         .start_time(DateTime::from_secs(MINUTE_ZERO as i64))
         .end_time(DateTime::from_secs(MINUTE_ZERO as i64 + 180))
         .scan_by(ScanBy::TimestampAscending)
@@ -125,12 +128,21 @@ async fn aws_sdk_cloudwatch_reads_alias_metrics_per_executed_version() {
     let total_errors: f64 = expected.values().map(|counts| counts.1).sum();
     assert_eq!(total_errors, 5.0, "every eighth call failed");
 
-    let p99 = series(&output, "p99");
-    assert_eq!(p99.len(), 2);
-    assert!((25.0..40.0).contains(&p99[1].1), "p99 of 25 ms sleeps was {} ms", p99[1].1);
-    assert!(p99[0].1 < p99[1].1, "echoes are faster than sleeps: {p99:?}");
-    let average = series(&output, "average");
-    assert!((25.0..35.0).contains(&average[1].1), "average of 25 ms sleeps was {} ms", average[1].1);
+    // Minute one holds only 25 ms sleeps; the histogram's p99 lies between them and the
+    // slowest, and the average is the exact sum over the count.
+    let value_in_minute_one = |id: &str| {
+        let points = series(&output, id);
+        assert_eq!(points.len(), 2, "{id}: {points:?}");
+        assert_eq!(points[1].0, MINUTE_ZERO + 60);
+        points[1].1
+    };
+    let (minimum, maximum) = (value_in_minute_one("minimum"), value_in_minute_one("maximum"));
+    assert!(minimum >= 25.0, "the fastest 25 ms sleep took {minimum} ms");
+    let p99 = value_in_minute_one("p99");
+    assert!(p99 >= minimum && p99 <= maximum, "p99 {p99} outside [{minimum}, {maximum}]");
+    let average = value_in_minute_one("average");
+    assert!((average - value_in_minute_one("sum") / 16.0).abs() < 1e-9, "average {average}");
+    assert!(average >= minimum && average <= maximum);
     assert_eq!(series(&output, "count"), [(MINUTE_ZERO, 40.0), (MINUTE_ZERO + 60, 16.0)]);
 
     // AWS's default order is newest first.

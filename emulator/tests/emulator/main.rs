@@ -11,6 +11,7 @@ use emulator::{Clock, Config, Emulator, EmulatorOptions, InvokeError, LogSink, O
 use serde_json::{Value, json};
 
 mod cloudwatch;
+mod control_plane;
 mod faults;
 
 // ---- fixtures ----------------------------------------------------------------------------
