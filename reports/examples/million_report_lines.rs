@@ -38,7 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let cold = index % 100 < 2;
             let duration = base as f64 / 100.0;
             let billed = if cold { ((base + init) as f64 / 100.0).ceil() } else { duration.ceil() };
-            write!(out, "[{label}] START RequestId: r{index} Version: {}\n", if python { 1 } else { 2 })?;
+            writeln!(out, "[{label}] START RequestId: r{index} Version: {}", if python { 1 } else { 2 })?;
             write!(out, "[{label}] REPORT RequestId: r{index}\tDuration: {duration:.2} ms\tBilled Duration: {billed} ms\tMemory Size: {memory} MB\tMax Memory Used: {} MB\t", if python { 96 } else { 18 })?;
             if cold {
                 write!(out, "Init Duration: {:.2} ms\t", init as f64 / 100.0)?;

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::svg::{escape, frontier, horizontal_bars, latency_cdf, legend, stacked_bars};
+use super::svg::{BarGroup, escape, frontier, horizontal_bars, latency_cdf, legend, stacked_bars};
 use super::{count, headline, interval_text, line_usd, money, percent, present_lines};
 use crate::CostReport;
 use crate::bill::Line;
@@ -33,14 +33,14 @@ pub fn render_html(report: &CostReport) -> String {
     out.push_str("<title>Lambda cost: before and after</title><style>");
     out.push_str(STYLE);
     out.push_str("</style></head><body>\n<h1>Lambda cost: before and after</h1>\n");
-    let _ = write!(out, "<p class=\"meta\">{}</p>\n", escape(&headline(report)));
+    let _ = writeln!(out, "<p class=\"meta\">{}</p>", escape(&headline(report)));
     if report.projection {
         out.push_str("<p class=\"banner\"><b>Projection.</b> Nothing in this report was measured on AWS: the figures come from local runs or a usage file, priced as AWS would bill them.</p>\n");
     }
     let totals = &report.totals;
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<div class=\"kpis\"><div class=\"kpi\">Before, per month<b>{}</b></div><div class=\"kpi\">After, per month<b>{}</b></div><div class=\"kpi\">Saving, compute<b>{} ({})</b></div><div class=\"kpi\">Saving, all-in<b>{} ({})</b></div></div>\n",
+        "<div class=\"kpis\"><div class=\"kpi\">Before, per month<b>{}</b></div><div class=\"kpi\">After, per month<b>{}</b></div><div class=\"kpi\">Saving, compute<b>{} ({})</b></div><div class=\"kpi\">Saving, all-in<b>{} ({})</b></div></div>",
         escape(&money(totals.saving.all_in.before_usd)),
         escape(&money(totals.saving.all_in.after_usd)),
         escape(&money(totals.saving.compute.saving_usd)),
@@ -78,7 +78,7 @@ pub fn render_html(report: &CostReport) -> String {
     let positive_lines: Vec<Line> = monthly_lines.iter().copied().filter(|line| *line != Line::FreeTier).collect();
     out.push_str("<h2>Per month, by cost line</h2>\n");
     out.push_str(&legend(&positive_lines));
-    let groups: Vec<(String, [(String, Vec<(Line, f64)>); 2])> = report
+    let groups: Vec<BarGroup> = report
         .functions
         .iter()
         .map(|function| {

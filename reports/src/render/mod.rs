@@ -31,7 +31,7 @@ pub(crate) fn money(usd: f64) -> String {
         let whole = (cents / 100).to_string();
         let mut grouped = String::new();
         for (index, digit) in whole.chars().enumerate() {
-            if index > 0 && (whole.len() - index) % 3 == 0 {
+            if index > 0 && (whole.len() - index).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(digit);
@@ -51,7 +51,7 @@ pub(crate) fn count(value: f64) -> String {
     let text = rounded.to_string();
     let mut grouped = String::new();
     for (index, digit) in text.chars().enumerate() {
-        if index > 0 && (text.len() - index) % 3 == 0 {
+        if index > 0 && (text.len() - index).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(digit);

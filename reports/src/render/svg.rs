@@ -57,9 +57,12 @@ pub(crate) fn legend(lines: &[Line]) -> String {
     out
 }
 
+/// A function's two bars (label, segments per cost line).
+pub(crate) type BarGroup = (String, [(String, Vec<(Line, f64)>); 2]);
+
 /// One group per function, two stacked bars (before, after), a segment per cost line.
 /// Only positive lines stack; the free tier credit is in the tables.
-pub(crate) fn stacked_bars(chart: &str, label: &str, groups: &[(String, [(String, Vec<(Line, f64)>); 2])]) -> String {
+pub(crate) fn stacked_bars(chart: &str, label: &str, groups: &[BarGroup]) -> String {
     let bar = 34.0;
     let gap = 10.0;
     let group_width = 2.0 * bar + gap + 40.0;
