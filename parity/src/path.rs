@@ -113,7 +113,9 @@ impl Serialize for JsonPath {
 }
 
 /// Keys made of plain characters print as `.key`; anything else as `['key']` so that a
-/// printed path can always be parsed back into a pattern.
+/// printed path can always be parsed back into a pattern. Inside the quotes `\` and `'`
+/// are escaped, and so are control and invisible characters (`\n`, `\t`, `\u0001`,
+/// `\u200b`), so a path prints on one line and pastes into a rule as it is.
 fn push_key(out: &mut String, key: &str) {
     let plain = !key.is_empty()
         && key != "*"
@@ -125,9 +127,79 @@ fn push_key(out: &mut String, key: &str) {
         out.push_str(key);
     } else {
         out.push_str("['");
-        out.push_str(&key.replace('\\', "\\\\").replace('\'', "\\'"));
+        for c in key.chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\'' => out.push_str("\\'"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if is_unprintable(c) => {
+                    let mut units = [0u16; 2];
+                    for unit in c.encode_utf16(&mut units) {
+                        out.push_str(&format!("\\u{unit:04x}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
         out.push_str("']");
     }
+}
+
+/// Characters a terminal would not show as themselves: controls, and the zero-width and
+/// direction-changing format characters.
+fn is_unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00ad}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{feff}'
+        )
+}
+
+/// Reads a quoted key back: `\\`, `\'`, `\n`, `\r`, `\t` and `\uXXXX` (surrogate
+/// pairs joined); any other backslash stays as written.
+fn unescape_key(quoted: &str) -> Option<String> {
+    let mut out = String::with_capacity(quoted.len());
+    let mut chars = quoted.chars().peekable();
+    let mut pending_high: Option<u16> = None;
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek().copied() {
+            Some('\\') => out.push('\\'),
+            Some('\'') => out.push('\''),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('u') => {
+                chars.next();
+                let hex: String = chars.by_ref().take(4).collect();
+                let unit = u16::from_str_radix(&hex, 16).ok().filter(|_| hex.len() == 4)?;
+                match (pending_high.take(), unit) {
+                    (Some(high), 0xdc00..=0xdfff) => {
+                        out.push(char::decode_utf16([high, unit]).next()?.ok()?);
+                    }
+                    (None, 0xd800..=0xdbff) => pending_high = Some(unit),
+                    (None, _) => out.push(char::from_u32(u32::from(unit))?),
+                    (Some(_), _) => return None,
+                }
+                continue;
+            }
+            _ => {
+                out.push('\\');
+                continue;
+            }
+        }
+        chars.next();
+    }
+    pending_high.is_none().then_some(out)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -300,9 +372,7 @@ fn parse_bracket(inner: &str) -> Option<PatternSegment> {
         return Some(PatternSegment::AnyIndex);
     }
     if let Some(quoted) = inner.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
-        return Some(PatternSegment::Key(
-            quoted.replace("\\'", "'").replace("\\\\", "\\"),
-        ));
+        return unescape_key(quoted).map(PatternSegment::Key);
     }
     inner.parse().ok().map(PatternSegment::Index)
 }
@@ -334,6 +404,24 @@ mod tests {
         let path = JsonPath::root().key("body").key("it's").index(2);
         let parsed = pattern(&path.to_string());
         assert!(parsed.covers_path(&path));
+    }
+
+    #[test]
+    fn control_characters_print_escaped_and_parse_back() {
+        let odd = "a\nb\tc\u{1}d\u{7f}e\u{200b}f'g\\h\u{1F600}";
+        let path = JsonPath::root().key("body").key(odd);
+        let printed = path.to_string();
+        assert_eq!(
+            printed,
+            "$.body['a\\nb\\tc\\u0001d\\u007fe\\u200bf\\'g\\\\h\u{1F600}']"
+        );
+        assert!(!printed.chars().any(is_unprintable), "{printed:?}");
+        assert!(pattern(&printed).covers_path(&path), "{printed}");
+        assert!(pattern(&path.pattern()).covers_path(&path));
+        // A surrogate pair, as JSON would write an emoji.
+        let emoji = JsonPath::root().key("\u{1F600}");
+        assert!(pattern("$['\\ud83d\\ude00']").covers_path(&emoji));
+        assert!("$['\\ud83d']".parse::<PathPattern>().is_err(), "a lone surrogate");
     }
 
     #[test]

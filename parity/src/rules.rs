@@ -189,6 +189,8 @@ fn timestamp_format(matched: &str) -> String {
 /// The compiled rules. [`ParityRules::default`] has no rules beyond the volatile headers.
 #[derive(Debug, Clone)]
 pub struct ParityRules {
+    /// The file the rules came from, for errors found after parsing.
+    origin: PathBuf,
     catalogue: Vec<RuleInfo>,
     pub(crate) ignores: Vec<PathRule>,
     pub(crate) sets: Vec<PathRule>,
@@ -204,6 +206,7 @@ pub struct ParityRules {
 impl Default for ParityRules {
     fn default() -> Self {
         Self {
+            origin: PathBuf::new(),
             catalogue: vec![default_volatile_rule()],
             ignores: Vec::new(),
             sets: Vec::new(),
@@ -328,6 +331,7 @@ impl ParityRules {
             message,
         };
         let mut rules = Self {
+            origin: origin.to_owned(),
             catalogue: Vec::new(),
             ..Self::default()
         };
@@ -515,6 +519,77 @@ impl ParityRules {
             line,
         });
         self.catalogue.len() - 1
+    }
+
+    /// Checks that every rule scoped to a route names a route that exists: one of the
+    /// `routes` (read only until every scoped route was seen, so a corpus is read whole
+    /// only when a rule names a route it lacks) or of `declared` (the config's, where
+    /// `ANY /path` stands for every method). A rule for a route that never comes hides
+    /// nothing, and is most often a typo: the error names the rule's file and line.
+    pub fn check_routes(
+        &self,
+        routes: impl IntoIterator<Item = String>,
+        declared: &[String],
+    ) -> Result<(), RulesError> {
+        let declares = |route: &str| {
+            declared.iter().any(|known| {
+                known == route
+                    || match (known.split_once(' '), route.split_once(' ')) {
+                        (Some(("ANY", path)), Some((_, wanted))) => path == wanted,
+                        _ => false,
+                    }
+            })
+        };
+        let mut unseen: std::collections::BTreeSet<&str> = self
+            .catalogue
+            .iter()
+            .filter(|rule| rule.line > 0)
+            .map(|rule| rule.route.as_str())
+            .filter(|route| {
+                *route != "*" && *route != crate::side_effects::SIDE_EFFECTS_ROUTE && !declares(route)
+            })
+            .collect();
+        if unseen.is_empty() {
+            return Ok(());
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for route in routes {
+            unseen.remove(route.as_str());
+            if unseen.is_empty() {
+                return Ok(());
+            }
+            seen.insert(route);
+        }
+        let rule = self
+            .catalogue
+            .iter()
+            .filter(|rule| rule.line > 0 && unseen.contains(rule.route.as_str()))
+            .min_by_key(|rule| rule.line)
+            .expect("an unseen route comes from a rule");
+        let mut known: Vec<String> = seen.into_iter().chain(declared.iter().cloned()).collect();
+        known.sort();
+        known.dedup();
+        const SHOWN: usize = 12;
+        let mut listed = known
+            .iter()
+            .take(SHOWN)
+            .map(|route| format!("`{route}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if known.len() > SHOWN {
+            listed.push_str(&format!(" and {} more", known.len() - SHOWN));
+        }
+        if known.is_empty() {
+            listed = "none".into();
+        }
+        Err(RulesError::Invalid {
+            path: self.origin.clone(),
+            line: rule.line,
+            message: format!(
+                "route `{}` matches no route of the corpus or the config, so the rule can never apply (known routes: {listed}; `*` applies to every route, `side-effects` to the writes)",
+                rule.route
+            ),
+        })
     }
 
     /// The rule behind an id, for reports.
@@ -771,6 +846,31 @@ reason = "a client certificate"
         let mut fired = Vec::new();
         assert_eq!(route.normalise(&[], "plain", &mut fired), "plain");
         assert!(fired.is_empty());
+    }
+
+    #[test]
+    fn a_rule_for_a_route_that_never_comes_is_an_error_with_its_line() {
+        let rules = parse(
+            "[[ignore]]\nroute = \"*\"\npath = \"$.a\"\nreason = \"r\"\n\n[[ignore]]\nroute = \"GET /clusters/{id}\"\npath = \"$.a\"\nreason = \"r\"\n[[normalise]]\nroute = \"side-effects\"\nbuiltin = \"uuid\"\nreason = \"r\"\n",
+        )
+        .expect("rules");
+        let corpus = || ["GET /clusters".to_owned(), "GET /clusters/{cluster_id}".to_owned()];
+        let error = rules.check_routes(corpus(), &[]).expect_err("a typo");
+        let message = error.to_string();
+        assert!(message.starts_with("parity.toml:6: route `GET /clusters/{id}`"), "{message}");
+        assert!(message.contains("`GET /clusters/{cluster_id}`"), "{message}");
+        rules
+            .check_routes(corpus(), &["GET /clusters/{id}".to_owned()])
+            .expect("declared in the config");
+        rules
+            .check_routes(corpus(), &["ANY /clusters/{id}".to_owned()])
+            .expect("ANY declares every method");
+        rules
+            .check_routes(["GET /clusters/{id}".to_owned()], &[])
+            .expect("in the corpus");
+        // Reading stops once every scoped route was seen.
+        let endless = std::iter::repeat("GET /clusters/{id}".to_owned());
+        rules.check_routes(endless, &[]).expect("stops");
     }
 
     #[test]

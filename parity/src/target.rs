@@ -269,6 +269,15 @@ pub enum OpenTargetError {
         #[source]
         source: emulator::StartError,
     },
+    /// Checked once when a `lambda:` side opens, so that a profile that does not exist
+    /// is one error, not one per record.
+    #[error("target {uri}: no AWS credentials{profile}: {message}")]
+    Credentials {
+        uri: String,
+        /// ` from profile `name`` when a profile was named.
+        profile: String,
+        message: String,
+    },
 }
 
 impl OpenTargetError {
@@ -296,7 +305,25 @@ pub async fn open_target(
             function,
             qualifier,
         } => {
+            if let Some(profile) = options.aws.profile.as_deref() {
+                check_profile_exists(uri, profile).await?;
+            }
             let config = options.aws.sdk_config().await;
+            if let Some(provider) = config.credentials_provider() {
+                use aws_sdk_lambda::config::ProvideCredentials as _;
+                provider.provide_credentials().await.map_err(|error| {
+                    OpenTargetError::Credentials {
+                        uri: uri.to_string(),
+                        profile: options
+                            .aws
+                            .profile
+                            .as_deref()
+                            .map(|name| format!(" from profile `{name}`"))
+                            .unwrap_or_default(),
+                        message: aws_sdk_lambda::error::DisplayErrorContext(&error).to_string(),
+                    }
+                })?;
+            }
             let client = aws_sdk_lambda::Client::new(&config);
             Ok(Box::new(LambdaTarget::new(
                 function,
@@ -306,6 +333,39 @@ pub async fn open_target(
         }
         TargetUri::Recorded | TargetUri::Http { .. } => Ok(build_target(uri, options.timeout)?),
     }
+}
+
+/// A named profile must be in the shared config or credentials file (where
+/// `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` say), read as the SDK reads them;
+/// otherwise the SDK's chain would go on to other sources and fail with their error.
+async fn check_profile_exists(uri: &TargetUri, profile: &str) -> Result<(), OpenTargetError> {
+    let fs = aws_types::os_shim_internal::Fs::real();
+    let env = aws_types::os_shim_internal::Env::real();
+    // `aws_config::profile::load` takes this alias of aws-runtime's `EnvConfigFiles`; the
+    // workspace reaches aws-runtime only through aws-config.
+    #[allow(deprecated)]
+    let files = aws_config::profile::profile_file::ProfileFiles::default();
+    let fail = |message: String| OpenTargetError::Credentials {
+        uri: uri.to_string(),
+        profile: format!(" from profile `{profile}`"),
+        message,
+    };
+    let profiles = aws_config::profile::load(&fs, &env, &files, None)
+        .await
+        .map_err(|error| fail(format!("cannot read the AWS config files: {error}")))?;
+    if profiles.get_profile(profile).is_none() {
+        let mut known: Vec<&str> = profiles.profiles().collect();
+        known.sort_unstable();
+        let known = if known.is_empty() {
+            "none".to_owned()
+        } else {
+            known.join(", ")
+        };
+        return Err(fail(format!(
+            "the profile does not exist in the AWS config or credentials file (profiles there: {known})"
+        )));
+    }
+    Ok(())
 }
 
 /// Builds a target that needs nothing but its URI (`recorded`, `http(s)://`), with

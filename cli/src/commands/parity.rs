@@ -86,6 +86,22 @@ impl RunSettings {
             None => ParityRules::default(),
         };
         let corpus = Corpus::open(&args.corpus).map_err(input)?;
+        // A rule scoped to a route that neither the corpus nor the config has is a typo
+        // that would hide nothing: named with its file and line before anything starts.
+        let declared: Vec<String> = emulator::Config::load(&args.config.config)
+            .map(|config| {
+                config
+                    .routes
+                    .iter()
+                    .map(|route| format!("{} {}", route.method.to_ascii_uppercase(), route.path))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let corpus_routes = corpus
+            .records(CorpusFilter::default())
+            .map_while(Result::ok)
+            .map(|record| record.route);
+        rules.check_routes(corpus_routes, &declared).map_err(input)?;
         let statuses = args
             .status
             .iter()

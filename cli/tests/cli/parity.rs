@@ -182,3 +182,51 @@ fn lambda_targets_go_through_the_endpoint_url() {
     assert_eq!(report["totals"]["mismatch"], 3, "version 2 raises");
     assert!(report["side_effects_note"].as_str().is_some_and(|note| note.contains("not captured")));
 }
+
+#[test]
+fn a_rule_for_a_route_that_never_comes_is_named_with_its_line() {
+    let folder = tempfile::tempdir().expect("tempdir");
+    let rules = folder.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[ignore]]\nroute = \"echo\"\npath = \"$.n\"\nreason = \"fine\"\n\n[[ignore]]\nroute = \"ecoh\"\npath = \"$.n\"\nreason = \"a typo\"\n",
+    )
+    .expect("write rules");
+    let output = parity_run(
+        folder.path(),
+        &["--baseline", "recorded", "--candidate", "recorded", "--rules", rules.to_str().expect("utf-8")],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(message.contains("rules.toml:6: route `ecoh` matches no route"), "{message}");
+    assert!(message.contains("`echo`"), "the known routes are listed: {message}");
+}
+
+#[test]
+fn a_profile_that_does_not_exist_is_one_error_before_any_record() {
+    let folder = tempfile::tempdir().expect("tempdir");
+    let empty = folder.path().join("aws-empty");
+    std::fs::write(&empty, "").expect("write");
+    let config = support::write_echo_config(folder.path(), "lambda_api = \"127.0.0.1:0\"");
+    let corpus = write_corpus(folder.path());
+    let output = support::cutover_outside_repo()
+        .args(["parity", "run", "--baseline", "lambda:echo:1", "--candidate", "lambda:echo:2"])
+        .args(["--profile", "no-such-profile", "--region", "eu-west-1", "--config"])
+        .arg(&config)
+        .arg("--corpus")
+        .arg(&corpus)
+        .env("AWS_CONFIG_FILE", &empty)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .output()
+        .expect("runs");
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(output.stdout.is_empty(), "no report of failed records");
+    assert_eq!(message.matches("no-such-profile").count().min(1), 1, "{message}");
+    assert!(message.contains("no AWS credentials from profile `no-such-profile`"), "{message}");
+    assert!(!message.contains("r2"), "not one error per record: {message}");
+}
