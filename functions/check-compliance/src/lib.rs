@@ -1,6 +1,9 @@
 //! check-compliance: `POST /clusters/{cluster_id}/compliance`. Runs the guardrails over
 //! the stored spec, stores the summary on the cluster (`compliance`), audits the check
 //! and answers 200 with every finding; 404 if unknown.
+//!
+//! Python reads the caller after storing the summary: an event without
+//! `requestContext.identity` stores it and then fails with `KeyError`, unaudited.
 
 use cluster_domain::{COMPLIANCE_CHECKED, audit_item};
 use cluster_domain::{check_compliance, compliance_audit_details, compliance_body, compliance_summary};
@@ -21,13 +24,18 @@ pub struct CheckCompliance<S, A, C, I> {
 
 impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> CheckCompliance<S, A, C, I> {
     pub async fn handle(&self, event: Value) -> Result<Value, FunctionError> {
-        let request = ProxyRequest::from_event(&event).map_err(|error| FunctionError::new("KeyError", error.to_string()))?;
-        let Some(parameters) = ROUTE.matches(&request.http_method, &request.path) else {
-            return Ok(ProxyResponse::not_found().to_event());
+        let request = ProxyRequest::new(event);
+        let response = match request.route(&ROUTE)? {
+            Some(parameters) => self.check(&request, &parameters[0].1).await?,
+            None => ProxyResponse::not_found(),
         };
-        let cluster_id = parameters[0].1.as_str();
+        request.check_answer_headers()?;
+        Ok(response.into_event())
+    }
+
+    async fn check(&self, request: &ProxyRequest, cluster_id: &str) -> Result<ProxyResponse, FunctionError> {
         let Some(item) = self.clusters.get(cluster_id).await.map_err(|error| FunctionError::from_port(error, "GetItem"))? else {
-            return Ok(ProxyResponse::cluster_not_found(cluster_id).to_event());
+            return Ok(ProxyResponse::cluster_not_found(cluster_id));
         };
         // `item.get("spec") or {}`
         let spec = match item.get("spec") {
@@ -41,9 +49,9 @@ impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> CheckCompliance<S, 
             .set_attributes(cluster_id, &PyDict::new().with("compliance", summary.clone()))
             .await
             .map_err(|error| FunctionError::from_port(error, "UpdateItem"))?;
-        let audit_event =
-            audit_item(&self.clock, &self.ids, cluster_id, COMPLIANCE_CHECKED, request.actor(), compliance_audit_details(&summary));
+        let actor = request.caller()?;
+        let audit_event = audit_item(&self.clock, &self.ids, cluster_id, COMPLIANCE_CHECKED, actor, compliance_audit_details(&summary));
         self.audit.append(&audit_event).await.map_err(|error| FunctionError::from_port(error, "PutItem"))?;
-        Ok(json_response(200, &PyValue::Dict(compliance_body(cluster_id, &summary, &findings))).to_event())
+        Ok(json_response(200, &PyValue::Dict(compliance_body(cluster_id, &summary, &findings))))
     }
 }

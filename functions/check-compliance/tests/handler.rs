@@ -100,7 +100,8 @@ async fn every_404_answers_pythons_bytes_and_writes_nothing() {
 async fn a_cluster_without_a_spec_fails_every_rule_and_failures_escape() {
     let handler = handler();
     handler.clusters.insert(PyDict::new().with("cluster_id", "bare"));
-    let event = serde_json::json!({"httpMethod": "POST", "path": "/clusters/bare/compliance", "headers": {}});
+    let event = serde_json::json!({"httpMethod": "POST", "path": "/clusters/bare/compliance", "headers": {},
+                                   "requestContext": {"identity": {"userArn": null}}});
     let rust = handler.handle(event.clone()).await.expect("an answer");
     let body: Value = serde_json::from_str(rust["body"].as_str().unwrap_or_default()).unwrap_or_default();
     assert_eq!(body["compliant"], false);

@@ -200,7 +200,7 @@ impl Table {
         let mut filters = Vec::new();
         for (index, (name, value)) in read.filters.iter().enumerate() {
             names.insert(format!("#f{index}"), json!(name));
-            values.insert(format!(":f{index}"), *value);
+            values.insert(format!(":f{index}"), (*value).clone());
             filters.push(format!("#f{index} = :f{index}"));
         }
         let filter_expression = (!filters.is_empty()).then(|| filters.join(" AND "));
@@ -287,7 +287,7 @@ impl Table {
 struct PageRead<'a> {
     index: Option<&'a str>,
     key_condition: Option<(&'a str, &'a str)>,
-    filters: Vec<(&'a str, &'a str)>,
+    filters: Vec<(&'a str, PyValue)>,
     limit: u32,
     exclusive_start_key: Option<&'a PyDict>,
 }
@@ -328,10 +328,10 @@ impl ClusterStore for DynamoClusterStore {
     async fn list(&self, query: &ClusterListQuery) -> Result<Page, PortError> {
         let mut filters = Vec::new();
         if let Some(team) = &query.team {
-            filters.push(("team", team.as_str()));
+            filters.push(("team", team.clone()));
         }
         if let Some(status) = &query.status {
-            filters.push(("status", status.as_str()));
+            filters.push(("status", PyValue::str(status.as_str())));
         }
         self.table
             .page(PageRead {

@@ -43,6 +43,9 @@ where
 }
 
 pub(crate) fn invalid(operation: &str, error: AdapterError) -> PortError {
+    if matches!(error, AdapterError::FloatNotSupported) {
+        return PortError::FloatNotSupported;
+    }
     PortError::Service {
         operation: operation.to_owned(),
         code: "InvalidData".to_owned(),

@@ -7,6 +7,7 @@
 use crate::http_quirks::encode_next_token;
 use crate::ports::{Clock, IdGenerator};
 use crate::value::{PyDict, PyValue};
+use crate::views::MissingAttribute;
 
 pub const CLUSTER_REQUESTED: &str = "CLUSTER_REQUESTED";
 pub const PIPELINE_STARTED: &str = "PIPELINE_STARTED";
@@ -19,7 +20,15 @@ pub const COMPLIANCE_CHECKED: &str = "COMPLIANCE_CHECKED";
 ///
 /// The clock is read before the random suffix is drawn, as Python does; a handler that
 /// writes two events stamps them in Python's order so their keys sort the same way.
-pub fn audit_item(clock: &impl Clock, ids: &impl IdGenerator, cluster_id: &str, event_type: &str, actor: &str, details: PyDict) -> PyDict {
+/// `actor` is whatever the caller's ARN was in the event (any JSON type).
+pub fn audit_item(
+    clock: &impl Clock,
+    ids: &impl IdGenerator,
+    cluster_id: &str,
+    event_type: &str,
+    actor: impl Into<PyValue>,
+    details: PyDict,
+) -> PyDict {
     let occurred_at = clock.now().isoformat();
     let suffix_hex = ids.token_hex4();
     PyDict::new()
@@ -31,25 +40,27 @@ pub fn audit_item(clock: &impl Clock, ids: &impl IdGenerator, cluster_id: &str, 
         .with("details", details)
 }
 
-/// One event as get-cluster-events shows it.
-pub fn event_view(item: &PyDict) -> PyValue {
-    let field = |key: &str| item.get(key).cloned().unwrap_or(PyValue::None);
-    PyValue::Dict(
+/// One event as get-cluster-events shows it. Python indexes `item["event_key"]`,
+/// `["event_type"]`, `["occurred_at"]` and `["actor"]` directly, so an event without
+/// one of them is a `KeyError`, not a `null`.
+pub fn event_view(item: &PyDict) -> Result<PyValue, MissingAttribute> {
+    let field = |name: &'static str| item.get(name).cloned().ok_or(MissingAttribute { name });
+    Ok(PyValue::Dict(
         PyDict::new()
-            .with("event_id", field("event_key"))
-            .with("event_type", field("event_type"))
-            .with("occurred_at", field("occurred_at"))
-            .with("actor", field("actor"))
+            .with("event_id", field("event_key")?)
+            .with("event_type", field("event_type")?)
+            .with("occurred_at", field("occurred_at")?)
+            .with("actor", field("actor")?)
             .with("details", item.get("details").cloned().unwrap_or_else(|| PyValue::Dict(PyDict::new()))),
-    )
+    ))
 }
 
 /// The 200 body of get-cluster-events: `{"cluster_id", "events", "next_token"}`.
-pub fn events_body(cluster_id: &str, items: &[PyDict], last_evaluated_key: Option<&PyDict>) -> PyDict {
-    PyDict::new()
+pub fn events_body(cluster_id: &str, items: &[PyDict], last_evaluated_key: Option<&PyDict>) -> Result<PyDict, MissingAttribute> {
+    Ok(PyDict::new()
         .with("cluster_id", cluster_id)
-        .with("events", items.iter().map(event_view).collect::<Vec<_>>())
-        .with("next_token", encode_next_token(last_evaluated_key))
+        .with("events", items.iter().map(event_view).collect::<Result<Vec<_>, _>>()?)
+        .with("next_token", encode_next_token(last_evaluated_key)))
 }
 
 /// CLUSTER_REQUESTED details: `{"environment", "cluster_type", "warnings": <count>}`.

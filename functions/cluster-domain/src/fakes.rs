@@ -38,6 +38,11 @@ fn dict_as_read_from_dynamodb(dict: &PyDict) -> PyDict {
     dict.iter().map(|(key, value)| (key.to_owned(), as_read_from_dynamodb(value))).collect()
 }
 
+/// boto3 refuses a float anywhere in what it serialises, before sending anything.
+fn refuse_floats(values: &PyDict) -> Result<(), PortError> {
+    if values.iter().any(|(_, value)| value.contains_float()) { Err(PortError::FloatNotSupported) } else { Ok(()) }
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -136,6 +141,7 @@ impl ClusterStore for FakeClusterStore {
     async fn put_new(&self, item: &PyDict) -> Result<(), PortError> {
         let cluster_id = item.get_str("cluster_id").unwrap_or_default();
         self.instrumentation.enter("put_new", "PutItem", cluster_id)?;
+        refuse_floats(item)?;
         let mut items = lock(&self.items);
         if items.iter().any(|existing| existing.get_str("cluster_id") == Some(cluster_id)) {
             return Err(PortError::ConditionFailed);
@@ -151,6 +157,7 @@ impl ClusterStore for FakeClusterStore {
 
     async fn set_attributes(&self, cluster_id: &str, attributes: &PyDict) -> Result<(), PortError> {
         self.instrumentation.enter("set_attributes", "UpdateItem", cluster_id)?;
+        refuse_floats(attributes)?;
         let mut items = lock(&self.items);
         let position = items.iter().position(|item| item.get_str("cluster_id") == Some(cluster_id));
         let item = match position {
@@ -170,6 +177,7 @@ impl ClusterStore for FakeClusterStore {
 
     async fn change_status(&self, change: &StatusChange) -> Result<String, PortError> {
         self.instrumentation.enter("change_status", "UpdateItem", &change.cluster_id)?;
+        refuse_floats(&change.extra)?;
         let mut items = lock(&self.items);
         let item = items
             .iter_mut()
@@ -190,6 +198,9 @@ impl ClusterStore for FakeClusterStore {
     async fn list(&self, query: &ClusterListQuery) -> Result<Page, PortError> {
         let api_operation = if query.environment.is_some() { "Query" } else { "Scan" };
         self.instrumentation.enter("list", api_operation, query.environment.as_deref().unwrap_or(""))?;
+        if query.team.as_ref().is_some_and(PyValue::contains_float) {
+            return Err(PortError::FloatNotSupported);
+        }
         let items = lock(&self.items);
         let mut candidates: Vec<&PyDict> = match &query.environment {
             Some(environment) => {
@@ -223,7 +234,7 @@ impl ClusterStore for FakeClusterStore {
             _ => None,
         };
         let matches = |item: &&PyDict| {
-            query.team.as_deref().is_none_or(|team| item.get_str("team") == Some(team))
+            query.team.as_ref().is_none_or(|team| item.get("team") == Some(team))
                 && query.status.as_deref().is_none_or(|status| item.get_str("status") == Some(status))
         };
         Ok(Page {
@@ -273,6 +284,7 @@ impl FakeAuditLog {
 impl AuditLog for FakeAuditLog {
     async fn append(&self, item: &PyDict) -> Result<(), PortError> {
         self.instrumentation.enter("append", "PutItem", item.get_str("event_type").unwrap_or_default())?;
+        refuse_floats(item)?;
         lock(&self.items).push(item.clone());
         Ok(())
     }
@@ -413,6 +425,11 @@ impl FakeIdempotencyStore {
 
     pub fn record(&self, key: &str) -> Option<IdempotencyRecord> {
         lock(&self.records).get(key).cloned()
+    }
+
+    /// Every stored record, in no particular order.
+    pub fn records(&self) -> Vec<IdempotencyRecord> {
+        lock(&self.records).values().cloned().collect()
     }
 
     /// Puts a record directly (test set-up), replacing one with the same key.
@@ -566,7 +583,7 @@ mod tests {
         store.insert(cluster("c-1", "prod", "payments", "2026-01-01T00:00:03+00:00"));
         let query = |team: Option<&str>, start: Option<PyDict>| ClusterListQuery {
             environment: None,
-            team: team.map(str::to_owned),
+            team: team.map(PyValue::str),
             status: None,
             limit: 1,
             exclusive_start_key: start,

@@ -196,6 +196,20 @@ pub fn python_int(text: &str) -> Option<i128> {
     Some(if negative { -value } else { value })
 }
 
+/// A query the handler refuses: a 400 with its message, or the exception Python lets
+/// escape for a parameter of another JSON type (`int([])`, `5.encode()`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryRejection {
+    BadRequest(String),
+    Unhandled { error_type: &'static str, message: String },
+}
+
+impl From<String> for QueryRejection {
+    fn from(message: String) -> Self {
+        QueryRejection::BadRequest(message)
+    }
+}
+
 /// `parse_limit`: the default when absent, else `int()` within `1..=maximum`; the
 /// error is the 400 message.
 pub fn parse_limit(raw: Option<&str>, default: u32, maximum: u32) -> Result<u32, String> {
@@ -208,6 +222,41 @@ pub fn parse_limit(raw: Option<&str>, default: u32, maximum: u32) -> Result<u32,
         return Err(message());
     }
     u32::try_from(limit).map_err(|_| message())
+}
+
+/// [`parse_limit`] over a query value of any JSON type, as `int(raw)` reads it: a
+/// `str` as above, an int as itself, a bool as 0 or 1, a float truncated; a list or a
+/// dict raises `TypeError`.
+pub fn parse_limit_value(raw: Option<&PyValue>, default: u32, maximum: u32) -> Result<u32, QueryRejection> {
+    let message = || QueryRejection::BadRequest(format!("limit must be an integer between 1 and {maximum}"));
+    let in_range = |limit: f64| if (1.0..=f64::from(maximum)).contains(&limit) { Ok(limit as u32) } else { Err(message()) };
+    match raw {
+        None | Some(PyValue::None) => Ok(default),
+        Some(PyValue::Str(text)) => Ok(parse_limit(Some(text), default, maximum)?),
+        Some(PyValue::Bool(flag)) => in_range(f64::from(u8::from(*flag))),
+        Some(PyValue::Int(number)) => match number.to_i64() {
+            Some(number) => in_range(number as f64),
+            None => Err(message()),
+        },
+        Some(PyValue::Float(number)) => in_range(number.trunc()),
+        Some(PyValue::Decimal(text)) => Ok(parse_limit(Some(text), default, maximum)?),
+        Some(other) => Err(QueryRejection::Unhandled {
+            error_type: "TypeError",
+            message: format!("int() argument must be a string, a bytes-like object or a real number, not '{}'", other.type_name()),
+        }),
+    }
+}
+
+/// A paging token of any JSON type: a `str`, or the `AttributeError` of `token.encode()`.
+fn token_text(token: Option<&PyValue>) -> Result<Option<&str>, QueryRejection> {
+    match token {
+        None | Some(PyValue::None) => Ok(None),
+        Some(PyValue::Str(text)) => Ok(Some(text)),
+        Some(other) => Err(QueryRejection::Unhandled {
+            error_type: "AttributeError",
+            message: format!("'{}' object has no attribute 'encode'", other.type_name()),
+        }),
+    }
 }
 
 /// The 400 message for an invalid paging token.
@@ -247,29 +296,34 @@ pub fn decode_next_token(token: Option<&str>, required_keys: &[&str]) -> Result<
 
 /// list-clusters' query checks, in Python's order: limit (default 20, at most 100),
 /// environment, status, then the token (whose keys depend on `environment`, and whose
-/// `environment` must equal the filter). The error is the 400 message.
-pub fn parse_list_clusters_query<'a>(query: impl Fn(&str) -> Option<&'a str>) -> Result<ClusterListQuery, String> {
-    let environment = query("environment");
-    let team = query("team");
-    let status = query("status");
-    let limit = parse_limit(query("limit"), 20, 100)?;
-    if let Some(environment) = environment
-        && !ENVIRONMENTS.contains(&environment) {
-            return Err(format!("environment must be one of {}", ENVIRONMENTS.join(", ")));
-        }
-    if let Some(status) = status
-        && !STATUSES.contains(&status) {
-            return Err(format!("status must be one of {}", STATUSES.join(", ")));
-        }
+/// `environment` must equal the filter). Query values may be of any JSON type: an
+/// environment or status that is not one of the known strings is a 400, `team` is
+/// kept as it is (the filter compares it as DynamoDB would).
+pub fn parse_list_clusters_query<'a>(query: impl Fn(&str) -> Option<&'a PyValue>) -> Result<ClusterListQuery, QueryRejection> {
+    let present = |name: &str| query(name).filter(|value| !value.is_none());
+    let environment = present("environment");
+    let team = present("team");
+    let status = present("status");
+    let limit = parse_limit_value(present("limit"), 20, 100)?;
+    let environment = match environment {
+        None => None,
+        Some(PyValue::Str(text)) if ENVIRONMENTS.contains(&text.as_str()) => Some(text.as_str()),
+        Some(_) => return Err(QueryRejection::BadRequest(format!("environment must be one of {}", ENVIRONMENTS.join(", ")))),
+    };
+    let status = match status {
+        None => None,
+        Some(PyValue::Str(text)) if STATUSES.contains(&text.as_str()) => Some(text.as_str()),
+        Some(_) => return Err(QueryRejection::BadRequest(format!("status must be one of {}", STATUSES.join(", ")))),
+    };
     let key_names: &[&str] = if environment.is_some() { &["cluster_id", "environment", "created_at"] } else { &["cluster_id"] };
-    let start_key = decode_next_token(query("next_token"), key_names)?;
+    let start_key = decode_next_token(token_text(present("next_token"))?, key_names)?;
     if let (Some(key), Some(environment)) = (&start_key, environment)
         && key.get_str("environment") != Some(environment) {
-            return Err(NEXT_TOKEN_INVALID.to_owned());
+            return Err(QueryRejection::BadRequest(NEXT_TOKEN_INVALID.to_owned()));
         }
     Ok(ClusterListQuery {
         environment: environment.map(str::to_owned),
-        team: team.map(str::to_owned),
+        team: team.cloned(),
         status: status.map(str::to_owned),
         limit,
         exclusive_start_key: start_key,
@@ -279,12 +333,12 @@ pub fn parse_list_clusters_query<'a>(query: impl Fn(&str) -> Option<&'a str>) ->
 /// get-cluster-events' query checks, before the cluster lookup: limit (default 50, at
 /// most 100), then the token (keys `cluster_id`, `event_key`; `cluster_id` must be the
 /// path's). Returns the limit and the ExclusiveStartKey.
-pub fn parse_events_query(cluster_id: &str, limit: Option<&str>, next_token: Option<&str>) -> Result<(u32, Option<PyDict>), String> {
-    let limit = parse_limit(limit, 50, 100)?;
-    let start_key = decode_next_token(next_token, &["cluster_id", "event_key"])?;
+pub fn parse_events_query(cluster_id: &str, limit: Option<&PyValue>, next_token: Option<&PyValue>) -> Result<(u32, Option<PyDict>), QueryRejection> {
+    let limit = parse_limit_value(limit, 50, 100)?;
+    let start_key = decode_next_token(token_text(next_token)?, &["cluster_id", "event_key"])?;
     if let Some(key) = &start_key
         && key.get_str("cluster_id") != Some(cluster_id) {
-            return Err(NEXT_TOKEN_INVALID.to_owned());
+            return Err(QueryRejection::BadRequest(NEXT_TOKEN_INVALID.to_owned()));
         }
     Ok((limit, start_key))
 }

@@ -12,7 +12,7 @@ use std::future::Future;
 
 use crate::pipeline::{PipelineDefinition, PipelineTag};
 use crate::time::Timestamp;
-use crate::value::PyDict;
+use crate::value::{PyDict, PyValue};
 
 /// What went wrong in a port. `ConditionFailed` is the one outcome handlers branch on
 /// (DynamoDB's `ConditionalCheckFailedException`); everything else is a failure the
@@ -21,6 +21,10 @@ use crate::value::PyDict;
 pub enum PortError {
     #[error("the conditional request failed")]
     ConditionFailed,
+    /// boto3 refuses to serialise a float (in an item, a key or an expression value)
+    /// before any request is sent; Python raises `TypeError`.
+    #[error("Float types are not supported. Use Decimal types instead.")]
+    FloatNotSupported,
     #[error("{operation} failed with {code}: {message}")]
     Service {
         /// The API operation, as botocore names it (`PutItem`, `CreatePipeline`).
@@ -49,6 +53,7 @@ impl PortError {
             Self::Service { operation, code, message, .. } => {
                 format!("An error occurred ({code}) when calling the {operation} operation: {message}")
             }
+            Self::FloatNotSupported => self.to_string(),
         }
     }
 }
@@ -100,6 +105,7 @@ impl PortError {
     pub fn python_error_type(&self) -> &str {
         let (operation, code) = match self {
             Self::ConditionFailed => return "ConditionalCheckFailedException",
+            Self::FloatNotSupported => return "TypeError",
             Self::Service { operation, code, .. } => (operation.as_str(), code.as_str()),
         };
         let modeled = match operation {
@@ -124,7 +130,8 @@ pub struct Page {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterListQuery {
     pub environment: Option<String>,
-    pub team: Option<String>,
+    /// Any JSON type: Python passes the query value to `Attr("team").eq(...)` as it is.
+    pub team: Option<PyValue>,
     pub status: Option<String>,
     pub limit: u32,
     pub exclusive_start_key: Option<PyDict>,

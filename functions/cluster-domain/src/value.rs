@@ -58,6 +58,31 @@ impl PyValue {
         matches!(self, Self::None)
     }
 
+    /// The Python class name, as exception messages print it.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::None => "NoneType",
+            Self::Bool(_) => "bool",
+            Self::Int(_) => "int",
+            Self::Float(_) => "float",
+            Self::Decimal(_) => "decimal.Decimal",
+            Self::Str(_) => "str",
+            Self::List(_) => "list",
+            Self::Dict(_) => "dict",
+        }
+    }
+
+    /// Whether a float hides anywhere in the value: boto3's serializer refuses one
+    /// (`TypeError: Float types are not supported. Use Decimal types instead.`).
+    pub fn contains_float(&self) -> bool {
+        match self {
+            Self::Float(_) => true,
+            Self::List(items) => items.iter().any(PyValue::contains_float),
+            Self::Dict(dict) => dict.iter().any(|(_, value)| value.contains_float()),
+            _ => false,
+        }
+    }
+
     /// Python's `bool(value)`: what `if value:` decides.
     pub fn truthy(&self) -> bool {
         match self {

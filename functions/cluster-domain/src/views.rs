@@ -8,6 +8,24 @@ use crate::spec::ClusterSpec;
 use crate::status::{DECOMMISSIONING, PENDING};
 use crate::value::{PyDict, PyValue};
 
+/// A stored item lacks an attribute the Python original indexes directly
+/// (`item["status"]`): Python raises `KeyError` with the name's `repr`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("'{name}'")]
+pub struct MissingAttribute {
+    pub name: &'static str,
+}
+
+impl MissingAttribute {
+    /// The exception class Lambda reports.
+    pub const PYTHON_ERROR_TYPE: &'static str = "KeyError";
+}
+
+/// `item[name]`.
+pub fn required<'a>(item: &'a PyDict, name: &'static str) -> Result<&'a PyValue, MissingAttribute> {
+    item.get(name).ok_or(MissingAttribute { name })
+}
+
 /// `{"statusCode": <code>, "message": <text>}`: powertools' `ServiceError` body.
 pub fn error_body(status_code: u16, message: &str) -> PyDict {
     PyDict::new().with("statusCode", PyValue::int(i64::from(status_code))).with("message", message)
@@ -44,7 +62,7 @@ pub fn new_cluster_id(spec: &ClusterSpec, token_hex4: &str) -> String {
 
 /// The item create-cluster puts (status PENDING); `pipeline_execution_id` is added
 /// once the pipeline has started, and the 201 body is this item with it.
-pub fn new_cluster_item(cluster_id: &str, spec: &ClusterSpec, warnings: &[Violation], now: &str, actor: &str) -> PyDict {
+pub fn new_cluster_item(cluster_id: &str, spec: &ClusterSpec, warnings: &[Violation], now: &str, actor: PyValue) -> PyDict {
     PyDict::new()
         .with("cluster_id", cluster_id)
         .with("name", spec.name.as_str())
@@ -63,12 +81,11 @@ pub fn new_cluster_item(cluster_id: &str, spec: &ClusterSpec, warnings: &[Violat
 }
 
 /// `cluster_view`: get-cluster's fixed order, missing attributes `None`
-/// (`warnings` → `[]`).
-pub fn cluster_view(item: &PyDict) -> PyDict {
+/// (`warnings` → `[]`), except `cluster_id`, which Python indexes directly.
+pub fn cluster_view(item: &PyDict) -> Result<PyDict, MissingAttribute> {
     let field = |key: &str| item.get(key).cloned().unwrap_or(PyValue::None);
-    let mut view = PyDict::new();
+    let mut view = PyDict::new().with("cluster_id", required(item, "cluster_id")?.clone());
     for key in [
-        "cluster_id",
         "name",
         "team",
         "environment",
@@ -87,25 +104,25 @@ pub fn cluster_view(item: &PyDict) -> PyDict {
     }
     view.insert("warnings", item.get("warnings").cloned().unwrap_or(PyValue::List(Vec::new())));
     view.insert("compliance", field("compliance"));
-    view
+    Ok(view)
 }
 
-/// `cluster_summary`: one row of list-clusters.
-pub fn cluster_summary(item: &PyDict) -> PyValue {
+/// `cluster_summary`: one row of list-clusters (`cluster_id` indexed directly).
+pub fn cluster_summary(item: &PyDict) -> Result<PyValue, MissingAttribute> {
     let field = |key: &str| item.get(key).cloned().unwrap_or(PyValue::None);
-    let mut summary = PyDict::new();
-    for key in ["cluster_id", "name", "team", "environment", "cluster_type", "status", "created_at"] {
+    let mut summary = PyDict::new().with("cluster_id", required(item, "cluster_id")?.clone());
+    for key in ["name", "team", "environment", "cluster_type", "status", "created_at"] {
         summary.insert(key, field(key));
     }
-    PyValue::Dict(summary)
+    Ok(PyValue::Dict(summary))
 }
 
 /// list-clusters' 200 body: `{"clusters", "count", "next_token"}`.
-pub fn list_body(items: &[PyDict], last_evaluated_key: Option<&PyDict>) -> PyDict {
-    PyDict::new()
-        .with("clusters", items.iter().map(cluster_summary).collect::<Vec<_>>())
+pub fn list_body(items: &[PyDict], last_evaluated_key: Option<&PyDict>) -> Result<PyDict, MissingAttribute> {
+    Ok(PyDict::new()
+        .with("clusters", items.iter().map(cluster_summary).collect::<Result<Vec<_>, _>>()?)
         .with("count", PyValue::int(items.len() as i64))
-        .with("next_token", encode_next_token(last_evaluated_key))
+        .with("next_token", encode_next_token(last_evaluated_key)))
 }
 
 /// decommission-cluster's 409 message for a status it cannot leave.
@@ -157,8 +174,14 @@ mod tests {
     use crate::python_json;
 
     #[test]
+    fn attributes_python_indexes_directly_are_key_errors() {
+        assert_eq!(cluster_view(&PyDict::new()).err().map(|error| error.to_string()), Some("'cluster_id'".to_owned()));
+        assert_eq!(cluster_summary(&PyDict::new().with("name", "a")).err(), Some(MissingAttribute { name: "cluster_id" }));
+    }
+
+    #[test]
     fn cluster_view_fills_missing_attributes() {
-        let view = cluster_view(&PyDict::new().with("cluster_id", "a"));
+        let view = cluster_view(&PyDict::new().with("cluster_id", "a")).expect("a view");
         assert_eq!(
             python_json::dumps(&PyValue::Dict(view)),
             r#"{"cluster_id":"a","name":null,"team":null,"environment":null,"cluster_type":null,"kubernetes_version":null,"region":null,"status":null,"pipeline_name":null,"pipeline_execution_id":null,"created_at":null,"updated_at":null,"created_by":null,"spec":null,"warnings":[],"compliance":null}"#

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use cluster_domain::{parse_events_query, parse_list_clusters_query};
+use cluster_domain::{QueryRejection, parse_events_query, parse_list_clusters_query};
 use cluster_domain::python_json;
 use cluster_domain::{PyDict, PyValue};
 use cluster_domain::{ValidateAnswer, validate_request};
@@ -74,8 +74,8 @@ fn every_validate_record_is_answered_byte_for_byte() {
     assert!(mismatches.is_empty(), "{} of {} validate records differ:\n{}", mismatches.len(), validate.len(), mismatches.join("\n"));
 }
 
-fn query_value<'a>(event: &'a Value, name: &str) -> Option<&'a str> {
-    event["queryStringParameters"].get(name).and_then(Value::as_str)
+fn query_value(event: &Value, name: &str) -> Option<PyValue> {
+    event["queryStringParameters"].get(name).map(python_json::from_serde)
 }
 
 #[test]
@@ -90,15 +90,22 @@ fn query_parameter_rejections_match_python() {
             if response["statusCode"] == 404 && event["pathParameters"].is_null() && function == "get-cluster-events" {
                 continue;
             }
+            let values: Vec<(&str, Option<PyValue>)> =
+                ["environment", "team", "status", "limit", "next_token"].into_iter().map(|name| (name, query_value(event, name))).collect();
+            let value = |name: &str| values.iter().find(|(parameter, _)| *parameter == name).and_then(|(_, value)| value.as_ref());
             let outcome = if function == "list-clusters" {
-                parse_list_clusters_query(|name| query_value(event, name)).map(|_| ())
+                parse_list_clusters_query(value).map(|_| ())
             } else {
                 let cluster_id = event["pathParameters"]["cluster_id"].as_str().unwrap_or_default();
-                parse_events_query(cluster_id, query_value(event, "limit"), query_value(event, "next_token")).map(|_| ())
+                parse_events_query(cluster_id, value("limit"), value("next_token")).map(|_| ())
             };
             let expected_400 = response["statusCode"] == 400;
             match outcome {
-                Err(message) => {
+                Err(QueryRejection::Unhandled { error_type, message }) => {
+                    checked += 1;
+                    mismatches.push(format!("{}: rust raises {error_type}: {message}, python {}", record["id"], response["body"]));
+                }
+                Err(QueryRejection::BadRequest(message)) => {
                     checked += 1;
                     let body = error_body(400, &message);
                     if !expected_400 || response["body"].as_str() != Some(body.as_str()) {

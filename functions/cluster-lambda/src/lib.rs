@@ -6,6 +6,11 @@
 //! - [`serve`]: what every `main` does after building its SDK clients: install the
 //!   tracing subscriber (Lambda's log level and format controls apply), then run the
 //!   handler with `lambda_runtime`.
+//! - [`python_access`]: reading an event as the Python original's expressions do
+//!   (`event[key]`, `.get`, `.upper()`, `len()`, powertools' `CaseInsensitiveDict`),
+//!   with the exception each raises on a missing key or a value of another type.
+
+pub mod python_access;
 
 use std::future::Future;
 
@@ -38,6 +43,13 @@ impl FunctionError {
             message: error.python_error_message(operation),
             source: Some(Box::new(error)),
         }
+    }
+}
+
+/// A stored item without an attribute Python indexes directly: `KeyError`.
+impl From<cluster_domain::MissingAttribute> for FunctionError {
+    fn from(error: cluster_domain::MissingAttribute) -> Self {
+        FunctionError::new(cluster_domain::MissingAttribute::PYTHON_ERROR_TYPE, error.to_string())
     }
 }
 

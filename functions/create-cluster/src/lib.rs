@@ -47,7 +47,8 @@ use cluster_domain::{
     AuditLog, Clock, ClusterSpec, ClusterStore, IdGenerator, IdempotencyStore, PipelineService, PortError, PyDict,
     PyValue, check_spec, has_errors, python_json,
 };
-use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, json_response};
+use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, body_text_for_hash, json_loads_type_error, json_response};
+use cluster_lambda::python_access;
 use serde_json::Value;
 
 pub const ROUTE: Route = Route::new("POST", "/clusters");
@@ -96,28 +97,54 @@ where
     I: IdGenerator,
 {
     pub async fn handle(&self, event: Value) -> Result<Value, FunctionError> {
-        let request = ProxyRequest::from_event(&event).map_err(|error| FunctionError::new("KeyError", error.to_string()))?;
-        if ROUTE.matches(&request.http_method, &request.path).is_none() {
-            return Ok(ProxyResponse::not_found().to_event());
-        }
-        self.create(&request).await.map(|response| response.to_event())
+        let request = ProxyRequest::new(event);
+        let response = match request.route(&ROUTE)? {
+            Some(_) => self.create(&request).await?,
+            None => ProxyResponse::not_found(),
+        };
+        request.check_answer_headers()?;
+        Ok(response.into_event())
     }
 
     async fn create(&self, request: &ProxyRequest) -> Result<ProxyResponse, FunctionError> {
-        let idempotency_key = request.header("Idempotency-Key");
-        if let Some(key) = idempotency_key
-            && !key_length_ok(key)
-        {
-            return Ok(ProxyResponse::service_error(400, &key_length_message()));
+        // The header may hold any JSON type; `len()` refuses numbers and booleans.
+        let idempotency_key = request.header("Idempotency-Key")?;
+        if let Some(key) = &idempotency_key {
+            let length = python_access::len(key)?;
+            let in_range = match key.as_str() {
+                Some(text) => key_length_ok(text),
+                None => (1..=255).contains(&length),
+            };
+            if !in_range {
+                return Ok(ProxyResponse::service_error(400, &key_length_message()));
+            }
         }
-        let body_text = match read_body_text(request.raw_body(), request.is_base64_encoded()) {
-            Ok(text) => text,
-            Err(SpecRejection::Rejected(violations)) => return Ok(not_a_spec(&violations)),
-            Err(SpecRejection::Unhandled { error_type, message }) => return Err(FunctionError::new(error_type, message)),
+        let body_of_another_type = request.body_of_another_type()?;
+        let body_text = match body_of_another_type {
+            Some(_) => None,
+            None => match read_body_text(request.raw_body(), request.is_base64_encoded()) {
+                Ok(text) => text,
+                Err(SpecRejection::Rejected(violations)) => return Ok(not_a_spec(&violations)),
+                Err(SpecRejection::Unhandled { error_type, message }) => return Err(FunctionError::new(error_type, message)),
+            },
         };
-        let body_hash = request_hash(body_text.as_deref());
-        // An empty key is refused above, so a present key is always truthy here.
-        if let Some(key) = idempotency_key {
+        let body_hash = match body_of_another_type {
+            Some(body) => request_hash(Some(&body_text_for_hash(body)?)),
+            None => request_hash(body_text.as_deref()),
+        };
+        // `if idempotency_key:` (an empty key was refused above).
+        let idempotency_key = match idempotency_key {
+            Some(Value::String(key)) => Some(key),
+            Some(other) if python_access::truthy(&other) => {
+                // DynamoDB refuses a key attribute of another type than the table's S.
+                return Err(FunctionError::from_port(
+                    PortError::service("GetItem", "ValidationException", "The provided key element does not match the schema"),
+                    "GetItem",
+                ));
+            }
+            Some(_) | None => None,
+        };
+        if let Some(key) = &idempotency_key {
             let previous = self.idempotency.get(key).await.map_err(|error| FunctionError::from_port(error, "GetItem"))?;
             if let Some(previous) = previous {
                 if previous.request_hash != body_hash {
@@ -125,6 +152,9 @@ where
                 }
                 return Ok(answer(previous.status_code, previous.response_body, previous.location.as_deref(), true));
             }
+        }
+        if let Some(body) = body_of_another_type {
+            return Err(json_loads_type_error(body));
         }
         let spec = match parse_cluster_spec(body_text.as_deref()) {
             Ok(spec) => spec,
@@ -137,10 +167,12 @@ where
             (422, python_json::dumps(&PyValue::Dict(spec_violates_rules_body(&violations))), None)
         } else {
             let warnings: Vec<Violation> = violations.into_iter().filter(|violation| violation.severity != Severity::Error).collect();
-            let (body, location) = self.provision(&spec, &warnings, &now.isoformat(), request.actor()).await?;
+            // Python reads the caller as an argument of `_create`, before any write.
+            let actor = request.caller()?;
+            let (body, location) = self.provision(&spec, &warnings, &now.isoformat(), actor).await?;
             (201, body, Some(location))
         };
-        if let Some(key) = idempotency_key {
+        if let Some(key) = &idempotency_key {
             let record = new_record(key, &body_hash, status_code, &body, &now, location.as_deref());
             self.idempotency.put_if_absent(&record).await.map_err(|error| FunctionError::from_port(error, "PutItem"))?;
         }
@@ -149,10 +181,10 @@ where
 
     /// Stores the cluster and starts its pipeline (see the crate docs for the order).
     /// Returns the 201 body and the `Location`.
-    async fn provision(&self, spec: &ClusterSpec, warnings: &[Violation], now: &str, actor: &str) -> Result<(String, String), FunctionError> {
+    async fn provision(&self, spec: &ClusterSpec, warnings: &[Violation], now: &str, actor: PyValue) -> Result<(String, String), FunctionError> {
         let cluster_id = new_cluster_id(spec, &self.ids.token_hex4());
         let name = pipeline_name(&cluster_id);
-        let mut item = new_cluster_item(&cluster_id, spec, warnings, now, actor);
+        let mut item = new_cluster_item(&cluster_id, spec, warnings, now, actor.clone());
         self.clusters.put_new(&item).await.map_err(|error| FunctionError::from_port(error, "PutItem"))?;
 
         let object_key = spec_object_key(&cluster_id);
@@ -174,7 +206,7 @@ where
             &self.ids,
             &cluster_id,
             CLUSTER_REQUESTED,
-            actor,
+            actor.clone(),
             cluster_requested_details(spec.environment.as_str(), spec.cluster_type.as_str(), warnings.len()),
         );
         let started = audit_item(&self.clock, &self.ids, &cluster_id, PIPELINE_STARTED, actor, pipeline_started_details(&name, &execution_id));

@@ -1,9 +1,13 @@
 //! decommission-cluster: `DELETE /clusters/{cluster_id}`. 202 and status DECOMMISSIONING
 //! from PENDING, ACTIVE or FAILED (a conditional write, so a concurrent change loses
 //! with 409), 409 from any other status, 404 if unknown.
+//!
+//! Python reads the caller only after the status change, so an event without
+//! `requestContext.identity` (ALB, a Lambda authorizer's context) changes the status
+//! and then fails with `KeyError`, without the audit event; this handler does the same.
 
 use cluster_domain::{DECOMMISSION_REQUESTED, audit_item, decommission_details};
-use cluster_domain::{DECOMMISSIONABLE, DECOMMISSIONING, can_decommission};
+use cluster_domain::{DECOMMISSIONABLE, DECOMMISSIONING, can_decommission, required};
 use cluster_domain::{cannot_decommission_message, decommission_body, decommission_race_message};
 use cluster_domain::{AuditLog, Clock, ClusterStore, IdGenerator, PortError, PyDict, PyValue, StatusChange};
 use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, json_response};
@@ -21,17 +25,23 @@ pub struct DecommissionCluster<S, A, C, I> {
 
 impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> DecommissionCluster<S, A, C, I> {
     pub async fn handle(&self, event: Value) -> Result<Value, FunctionError> {
-        let request = ProxyRequest::from_event(&event).map_err(|error| FunctionError::new("KeyError", error.to_string()))?;
-        let Some(parameters) = ROUTE.matches(&request.http_method, &request.path) else {
-            return Ok(ProxyResponse::not_found().to_event());
+        let request = ProxyRequest::new(event);
+        let response = match request.route(&ROUTE)? {
+            Some(parameters) => self.decommission(&request, &parameters[0].1).await?,
+            None => ProxyResponse::not_found(),
         };
-        let cluster_id = parameters[0].1.as_str();
+        request.check_answer_headers()?;
+        Ok(response.into_event())
+    }
+
+    async fn decommission(&self, request: &ProxyRequest, cluster_id: &str) -> Result<ProxyResponse, FunctionError> {
         let Some(item) = self.clusters.get(cluster_id).await.map_err(|error| FunctionError::from_port(error, "GetItem"))? else {
-            return Ok(ProxyResponse::cluster_not_found(cluster_id).to_event());
+            return Ok(ProxyResponse::cluster_not_found(cluster_id));
         };
-        let status = item.get("status").map(PyValue::python_str).unwrap_or_else(|| "None".to_owned());
+        // `item["status"]`: a stored cluster without a status is a KeyError.
+        let status = required(&item, "status")?.python_str();
         if !can_decommission(&status) {
-            return Ok(ProxyResponse::service_error(409, &cannot_decommission_message(cluster_id, &status)).to_event());
+            return Ok(ProxyResponse::service_error(409, &cannot_decommission_message(cluster_id, &status)));
         }
         let now = self.clock.now().isoformat();
         let change = StatusChange {
@@ -44,13 +54,14 @@ impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> DecommissionCluster
         let previous = match self.clusters.change_status(&change).await {
             Ok(previous) => previous,
             Err(PortError::ConditionFailed) => {
-                return Ok(ProxyResponse::service_error(409, &decommission_race_message(cluster_id)).to_event());
+                return Ok(ProxyResponse::service_error(409, &decommission_race_message(cluster_id)));
             }
             Err(error) => return Err(FunctionError::from_port(error, "UpdateItem")),
         };
+        let actor = request.caller()?;
         let details = decommission_details(&previous, DECOMMISSIONING);
-        let audit_event = audit_item(&self.clock, &self.ids, cluster_id, DECOMMISSION_REQUESTED, request.actor(), details);
+        let audit_event = audit_item(&self.clock, &self.ids, cluster_id, DECOMMISSION_REQUESTED, actor, details);
         self.audit.append(&audit_event).await.map_err(|error| FunctionError::from_port(error, "PutItem"))?;
-        Ok(json_response(202, &PyValue::Dict(decommission_body(cluster_id, &previous, &now))).to_event())
+        Ok(json_response(202, &PyValue::Dict(decommission_body(cluster_id, &previous, &now))))
     }
 }

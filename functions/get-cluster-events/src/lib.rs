@@ -2,7 +2,7 @@
 //! cluster's audit trail, oldest first, `limit` (1-100, default 50) events a page. The
 //! query is checked before the cluster lookup, as in Python (400 before 404).
 
-use cluster_domain::{AuditLog, ClusterStore, PyValue, events_body, parse_events_query};
+use cluster_domain::{AuditLog, ClusterStore, PyValue, QueryRejection, events_body, parse_events_query, python_json};
 use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, json_response};
 use serde_json::Value;
 
@@ -16,20 +16,28 @@ pub struct GetClusterEvents<S, A> {
 
 impl<S: ClusterStore, A: AuditLog> GetClusterEvents<S, A> {
     pub async fn handle(&self, event: Value) -> Result<Value, FunctionError> {
-        let request = ProxyRequest::from_event(&event).map_err(|error| FunctionError::new("KeyError", error.to_string()))?;
-        let Some(parameters) = ROUTE.matches(&request.http_method, &request.path) else {
-            return Ok(ProxyResponse::not_found().to_event());
+        let request = ProxyRequest::new(event);
+        let response = match request.route(&ROUTE)? {
+            Some(parameters) => self.events(&request, &parameters[0].1).await?,
+            None => ProxyResponse::not_found(),
         };
-        let cluster_id = parameters[0].1.as_str();
-        let (limit, start_key) = match parse_events_query(cluster_id, request.query("limit"), request.query("next_token")) {
+        request.check_answer_headers()?;
+        Ok(response.into_event())
+    }
+
+    async fn events(&self, request: &ProxyRequest, cluster_id: &str) -> Result<ProxyResponse, FunctionError> {
+        let limit = request.query("limit")?.map(python_json::from_serde);
+        let next_token = request.query("next_token")?.map(python_json::from_serde);
+        let (limit, start_key) = match parse_events_query(cluster_id, limit.as_ref(), next_token.as_ref()) {
             Ok(parsed) => parsed,
-            Err(message) => return Ok(ProxyResponse::service_error(400, &message).to_event()),
+            Err(QueryRejection::BadRequest(message)) => return Ok(ProxyResponse::service_error(400, &message)),
+            Err(QueryRejection::Unhandled { error_type, message }) => return Err(FunctionError::new(error_type, message)),
         };
         if self.clusters.get(cluster_id).await.map_err(|error| FunctionError::from_port(error, "GetItem"))?.is_none() {
-            return Ok(ProxyResponse::cluster_not_found(cluster_id).to_event());
+            return Ok(ProxyResponse::cluster_not_found(cluster_id));
         }
         let page = self.audit.page(cluster_id, limit, start_key.as_ref()).await.map_err(|error| FunctionError::from_port(error, "Query"))?;
-        let body = events_body(cluster_id, &page.items, page.last_evaluated_key.as_ref());
-        Ok(json_response(200, &PyValue::Dict(body)).to_event())
+        let body = events_body(cluster_id, &page.items, page.last_evaluated_key.as_ref())?;
+        Ok(json_response(200, &PyValue::Dict(body)))
     }
 }

@@ -14,15 +14,19 @@ pub struct GetCluster<S> {
 
 impl<S: ClusterStore> GetCluster<S> {
     pub async fn handle(&self, event: Value) -> Result<Value, FunctionError> {
-        let request = ProxyRequest::from_event(&event).map_err(|error| FunctionError::new("KeyError", error.to_string()))?;
-        let Some(parameters) = ROUTE.matches(&request.http_method, &request.path) else {
-            return Ok(ProxyResponse::not_found().to_event());
+        let request = ProxyRequest::new(event);
+        let response = match request.route(&ROUTE)? {
+            Some(parameters) => self.get(&parameters[0].1).await?,
+            None => ProxyResponse::not_found(),
         };
-        let cluster_id = &parameters[0].1;
-        let response = match self.clusters.get(cluster_id).await.map_err(|error| FunctionError::from_port(error, "GetItem"))? {
-            Some(item) => json_response(200, &PyValue::Dict(cluster_view(&item))),
+        request.check_answer_headers()?;
+        Ok(response.into_event())
+    }
+
+    async fn get(&self, cluster_id: &str) -> Result<ProxyResponse, FunctionError> {
+        Ok(match self.clusters.get(cluster_id).await.map_err(|error| FunctionError::from_port(error, "GetItem"))? {
+            Some(item) => json_response(200, &PyValue::Dict(cluster_view(&item)?)),
             None => ProxyResponse::cluster_not_found(cluster_id),
-        };
-        Ok(response.to_event())
+        })
     }
 }

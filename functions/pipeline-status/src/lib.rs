@@ -9,8 +9,13 @@ use cluster_domain::{PIPELINE_ACTOR, PipelineEventDecision, UNKNOWN_CLUSTER, dec
 use cluster_domain::{STATUS_CHANGED, audit_item, status_changed_details};
 use cluster_domain::{pipeline_event_changed, pipeline_event_ignored, pipeline_event_unchanged};
 use cluster_domain::{AuditLog, Clock, ClusterStore, IdGenerator, PortError, PyDict, PyValue, StatusChange};
-use cluster_lambda::FunctionError;
+use cluster_domain::required;
+use cluster_lambda::{FunctionError, python_access};
 use serde_json::Value;
+
+/// The reason the domain gives for a pipeline that is not `eks-<cluster_id>`, which
+/// Python decides before it looks the state up.
+const NOT_A_CLUSTER_PIPELINE: &str = "not a cluster pipeline";
 
 #[derive(Debug, Clone)]
 pub struct PipelineStatus<S, A, C, I> {
@@ -18,23 +23,6 @@ pub struct PipelineStatus<S, A, C, I> {
     pub audit: A,
     pub clock: C,
     pub ids: I,
-}
-
-/// Python's type name, for the `AttributeError` message of a non-dict `detail`.
-fn python_type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "NoneType",
-        Value::Bool(_) => "bool",
-        Value::Number(number) if number.is_f64() => "float",
-        Value::Number(_) => "int",
-        Value::String(_) => "str",
-        Value::Array(_) => "list",
-        Value::Object(_) => "dict",
-    }
-}
-
-fn truthy(value: &Value) -> bool {
-    python_json::from_serde(value).truthy()
 }
 
 fn to_json(value: &PyValue) -> Value {
@@ -49,32 +37,27 @@ fn ignored(pipeline: &Value, state: &Value, reason: &str) -> Value {
 
 impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> PipelineStatus<S, A, C, I> {
     pub async fn handle(&self, event: Value) -> Result<Value, FunctionError> {
-        // `detail = event.get("detail") or {}`, then `detail.get(...)`.
+        // `detail = event.get("detail") or {}`: an event that is not an object has no `get`.
         let empty = Value::Object(serde_json::Map::new());
-        let detail = match event.get("detail") {
-            Some(detail) if truthy(detail) => detail,
-            _ => &empty,
-        };
-        let Some(detail_map) = detail.as_object() else {
-            return Err(FunctionError::new(
-                "AttributeError",
-                format!("'{}' object has no attribute 'get'", python_type_name(detail)),
-            ));
-        };
+        let detail = python_access::get(&event, "detail")?.filter(|detail| python_access::truthy(detail)).unwrap_or(&empty);
+        // `detail.get("pipeline", "")`: the default only when the key is absent (a JSON
+        // null is `None`), and `AttributeError` when `detail` is not an object.
+        let detail_map = detail.as_object().ok_or_else(|| python_access::no_attribute(detail, "get"))?;
         let empty_text = Value::String(String::new());
         let pipeline = detail_map.get("pipeline").unwrap_or(&empty_text);
         let state = detail_map.get("state").unwrap_or(&empty_text);
-        let Some(pipeline_name) = pipeline.as_str() else {
-            return Err(FunctionError::new(
-                "AttributeError",
-                format!("'{}' object has no attribute 'startswith'", python_type_name(pipeline)),
-            ));
-        };
+        let pipeline_name = pipeline.as_str().ok_or_else(|| python_access::no_attribute(pipeline, "startswith"))?;
         let state_text = match state {
             Value::String(text) => text.clone(),
             other => python_json::from_serde(other).python_str(),
         };
+        // `state not in TRANSITIONS` hashes the state: a list or a dict cannot be.
+        let unhashable = matches!(state, Value::Array(_) | Value::Object(_));
         let (cluster_id, transition) = match decide_pipeline_event(pipeline_name, &state_text) {
+            PipelineEventDecision::Ignore { reason } if reason == NOT_A_CLUSTER_PIPELINE => return Ok(ignored(pipeline, state, &reason)),
+            _ if unhashable => {
+                return Err(FunctionError::new("TypeError", format!("unhashable type: '{}'", python_access::type_name(state))));
+            }
             PipelineEventDecision::Ignore { reason } => return Ok(ignored(pipeline, state, &reason)),
             PipelineEventDecision::Apply { cluster_id, transition } if state.is_string() => (cluster_id, transition),
             PipelineEventDecision::Apply { .. } => {
@@ -95,7 +78,8 @@ impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> PipelineStatus<S, A
         let previous = match self.clusters.change_status(&change).await {
             Ok(previous) => previous,
             Err(PortError::ConditionFailed) => {
-                let current = item.get("status").cloned().unwrap_or(PyValue::None);
+                // `item["status"]`: a stored cluster without a status is a KeyError.
+                let current = required(&item, "status")?.clone();
                 return Ok(to_json(&PyValue::Dict(pipeline_event_unchanged(cluster_id, &state_text, current))));
             }
             Err(error) => return Err(FunctionError::from_port(error, "UpdateItem")),

@@ -3,7 +3,7 @@
 //! spec. No AWS call: the handler is the domain's `validate_request` behind the route.
 
 use cluster_domain::{ValidateAnswer, validate_request};
-use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route};
+use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, json_loads_type_error};
 use serde_json::Value;
 
 pub const ROUTE: Route = Route::new("POST", "/clusters/validate");
@@ -16,12 +16,23 @@ pub struct ValidateClusterSpec {
 
 impl ValidateClusterSpec {
     pub async fn handle(&self, event: Value) -> Result<Value, FunctionError> {
-        let request = ProxyRequest::from_owned_event(event).map_err(|error| FunctionError::new("KeyError", error.to_string()))?;
-        if ROUTE.matches(&request.http_method, &request.path).is_none() {
-            return Ok(ProxyResponse::not_found().to_event());
+        // The request owns the event, so a large body is held once, never copied.
+        let request = ProxyRequest::new(event);
+        let response = match request.route(&ROUTE)? {
+            Some(_) => self.validate(&request)?,
+            None => ProxyResponse::not_found(),
+        };
+        request.check_answer_headers()?;
+        Ok(response.into_event())
+    }
+
+    fn validate(&self, request: &ProxyRequest) -> Result<ProxyResponse, FunctionError> {
+        // A body that is not text reaches `json.loads` as it is, which refuses it.
+        if let Some(body) = request.body_of_another_type()? {
+            return Err(json_loads_type_error(body));
         }
         match validate_request(request.raw_body(), request.is_base64_encoded(), &self.org_permission_boundary_arn) {
-            ValidateAnswer::Response { status_code, body } => Ok(ProxyResponse::json(status_code, body).into_event()),
+            ValidateAnswer::Response { status_code, body } => Ok(ProxyResponse::json(status_code, body)),
             ValidateAnswer::Unhandled { error_type, message } => Err(FunctionError::new(error_type, message)),
         }
     }
