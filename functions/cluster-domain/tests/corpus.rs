@@ -133,6 +133,14 @@ fn python_outputs() -> Value {
     serde_json::from_str(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
 }
 
+/// The cases of one golden table, at least `minimum` of them: a loop over an emptied or
+/// truncated fixture would otherwise pass having compared nothing.
+fn cases<'a>(outputs: &'a Value, table: &str, minimum: usize) -> &'a [Value] {
+    let cases = outputs[table].as_array().unwrap_or_else(|| panic!("the golden table `{table}`"));
+    assert!(cases.len() >= minimum, "`{table}` holds {} cases, fewer than the {minimum} it had", cases.len());
+    cases
+}
+
 fn text(value: &Value) -> &str {
     value.as_str().unwrap_or_else(|| panic!("expected a string, found {value}"))
 }
@@ -140,12 +148,12 @@ fn text(value: &Value) -> &str {
 #[test]
 fn json_dumps_and_loads_match_python() {
     let outputs = python_outputs();
-    for case in outputs["dumps"].as_array().expect("dumps cases") {
+    for case in cases(&outputs, "dumps", 7) {
         let value = python_json::loads(text(&case["input"])).unwrap_or_else(|error| panic!("{}: {error}", case["input"]));
         assert_eq!(python_json::dumps(&value), text(&case["compact"]), "compact dumps of {}", case["input"]);
         assert_eq!(python_json::dumps_default(&value), text(&case["default"]), "default dumps of {}", case["input"]);
     }
-    for bad in outputs["bad_json"].as_array().expect("bad json") {
+    for bad in cases(&outputs, "bad_json", 15) {
         let error = python_json::loads(text(bad)).expect_err(text(bad));
         assert!(error.is_decode_error(), "{bad}: {error}");
     }
@@ -154,10 +162,10 @@ fn json_dumps_and_loads_match_python() {
 #[test]
 fn repr_matches_python() {
     let outputs = python_outputs();
-    for case in outputs["repr"].as_array().expect("repr cases") {
+    for case in cases(&outputs, "repr", 20) {
         assert_eq!(python_json::str_repr(text(&case["input"])), text(&case["repr"]), "repr of {}", case["input"]);
     }
-    for case in outputs["float_repr"].as_array().expect("float cases") {
+    for case in cases(&outputs, "float_repr", 20) {
         let number = case["input"].as_f64().expect("a float");
         assert_eq!(python_json::float_repr(number), text(&case["repr"]), "repr of {number:e}");
     }
@@ -166,27 +174,31 @@ fn repr_matches_python() {
 #[test]
 fn spec_validation_matches_pydantic() {
     let outputs = python_outputs();
-    for case in outputs["specs"].as_array().expect("spec cases") {
+    let (mut valid, mut invalid) = (0, 0);
+    for case in cases(&outputs, "specs", 24) {
         let payload = python_json::loads(text(&case["input"])).expect("valid JSON");
         match (cluster_domain::parse_spec(&payload), case.get("errors")) {
             (Ok(spec), None) => {
+                valid += 1;
                 assert_eq!(python_json::dumps(&PyValue::Dict(spec.model_dump())), text(&case["dump"]), "{}", case["input"]);
                 assert_eq!(spec.model_dump_json(), text(&case["dump_json"]), "{}", case["input"]);
             }
             (Err(errors), Some(expected)) => {
+                invalid += 1;
                 let actual: Vec<Value> = errors.iter().map(|error| serde_json::json!([error.field(), error.msg])).collect();
                 assert_eq!(&Value::Array(actual), expected, "{}", case["input"]);
             }
             (actual, _) => panic!("{}: rust {actual:?}, python {case}", case["input"]),
         }
     }
+    assert!(valid >= 4 && invalid >= 20, "compared {valid} valid and {invalid} invalid specs");
 }
 
 #[test]
 fn compliance_findings_match_python() {
     let outputs = python_outputs();
     let boundary = ORG_PERMISSION_BOUNDARY_ARN;
-    for case in outputs["compliance"].as_array().expect("compliance cases") {
+    for case in cases(&outputs, "compliance", 4) {
         let PyValue::Dict(spec) = python_json::loads(text(&case["input"])).expect("JSON") else { panic!("a dict") };
         let findings = cluster_domain::check_compliance(&spec, boundary);
         let rendered = python_json::dumps(&PyValue::List(findings.iter().map(|finding| finding.to_pyvalue()).collect()));
