@@ -36,6 +36,10 @@ pub enum ControlError {
     /// UpdateAlias's RevisionId no longer matches: someone else changed the alias.
     #[error("the alias changed since it was read (PreconditionFailed): {message}")]
     PreconditionFailed { message: String },
+    /// Lambda refused because something still uses the resource (DeleteFunction of a
+    /// version an alias routes to).
+    #[error("Lambda refused: {message}")]
+    Conflict { message: String },
     #[error("Lambda {operation} failed")]
     Service {
         operation: &'static str,

@@ -24,6 +24,7 @@ use crate::alias::{AliasSnapshot, AliasTarget};
 use crate::control::{ControlError, LambdaControl, VersionReference};
 use crate::gates::{BaselineFigures, Evaluation, Evidence, Verdict, evaluate};
 use crate::journal::{Action, Decision, DeploymentState, Event, JournalError, JournalRecord, Outcome, PauseCause, Phase};
+use crate::parity_gate::{ParityCheckError, PreTraffic};
 use crate::plan::{CanaryPlan, CustomGate, PlanError};
 use crate::settings::CanarySettings;
 use crate::statistics::{ProportionDifference, wilson_interval};
@@ -80,6 +81,8 @@ pub enum CanaryError {
     Metrics(#[from] MetricsError),
     #[error("stopped at the crash point {0:?} (drill)")]
     Crashed(CrashPoint),
+    #[error("the pre-traffic parity replay gave no verdict")]
+    Parity(#[from] ParityCheckError),
 }
 
 impl CanaryError {
@@ -95,6 +98,7 @@ impl CanaryError {
             CanaryError::Store(error) => {
                 matches!(error, StoreError::LockHeld { .. } | StoreError::Corrupt { .. } | StoreError::BadItem { .. })
             }
+            CanaryError::Parity(error) => error.is_input_error(),
             _ => false,
         }
     }
@@ -118,6 +122,8 @@ pub struct DeploymentRequest {
     /// Defaults to the version the alias is on.
     pub baseline_version: Option<String>,
     pub settings: CanarySettings,
+    /// The parity verdict the first shift waits for, if any.
+    pub pre_traffic: PreTraffic,
 }
 
 /// One preflight check.
@@ -362,7 +368,25 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
             },
         );
 
-        let plan = request.settings.plan(function, &request.alias, &baseline_version, &request.candidate_version, timeout);
+        match &request.pre_traffic {
+            PreTraffic::None => {}
+            PreTraffic::Report(verdict) => {
+                let judged = verdict.admits(function, &request.candidate_version);
+                check("parity", judged.is_ok(), judged.unwrap_or_else(|refused| refused));
+            }
+            PreTraffic::Replay(parity) => check(
+                "parity",
+                true,
+                format!(
+                    "{} against {function}:{baseline_version} and {function}:{} after the start, before the first shift",
+                    parity.describe(),
+                    request.candidate_version
+                ),
+            ),
+        }
+
+        let mut plan = request.settings.plan(function, &request.alias, &baseline_version, &request.candidate_version, timeout);
+        plan.pre_traffic = request.pre_traffic.describe();
         if let Err(error) = plan.validate() {
             checks.push(Check { check: "plan".into(), passed: false, detail: error.to_string() });
         }
@@ -403,9 +427,43 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
             },
         };
         self.store.append(&record).await?;
+        let state = self.load(&request.function, &request.alias).await?;
+        let mut pass = Pass { state, records: vec![record], observed: None, evaluation: None, waiting_for: None };
+        if !self.pre_traffic(&mut pass, request, now).await? {
+            return self.finish(pass, now).await;
+        }
         let mut run = self.tick(&request.function, &request.alias, now).await?;
-        run.records.insert(0, record);
+        run.records.splice(0..0, pass.records);
         Ok(run)
+    }
+
+    /// Journals the pre-traffic parity verdict (a report's, or a replay's it runs now).
+    /// `false` when it failed: the deployment is then over, with no traffic moved.
+    async fn pre_traffic(&self, pass: &mut Pass, request: &DeploymentRequest, now: SystemTime) -> Result<bool, CanaryError> {
+        let (baseline, candidate) = (pass.state.plan.baseline_version.clone(), pass.state.plan.candidate_version.clone());
+        let verdict = match &request.pre_traffic {
+            PreTraffic::None => return Ok(true),
+            PreTraffic::Report(verdict) => Ok(verdict.clone()),
+            PreTraffic::Replay(parity) => parity.verdict(&request.function, &baseline, &candidate).await,
+        };
+        match verdict {
+            Ok(verdict) => {
+                let passed = verdict.passed;
+                let (decision, word) = if passed { (Decision::ParityPassed, "passed") } else { (Decision::ParityFailed, "failed") };
+                let reason = format!("pre-traffic parity {word} ({}, {} against {}): {}", verdict.source, verdict.candidate, verdict.baseline, verdict.reason);
+                self.append(pass, now, Event::Decision { decision, evaluation: None, reason, parity: Some(verdict) }).await?;
+                if !passed {
+                    self.append(pass, now, Event::Finished { outcome: Outcome::RolledBack }).await?;
+                }
+                Ok(passed)
+            }
+            Err(error) => {
+                let reason = format!("pre-traffic parity gave no verdict, so no traffic moves: {}", error_chain(&error));
+                self.append(pass, now, Event::Decision { decision: Decision::ParityFailed, evaluation: None, reason, parity: None }).await?;
+                self.append(pass, now, Event::Finished { outcome: Outcome::RolledBack }).await?;
+                Err(error.into())
+            }
+        }
     }
 
     /// One reconcile pass.
@@ -539,8 +597,15 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
         references.extend(self.lambda.version_references(function, &version).await?);
         let mut deleted = false;
         if delete && references.is_empty() {
-            self.lambda.delete_version(function, &version).await?;
-            deleted = true;
+            match self.lambda.delete_version(function, &version).await {
+                Ok(()) => deleted = true,
+                // Something began to use the version after the check: Lambda's refusal is
+                // the reference that was missed.
+                Err(ControlError::Conflict { message }) => {
+                    references.push(VersionReference { kind: "delete-refused".into(), detail: message });
+                }
+                Err(error) => return Err(error.into()),
+            }
         }
         let mut run = self.status(function, alias, now).await?;
         run.decommission = Some(Decommission { version, references, deleted });
@@ -634,7 +699,7 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
         evaluation: Option<Evaluation>,
         reason: String,
     ) -> Result<(), CanaryError> {
-        self.append(pass, now, Event::Decision { decision, evaluation, reason }).await
+        self.append(pass, now, Event::Decision { decision, evaluation, reason, parity: None }).await
     }
 
     /// Reads the alias and settles an open intent or drift. Afterwards `pass.observed` is
@@ -682,6 +747,13 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
             return Ok(());
         }
         match pass.state.phase.clone() {
+            Phase::Pending if pass.state.plan.pre_traffic.is_some() && !pass.state.parity_passed => {
+                // `start` journals the verdict before its first pass; a controller that
+                // stopped during the replay left none, and no traffic moves without one.
+                let reason = "no pre-traffic parity verdict was journaled (the controller stopped during the replay): no traffic moves; start again";
+                self.decide(pass, now, Decision::ParityFailed, None, reason.into()).await?;
+                self.append(pass, now, Event::Finished { outcome: Outcome::RolledBack }).await
+            }
             Phase::Pending => self.shift(pass, now, 0, "deployment started".into()).await,
             Phase::Step { index, percent } => self.judge_step(pass, now, index, percent).await,
             Phase::Bake => self.judge_bake(pass, now).await,
@@ -916,6 +988,17 @@ fn align_down(at: SystemTime, period: Duration) -> SystemTime {
     let seconds = at.duration_since(UNIX_EPOCH).map(|since| since.as_secs()).unwrap_or_default();
     let period = period.as_secs().max(1);
     UNIX_EPOCH + Duration::from_secs(seconds / period * period)
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 fn new_deployment_id(now: SystemTime) -> String {

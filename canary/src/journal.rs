@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::alias::{AliasSnapshot, AliasTarget};
 use crate::gates::{BaselineFigures, Evaluation};
+use crate::parity_gate::ParityVerdict;
 use crate::plan::CanaryPlan;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,6 +53,9 @@ pub enum Event {
         decision: Decision,
         evaluation: Option<Evaluation>,
         reason: String,
+        /// The pre-traffic gate's verdict and counts, on `parity_passed` / `parity_failed`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parity: Option<ParityVerdict>,
     },
     /// Someone else changed the alias; the controller stops and overwrites nothing.
     Halted {
@@ -95,6 +99,10 @@ pub enum Decision {
     Hold,
     Rollback,
     BakeComplete,
+    /// The pre-traffic parity verdict passed: the first shift may go.
+    ParityPassed,
+    /// The pre-traffic parity verdict failed (or never came): no traffic moves.
+    ParityFailed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,6 +189,8 @@ pub struct DeploymentState {
     /// The last journaled evaluation's signature (to record changes only).
     pub last_signature: Option<String>,
     pub last_evaluation: Option<Evaluation>,
+    /// A `parity_passed` decision is journaled (the pre-traffic gate, when the plan has one).
+    pub parity_passed: bool,
     pub next_sequence: u64,
 }
 
@@ -224,6 +234,7 @@ impl DeploymentState {
             extensions: 0,
             last_signature: None,
             last_evaluation: None,
+            parity_passed: false,
             next_sequence: first.sequence + 1,
         };
         for record in &records[1..] {
@@ -265,6 +276,9 @@ impl DeploymentState {
                 }
                 if *decision == Decision::Extend {
                     self.extensions += 1;
+                }
+                if *decision == Decision::ParityPassed {
+                    self.parity_passed = true;
                 }
             }
             Event::Halted { reason, observed, .. } => {

@@ -45,6 +45,7 @@ where
         Some("PreconditionFailedException") => {
             ControlError::PreconditionFailed { message: error.message().unwrap_or_default().to_string() }
         }
+        Some("ResourceConflictException") => ControlError::Conflict { message: error.message().unwrap_or_default().to_string() },
         _ => ControlError::Service { operation, source: Box::new(error) },
     }
 }

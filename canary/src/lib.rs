@@ -12,6 +12,9 @@
 //!   act, journaling an [`Event::Intent`] before every UpdateAlias and its outcome after;
 //! - the gates read [`lambda_metrics::MetricSource`]; the alias is changed through
 //!   [`LambdaControl`]; the journal and lock live in a [`StateStore`];
+//! - before the first shift, the pre-traffic gate: a [`ParityVerdict`] from a
+//!   `cutover parity` report (judged at preflight) or from a replay the controller runs
+//!   ([`ParityCheck`], [`LambdaParity`]), journaled as a decision with its counts;
 //! - adapters: [`SdkLambda`] (aws-sdk-lambda), [`FolderStore`] and [`DynamoStore`];
 //!   [`fakes`] for tests in virtual time; [`rehearsal`] runs it all against the local
 //!   emulator on a scaled clock.
@@ -27,6 +30,7 @@ pub mod fakes;
 mod gates;
 mod journal;
 mod lambda;
+mod parity_gate;
 mod plan;
 pub mod rehearsal;
 mod settings;
@@ -45,7 +49,8 @@ pub use dynamo::DynamoStore;
 pub use gates::{BaselineFigures, Evaluation, Evidence, Figures, GateResult, Totals, Verdict, evaluate};
 pub use journal::{Action, Decision, DeploymentState, Event, JournalError, JournalRecord, Outcome, PauseCause, Phase, event_name};
 pub use lambda::SdkLambda;
-pub use plan::{CanaryPlan, CustomGate, GateSettings, InconclusivePolicy, LatencyGate, PlanError, validate_steps};
+pub use parity_gate::{LambdaParity, ParityCheck, ParityCheckError, ParityReportError, ParityVerdict, PreTraffic};
+pub use plan::{CanaryPlan, CustomGate, GateSettings, InconclusivePolicy, LatencyGate, PlanError, validate_lease, validate_steps};
 pub use settings::{CanarySettings, SettingsError};
 pub use store::{FolderStore, LockInfo, StateStore, StoreError};
 pub use units::{format_duration, format_time, parse_duration};

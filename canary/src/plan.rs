@@ -48,6 +48,10 @@ pub struct CanaryPlan {
     /// How many times a step is extended by `min_step_duration` while inconclusive.
     pub max_extensions: u32,
     pub gates: GateSettings,
+    /// The pre-traffic parity gate, when there is one (`report <file>` or `replay of
+    /// <corpus>`): no traffic moves before a `parity_passed` decision is journaled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_traffic: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,6 +183,10 @@ pub enum PlanError {
     BadPercentile { percentile: String },
     #[error("gate `{gate}` has neither a ceiling nor a {alternative}: it could never fail")]
     GateWithoutThreshold { gate: String, alternative: &'static str },
+    #[error(
+        "`lease` ({lease}) must be longer than `poll_interval` ({poll_interval}): a `start` loop renews its lock once per tick, so a shorter lease lapses between ticks and another controller may take the alias"
+    )]
+    LeaseNotLongerThanPoll { lease: String, poll_interval: String },
     #[error("the candidate version must differ from the baseline (both are {version})")]
     SameVersion { version: String },
     #[error("version `{version}` cannot take part: an alias routes to published versions, not $LATEST")]
@@ -208,6 +216,7 @@ impl CanaryPlan {
         positive("poll_interval", self.poll_interval)?;
         positive("lease", self.lease)?;
         positive("bake_window", self.bake_window)?;
+        validate_lease(self.lease, self.poll_interval)?;
         if !self.period.as_secs().is_multiple_of(60) || self.period.subsec_nanos() != 0 {
             return Err(PlanError::OutOfRange { field: "period", expected: "whole minutes", value: crate::units::format_duration(self.period) });
         }
@@ -232,6 +241,17 @@ impl CanaryPlan {
     pub fn step_deadline(&self) -> Duration {
         self.min_step_duration.saturating_mul(1 + self.max_extensions)
     }
+}
+
+/// The lock's lease must outlive the wait between two ticks, each of which renews it.
+pub fn validate_lease(lease: Duration, poll_interval: Duration) -> Result<(), PlanError> {
+    if lease <= poll_interval {
+        return Err(PlanError::LeaseNotLongerThanPoll {
+            lease: crate::units::format_duration(lease),
+            poll_interval: crate::units::format_duration(poll_interval),
+        });
+    }
+    Ok(())
 }
 
 pub fn validate_steps(steps: &[f64]) -> Result<(), PlanError> {

@@ -171,6 +171,7 @@ async fn drive(
         candidate_version: rehearsal.candidate_version.clone(),
         baseline_version: None,
         settings: rehearsal.settings.clone(),
+        pre_traffic: crate::parity_gate::PreTraffic::None,
     };
     let started = clock.now();
     let mut timeline = Vec::new();

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::plan::{CanaryPlan, CustomGate, GateSettings, InconclusivePolicy, LatencyGate, validate_steps};
+use crate::plan::{CanaryPlan, CustomGate, GateSettings, InconclusivePolicy, LatencyGate, PlanError, validate_lease, validate_steps};
 use crate::units::parse_duration;
 
 /// Every setting of a deployment except which function, alias and versions.
@@ -72,6 +72,7 @@ impl CanarySettings {
             inconclusive_policy: self.inconclusive_policy,
             max_extensions: self.max_extensions,
             gates: self.gates.clone(),
+            pre_traffic: None,
         }
     }
 
@@ -97,7 +98,24 @@ impl CanarySettings {
             }
             overrides.apply_to(&mut settings, &context, &format!("canary.function.{function}"))?;
         }
+        if let Err(error) = settings.validate() {
+            // Name the key the reader will change: the per-function one when it set either.
+            let (key_table, raw) = match table.function.as_ref().and_then(|functions| functions.get(function)) {
+                Some(overrides) if overrides.lease.is_some() || overrides.poll_interval.is_some() => {
+                    (format!("canary.function.{function}"), overrides)
+                }
+                _ => ("canary".to_string(), &table),
+            };
+            let span = raw.lease.as_ref().or(raw.poll_interval.as_ref()).map(|value| value.span().start);
+            let message = format!("{error} (set by `{key_table}.lease` and `{key_table}.poll_interval`)");
+            return Err(context.error(span, format!("{key_table}.lease"), message));
+        }
         Ok(settings)
+    }
+
+    /// The checks that span several settings (each key alone is checked where it is read).
+    pub fn validate(&self) -> Result<(), PlanError> {
+        validate_lease(self.lease, self.poll_interval)
     }
 }
 
@@ -274,6 +292,16 @@ bake = "2h"
         let error = CanarySettings::from_toml(unknown, Path::new(PATH), "f").expect_err("unknown key");
         assert_eq!(error.line, Some(3));
         assert!(error.message.contains("stepz"), "{error}");
+
+        let lease = "[canary]\nsteps = [10, 100]\npoll_interval = \"5m\"\nlease = \"1m\"\n";
+        let error = CanarySettings::from_toml(lease, Path::new(PATH), "f").expect_err("lease shorter than the poll interval");
+        assert_eq!((error.line, error.key.as_deref()), (Some(4), Some("canary.lease")));
+        assert!(error.message.contains("`lease` (1m) must be longer than `poll_interval` (5m)"), "{error}");
+        assert!(error.message.contains("`canary.poll_interval`"), "{error}");
+        let per_function = "[canary]\nlease = \"2m\"\n[canary.function.f]\npoll_interval = \"3m\"\n";
+        let error = CanarySettings::from_toml(per_function, Path::new(PATH), "f").expect_err("the override breaks it");
+        assert_eq!((error.line, error.key.as_deref()), (Some(4), Some("canary.function.f.lease")));
+        assert!(CanarySettings::from_toml(per_function, Path::new(PATH), "g").is_ok(), "only f's poll interval is long");
 
         let duration = "[canary]\nstep_duration = \"ten minutes\"\n";
         let error = CanarySettings::from_toml(duration, Path::new(PATH), "f").expect_err("bad duration");

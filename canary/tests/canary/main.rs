@@ -2,6 +2,8 @@
 //! virtual time, the stores, and the adapters against the emulator and moto.
 
 mod adapters;
+mod decommission;
+mod pre_traffic;
 mod rehearsals;
 mod simulation;
 mod state_machine;

@@ -59,6 +59,7 @@ pub fn request(settings: CanarySettings) -> DeploymentRequest {
         candidate_version: "2".into(),
         baseline_version: None,
         settings,
+        pre_traffic: canary::PreTraffic::None,
     }
 }
 

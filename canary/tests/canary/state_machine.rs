@@ -265,3 +265,36 @@ async fn a_crash_at_every_transition_resumes_to_an_alias_the_journal_explains() 
         }
     }
 }
+
+#[tokio::test]
+async fn every_tick_of_a_start_loop_renews_the_lease() {
+    use canary::StateStore as _;
+
+    let mut simulation = Simulation::new(1000);
+    let lease = settings().lease;
+    let started = simulation.start(settings()).await;
+    assert_eq!(started.lock.expect("lock").expires, simulation.now + lease);
+    let other = simulation.second_controller("controller-b");
+    // Ticks every 30 s for longer than one lease: each renews it, so the other never gets in.
+    for _ in 0..(2 * lease.as_secs() / TICK.as_secs()) {
+        let run = simulation.run_until(TICK, |_| true).await;
+        let lock = simulation.store.lock_info().await.expect("lock").expect("held");
+        assert_eq!((lock.owner.as_str(), lock.expires), ("controller-a", simulation.now + lease));
+        assert_eq!(run.lock.expect("lock").expires, simulation.now + lease);
+        let refused = other.tick(FUNCTION, ALIAS, simulation.now + TICK / 2).await.expect_err("renewed");
+        assert!(matches!(refused, CanaryError::Store(StoreError::LockHeld { .. })), "{refused}");
+    }
+}
+
+#[tokio::test]
+async fn a_lease_no_longer_than_the_poll_interval_is_refused_before_anything_starts() {
+    let simulation = Simulation::new(1000);
+    let mut short = settings();
+    short.poll_interval = Duration::from_secs(300);
+    short.lease = Duration::from_secs(300);
+    assert!(short.validate().is_err());
+    let error = simulation.controller.start(&crate::simulation::request(short), simulation.now, false).await.expect_err("short lease");
+    assert!(error.is_input_error());
+    assert!(error.to_string().contains("lease` (5m) must be longer than `poll_interval` (5m)"), "{error}");
+    assert!(simulation.store.records().is_empty());
+}

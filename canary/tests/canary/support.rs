@@ -74,6 +74,11 @@ pub fn lambda_client(endpoint: &str) -> aws_sdk_lambda::Client {
 
 /// Function `echo`: versions 1 and 2 of the emulator's Python fixture, alias `live` on 1.
 pub fn echo_config() -> emulator::Config {
+    echo_config_with("")
+}
+
+/// [`echo_config`] with more of the function's table (another alias, say) appended.
+pub fn echo_config_with(more: &str) -> emulator::Config {
     let code = repo_root().join("emulator/tests/fixtures/python");
     let text = format!(
         r#"
@@ -92,6 +97,7 @@ python = {{ handler = "fixture_handlers.echo", code = "{code}" }}
 [[function.alias]]
 name = "live"
 version = "1"
+{more}
 "#,
         python = python().display(),
         code = code.display()

@@ -73,9 +73,28 @@ pub struct CanaryStartArgs {
     #[command(flatten)]
     pub overrides: CanaryOverrides,
 
+    #[command(flatten)]
+    pub parity: CanaryParityArgs,
+
     /// Take over a live lock (when its holder is known to be gone).
     #[arg(long)]
     pub force: bool,
+}
+
+/// The pre-traffic gate: a parity verdict before the first shift.
+#[derive(Debug, Args)]
+pub struct CanaryParityArgs {
+    /// A `cutover parity --format json` report: the deployment starts only if it passed, replayed records, and its candidate is this function at the --to version.
+    #[arg(long, value_name = "FILE", conflicts_with = "parity_corpus")]
+    pub parity_report: Option<PathBuf>,
+
+    /// Recorded events (JSONL files or folders) replayed against lambda:<fn>:<baseline> and lambda:<fn>:<candidate> after the start; a failing verdict moves no traffic.
+    #[arg(long, value_name = "PATH")]
+    pub parity_corpus: Vec<PathBuf>,
+
+    /// The parity rules of the replay. Default: parity.toml when it exists, else the built-in defaults.
+    #[arg(long, value_name = "FILE", requires = "parity_corpus")]
+    pub parity_rules: Option<PathBuf>,
 }
 
 /// Flags over `[canary]` in cutover.toml.

@@ -14,16 +14,19 @@ use std::time::{Duration, SystemTime};
 use anyhow::anyhow;
 use aws_settings::{AwsSettings, FunctionRef};
 use canary::{
-    CanaryError, CanaryRun, CanarySettings, CrashPoint, DeploymentRequest, InconclusivePolicy, RunStatus, SdkController,
-    StateLocation, owner_name, parse_duration, sdk_controller,
+    CanaryError, CanaryRun, CanarySettings, CrashPoint, DeploymentRequest, InconclusivePolicy, LambdaParity, ParityVerdict,
+    PreTraffic, RunStatus, SdkController, StateLocation, owner_name, parse_duration, sdk_controller,
 };
 
 use crate::args::{
-    AwsArgs, CanaryArgs, CanaryCommand, CanaryOverrides, CanaryRehearseArgs, CanaryStartArgs, CanaryTargetArgs,
-    InconclusiveArg, OutputFormat,
+    AwsArgs, CanaryArgs, CanaryCommand, CanaryOverrides, CanaryParityArgs, CanaryRehearseArgs, CanaryStartArgs,
+    CanaryTargetArgs, InconclusiveArg, OutputFormat,
 };
 use crate::exit::Failure;
 use crate::output;
+
+/// The parity rules a replay uses when --parity-rules is not given and it exists.
+const DEFAULT_PARITY_RULES: &str = "parity.toml";
 
 /// The environment variable a crash drill sets to stop the controller at a transition.
 const CRASH_AT: &str = "CUTOVER_CANARY_CRASH_AT";
@@ -105,6 +108,7 @@ struct CanaryContext {
     function: String,
     alias: String,
     settings: CanarySettings,
+    aws: AwsSettings,
     controller: SdkController,
 }
 
@@ -118,7 +122,8 @@ impl CanaryContext {
         let state = args.state.clone().or_else(|| settings.state.clone());
         let location = StateLocation::parse(state.as_deref().unwrap_or(StateLocation::DEFAULT_FOLDER))
             .map_err(|error| Failure::Input(anyhow!("--state: {error}")))?;
-        let sdk_config = aws_settings(&args.aws).sdk_config().await;
+        let aws = aws_settings(&args.aws);
+        let sdk_config = aws.sdk_config().await;
         let store = location.open(&sdk_config, &function, &alias);
         let mut controller = sdk_controller(&sdk_config, store, owner_name());
         if let Some(point) = crash_point()? {
@@ -130,7 +135,7 @@ impl CanaryContext {
                 false
             }));
         }
-        Ok(CanaryContext { function, alias, settings, controller })
+        Ok(CanaryContext { function, alias, settings, aws, controller })
     }
 
     /// Releases the lock after a one-shot command, keeping the command's outcome.
@@ -179,7 +184,7 @@ impl CanaryContext {
 
 async fn plan(args: CanaryStartArgs, format: OutputFormat) -> Result<(), Failure> {
     let context = CanaryContext::resolve(&args.target, Some(&args.overrides)).await?;
-    let request = context.request(&args);
+    let request = context.request(&args)?;
     let preflight = context.controller.preflight(&request, SystemTime::now()).await.map_err(canary_failure)?;
     match format {
         OutputFormat::Json => output::stdout_line(&to_json(&preflight)?)?,
@@ -194,7 +199,7 @@ async fn plan(args: CanaryStartArgs, format: OutputFormat) -> Result<(), Failure
 
 async fn start(args: CanaryStartArgs, format: OutputFormat) -> Result<(), Failure> {
     let context = CanaryContext::resolve(&args.target, Some(&args.overrides)).await?;
-    let request = context.request(&args);
+    let request = context.request(&args)?;
     let run = context.controller.start(&request, SystemTime::now(), args.force).await;
     let run = match run {
         Ok(run) => run,
@@ -208,14 +213,42 @@ async fn start(args: CanaryStartArgs, format: OutputFormat) -> Result<(), Failur
 }
 
 impl CanaryContext {
-    fn request(&self, args: &CanaryStartArgs) -> DeploymentRequest {
-        DeploymentRequest {
+    fn request(&self, args: &CanaryStartArgs) -> Result<DeploymentRequest, Failure> {
+        Ok(DeploymentRequest {
             function: self.function.clone(),
             alias: self.alias.clone(),
             candidate_version: args.candidate.clone(),
             baseline_version: args.baseline.clone(),
             settings: self.settings.clone(),
+            pre_traffic: self.pre_traffic(&args.parity)?,
+        })
+    }
+
+    /// The parity gate the flags ask for, read and checked before anything starts.
+    fn pre_traffic(&self, args: &CanaryParityArgs) -> Result<PreTraffic, Failure> {
+        if let Some(path) = &args.parity_report {
+            let text = std::fs::read_to_string(path)
+                .map_err(|error| Failure::Input(anyhow!(error).context(format!("--parity-report: could not read {}", path.display()))))?;
+            let verdict = ParityVerdict::from_report(&text, path).map_err(|error| Failure::Input(anyhow!("--parity-report: {error}")))?;
+            return Ok(PreTraffic::Report(verdict));
         }
+        if args.parity_corpus.is_empty() {
+            return Ok(PreTraffic::None);
+        }
+        // Open the corpus now: a missing file is bad input, found before the deployment starts.
+        parity::Corpus::open(&args.parity_corpus).map_err(|error| Failure::Input(anyhow!("--parity-corpus: {error}")))?;
+        let rules = match &args.parity_rules {
+            Some(path) => parity::ParityRules::load(path),
+            None if Path::new(DEFAULT_PARITY_RULES).exists() => parity::ParityRules::load(Path::new(DEFAULT_PARITY_RULES)),
+            None => Ok(parity::ParityRules::default()),
+        }
+        .map_err(|error| Failure::Input(anyhow!("--parity-rules: {error}")))?;
+        Ok(PreTraffic::Replay(Arc::new(LambdaParity {
+            corpus: args.parity_corpus.clone(),
+            rules,
+            aws: self.aws.clone(),
+            timeout: Duration::from_secs(60),
+        })))
     }
 }
 
@@ -370,6 +403,9 @@ fn apply_overrides(settings: &mut CanarySettings, overrides: &CanaryOverrides) -
             InconclusiveArg::Rollback => InconclusivePolicy::Rollback,
             InconclusiveArg::Hold => InconclusivePolicy::Hold,
         };
+    }
+    if overrides.poll_interval.is_some() {
+        settings.validate().map_err(|error| Failure::Input(anyhow!("--poll-interval: {error} (`lease` comes from [canary] in cutover.toml)")))?;
     }
     Ok(())
 }

@@ -143,3 +143,109 @@ async fn a_controller_killed_at_either_side_of_update_alias_is_resumed_to_what_t
         emulator.shutdown().await;
     }
 }
+
+fn history(endpoint: &str, folder: &Path) -> Vec<serde_json::Value> {
+    let output = against(endpoint, folder, &["history", "echo:live", "--format", "json"]).output().expect("runs");
+    support::json_stdout(&output).as_array().expect("records").clone()
+}
+
+fn parity_decision(records: &[serde_json::Value]) -> serde_json::Value {
+    records
+        .iter()
+        .find(|record| {
+            let decision = record["event"]["decision"].as_str().unwrap_or_default();
+            decision == "parity_passed" || decision == "parity_failed"
+        })
+        .map(|record| record["event"].clone())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parity_replay_against_the_emulator_gates_the_first_shift() {
+    let corpus = support::repo_root().join("canary/tests/fixtures/echo-corpus.jsonl");
+    let rules = support::repo_root().join("canary/tests/fixtures/echo-parity.toml");
+    let parity_args = ["--parity-corpus", corpus.to_str().expect("utf-8"), "--parity-rules", rules.to_str().expect("utf-8")];
+
+    // Passing: the verdict is journaled with its counts, then the first shift; Ctrl-C stops the loop.
+    let folder = tempfile::tempdir().expect("temp");
+    let (emulator, _) = emulator_with_traffic(folder.path()).await;
+    let endpoint = format!("http://{}", emulator.lambda_api_address().expect("serving"));
+    let mut args = vec!["start", "echo:live", "--to", "2"];
+    args.extend(parity_args);
+    let start = against(&endpoint, folder.path(), &args).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().expect("starts");
+    let mut shifted = false;
+    for _ in 0..300 {
+        if emulator.aliases().get("echo", "live").is_some_and(|alias| alias.additional_version_weights.contains_key("2")) {
+            shifted = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let interrupted = std::process::Command::new("kill").args(["-INT", &start.id().to_string()]).status().expect("kill");
+    assert!(interrupted.success());
+    let output = start.wait_with_output().expect("stops");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(shifted, "the first shift after a passing replay: {stderr}");
+    assert_eq!(output.status.code(), Some(1), "stopped while running: {stderr}");
+    let records = history(&endpoint, folder.path());
+    let decision = parity_decision(&records);
+    assert_eq!(decision["decision"], "parity_passed", "{records:#?}");
+    assert_eq!(decision["parity"]["total"], 6);
+    assert_eq!(decision["parity"]["mismatch"], 0);
+    assert_eq!(decision["parity"]["candidate"], "lambda:echo:2");
+    let order: Vec<&str> = records.iter().map(|record| record["event"]["event"].as_str().unwrap_or_default()).collect();
+    assert_eq!(order[..3], ["started", "decision", "intent"], "verdict before the first intent");
+    emulator.shutdown().await;
+
+    // Failing: the candidate fails every invocation; the refusal is journaled, the alias untouched.
+    let folder = tempfile::tempdir().expect("temp");
+    let (emulator, _) = emulator_with_traffic(folder.path()).await;
+    let endpoint = format!("http://{}", emulator.lambda_api_address().expect("serving"));
+    emulator.set_faults("echo", "2", emulator::Faults { error_share: 1.0, ..Default::default() }).expect("faults");
+    let output = against(&endpoint, folder.path(), &args).output().expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "refused: {stderr}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("[rolled back]"), "{}", String::from_utf8_lossy(&output.stdout));
+    let alias = emulator.aliases().get("echo", "live").expect("alias");
+    assert!(alias.additional_version_weights.is_empty() && alias.version == "1", "{alias:?}");
+    let decision = parity_decision(&history(&endpoint, folder.path()));
+    assert_eq!(decision["decision"], "parity_failed");
+    assert_eq!(decision["parity"]["errors"].as_u64().unwrap_or_default() + decision["parity"]["mismatch"].as_u64().unwrap_or_default(), 6);
+    assert!(decision["reason"].as_str().unwrap_or_default().contains("of 6 records"), "{decision}");
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parity_report_that_does_not_admit_the_candidate_refuses_the_start_with_exit_2() {
+    let folder = tempfile::tempdir().expect("temp");
+    let (emulator, _) = emulator_with_traffic(folder.path()).await;
+    let endpoint = format!("http://{}", emulator.lambda_api_address().expect("serving"));
+    let write = |name: &str, candidate: &str, total: u64, mismatch: u64| {
+        let report = serde_json::json!({
+            "baseline": "lambda:echo:1", "candidate": candidate,
+            "totals": { "total": total, "matched": total - mismatch, "cosmetic": 0, "noise": 0, "mismatch": mismatch, "errors": 0 },
+        });
+        std::fs::write(folder.path().join(name), report.to_string()).expect("report");
+    };
+    write("other-version.json", "lambda:echo:3", 10, 0);
+    write("failed.json", "lambda:echo:2", 10, 2);
+    write("empty.json", "lambda:echo:2", 0, 0);
+    std::fs::write(folder.path().join("garbage.json"), "[]").expect("garbage");
+    let cases = [
+        ("other-version.json", "its candidate `lambda:echo:3` is echo:3, not version 2"),
+        ("failed.json", "report failed.json failed: 2 mismatched and 0 failed of 10 records"),
+        ("empty.json", "no record was replayed"),
+        ("garbage.json", "--parity-report: garbage.json: not a parity JSON report"),
+        ("missing.json", "--parity-report: could not read missing.json"),
+    ];
+    for (file, expected) in cases {
+        let output = against(&endpoint, folder.path(), &["start", "echo:live", "--to", "2", "--parity-report", file]).output().expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{file}: {stderr}");
+        assert!(stderr.contains(expected), "{file}: {stderr}");
+    }
+    assert!(!folder.path().join("state/echo-live/journal.jsonl").exists() || history(&endpoint, folder.path()).is_empty());
+    let alias = emulator.aliases().get("echo", "live").expect("alias");
+    assert!(alias.additional_version_weights.is_empty(), "untouched");
+    emulator.shutdown().await;
+}
