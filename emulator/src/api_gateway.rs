@@ -357,10 +357,10 @@ pub(crate) async fn handle(engine: &Arc<Engine>, host: &str, request: Request<In
         .await;
     let mut response = match outcome {
         Ok(outcome) if !outcome.status.is_error() => convert_response(format, &outcome.payload)
-            .unwrap_or_else(|| gateway_error(502, "Internal server error", None)),
-        Ok(_) => gateway_error(502, "Internal server error", None),
+            .unwrap_or_else(|| gateway_error(502, "Internal server error", Some(INTERNAL_SERVER_ERROR))),
+        Ok(_) => gateway_error(502, "Internal server error", Some(INTERNAL_SERVER_ERROR)),
         Err(InvokeError::Throttled { .. }) => gateway_error(429, "Too Many Requests", None),
-        Err(_) => gateway_error(500, "Internal server error", None),
+        Err(_) => gateway_error(500, "Internal server error", Some(INTERNAL_SERVER_ERROR)),
     };
     let header_name = if format == PayloadFormat::Rest { "x-amzn-requestid" } else { "apigw-requestid" };
     if let Ok(value) = http::HeaderValue::from_str(&request_id) {
@@ -368,6 +368,10 @@ pub(crate) async fn handle(engine: &Arc<Engine>, host: &str, request: Request<In
     }
     response
 }
+
+/// API Gateway's error type when the integration failed: clients and gates read it from
+/// `x-amzn-ErrorType` to tell a back-end failure from their own mistake.
+const INTERNAL_SERVER_ERROR: &str = "InternalServerErrorException";
 
 fn gateway_error(status: u16, message: &str, error_type: Option<&'static str>) -> HttpResponse {
     let mut response = http_server::json_response(status, &json!({"message": message}));

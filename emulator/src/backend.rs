@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::{LocalSettings, MotoSettings};
-use crate::sandbox::{ProcessRegistry, isolate, kill_process_group};
+use crate::sandbox::{ProcessRegistry, kill_process_group};
 
 const MOTO_STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -89,7 +89,7 @@ async fn start_moto(
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true);
-    isolate(&mut command);
+    registry.isolate(&mut command);
     let child = command
         .spawn()
         .map_err(|source| BackendError::Spawn { python: local.python.clone(), source })?;

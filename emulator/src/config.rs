@@ -354,6 +354,66 @@ impl RawLocal {
     }
 }
 
+impl Config {
+    /// The paths the sandboxes and the back end will run, checked before anything starts:
+    /// a missing `bootstrap`, code folder or interpreter would otherwise surface as a
+    /// misleading error on every invocation. Every problem is listed, each naming its path.
+    pub(crate) fn check_paths(&self, start_backend: bool) -> Result<(), String> {
+        let mut problems = Vec::new();
+        let mut needs_python = false;
+        for function in &self.functions {
+            for version in &function.versions {
+                let at = format!("function {:?} version {:?}", function.name, version.version);
+                match &version.runtime {
+                    RuntimeConfig::Bootstrap { path } => match std::fs::metadata(path) {
+                        Ok(metadata) if metadata.is_file() && is_executable(&metadata) => {}
+                        Ok(metadata) if metadata.is_file() => {
+                            problems.push(format!("{at}: bootstrap {} is not executable", path.display()));
+                        }
+                        _ => problems.push(format!(
+                            "{at}: bootstrap {} does not exist (build the Rust functions with `make functions`)",
+                            path.display()
+                        )),
+                    },
+                    RuntimeConfig::Python { code, .. } => {
+                        needs_python = true;
+                        if !code.is_dir() {
+                            problems.push(format!("{at}: code folder {} does not exist", code.display()));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(moto) = &self.local.moto
+            && start_backend
+        {
+            needs_python |= moto.endpoint.is_none() || moto.setup.iter().any(|argument| argument.contains("{python}"));
+        }
+        if needs_python && find_program(&self.local.python).is_none() {
+            problems.push(format!(
+                "local.python: the Python interpreter {} does not exist (create the venv with `make venv`, or set local.python)",
+                self.local.python.display()
+            ));
+        }
+        if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
+    }
+}
+
+fn is_executable(metadata: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    metadata.permissions().mode() & 0o111 != 0
+}
+
+/// `program` itself when it has a slash, else the first match on `PATH`, as exec does.
+fn find_program(program: &Path) -> Option<PathBuf> {
+    if program.components().count() > 1 {
+        return program.is_file().then(|| program.to_path_buf());
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|folder| folder.join(program))
+        .find(|candidate| candidate.is_file())
+}
+
 /// `$CUTOVER_VENV/bin/python` (the Makefile exports it), else `.venv/bin/python` next to
 /// the config file, else `python3` from PATH.
 fn default_python(base_dir: &Path) -> PathBuf {

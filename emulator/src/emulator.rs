@@ -66,6 +66,9 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
+    /// A bootstrap, code folder or interpreter named by the config is missing.
+    #[error("{message}")]
+    MissingPath { message: String },
     #[error("could not start the local AWS back end")]
     Backend(#[from] BackendError),
 }
@@ -82,7 +85,8 @@ pub struct Emulator {
 
 impl Emulator {
     pub async fn start(config: Config, options: EmulatorOptions) -> Result<Emulator, StartError> {
-        let registry = Arc::new(ProcessRegistry::default());
+        config.check_paths(options.start_backend).map_err(|message| StartError::MissingPath { message })?;
+        let registry = Arc::new(ProcessRegistry::new());
         let mut backend_environment = BTreeMap::new();
         let mut backend_endpoint = None;
         let mut backend_pid = None;
@@ -270,6 +274,7 @@ impl Drop for Emulator {
         for pid in self.engine.registry.pids() {
             crate::sandbox::kill_process_group(pid);
         }
+        self.engine.registry.kill_stragglers();
     }
 }
 

@@ -92,6 +92,7 @@ impl FunctionPool {
         qualifier: &str,
         version: &str,
         payload: Bytes,
+        options: InvokeOptions,
         faults: impl FnOnce() -> FaultPlan,
     ) -> Result<InvocationOutcome, InvokeError> {
         if self.closed.load(Ordering::Acquire) {
@@ -103,7 +104,7 @@ impl FunctionPool {
         let _slot = ConcurrencySlot::acquire(&self.in_flight, self.config.concurrency).ok_or_else(|| {
             InvokeError::Throttled { function: self.config.name.clone(), qualifier: qualifier.to_string() }
         })?;
-        let request_id = uuid::Uuid::new_v4().to_string();
+        let request_id = options.request_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let mut outcome = OutcomeBuilder {
             request_id: request_id.clone(),
             function: self.config.name.clone(),
@@ -115,22 +116,46 @@ impl FunctionPool {
         if let Some(failure) = faults.failure {
             return Ok(self.injected_failure(&mut outcome, &spec.label, failure, &faults).await);
         }
-        let mut sandbox = match self.checkout(version) {
-            Some(sandbox) => sandbox,
-            None => match Sandbox::start(spec, &self.registry, &self.logs).await {
-                Ok(sandbox) => sandbox,
-                Err(failure) => return Ok(self.init_failure(&mut outcome, &spec.label, failure)),
-            },
-        };
-        let init_duration = sandbox.init_duration.take();
-        let label = sandbox.label.clone();
-        self.logs.write(&label, &format!("START RequestId: {request_id} Version: {version}"));
-        let invoked_arn = if qualifier == LATEST {
+        let invoked_arn = if qualifier == LATEST && !options.explicit_latest {
             self.function_arn.clone()
         } else {
             format!("{}:{qualifier}", self.function_arn)
         };
-        let result = sandbox.invoke(&request_id, payload, &invoked_arn, self.config.timeout).await;
+        let start_line = format!("START RequestId: {request_id} Version: {version}");
+        let mut started = false;
+        // A warm sandbox whose runtime died before taking the event never saw it: the event
+        // goes to the next warm one or to a fresh one, so an innocent call never inherits
+        // the death of the one before (after an oversized response, say).
+        let mut attempts_left = 3;
+        let (mut sandbox, result) = loop {
+            let sandbox = match self.checkout(version) {
+                Some(sandbox) => sandbox,
+                None => match Sandbox::start(spec, &self.registry, &self.logs).await {
+                    Ok(sandbox) => sandbox,
+                    Err(failure) => return Ok(self.init_failure(&mut outcome, &spec.label, failure)),
+                },
+            };
+            let mut sandbox = sandbox;
+            if options.tail_logs {
+                sandbox.begin_log();
+            }
+            if !started {
+                started = true;
+                self.logs.write(&sandbox.label, &start_line);
+            }
+            sandbox.push_log(&start_line);
+            let result = sandbox.invoke(&request_id, payload.clone(), &invoked_arn, self.config.timeout).await;
+            attempts_left -= 1;
+            match result {
+                SandboxResult::NotDelivered { .. } if attempts_left > 0 => continue,
+                SandboxResult::NotDelivered { status } => {
+                    break (sandbox, SandboxResult::Exited { status, duration: Duration::ZERO });
+                }
+                result => break (sandbox, result),
+            }
+        };
+        let init_duration = sandbox.init_duration.take();
+        let label = sandbox.label.clone();
         let max_memory_used_mb = sandbox.max_memory_used_mb();
         if !faults.added_latency.is_zero() {
             // The sandbox stays busy through the added latency, as a slower function's would.
@@ -151,7 +176,9 @@ impl FunctionPool {
                     "errorMessage": format!("Response payload size ({size} bytes) exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)."),
                     "errorType": "Function.ResponseSizeTooLarge",
                 });
-                (OutcomeStatus::ResponseTooLarge, Bytes::from(body.to_string()), duration, true)
+                // The runtime was refused mid-answer and may be dying from it: Lambda starts
+                // the next event in a fresh sandbox.
+                (OutcomeStatus::ResponseTooLarge, Bytes::from(body.to_string()), duration, false)
             }
             SandboxResult::Exited { status, duration } => {
                 let body = json!({
@@ -159,6 +186,13 @@ impl FunctionPool {
                     "errorMessage": format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
                 });
                 (OutcomeStatus::ExitError, Bytes::from(body.to_string()), duration, false)
+            }
+            SandboxResult::NotDelivered { status } => {
+                let body = json!({
+                    "errorType": "Runtime.ExitError",
+                    "errorMessage": format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
+                });
+                (OutcomeStatus::ExitError, Bytes::from(body.to_string()), Duration::ZERO, false)
             }
             SandboxResult::TimedOut { duration } => {
                 let seconds = format!("{:.2}", self.config.timeout.as_secs_f64());
@@ -170,15 +204,25 @@ impl FunctionPool {
                 (OutcomeStatus::Timeout, Bytes::from(body.to_string()), duration, false)
             }
         };
+        let duration = duration + faults.added_latency;
+        let mut result = outcome.finish(status, body, duration, init_duration, max_memory_used_mb);
+        let end_line = format!("END RequestId: {request_id}");
+        let report_line = result.report.to_string();
+        if options.tail_logs {
+            let mut log = sandbox.finish_log().await;
+            for line in [&end_line, &report_line] {
+                log.push_str(line);
+                log.push('\n');
+            }
+            result.log_tail = Some(log_tail(&log).to_string());
+        }
         if keep && !sandbox.has_exited() {
             self.checkin(version, sandbox);
         } else {
             drop(sandbox);
         }
-        let duration = duration + faults.added_latency;
-        let result = outcome.finish(status, body, duration, init_duration, max_memory_used_mb);
-        self.logs.write(&label, &format!("END RequestId: {request_id}"));
-        self.logs.write(&label, &result.report.to_string());
+        self.logs.write(&label, &end_line);
+        self.logs.write(&label, &report_line);
         Ok(result)
     }
 
@@ -324,6 +368,29 @@ impl FunctionPool {
     }
 }
 
+/// How the caller wants one invocation run.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct InvokeOptions {
+    /// The request id to give the handler (an `Event` invoke answers it before it runs).
+    pub request_id: Option<String>,
+    /// Keep the execution log for `LogType=Tail`.
+    pub tail_logs: bool,
+    /// The caller named `$LATEST`: the invoked ARN carries it, as on AWS.
+    pub explicit_latest: bool,
+}
+
+/// Lambda's `LogType=Tail` returns the last 4 KB of the execution log.
+const LOG_TAIL_BYTES: usize = 4 * 1024;
+
+/// The last 4 KB of `log`, cut at a character boundary.
+fn log_tail(log: &str) -> &str {
+    let mut start = log.len().saturating_sub(LOG_TAIL_BYTES);
+    while !log.is_char_boundary(start) {
+        start += 1;
+    }
+    &log[start..]
+}
+
 /// What makes two versions' code the same: one bootstrap file as it is now (a rebuild
 /// changes its size or time), or one handler in one code folder.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -392,6 +459,7 @@ impl OutcomeBuilder {
             status,
             payload,
             report,
+            log_tail: None,
         }
     }
 }

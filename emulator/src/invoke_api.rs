@@ -18,8 +18,8 @@ use serde_json::{Value, json};
 
 use crate::alias_router::{AliasError, AliasState, AliasUpdate};
 use crate::config::RuntimeConfig;
-use crate::engine::{Engine, split_function_reference};
-use crate::function_pool::{FunctionPool, LATEST};
+use crate::engine::Engine;
+use crate::function_pool::{FunctionPool, InvokeOptions, LATEST};
 use crate::http_server::{self, HttpResponse};
 use crate::metrics::{MetricsQuery, epoch_seconds};
 use crate::outcome::{InvocationOutcome, InvokeError};
@@ -28,6 +28,15 @@ use crate::outcome::{InvocationOutcome, InvokeError};
 const LAST_MODIFIED: &str = "2024-01-01T00:00:00.000+0000";
 
 pub(crate) async fn handle(engine: &Arc<Engine>, request: Request<Incoming>) -> HttpResponse {
+    let mut response = route(engine, request).await;
+    // Every Lambda answer names its request, errors and control-plane calls included.
+    if !response.headers().contains_key("x-amzn-requestid") {
+        insert(&mut response, "x-amzn-requestid", &uuid::Uuid::new_v4().to_string());
+    }
+    response
+}
+
+async fn route(engine: &Arc<Engine>, request: Request<Incoming>) -> HttpResponse {
     let path = request.uri().path().to_string();
     let query = parse_query(request.uri().query().unwrap_or(""));
     if path == "/metrics" && request.method() == Method::GET {
@@ -53,18 +62,24 @@ pub(crate) async fn handle(engine: &Arc<Engine>, request: Request<Incoming>) -> 
             invoke(engine, &function, qualifier.as_deref(), &headers, body).await
         }
         (&Method::DELETE, ["2015-03-31", "functions", function]) => delete_version(engine, function, qualifier),
-        (&Method::GET, ["2015-03-31", "functions", function, "aliases"]) => list_aliases(engine, function),
+        (&Method::GET, ["2015-03-31", "functions", function, "aliases"]) => {
+            list_aliases(engine, function, query.get("FunctionVersion").map(String::as_str))
+        }
         (&Method::GET, ["2015-03-31", "functions", function, "aliases", alias]) => {
-            match engine.aliases.get(name_of(function), alias) {
+            let name = match unqualified_name(engine, function) {
+                Ok(name) => name,
+                Err(response) => return response,
+            };
+            match engine.aliases.get(name, alias) {
                 Some(state) => http_server::json_response(200, &alias_document(engine, &state)),
-                None => alias_error(
-                    engine,
-                    AliasError::AliasNotFound { function: name_of(function).into(), alias: alias.to_string() },
-                ),
+                None => alias_error(engine, AliasError::AliasNotFound { function: name.into(), alias: alias.to_string() }),
             }
         }
         (&Method::PUT, ["2015-03-31", "functions", function, "aliases", alias]) => {
-            let function = name_of(function).to_string();
+            let function = match unqualified_name(engine, function) {
+                Ok(name) => name.to_string(),
+                Err(response) => return response,
+            };
             let alias = alias.to_string();
             let Some(body) = http_server::read_body(request.into_body()).await else {
                 return error(400, "InvalidRequestContentException", "the request body could not be read");
@@ -88,9 +103,21 @@ pub(crate) async fn handle(engine: &Arc<Engine>, request: Request<Incoming>) -> 
     }
 }
 
+/// The function a control-plane path names, validated as Lambda does; these operations
+/// take the function without a qualifier.
+fn unqualified_name<'a>(engine: &Engine, function: &'a str) -> Result<&'a str, HttpResponse> {
+    match engine.function_and_qualifier(function, None) {
+        Ok((name, _)) => Ok(name),
+        Err(invoke_error) => Err(invoke_error_response(&invoke_error)),
+    }
+}
+
 /// A list operation over something the emulator never has, for a function that exists.
 fn empty_list(engine: &Engine, function: &str, key: &str) -> HttpResponse {
-    let name = name_of(function);
+    let name = match unqualified_name(engine, function) {
+        Ok(name) => name,
+        Err(response) => return response,
+    };
     if !engine.pools.contains_key(name) {
         return error(404, "ResourceNotFoundException", &format!("Function not found: {}", engine.arn(name, None)));
     }
@@ -103,11 +130,14 @@ fn empty_list(engine: &Engine, function: &str, key: &str) -> HttpResponse {
 /// whole function, `$LATEST` or an alias is refused: the emulator's functions come from
 /// its config file.
 fn delete_version(engine: &Engine, function: &str, qualifier: Option<&str>) -> HttpResponse {
-    let (name, embedded) = split_function_reference(function);
+    let (name, version) = match engine.function_and_qualifier(function, qualifier) {
+        Ok(resolved) => resolved,
+        Err(invoke_error) => return invoke_error_response(&invoke_error),
+    };
     let Some(pool) = engine.pools.get(name) else {
         return error(404, "ResourceNotFoundException", &format!("Function not found: {}", engine.arn(name, None)));
     };
-    let Some(version) = qualifier.or(embedded).filter(|qualifier| !qualifier.is_empty()) else {
+    let Some(version) = version else {
         return error(
             400,
             "InvalidParameterValueException",
@@ -143,41 +173,56 @@ async fn invoke(
 ) -> HttpResponse {
     let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok()).unwrap_or("");
     let invocation_type = header("x-amz-invocation-type");
-    let tail_logs = header("x-amz-log-type").eq_ignore_ascii_case("tail");
+    let log_type = header("x-amz-log-type");
+    let enum_error = |value: &str, field: &str, allowed: &str| {
+        error(
+            400,
+            "ValidationException",
+            &format!(
+                "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: Member must satisfy enum value set: [{allowed}]"
+            ),
+        )
+    };
+    if !matches!(invocation_type, "" | "RequestResponse" | "Event" | "DryRun") {
+        return enum_error(invocation_type, "invocationType", "Event, RequestResponse, DryRun");
+    }
+    if !matches!(log_type, "" | "None" | "Tail") {
+        return enum_error(log_type, "logType", "None, Tail");
+    }
+    if let Err(invoke_error) = engine.resolve(function, qualifier) {
+        return invoke_error_response(&invoke_error);
+    }
+    // Lambda refuses a payload that is not JSON before anything runs; an empty one is `{}`.
+    if !body.iter().all(u8::is_ascii_whitespace)
+        && let Err(parse_error) = serde_json::from_slice::<serde::de::IgnoredAny>(&body)
+    {
+        return invoke_error_response(&InvokeError::InvalidRequestContent {
+            message: format!("Could not parse request body into json: Could not parse payload into json: {parse_error}"),
+        });
+    }
     match invocation_type {
-        "" | "RequestResponse" => {}
-        "DryRun" => {
-            return match engine.resolve(function, qualifier) {
-                Ok(_) => http_server::response(204, "application/json", Bytes::new()),
-                Err(invoke_error) => invoke_error_response(&invoke_error),
-            };
-        }
+        "DryRun" => return http_server::response(204, "application/json", Bytes::new()),
         "Event" => {
-            if let Err(invoke_error) = engine.resolve(function, qualifier) {
-                return invoke_error_response(&invoke_error);
-            }
             // Asynchronous invocations run in the background; their outcome shows only in
-            // the logs and the metrics, as on AWS.
+            // the logs and the metrics, as on AWS. The request id answered now is the one
+            // the handler sees.
             let request_id = uuid::Uuid::new_v4().to_string();
+            let options = InvokeOptions { request_id: Some(request_id.clone()), ..Default::default() };
             let engine = engine.clone();
             let function = function.to_string();
             let qualifier = qualifier.map(str::to_string);
             tokio::spawn(async move {
-                let _ = engine.invoke(&function, qualifier.as_deref(), body).await;
+                let _ = engine.invoke_with(&function, qualifier.as_deref(), body, options).await;
             });
             let mut response = http_server::response(202, "application/json", Bytes::new());
             insert(&mut response, "x-amzn-requestid", &request_id);
             return response;
         }
-        other => {
-            return error(
-                400,
-                "InvalidParameterValueException",
-                &format!("X-Amz-Invocation-Type {other:?} must be RequestResponse, Event or DryRun"),
-            );
-        }
+        _ => {}
     }
-    match engine.invoke(function, qualifier, body).await {
+    let tail_logs = log_type == "Tail";
+    let options = InvokeOptions { tail_logs, ..Default::default() };
+    match engine.invoke_with(function, qualifier, body, options).await {
         Ok(outcome) => invocation_response(&outcome, tail_logs),
         Err(invoke_error) => invoke_error_response(&invoke_error),
     }
@@ -191,10 +236,13 @@ fn invocation_response(outcome: &InvocationOutcome, tail_logs: bool) -> HttpResp
         insert(&mut response, "x-amz-function-error", function_error);
     }
     if tail_logs {
-        let tail = format!(
-            "START RequestId: {} Version: {}\nEND RequestId: {}\n{}\n",
-            outcome.request_id, outcome.executed_version, outcome.request_id, outcome.report
-        );
+        // Injected faults and failed inits run no sandbox: their log is what the emulator wrote.
+        let tail = outcome.log_tail.clone().unwrap_or_else(|| {
+            format!(
+                "START RequestId: {} Version: {}\nEND RequestId: {}\n{}\n",
+                outcome.request_id, outcome.executed_version, outcome.request_id, outcome.report
+            )
+        });
         insert(&mut response, "x-amz-log-result", &base64::engine::general_purpose::STANDARD.encode(tail));
     }
     response
@@ -215,12 +263,22 @@ fn invoke_error_response(invoke_error: &InvokeError) -> HttpResponse {
     response
 }
 
-fn list_aliases(engine: &Engine, function: &str) -> HttpResponse {
-    let name = name_of(function);
+/// ListAliases; `FunctionVersion` keeps the aliases whose primary version it is, as on AWS.
+fn list_aliases(engine: &Engine, function: &str, function_version: Option<&str>) -> HttpResponse {
+    let name = match unqualified_name(engine, function) {
+        Ok(name) => name,
+        Err(response) => return response,
+    };
     if !engine.pools.contains_key(name) {
         return alias_error(engine, AliasError::FunctionNotFound { function: name.to_string() });
     }
-    let aliases: Vec<Value> = engine.aliases.list(name).iter().map(|state| alias_document(engine, state)).collect();
+    let aliases: Vec<Value> = engine
+        .aliases
+        .list(name)
+        .iter()
+        .filter(|state| function_version.is_none_or(|version| version.is_empty() || state.version == version))
+        .map(|state| alias_document(engine, state))
+        .collect();
     http_server::json_response(200, &json!({"Aliases": aliases}))
 }
 
@@ -247,6 +305,9 @@ fn update_alias(engine: &Engine, function: &str, alias: &str, body: &[u8]) -> Ht
             return error(400, "InvalidRequestContentException", &format!("could not parse request body: {parse_error}"));
         }
     };
+    if let Some(response) = refuse_alias_update(engine, function, &parsed) {
+        return response;
+    }
     let update = AliasUpdate {
         version: parsed.function_version,
         additional_version_weights: parsed.routing_config.map(|routing| routing.additional_version_weights),
@@ -257,6 +318,49 @@ fn update_alias(engine: &Engine, function: &str, alias: &str, body: &[u8]) -> Ht
         Ok(state) => http_server::json_response(200, &alias_document(engine, &state)),
         Err(alias_error_value) => alias_error(engine, alias_error_value),
     }
+}
+
+/// UpdateAlias's checks in Lambda's order and words: a weight outside 0–1 is a
+/// `ValidationException`, an unknown version `ResourceNotFoundException`, the primary
+/// among the weights `InvalidParameterValueException`.
+fn refuse_alias_update(engine: &Engine, function: &str, update: &UpdateAliasBody) -> Option<HttpResponse> {
+    let weights = update.routing_config.as_ref().map(|routing| &routing.additional_version_weights);
+    if let Some(weights) = weights
+        && weights.values().any(|weight| !(0.0..=1.0).contains(weight))
+    {
+        let shown: Vec<String> = weights.iter().map(|(version, weight)| format!("{version}={weight}")).collect();
+        return Some(error(
+            400,
+            "ValidationException",
+            &format!(
+                "1 validation error detected: Value '{{{}}}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]",
+                shown.join(", ")
+            ),
+        ));
+    }
+    if !engine.pools.contains_key(function) {
+        return None;
+    }
+    let versions = update.function_version.iter().chain(weights.into_iter().flat_map(|weights| weights.keys()));
+    for version in versions {
+        if version != LATEST && !engine.version_exists(function, version) {
+            return Some(error(
+                404,
+                "ResourceNotFoundException",
+                &format!("Function not found: {}", engine.arn(function, Some(version))),
+            ));
+        }
+    }
+    if let (Some(primary), Some(weights)) = (&update.function_version, weights)
+        && weights.contains_key(primary)
+    {
+        return Some(error(
+            400,
+            "InvalidParameterValueException",
+            &format!("Invalid function version: {primary}. Function version {primary} is already included in routing configuration."),
+        ));
+    }
+    None
 }
 
 fn alias_document(engine: &Engine, state: &AliasState) -> Value {
@@ -294,29 +398,35 @@ fn alias_error(engine: &Engine, alias_error_value: AliasError) -> HttpResponse {
 }
 
 async fn function_configuration(engine: &Engine, function: &str, qualifier: Option<&str>) -> HttpResponse {
-    let (name, embedded) = split_function_reference(function);
-    let qualifier = qualifier.or(embedded).unwrap_or(LATEST);
+    let (name, named) = match engine.function_and_qualifier(function, qualifier) {
+        Ok(resolved) => resolved,
+        Err(invoke_error) => return invoke_error_response(&invoke_error),
+    };
+    let qualifier = named.unwrap_or(LATEST);
     let Some(pool) = engine.pools.get(name) else {
-        return error(404, "ResourceNotFoundException", &format!("Function not found: {}", engine.arn(name, Some(qualifier))));
+        return error(404, "ResourceNotFoundException", &format!("Function not found: {}", engine.arn(name, named)));
     };
     let version = if engine.version_exists(name, qualifier) {
         qualifier.to_string()
     } else if let Some(alias) = engine.aliases.get(name, qualifier) {
         alias.version
     } else {
-        return error(404, "ResourceNotFoundException", &format!("Function not found: {}", engine.arn(name, Some(qualifier))));
+        return error(404, "ResourceNotFoundException", &format!("Function not found: {}", engine.arn(name, named)));
     };
-    http_server::json_response(200, &configuration_document(engine, pool, &version, qualifier).await)
+    http_server::json_response(200, &configuration_document(engine, pool, &version, named).await)
 }
 
 async fn list_versions(engine: &Engine, function: &str) -> HttpResponse {
-    let name = name_of(function);
+    let name = match unqualified_name(engine, function) {
+        Ok(name) => name,
+        Err(response) => return response,
+    };
     let Some(pool) = engine.pools.get(name) else {
         return error(404, "ResourceNotFoundException", &format!("Function not found: {}", engine.arn(name, None)));
     };
-    let mut versions = vec![configuration_document(engine, pool, LATEST, LATEST).await];
+    let mut versions = vec![configuration_document(engine, pool, LATEST, Some(LATEST)).await];
     for version in engine.aliases.versions(name) {
-        versions.push(configuration_document(engine, pool, &version, &version).await);
+        versions.push(configuration_document(engine, pool, &version, Some(&version)).await);
     }
     http_server::json_response(200, &json!({"Versions": versions}))
 }
@@ -324,15 +434,15 @@ async fn list_versions(engine: &Engine, function: &str) -> HttpResponse {
 async fn list_functions(engine: &Engine) -> HttpResponse {
     let mut functions = Vec::new();
     for pool in engine.config.functions.iter().filter_map(|function| engine.pools.get(&function.name)) {
-        functions.push(configuration_document(engine, pool, LATEST, LATEST).await);
+        functions.push(configuration_document(engine, pool, LATEST, None).await);
     }
     http_server::json_response(200, &json!({"Functions": functions}))
 }
 
-/// GetFunctionConfiguration's document for `version` (the ARN carries `qualifier`). Every
-/// version shares one role and has no dead-letter queue, as a canary's preflight expects
-/// of two versions of one function.
-async fn configuration_document(engine: &Engine, pool: &FunctionPool, version: &str, qualifier: &str) -> Value {
+/// GetFunctionConfiguration's document for `version` (the ARN carries `qualifier`, when the
+/// caller named one, `$LATEST` included). Every version shares one role and has no
+/// dead-letter queue, as a canary's preflight expects of two versions of one function.
+async fn configuration_document(engine: &Engine, pool: &FunctionPool, version: &str, qualifier: Option<&str>) -> Value {
     let function = &pool.config;
     let declared = if version == LATEST { function.latest() } else { function.version(version).unwrap_or(function.latest()) };
     let (runtime, handler, code_size) = match &declared.runtime {
@@ -346,7 +456,7 @@ async fn configuration_document(engine: &Engine, pool: &FunctionPool, version: &
     let local = &engine.config.local;
     json!({
         "FunctionName": function.name,
-        "FunctionArn": engine.arn(&function.name, Some(qualifier)),
+        "FunctionArn": engine.arn(&function.name, qualifier),
         "Runtime": runtime,
         "Role": format!("arn:aws:iam::{}:role/{}-role", local.account_id, function.name),
         "Handler": handler,
@@ -365,6 +475,10 @@ async fn configuration_document(engine: &Engine, pool: &FunctionPool, version: &
         "PackageType": "Zip",
         "Architectures": ["x86_64"],
         "ReservedConcurrentExecutions": function.concurrency,
+        "EphemeralStorage": {"Size": 512},
+        "LoggingConfig": {"LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", function.name)},
+        "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+        "RuntimeVersionConfig": {"RuntimeVersionArn": format!("arn:aws:lambda:{}::runtime:local", local.region)},
     })
 }
 
@@ -426,9 +540,6 @@ fn insert(response: &mut HttpResponse, name: &'static str, value: &str) {
     }
 }
 
-fn name_of(function: &str) -> &str {
-    split_function_reference(function).0
-}
 
 pub(crate) fn parse_query(query: &str) -> HashMap<String, String> {
     query

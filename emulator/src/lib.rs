@@ -15,12 +15,14 @@
 //! process), `runtime_api` (the Runtime API server of one sandbox), `alias_router`,
 //! `metrics`, `invoke_api`, `api_gateway` and `cloudwatch_api` (the HTTP front doors, with
 //! `cbor` for CloudWatch's wire format), `clock`, `backend` (moto and the setup hook),
-//! `faults` (what a rehearsal injects), `outcome` (results and REPORT lines).
+//! `faults` (what a rehearsal injects), `outcome` (results and REPORT lines), `cgroup`
+//! (the processes a sandbox started, reached at shutdown).
 
 mod alias_router;
 mod api_gateway;
 mod backend;
 mod cbor;
+mod cgroup;
 mod clock;
 mod cloudwatch_api;
 mod code_digest;

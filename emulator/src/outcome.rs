@@ -55,6 +55,10 @@ pub struct InvocationOutcome {
     #[serde(serialize_with = "serialize_payload")]
     pub payload: Bytes,
     pub report: Report,
+    /// The last 4 KB of the execution log (START, the function's output, END, REPORT),
+    /// when the caller asked for it (`LogType=Tail`).
+    #[serde(skip)]
+    pub log_tail: Option<String>,
 }
 
 impl InvocationOutcome {
@@ -144,6 +148,15 @@ impl fmt::Display for Report {
 pub enum InvokeError {
     #[error("Function not found: {arn}")]
     FunctionNotFound { arn: String },
+    /// A malformed parameter (`ValidationException`), worded as Lambda words it.
+    #[error("{message}")]
+    Validation { message: String },
+    /// A well-formed but unacceptable parameter (`InvalidParameterValueException`).
+    #[error("{message}")]
+    InvalidParameterValue { message: String },
+    /// A payload that is not JSON (`InvalidRequestContentException`).
+    #[error("{message}")]
+    InvalidRequestContent { message: String },
     #[error("Request must be smaller than {limit} bytes for the InvokeFunction operation")]
     RequestTooLarge { size: usize, limit: usize },
     #[error("Rate Exceeded.")]
@@ -159,6 +172,9 @@ impl InvokeError {
     pub fn http_status_and_type(&self) -> (u16, &'static str) {
         match self {
             InvokeError::FunctionNotFound { .. } => (404, "ResourceNotFoundException"),
+            InvokeError::Validation { .. } => (400, "ValidationException"),
+            InvokeError::InvalidParameterValue { .. } => (400, "InvalidParameterValueException"),
+            InvokeError::InvalidRequestContent { .. } => (400, "InvalidRequestContentException"),
             InvokeError::RequestTooLarge { .. } => (413, "RequestTooLargeException"),
             InvokeError::Throttled { .. } => (429, "TooManyRequestsException"),
             InvokeError::ShuttingDown => (503, "ServiceException"),

@@ -24,6 +24,9 @@ pub(crate) struct PendingInvocation {
     pub function_arn: String,
     pub trace_id: String,
     pub reply: oneshot::Sender<RuntimeReply>,
+    /// Set when the runtime has taken the event: until then, a runtime that dies has not
+    /// seen it, and the invocation can go to a fresh sandbox instead.
+    pub delivered: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// What the runtime said about an invocation.
@@ -151,6 +154,7 @@ async fn next_invocation(state: &State) -> HttpResponse {
             headers.insert(name, value);
         }
     }
+    pending.delivered.store(true, std::sync::atomic::Ordering::Release);
     *lock(&state.current) = Some((pending.request_id, pending.reply));
     response
 }

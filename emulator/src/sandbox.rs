@@ -13,6 +13,7 @@ use bytes::Bytes;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::{oneshot, watch};
 
+use crate::cgroup::Cgroup;
 use crate::logs::LogSink;
 use crate::runtime_api::{InitSignal, PendingInvocation, RuntimeApi, RuntimeReply};
 
@@ -49,15 +50,72 @@ pub(crate) enum SandboxResult {
     Exited { status: String, duration: Duration },
     /// The deadline passed; the process group has been killed.
     TimedOut { duration: Duration },
+    /// The process died before the runtime took the event (a sandbox that crashed while
+    /// idle, or is still dying from its last invocation): the event was never seen, so it
+    /// can go to a fresh sandbox, as Lambda re-initialises one.
+    NotDelivered { status: String },
 }
 
-/// Every live runtime process, so shutdown can kill and reap them all.
+/// The lines of the invocation in progress, kept for `LogType=Tail`: Lambda returns the
+/// end of the execution log, the function's own output included.
+#[derive(Debug, Default)]
+pub(crate) struct InvocationLog {
+    text: Mutex<Option<String>>,
+    lines: std::sync::atomic::AtomicU64,
+}
+
+impl InvocationLog {
+    fn begin(&self) {
+        *lock(&self.text) = Some(String::new());
+    }
+
+    /// Appends `line` when an invocation is being captured.
+    pub fn push(&self, line: &str) {
+        if let Some(text) = lock(&self.text).as_mut() {
+            text.push_str(line);
+            text.push('\n');
+        }
+        self.lines.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
+    fn take(&self) -> Option<String> {
+        lock(&self.text).take()
+    }
+
+    fn lines(&self) -> u64 {
+        self.lines.load(std::sync::atomic::Ordering::Acquire)
+    }
+}
+
+/// Every live runtime process, so shutdown can kill and reap them all, and the cgroup
+/// that holds them and whatever they started (when the host allows one).
 #[derive(Debug, Default)]
 pub(crate) struct ProcessRegistry {
     live: Mutex<HashMap<u32, watch::Receiver<Option<String>>>>,
+    cgroup: Option<Cgroup>,
 }
 
 impl ProcessRegistry {
+    pub fn new() -> ProcessRegistry {
+        ProcessRegistry { live: Mutex::default(), cgroup: Cgroup::create() }
+    }
+
+    /// Prepares `command` to run isolated: its own process group, killed with the
+    /// emulator, and inside the emulator's cgroup.
+    pub fn isolate(&self, command: &mut tokio::process::Command) {
+        isolate(command);
+        if let Some(cgroup) = &self.cgroup {
+            cgroup.enter_on_exec(command);
+        }
+    }
+
+    /// Kills every process left in the cgroup (those that left their process group).
+    pub fn kill_stragglers(&self) {
+        if let Some(cgroup) = &self.cgroup {
+            cgroup.kill_all();
+        }
+    }
+
     /// Tracks `child` until it ends and reaps it; the receiver turns `Some(status)` then.
     pub fn adopt(self: &Arc<Self>, pid: u32, mut child: tokio::process::Child) -> watch::Receiver<Option<String>> {
         let (exit_sender, exited) = watch::channel(None);
@@ -85,6 +143,7 @@ impl ProcessRegistry {
         for (pid, _) in &live {
             kill_process_group(*pid);
         }
+        self.kill_stragglers();
         let _ = tokio::time::timeout(grace, async {
             for (_, mut exited) in live {
                 let _ = exited.wait_for(Option::is_some).await;
@@ -103,6 +162,7 @@ pub(crate) struct Sandbox {
     pub init_duration: Option<Duration>,
     /// The last peak memory read, kept for when the process is gone.
     max_memory_used_mb: u64,
+    log: Arc<InvocationLog>,
 }
 
 impl Sandbox {
@@ -125,20 +185,28 @@ impl Sandbox {
         if let Some(cwd) = &spec.cwd {
             command.current_dir(cwd);
         }
-        isolate(&mut command);
+        registry.isolate(&mut command);
         let started = Instant::now();
         let mut child = command.spawn().map_err(|source| StartFailure::Spawn { program: spec.program.clone(), source })?;
         let pid = child.id().unwrap_or_default();
+        let log = Arc::new(InvocationLog::default());
         if let Some(stdout) = child.stdout.take() {
-            forward_lines(stdout, spec.label.clone(), logs.clone());
+            forward_lines(stdout, spec.label.clone(), logs.clone(), log.clone());
         }
         if let Some(stderr) = child.stderr.take() {
-            forward_lines(stderr, spec.label.clone(), logs.clone());
+            forward_lines(stderr, spec.label.clone(), logs.clone(), log.clone());
         }
         let exited = registry.adopt(pid, child);
 
-        let mut sandbox =
-            Sandbox { pid, label: spec.label.clone(), runtime_api, exited, init_duration: None, max_memory_used_mb: 0 };
+        let mut sandbox = Sandbox {
+            pid,
+            label: spec.label.clone(),
+            runtime_api,
+            exited,
+            init_duration: None,
+            max_memory_used_mb: 0,
+            log,
+        };
         let mut exited = sandbox.exited.clone();
         let outcome = tokio::select! {
             biased;
@@ -182,6 +250,7 @@ impl Sandbox {
             .map(|since_epoch| since_epoch.as_millis())
             .unwrap_or_default();
         let (reply_sender, reply) = oneshot::channel();
+        let delivered = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let pending = PendingInvocation {
             request_id: request_id.to_string(),
             payload,
@@ -189,27 +258,59 @@ impl Sandbox {
             function_arn: function_arn.to_string(),
             trace_id: trace_id(),
             reply: reply_sender,
+            delivered: delivered.clone(),
         };
         if self.runtime_api.invocations.send(pending).await.is_err() {
-            let status = self.exit_status().await;
-            return SandboxResult::Exited { status, duration: started.elapsed() };
+            return SandboxResult::NotDelivered { status: self.exit_status().await };
         }
         let mut exited = self.exited.clone();
+        let died = |status: String, duration: Duration| {
+            if delivered.load(std::sync::atomic::Ordering::Acquire) {
+                SandboxResult::Exited { status, duration }
+            } else {
+                SandboxResult::NotDelivered { status }
+            }
+        };
         tokio::select! {
             biased;
             reply = reply => match reply {
                 Ok(reply) => SandboxResult::Reply { reply, duration: started.elapsed() },
-                Err(_) => SandboxResult::Exited { status: self.exit_status().await, duration: started.elapsed() },
+                Err(_) => died(self.exit_status().await, started.elapsed()),
             },
-            _ = wait_exit(&mut exited) => {
-                SandboxResult::Exited { status: self.exit_status().await, duration: started.elapsed() }
-            }
+            _ = wait_exit(&mut exited) => died(self.exit_status().await, started.elapsed()),
             _ = tokio::time::sleep(timeout) => {
                 self.max_memory_used_mb();
                 self.kill();
                 SandboxResult::TimedOut { duration: started.elapsed() }
             }
         }
+    }
+
+    /// Starts keeping this sandbox's log lines for the invocation about to run.
+    pub fn begin_log(&self) {
+        self.log.begin();
+    }
+
+    /// Adds a line the emulator writes (START, END, REPORT) to the captured log.
+    pub fn push_log(&self, line: &str) {
+        self.log.push(line);
+    }
+
+    /// The captured log of the invocation, once the runtime's output has settled: its
+    /// stdout and stderr are read by other tasks, so lines the handler wrote just before
+    /// answering may still be in flight. Waits (a few ms at most) until no new line came
+    /// for one poll.
+    pub async fn finish_log(&self) -> String {
+        let mut seen = self.log.lines();
+        for _ in 0..10 {
+            tokio::time::sleep(Duration::from_millis(3)).await;
+            let now = self.log.lines();
+            if now == seen {
+                break;
+            }
+            seen = now;
+        }
+        self.log.take().unwrap_or_default()
     }
 
     pub fn has_exited(&self) -> bool {
@@ -254,10 +355,16 @@ async fn wait_exit(exited: &mut watch::Receiver<Option<String>>) {
     let _ = exited.wait_for(Option::is_some).await;
 }
 
-fn forward_lines(stream: impl tokio::io::AsyncRead + Unpin + Send + 'static, label: String, logs: LogSink) {
+fn forward_lines(
+    stream: impl tokio::io::AsyncRead + Unpin + Send + 'static,
+    label: String,
+    logs: LogSink,
+    log: Arc<InvocationLog>,
+) {
     tokio::spawn(async move {
         let mut lines = BufReader::new(stream).lines();
         while let Ok(Some(line)) = lines.next_line().await {
+            log.push(&line);
             logs.write(&label, &line);
         }
     });
@@ -308,7 +415,7 @@ pub(crate) fn kill_process_group(pid: u32) {
 /// asks the kernel to SIGKILL it if the emulator dies without cleaning up, even by SIGKILL,
 /// so no child is ever orphaned.
 #[allow(unsafe_code)]
-pub(crate) fn isolate(command: &mut tokio::process::Command) {
+fn isolate(command: &mut tokio::process::Command) {
     command.process_group(0);
     // SAFETY: the closure runs between fork and exec and only calls prctl(2), which is
     // async-signal-safe and allocates nothing.

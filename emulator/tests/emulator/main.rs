@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 mod cloudwatch;
 mod control_plane;
 mod faults;
+mod fidelity;
 
 // ---- fixtures ----------------------------------------------------------------------------
 
