@@ -19,7 +19,8 @@
 //!   [`fakes`] for tests in virtual time; [`rehearsal`] runs it all against the local
 //!   emulator on a scaled clock.
 //!
-//! Every command returns a [`CanaryRun`] (or a [`Preflight`]), which the CLI renders.
+//! Every command returns a [`CanaryRun`] (or a [`Preflight`]); [`render`] turns them into
+//! the human tables the CLI prints.
 
 mod alias;
 mod connect;
@@ -33,6 +34,7 @@ mod lambda;
 mod parity_gate;
 mod plan;
 pub mod rehearsal;
+pub mod render;
 mod settings;
 mod statistics;
 mod store;

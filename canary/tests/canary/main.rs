@@ -5,6 +5,7 @@ mod adapters;
 mod decommission;
 mod pre_traffic;
 mod rehearsals;
+mod render;
 mod simulation;
 mod state_machine;
 mod stores;

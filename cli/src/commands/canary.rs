@@ -4,8 +4,6 @@
 //! store, the SDK clients) before anything runs, calls the `canary` crate, and renders
 //! the typed result it gets back (`CanaryRun`, `Preflight`, the journal) as a table or JSON.
 
-mod render;
-
 use std::io::IsTerminal as _;
 use std::path::Path;
 use std::sync::Arc;
@@ -13,6 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::anyhow;
 use aws_settings::{AwsSettings, FunctionRef};
+use canary::render;
 use canary::{
     CanaryError, CanaryRun, CanarySettings, CrashPoint, DeploymentRequest, InconclusivePolicy, LambdaParity, ParityVerdict,
     PreTraffic, RunStatus, SdkController, StateLocation, owner_name, parse_duration, sdk_controller,

@@ -1,8 +1,13 @@
-//! Human renderings of the canary's results. JSON is the results serialised as they are.
+//! Human renderings of the canary's results, for the CLI to print: a run (`status`,
+//! `tick`, ...), the journal (`history`), the plan (`plan`) and a rehearsal's timeline.
+//! JSON is the results serialised as they are.
 
 use std::fmt::Write as _;
 
-use canary::{CanaryRun, Event, Figures, JournalRecord, Preflight, format_duration, format_time};
+use crate::controller::{CanaryRun, Preflight};
+use crate::gates::Figures;
+use crate::journal::{Event, JournalRecord};
+use crate::units::{format_duration, format_time};
 
 pub fn run(run: &CanaryRun) -> String {
     let mut text = String::new();
@@ -40,7 +45,7 @@ pub fn run(run: &CanaryRun) -> String {
         );
         for gate in &evaluation.gates {
             let required = if gate.required { "" } else { " (optional)" };
-            let _ = writeln!(text, "  {:<16} {:<13} {}", format!("{}{required}", gate.gate), format!("{:?}", gate.verdict).to_lowercase(), gate.reason);
+            let _ = writeln!(text, "  {:<26} {:<13} {}", format!("{}{required}", gate.gate), format!("{:?}", gate.verdict).to_lowercase(), gate.reason);
         }
     }
     if !run.records.is_empty() {
@@ -92,7 +97,7 @@ fn summary(event: &Event) -> String {
             alias.revision_id,
             if *recovered { ", found on resume" } else { "" }
         ),
-        Event::Decision { decision, evaluation, reason } => {
+        Event::Decision { decision, evaluation, reason, .. } => {
             let figures = evaluation
                 .as_ref()
                 .map(|evaluation| {
@@ -192,7 +197,7 @@ pub fn preflight(preflight: &Preflight) -> String {
     text
 }
 
-pub fn rehearsal(report: &canary::rehearsal::RehearsalReport) -> String {
+pub fn rehearsal(report: &crate::rehearsal::RehearsalReport) -> String {
     let mut text = String::new();
     let _ = writeln!(text, "{:>8} {:>7} {:>5}  what", "virtual", "real", "share");
     for entry in &report.timeline {
@@ -202,7 +207,7 @@ pub fn rehearsal(report: &canary::rehearsal::RehearsalReport) -> String {
             entry.after,
             entry.real_seconds,
             entry.candidate_percent,
-            canary::rehearsal::describe(entry)
+            crate::rehearsal::describe(entry)
         );
     }
     let versions: Vec<String> = report.invocations_by_version.iter().map(|(version, count)| format!("{count} on {version}")).collect();
