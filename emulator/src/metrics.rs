@@ -125,7 +125,7 @@ fn round3(value: f64) -> f64 {
 }
 
 /// Durations over a window, in milliseconds, named like CloudWatch statistics.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DurationSummary {
     pub count: u64,
     pub sum: f64,
@@ -244,7 +244,7 @@ pub struct MetricsQuery {
 }
 
 /// The statistics a canary gate or cost report reads, CloudWatch-named.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Statistics {
     pub invocations: u64,
     pub errors: u64,

@@ -320,12 +320,14 @@ async fn metrics(args: LocalMetricsArgs, format: OutputFormat) -> Result<(), Fai
         response.json().await.context("the emulator's metrics answer is not as expected").map_err(Failure::Unexpected)?;
     match format {
         OutputFormat::Json => output::stdout_line(&to_json(&result)?)?,
-        OutputFormat::Table => output::stdout(&render_metrics(&result, args.since))?,
+        OutputFormat::Table => output::stdout(&render_metrics(&result, args.since, args.period))?,
     }
     Ok(())
 }
 
-fn render_metrics(result: &emulator::MetricsResult, since: u64) -> String {
+/// The window per executed version, then, with `--period`, one row per period that had
+/// data (the emulator sends only those), labelled by the period's UTC start.
+fn render_metrics(result: &emulator::MetricsResult, since: u64, period: Option<u64>) -> String {
     let ms = |value: Option<f64>| value.map(|ms| format!("{ms:.2}")).unwrap_or_else(|| "-".to_string());
     let row = |label: &str, statistics: &emulator::Statistics| {
         format!(
@@ -356,9 +358,65 @@ fn render_metrics(result: &emulator::MetricsResult, since: u64) -> String {
         text.push_str(&row(version, statistics));
     }
     text.push_str(&row("all", &result.statistics));
+    if let Some(period) = period {
+        text.push_str(&format!(
+            "\nper {period} s period\n{:<12} {:>11} {:>7} {:>9} {:>9} {:>9} {:>9} {:>6}\n",
+            "start (UTC)", "invocations", "errors", "throttles", "p50 ms", "p99 ms", "init ms", "max MB"
+        ));
+        if result.datapoints.is_empty() {
+            text.push_str("(no data in the window)\n");
+        }
+        for datapoint in &result.datapoints {
+            text.push_str(&row(&period_label(datapoint.timestamp, period), &datapoint.statistics));
+        }
+    }
     text
+}
+
+/// `HH:MM:SS` of an epoch second, UTC; the date too when periods span days.
+fn period_label(epoch: u64, period: u64) -> String {
+    let Ok(moment) = time::OffsetDateTime::from_unix_timestamp(i64::try_from(epoch).unwrap_or(i64::MAX)) else {
+        return epoch.to_string();
+    };
+    let (hour, minute, second) = moment.to_hms();
+    if period >= 86_400 {
+        moment.date().to_string()
+    } else {
+        format!("{hour:02}:{minute:02}:{second:02}")
+    }
 }
 
 fn to_json(value: &impl Serialize) -> Result<String, Failure> {
     serde_json::to_string_pretty(value).map_err(|error| Failure::Unexpected(anyhow!(error)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_metrics_table_has_a_row_per_period_when_asked() {
+        let statistics = |invocations| emulator::Statistics { invocations, ..Default::default() };
+        let result = emulator::MetricsResult {
+            function: "get-cluster".into(),
+            qualifier: Some("live".into()),
+            executed_version: None,
+            start: 1_800_000_000,
+            end: 1_800_000_120,
+            statistics: statistics(5),
+            by_executed_version: [("1".to_string(), statistics(5))].into(),
+            datapoints: vec![
+                emulator::Datapoint { timestamp: 1_800_000_000, statistics: statistics(3) },
+                emulator::Datapoint { timestamp: 1_800_000_060, statistics: statistics(2) },
+            ],
+        };
+        let without = render_metrics(&result, 120, None);
+        assert!(!without.contains("period"), "{without}");
+        let table = render_metrics(&result, 120, Some(60));
+        assert!(table.contains("per 60 s period"), "{table}");
+        let rows: Vec<&str> = table.lines().skip_while(|line| !line.starts_with("start (UTC)")).skip(1).collect();
+        assert_eq!(rows.len(), 2, "{table}");
+        assert!(rows[0].starts_with("08:00:00 ") && rows[0].contains("           3 "), "{table}");
+        assert!(rows[1].starts_with("08:01:00 "), "{table}");
+    }
 }
