@@ -62,7 +62,7 @@ pub use rules::{
 };
 pub use scheduler::{ReplayOrder, run_by_entity, run_ordered};
 pub use session::{ParitySession, SessionError};
-pub use side_effects::{SIDE_EFFECTS_ROUTE, SideEffects, diff_side_effects, side_effect_pattern};
+pub use side_effects::{SIDE_EFFECTS_ROUTE, SideEffectCounts, SideEffects, diff_side_effects, side_effect_pattern};
 pub use target::{
     HttpTarget, LOCAL_EVERY_FUNCTION, OpenTargetError, RecordedTarget, Target, TargetError,
     TargetOptions, TargetUri, TargetUriError, build_target, open_target,

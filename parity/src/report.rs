@@ -21,8 +21,7 @@ use crate::redact::{Redactor, redact_field};
 use crate::rules::{ParityRules, RouteRules, RuleId, RuleKind};
 use crate::shape::{Shape, ShapeSet};
 use crate::side_effects::{
-    SIDE_EFFECTS_ROUTE, SideEffects, diff_side_effects, side_effect_pattern,
-};
+    SIDE_EFFECTS_ROUTE, SideEffects, diff_side_effects, side_effect_pattern, SideEffectCounts};
 
 /// Record counts by tier.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -147,6 +146,9 @@ pub struct SideEffectDifference {
 pub struct SideEffectsReport {
     pub baseline_items: usize,
     pub candidate_items: usize,
+    /// The same writes by kind, per side.
+    pub baseline_counts: SideEffectCounts,
+    pub candidate_counts: SideEffectCounts,
     pub mismatches: usize,
     pub differences: Vec<SideEffectDifference>,
 }
@@ -216,6 +218,8 @@ impl ParityReport {
         self.side_effects = Some(SideEffectsReport {
             baseline_items: baseline.len(),
             candidate_items: candidate.len(),
+            baseline_counts: baseline.counts(),
+            candidate_counts: candidate.counts(),
             mismatches,
             differences,
         });
@@ -306,6 +310,8 @@ impl ParityReport {
             let SideEffectsReport {
                 baseline_items: _,
                 candidate_items: _,
+                baseline_counts: _,
+                candidate_counts: _,
                 mismatches: _,
                 differences,
             } = report;

@@ -32,6 +32,14 @@ pub struct SideEffects {
     pub objects: BTreeMap<String, Value>,
 }
 
+/// Captured writes by kind: DynamoDB items, pipelines, S3 objects.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SideEffectCounts {
+    pub items: usize,
+    pub pipelines: usize,
+    pub objects: usize,
+}
+
 impl SideEffects {
     /// Records the item stored under `key` in `table` (the last write wins, as in DynamoDB).
     pub fn record_write(&mut self, table: &str, key: &str, item: Value) {
@@ -54,7 +62,14 @@ impl SideEffects {
     /// The number of items, pipelines and objects. A list recorded under one key (the
     /// items of one partition of a table with a sort key) counts its items.
     pub fn len(&self) -> usize {
-        let items: usize = self
+        let counts = self.counts();
+        counts.items + counts.pipelines + counts.objects
+    }
+
+    /// How many writes of each kind were captured: a run that captured no pipelines or
+    /// no objects compared none, whatever its verdict says.
+    pub fn counts(&self) -> SideEffectCounts {
+        let items = self
             .tables
             .values()
             .flat_map(BTreeMap::values)
@@ -63,7 +78,7 @@ impl SideEffects {
                 _ => 1,
             })
             .sum();
-        items + self.pipelines.len() + self.objects.len()
+        SideEffectCounts { items, pipelines: self.pipelines.len(), objects: self.objects.len() }
     }
 
     pub fn is_empty(&self) -> bool {

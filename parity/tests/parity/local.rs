@@ -161,6 +161,13 @@ async fn python_and_rust_answer_and_write_the_same_on_the_whole_corpus() {
         "tables, pipelines and objects were read back: {side_effects:?}"
     );
     assert_eq!(side_effects.baseline_items, side_effects.candidate_items);
+    // Every kind of write was captured on both sides, so every kind was compared: a run
+    // with pipeline or S3 capture switched off must not pass here.
+    for counts in [side_effects.baseline_counts, side_effects.candidate_counts] {
+        assert!(counts.items >= 120, "DynamoDB items: {counts:?}");
+        assert!(counts.pipelines >= 20, "CodePipeline pipelines: {counts:?}");
+        assert!(counts.objects >= 20, "S3 objects: {counts:?}");
+    }
     assert_eq!(side_effects.mismatches, 0, "{}", shown());
 
     // Every remaining difference is explained by a rule of parity.toml with its reason,
