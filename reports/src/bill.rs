@@ -410,6 +410,10 @@ mod tests {
         fronted.api = Some(ApiKind::Http);
         let error = account_bill(&[fronted], &prices, false).expect_err("no API Gateway price for eu-central-1");
         assert!(matches!(error, PriceError::Missing { price: PriceKey::ApiGatewayHttpRequests, .. }), "{error}");
+        // The message names both ways out: a region that has the price, or a price file.
+        let message = error.to_string();
+        assert!(message.contains("--region with a region that has it (us-east-1, us-east-2, us-west-2)"), "{message}");
+        assert!(message.contains("--prices FILE") && message.contains("cutover report prices refresh --offer FILE"), "{message}");
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //!    replacement, each with its invocations, a histogram of billed milliseconds (warm
 //!    invocations, and cold starts with and without INIT), memory, architecture, peak
 //!    memory used, log bytes and provenance. It comes from CloudWatch Logs REPORT lines
-//!    and metrics ([`AwsUsageSource`]), from the local emulator's log or `cutover bench
+//!    and metrics ([`AwsUsageSource`]; at scale aggregated on the server by Logs Insights,
+//!    [`InsightsSettings`]), from the local emulator's log or `cutover bench
 //!    rewrite` ([`usage_from_emulator_log`], [`usage_from_bench`], projections), or from
 //!    a JSON file ([`read_usage_file`]). REPORT lines stream through [`LineAggregator`],
 //!    so memory stays flat however many are read.
@@ -46,7 +47,10 @@ pub use price_list::{OfferError, apply_offer};
 pub use prices::{EMBEDDED_PRICES, Price, PriceError, PriceKey, PriceTable, RegionPrices, Tier};
 pub use reconcile::{ActualCost, ActualsError, Category, CostExplorerActuals, Reconciliation, ReconciliationRow, cost_explorer_dates, reconcile};
 pub use report_line::{LineAggregator, ReportLine, VersionLines, version_from_stream};
-pub use sources::{AwsUsageSource, AwsWindow, FunctionPlan, SourceError, VersionPlan, usage_from_bench, usage_from_emulator_log};
+pub use sources::{
+    AwsUsageSource, AwsWindow, FunctionPlan, INSIGHTS_ROW_LIMIT, InsightsSettings, log_bytes_query, report_query, SourceError, VersionPlan, usage_from_bench,
+    usage_from_emulator_log,
+};
 pub use usage::{
     ApiKind, Architecture, FunctionUsage, InvocationSample, PackageType, ProvisionedConcurrency, SourceKind, SweepPoint, USAGE_FORMAT,
     UsageModel, UsageSource, VersionUsage, Window,

@@ -158,11 +158,23 @@ pub struct PriceTable {
 pub struct RegionPrices<'table> {
     pub region: &'table str,
     prices: &'table BTreeMap<PriceKey, Price>,
+    table: &'table PriceTable,
 }
 
 impl<'table> RegionPrices<'table> {
+    /// A missing price names the regions of the table that have it, so the error can say
+    /// which `--region` would work, besides `--prices FILE`.
     pub fn get(&self, key: PriceKey) -> Result<&'table Price, PriceError> {
-        self.prices.get(&key).ok_or_else(|| PriceError::Missing { region: self.region.to_string(), price: key })
+        self.prices.get(&key).ok_or_else(|| {
+            let priced: Vec<&str> =
+                self.table.regions.iter().filter(|(_, prices)| prices.contains_key(&key)).map(|(region, _)| region.as_str()).collect();
+            PriceError::Missing {
+                region: self.region.to_string(),
+                price: key,
+                origin: self.table.origin.clone(),
+                priced_in: if priced.is_empty() { "no region of this table".to_string() } else { priced.join(", ") },
+            }
+        })
     }
 }
 
@@ -170,8 +182,12 @@ impl<'table> RegionPrices<'table> {
 pub enum PriceError {
     #[error("no prices for region `{region}` in the price table ({origin}); it has {known}. Give one with --prices FILE")]
     UnknownRegion { region: String, origin: String, known: String },
-    #[error("the price table has no `{price}` for region `{region}`; it is needed by this report and is never assumed to be $0. Add it with --prices FILE")]
-    Missing { region: String, price: PriceKey },
+    #[error(
+        "the price table ({origin}) has no `{price}` for region `{region}`; it is needed by this report and is never assumed to be $0. \
+         Two ways out: --region with a region that has it ({priced_in}), or --prices FILE with a table that has it \
+         (`cutover report prices refresh --offer FILE` builds one from AWS's price list offer files)"
+    )]
+    Missing { region: String, price: PriceKey, origin: String, priced_in: String },
     #[error("price file {}: line {line}, column {column}: {message}", path.display())]
     Invalid { path: PathBuf, line: usize, column: usize, message: String },
     #[error("could not read price file {}", path.display())]
@@ -251,7 +267,7 @@ impl PriceTable {
             origin: self.origin.clone(),
             known: self.regions.keys().cloned().collect::<Vec<_>>().join(", "),
         })?;
-        Ok(RegionPrices { region: name, prices })
+        Ok(RegionPrices { region: name, prices, table: self })
     }
 
     /// The file form of this table, for `prices refresh`.

@@ -80,12 +80,17 @@ impl ReportLine {
         let init = self.init_hundredths?;
         let with_init = (self.duration_hundredths + init).div_ceil(100).max(1);
         let handler = self.duration_hundredths.div_ceil(100).max(1);
-        if self.billed_ms >= with_init {
-            Some((handler.min(self.billed_ms), self.billed_ms))
-        } else {
-            Some((self.billed_ms, with_init.max(self.billed_ms)))
-        }
+        Some(cold_billed_from(self.billed_ms, handler, with_init))
     }
+}
+
+/// A cold start's billed milliseconds without and with INIT, from its printed Billed
+/// Duration and the rounded-up handler and handler + INIT durations: the printed figure
+/// wins for the case it shows, the other is derived. Shared by REPORT lines and Logs
+/// Insights groups, so both sources bill a cold start the same way.
+pub(crate) fn cold_billed_from(billed_ms: u64, handler_ms: u64, with_init_ms: u64) -> (u64, u64) {
+    let (handler_ms, with_init_ms) = (handler_ms.max(1), with_init_ms.max(1));
+    if billed_ms >= with_init_ms { (handler_ms.min(billed_ms), billed_ms) } else { (billed_ms, with_init_ms.max(billed_ms)) }
 }
 
 /// "2.07" → 207. Up to two decimals, as Lambda prints; more are rounded up.
@@ -136,6 +141,11 @@ pub struct LineAggregator {
 impl LineAggregator {
     pub fn new() -> LineAggregator {
         LineAggregator::default()
+    }
+
+    /// The lines of `function`'s `version`, created empty when first asked for.
+    pub(crate) fn version_mut(&mut self, function: &str, version: &str) -> &mut VersionLines {
+        self.versions.entry((function.to_string(), version.to_string())).or_default()
     }
 
     /// One log event of `function`'s `version` (CloudWatch Logs: the version comes from

@@ -128,6 +128,13 @@ pub struct ReportRunArgs {
     /// --source aws: read every log line (for the bytes each version logs), not only REPORT lines.
     #[arg(long)]
     pub all_log_lines: bool,
+    /// --source aws: aggregate the REPORT lines on the server with CloudWatch Logs Insights
+    /// instead of pulling every line (for busy functions and long windows).
+    #[arg(long)]
+    pub logs_insights: bool,
+    /// --source aws --logs-insights: how long to wait for each query, in seconds.
+    #[arg(long, default_value_t = 600, requires = "logs_insights")]
+    pub insights_timeout: u64,
     /// A price table file instead of the embedded one.
     #[arg(long)]
     pub prices: Option<PathBuf>,

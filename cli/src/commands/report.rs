@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, anyhow};
 use aws_settings::AwsSettings;
 use reports::{
-    ApiKind, Architecture, AwsUsageSource, AwsWindow, CostExplorerActuals, FunctionPlan, PackageType, PriceTable, ReportSettings,
+    ApiKind, Architecture, AwsUsageSource, AwsWindow, CostExplorerActuals, FunctionPlan, InsightsSettings, PackageType, PriceTable, ReportSettings,
     UsageModel, VersionPlan, Window,
 };
 use time::OffsetDateTime;
@@ -169,7 +169,15 @@ impl RunSettings {
                 (
                     Source::Aws {
                         plans,
-                        read: AwsWindow { window: Window { start: since, end: until }, alias: Some(args.alias.clone()), all_log_lines: args.all_log_lines },
+                        read: AwsWindow {
+                            window: Window { start: since, end: until },
+                            alias: Some(args.alias.clone()),
+                            all_log_lines: args.all_log_lines,
+                            insights: args.logs_insights.then(|| InsightsSettings {
+                                deadline: std::time::Duration::from_secs(args.insights_timeout),
+                                ..InsightsSettings::default()
+                            }),
+                        },
                         metrics: !args.no_metrics,
                         lambda_configuration: !args.no_lambda_config,
                     },

@@ -73,6 +73,16 @@ fn bad_input_is_a_named_error_with_exit_2_and_no_file() {
         ("empty window", vec!["--usage".into(), empty.into()], "no invocations to report"),
         ("price file", vec!["--usage".into(), fixture("usage.json").into(), "--prices".into(), bad_prices.into()], "prices.toml: line 6"),
         ("missing price", vec!["--usage".into(), fixture("usage.json").into(), "--region".into(), "eu-central-1".into()], "api_gateway_rest_requests"),
+        (
+            "missing price, the ways out",
+            vec!["--usage".into(), fixture("usage.json").into(), "--region".into(), "eu-west-1".into()],
+            "Two ways out: --region with a region that has it (us-east-1, us-east-2, us-west-2), or --prices FILE",
+        ),
+        (
+            "insights without aws",
+            vec!["--usage".into(), fixture("usage.json").into(), "--insights-timeout".into(), "5".into()],
+            "--logs-insights",
+        ),
         ("local without a rate", vec!["--source".into(), "local".into(), "--logs".into(), corrupt.into()], "--monthly-requests"),
     ];
     for (name, args, expected) in cases {

@@ -48,6 +48,60 @@ fn nice_max(value: f64) -> f64 {
     10.0 * magnitude
 }
 
+/// An axis tick: `$0`, then as many decimals as the step between ticks needs, so an axis
+/// of cents does not print `$0.0000` and one of thousands does not print cents.
+fn axis_money(value: f64, step: f64) -> String {
+    if value <= 0.0 {
+        return "$0".to_string();
+    }
+    let decimals = (0..=6).find(|&decimals| {
+        let scaled = step * 10f64.powi(decimals);
+        (scaled - scaled.round()).abs() < 1e-6 * scaled.max(1.0)
+    });
+    let decimals = decimals.unwrap_or(6) as usize;
+    if value >= 1.0 && decimals <= 2 && value.fract() == 0.0 {
+        // Whole dollars: money() groups thousands; drop its cents.
+        return money(value).trim_end_matches(".00").to_string();
+    }
+    format!("${value:.decimals$}")
+}
+
+/// A label broken after its hyphens (or spaces) into lines of at most `width` characters;
+/// past `max_lines` the last line ends with an ellipsis. The full name stays in a tooltip.
+fn wrap_label(label: &str, width: usize, max_lines: usize) -> Vec<String> {
+    let width = width.max(4);
+    let mut pieces: Vec<String> = Vec::new();
+    let mut piece = String::new();
+    for character in label.chars() {
+        piece.push(character);
+        if character == '-' || character == ' ' {
+            pieces.push(std::mem::take(&mut piece));
+        }
+    }
+    if !piece.is_empty() {
+        pieces.push(piece);
+    }
+    let mut lines: Vec<String> = Vec::new();
+    for piece in pieces {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + piece.chars().count() <= width => line.push_str(&piece),
+            _ => lines.push(piece),
+        }
+    }
+    let mut lines: Vec<String> = lines.into_iter().map(|line| line.trim_end_matches(' ').to_string()).collect();
+    for line in &mut lines {
+        if line.chars().count() > width {
+            *line = line.chars().take(width - 1).collect::<String>() + "…";
+        }
+    }
+    if lines.len() > max_lines {
+        lines.truncate(max_lines);
+        let last = &mut lines[max_lines - 1];
+        *last = last.chars().take(width - 1).collect::<String>() + "…";
+    }
+    lines
+}
+
 pub(crate) fn legend(lines: &[Line]) -> String {
     let mut out = String::from("<div class=\"legend\">");
     for line in lines {
@@ -70,7 +124,9 @@ pub(crate) fn stacked_bars(chart: &str, label: &str, groups: &[BarGroup]) -> Str
     let top = 16.0;
     let plot_height = 220.0;
     let width = (left + group_width * groups.len() as f64 + 20.0).max(360.0);
-    let height = top + plot_height + 56.0;
+    // Function names wrap at their hyphens onto up to three lines under their group.
+    let label_chars = (group_width / 7.0) as usize;
+    let height = top + plot_height + 34.0 + 16.0 * 3.0;
     let max: f64 = groups
         .iter()
         .flat_map(|(_, bars)| bars.iter().map(|(_, segments)| segments.iter().map(|(_, usd)| usd.max(0.0)).sum::<f64>()))
@@ -88,7 +144,7 @@ pub(crate) fn stacked_bars(chart: &str, label: &str, groups: &[BarGroup]) -> Str
             y(value),
             left - 6.0,
             y(value) + 4.0,
-            escape(&money(value))
+            escape(&axis_money(value, axis_max / 4.0))
         );
     }
     for (index, (function, bars)) in groups.iter().enumerate() {
@@ -119,16 +175,15 @@ pub(crate) fn stacked_bars(chart: &str, label: &str, groups: &[BarGroup]) -> Str
                 escape(bar_label),
                 x + bar / 2.0,
                 y(base) - 4.0,
-                escape(&money(base))
+                escape(&if base > 0.0 { money(base) } else { "$0".to_string() })
             );
         }
-        let _ = write!(
-            out,
-            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"label\" text-anchor=\"middle\">{}</text>",
-            group_left + bar + gap / 2.0,
-            top + plot_height + 34.0,
-            escape(function)
-        );
+        let centre = group_left + bar + gap / 2.0;
+        let _ = write!(out, "<text x=\"{centre:.1}\" y=\"{:.1}\" class=\"label\" text-anchor=\"middle\"><title>{}</title>", top + plot_height + 34.0, escape(function));
+        for (line_index, line) in wrap_label(function, label_chars, 3).iter().enumerate() {
+            let _ = write!(out, "<tspan x=\"{centre:.1}\" dy=\"{}\">{}</tspan>", if line_index == 0 { "0" } else { "1.2em" }, escape(line));
+        }
+        out.push_str("</text>");
     }
     out.push_str("</svg>");
     out
@@ -274,6 +329,20 @@ pub(crate) fn frontier(chart: &str, label: &str, points: &[(u32, f64, f64)], rec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_names_wrap_at_hyphens_and_axis_ticks_carry_the_decimals_their_step_needs() {
+        assert_eq!(wrap_label("decommission-cluster", 16, 3), vec!["decommission-", "cluster"]);
+        assert_eq!(wrap_label("get-cluster", 16, 3), vec!["get-cluster"]);
+        assert_eq!(wrap_label("a-very-long-function-name-that-goes-on", 10, 2), vec!["a-very-", "long-…"]);
+        assert_eq!(wrap_label("supercalifragilistic", 10, 3), vec!["supercali…"]);
+        assert_eq!(axis_money(0.0, 0.0025), "$0");
+        assert_eq!(axis_money(0.005, 0.0025), "$0.0050", "every tick of an axis has the same decimals");
+        assert_eq!(axis_money(0.0075, 0.0025), "$0.0075");
+        assert_eq!(axis_money(62.5, 62.5), "$62.5");
+        assert_eq!(axis_money(2500.0, 1250.0), "$2,500");
+        assert_eq!(axis_money(0.5, 0.25), "$0.50");
+    }
 
     #[test]
     fn axes_end_on_round_numbers() {

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 use lambda_metrics::{LambdaMetricsQuery, MetricSource, MetricWindow, Series};
 
 use crate::report_line::{LineAggregator, version_from_stream};
+use crate::sources::insights::{InsightsSettings, insights_lines};
 use crate::sources::{FunctionPlan, SourceError, VersionPlan};
 use crate::usage::{Architecture, FunctionUsage, PackageType, SourceKind, UsageModel, UsageSource, VersionUsage, Window};
 
@@ -20,6 +21,9 @@ pub struct AwsWindow {
     pub alias: Option<String>,
     /// Read every log event (for the bytes each version logs), not only REPORT lines.
     pub all_log_lines: bool,
+    /// Aggregate the REPORT lines on the server with Logs Insights instead of pulling
+    /// them with `FilterLogEvents` (`--logs-insights`).
+    pub insights: Option<InsightsSettings>,
 }
 
 pub struct AwsUsageSource {
@@ -50,9 +54,21 @@ impl AwsUsageSource {
     pub async fn usage(&self, plans: &[FunctionPlan], region: &str, read: &AwsWindow) -> Result<UsageModel, SourceError> {
         let mut functions = Vec::new();
         let mut pages = 0;
+        let mut bucket_ms = 1;
         for plan in plans {
-            let (lines, function_pages) = self.report_lines(&plan.function, &read.window, read.all_log_lines).await?;
-            pages += function_pages;
+            let lines = match &read.insights {
+                Some(settings) => {
+                    let found = insights_lines(&self.logs, &plan.function, &read.window, read.all_log_lines, settings).await?;
+                    pages += found.queries;
+                    bucket_ms = bucket_ms.max(found.bucket_ms);
+                    found.lines
+                }
+                None => {
+                    let (lines, function_pages) = self.report_lines(&plan.function, &read.window, read.all_log_lines).await?;
+                    pages += function_pages;
+                    lines
+                }
+            };
             let mut versions = Vec::new();
             for version in [&plan.before, &plan.after] {
                 versions.push(self.version_usage(plan, version, &lines, read).await?);
@@ -67,7 +83,13 @@ impl AwsUsageSource {
                 kind: SourceKind::Aws,
                 projection: false,
                 detail: format!(
-                    "CloudWatch Logs REPORT lines ({pages} FilterLogEvents pages){}{}",
+                    "{}{}{}",
+                    match read.insights {
+                        Some(_) if bucket_ms > 1 =>
+                            format!("CloudWatch Logs Insights aggregates of REPORT lines ({pages} queries, billed ms in {bucket_ms} ms buckets)"),
+                        Some(_) => format!("CloudWatch Logs Insights aggregates of REPORT lines ({pages} queries, per billed ms)"),
+                        None => format!("CloudWatch Logs REPORT lines ({pages} FilterLogEvents pages)"),
+                    },
                     if self.metrics.is_some() { ", CloudWatch Invocations per ExecutedVersion" } else { "" },
                     if self.lambda.is_some() { ", Lambda GetFunctionConfiguration" } else { "" },
                 ),
@@ -148,11 +170,16 @@ impl AwsUsageSource {
             if let Some(memory) = configuration.memory_size() {
                 usage.memory_mb = u32::try_from(memory).unwrap_or(usage.memory_mb);
             }
-            if configuration.architectures().iter().any(|architecture| architecture.as_str() == "arm64") {
-                usage.architecture = Architecture::Arm64;
+            // Lambda's configuration wins over the plan's defaults, in both directions.
+            match configuration.architectures().first().map(|architecture| architecture.as_str()) {
+                Some("arm64") => usage.architecture = Architecture::Arm64,
+                Some("x86_64") => usage.architecture = Architecture::X86_64,
+                _ => {}
             }
-            if configuration.package_type().map(|package| package.as_str()) == Some("Image") {
-                usage.package_type = PackageType::Image;
+            match configuration.package_type().map(|package| package.as_str()) {
+                Some("Image") => usage.package_type = PackageType::Image,
+                Some("Zip") => usage.package_type = PackageType::Zip,
+                _ => {}
             }
             if let Some(storage) = configuration.ephemeral_storage().map(|storage| storage.size()) {
                 usage.ephemeral_storage_mb = u32::try_from(storage).unwrap_or(512);

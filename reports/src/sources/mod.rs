@@ -2,9 +2,11 @@
 //! (projections), and CloudWatch metrics and Logs of deployed functions.
 
 mod aws;
+mod insights;
 mod local;
 
 pub use aws::{AwsUsageSource, AwsWindow};
+pub use insights::{INSIGHTS_ROW_LIMIT, InsightsSettings, log_bytes_query, report_query};
 pub use local::{usage_from_bench, usage_from_emulator_log};
 
 use serde::{Deserialize, Serialize};
@@ -50,6 +52,15 @@ pub enum SourceError {
     },
     #[error("CloudWatch metrics")]
     Metrics(#[from] lambda_metrics::MetricsError),
+    #[error("the Logs Insights query {query_id} on {log_group} ended {status}")]
+    InsightsQuery { log_group: String, query_id: String, status: String },
+    #[error("the Logs Insights query {query_id} on {log_group} did not complete within {}s (stopped)", waited.as_secs())]
+    InsightsDeadline { log_group: String, query_id: String, waited: std::time::Duration },
+    #[error(
+        "Logs Insights returned {rows} rows (its limit) for {log_group} even in {widest_bucket_ms} ms buckets: \
+         report fewer versions or a shorter window, or read the lines without --logs-insights"
+    )]
+    InsightsTruncated { log_group: String, rows: usize, widest_bucket_ms: u64 },
     #[error("no memory size known for {function} version {version}: no REPORT line and no configuration says it")]
     NoMemorySize { function: String, version: String },
 }

@@ -58,7 +58,7 @@ async fn report_lines_come_from_cloudwatch_logs_per_version_of_the_stream_name()
     let source = AwsUsageSource::new(logs_client(&moto.endpoint), None, None);
     let now = OffsetDateTime::now_utc();
     let plans = [FunctionPlan { function: "orders".into(), api: None, before: version("1", "python3.12"), after: version("2", "provided.al2023") }];
-    let read = AwsWindow { window: Window { start: now - time::Duration::hours(3), end: now }, alias: None, all_log_lines: false };
+    let read = AwsWindow { window: Window { start: now - time::Duration::hours(3), end: now }, alias: None, all_log_lines: false, insights: None };
     let usage = source.usage(&plans, "us-east-1", &read).await.expect("usage from moto");
     let orders = &usage.functions[0];
     assert_eq!(orders.before.sample.count(), 3, "two streams of version 1");
@@ -72,7 +72,7 @@ async fn report_lines_come_from_cloudwatch_logs_per_version_of_the_stream_name()
     assert!(!usage.source.projection);
 
     // A window that holds none of the lines is an empty window, not a saving.
-    let earlier = AwsWindow { window: Window { start: now - time::Duration::hours(30), end: now - time::Duration::hours(26) }, alias: None, all_log_lines: false };
+    let earlier = AwsWindow { window: Window { start: now - time::Duration::hours(30), end: now - time::Duration::hours(26) }, alias: None, all_log_lines: false, insights: None };
     let plans_with_memory = [FunctionPlan {
         function: "orders".into(),
         api: None,
