@@ -393,7 +393,8 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
         let lookback = request.settings.preflight_lookback;
         let window = MetricWindow::closed(now, plan.lateness, plan.period, lookback);
         let baseline_periods = self.lambda_periods(&plan, &baseline_version, &window).await?;
-        let baseline = BaselineFigures::from_periods(&window, &baseline_periods, &plan.gates.latency);
+        let mut baseline = BaselineFigures::from_periods(&window, &baseline_periods, &plan.gates.latency);
+        baseline.alias_throttles = self.alias_throttles(&plan, &window).await?.iter().map(|point| point.value.max(0.0).round() as u64).sum();
         let steps = expectations(&plan, &baseline, &window);
         Ok(Preflight { plan, checks, baseline, steps })
     }
@@ -896,10 +897,17 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
             let points = if window.is_empty() { Vec::new() } else { self.custom_points(plan, gate, window).await? };
             custom.push((gate.clone(), points));
         }
+        let alias_throttles = if window.is_empty() { Vec::new() } else { self.alias_throttles(plan, window).await? };
         let evaluation = evaluate(
             &plan.gates,
             window,
-            Evidence { candidate: &candidate, baseline: &baseline, reference: Some(&pass.state.baseline), custom: &custom },
+            Evidence {
+                candidate: &candidate,
+                baseline: &baseline,
+                reference: Some(&pass.state.baseline),
+                custom: &custom,
+                alias_throttles: &alias_throttles,
+            },
         );
         pass.evaluation = Some(evaluation.clone());
         Ok(evaluation)
@@ -909,6 +917,21 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
         let percentiles = plan.gates.latency.iter().filter_map(|gate| gate.quantile()).collect();
         let query = LambdaMetricsQuery { series: Series::executed(&plan.function, &plan.alias, version), window: *window, percentiles };
         Ok(self.metrics.lambda_periods(&query).await?)
+    }
+
+    /// `Throttles` of the alias's `Resource` series: Lambda publishes no throttles per
+    /// `ExecutedVersion`, since a throttled request never reached a version.
+    async fn alias_throttles(&self, plan: &CanaryPlan, window: &MetricWindow) -> Result<Vec<MetricDatapoint>, CanaryError> {
+        let query = CustomMetricQuery {
+            namespace: "AWS/Lambda".into(),
+            metric_name: "Throttles".into(),
+            dimensions: Series { function: plan.function.clone(), qualifier: Some(plan.alias.clone()), executed_version: None }
+                .dimensions()
+                .into_iter()
+                .collect(),
+            statistic: "Sum".into(),
+        };
+        Ok(self.metrics.custom_periods(&query, window).await?)
     }
 
     async fn custom_points(&self, plan: &CanaryPlan, gate: &CustomGate, window: &MetricWindow) -> Result<Vec<MetricDatapoint>, CanaryError> {

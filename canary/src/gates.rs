@@ -11,7 +11,11 @@
 //!   the ratio to the baseline's same period. Fails when the breaching periods are
 //!   significantly more than `max_breaching_share` (a binomial test), passes when at
 //!   least `min_periods` are judged and their breaching share is within it.
-//! - **throttles**: an absolute ceiling on the candidate's throttle share (Wilson).
+//! - **throttles**: an absolute ceiling on the alias's throttle share (Wilson). Lambda
+//!   publishes `Throttles` per function and per `Resource` (the alias), never per
+//!   `ExecutedVersion`: a throttled request never reached a version. So the gate reads the
+//!   alias's series and holds, rather than fails, when the alias was throttled as much
+//!   before the deployment.
 //! - **minimum invocations**: the step has seen enough candidate traffic.
 //! - **custom**: any CloudWatch metric per period, against a ceiling or floor.
 //!
@@ -49,6 +53,9 @@ pub struct BaselineFigures {
     pub invocations: u64,
     pub errors: u64,
     pub throttles: u64,
+    /// `Throttles` of the alias (its `Resource` series) over the same window.
+    #[serde(default)]
+    pub alias_throttles: u64,
     /// The median over trusted periods of each percentile, in ms.
     pub percentiles_ms: BTreeMap<String, f64>,
 }
@@ -74,6 +81,7 @@ impl BaselineFigures {
             invocations: periods.iter().map(|period| period.invocations).sum(),
             errors: periods.iter().map(|period| period.errors).sum(),
             throttles: periods.iter().map(|period| period.throttles).sum(),
+            alias_throttles: 0,
             percentiles_ms,
         }
     }
@@ -97,6 +105,9 @@ pub struct Evidence<'a> {
     /// Figures captured before the deployment, used where the concurrent baseline has none.
     pub reference: Option<&'a BaselineFigures>,
     pub custom: &'a [(CustomGate, Vec<MetricDatapoint>)],
+    /// `Throttles` (Sum) of the alias's `Resource` series per period: where Lambda
+    /// publishes them.
+    pub alias_throttles: &'a [MetricDatapoint],
 }
 
 /// Counts summed over the window.
@@ -373,27 +384,32 @@ fn min_invocations(settings: &GateSettings, evidence: Evidence<'_>) -> GateResul
 }
 
 fn throttles(settings: &GateSettings, evidence: Evidence<'_>) -> GateResult {
-    let candidate = Totals::of(evidence.candidate);
-    let baseline = Totals::of(evidence.baseline);
-    let requests = candidate.invocations + candidate.throttles;
+    // Every request the alias took in the window: what ran (both versions) and what was throttled.
+    let throttled = evidence.alias_throttles.iter().map(|point| point.value.max(0.0).round() as u64).sum::<u64>();
+    let requests = Totals::of(evidence.candidate).invocations + Totals::of(evidence.baseline).invocations + throttled;
     let ceiling = settings.max_throttle_rate;
-    let mut figures = Figures::Throttles { throttles: candidate.throttles, requests, interval: None, ceiling };
+    let mut figures = Figures::Throttles { throttles: throttled, requests, interval: None, ceiling };
     let result = |verdict, reason, figures| GateResult { gate: "throttles".into(), required: true, verdict, reason, figures };
     if requests == 0 {
-        return result(Verdict::Inconclusive, "no candidate requests in the closed periods yet".to_string(), figures);
+        return result(Verdict::Inconclusive, "no requests to the alias in the closed periods yet".to_string(), figures);
     }
-    let pass_interval = wilson_interval(candidate.throttles, requests, 2.0 * settings.confidence - 1.0);
-    let fail_low = wilson_interval(candidate.throttles, requests, 2.0 * settings.fail_confidence - 1.0).0;
+    let pass_interval = wilson_interval(throttled, requests, 2.0 * settings.confidence - 1.0);
+    let fail_low = wilson_interval(throttled, requests, 2.0 * settings.fail_confidence - 1.0).0;
     if let Figures::Throttles { interval, .. } = &mut figures {
         *interval = Some(pass_interval);
     }
-    let share = candidate.throttles as f64 / requests as f64;
-    let text = format!("{} of candidate requests throttled ({}/{requests})", percent(share), candidate.throttles);
+    let share = throttled as f64 / requests as f64;
+    let text = format!("{} of the alias's requests throttled ({throttled}/{requests}; Lambda counts throttles per alias, not per version)", percent(share));
     if fail_low > ceiling {
-        let baseline_requests = baseline.invocations + baseline.throttles;
-        let baseline_low = wilson_interval(baseline.throttles, baseline_requests, 2.0 * settings.fail_confidence - 1.0).0;
-        if baseline_requests > 0 && baseline_low > ceiling {
-            return result(Verdict::Hold, format!("{text}, and the baseline is throttled as much: shared concurrency, holding"), figures);
+        let before = evidence.reference.map(|reference| (reference.alias_throttles, reference.invocations + reference.alias_throttles));
+        if let Some((before_throttled, before_requests)) = before.filter(|(_, requests)| *requests > 0)
+            && wilson_interval(before_throttled, before_requests, 2.0 * settings.fail_confidence - 1.0).0 > ceiling
+        {
+            return result(
+                Verdict::Hold,
+                format!("{text}, and it was throttled as much before the deployment ({before_throttled}/{before_requests}): shared concurrency, holding"),
+                figures,
+            );
         }
         return result(Verdict::Fail, format!("{text}, above the {} ceiling", percent(ceiling)), figures);
     }
@@ -550,7 +566,7 @@ mod tests {
     #[test]
     fn no_data_is_never_a_pass() {
         let evaluation =
-            evaluate(&GateSettings::default(), &window(5), Evidence { candidate: &[], baseline: &[], reference: None, custom: &[] });
+            evaluate(&GateSettings::default(), &window(5), Evidence { candidate: &[], baseline: &[], reference: None, custom: &[], alias_throttles: &[] });
         assert_eq!(evaluation.verdict, Verdict::Inconclusive);
         assert!(evaluation.gates.iter().all(|gate| gate.verdict == Verdict::Inconclusive), "{:#?}", evaluation.gates);
     }
@@ -560,12 +576,12 @@ mod tests {
         let settings = GateSettings::default();
         let baseline: Vec<_> = (0..5).map(|minute| period(minute, 900, 1, 100.0, 900)).collect();
         let spiking: Vec<_> = (0..5).map(|minute| period(minute, 100, 20, 100.0, 100)).collect();
-        let evaluation = evaluate(&settings, &window(5), Evidence { candidate: &spiking, baseline: &baseline, reference: None, custom: &[] });
+        let evaluation = evaluate(&settings, &window(5), Evidence { candidate: &spiking, baseline: &baseline, reference: None, custom: &[], alias_throttles: &[] });
         assert_eq!(verdict_of(&evaluation, "error-rate").verdict, Verdict::Fail);
         assert_eq!(evaluation.verdict, Verdict::Fail);
 
         let clean: Vec<_> = (0..5).map(|minute| period(minute, 100, 0, 100.0, 100)).collect();
-        let evaluation = evaluate(&settings, &window(5), Evidence { candidate: &clean, baseline: &baseline, reference: None, custom: &[] });
+        let evaluation = evaluate(&settings, &window(5), Evidence { candidate: &clean, baseline: &baseline, reference: None, custom: &[], alias_throttles: &[] });
         assert_eq!(verdict_of(&evaluation, "error-rate").verdict, Verdict::Pass, "{:#?}", evaluation.gates[0]);
         assert_eq!(evaluation.verdict, Verdict::Pass, "{:#?}", evaluation.gates);
     }
@@ -575,7 +591,7 @@ mod tests {
         let settings = GateSettings::default();
         let baseline: Vec<_> = (0..5).map(|minute| period(minute, 900, 270, 100.0, 900)).collect();
         let candidate: Vec<_> = (0..5).map(|minute| period(minute, 100, 30, 100.0, 100)).collect();
-        let evaluation = evaluate(&settings, &window(5), Evidence { candidate: &candidate, baseline: &baseline, reference: None, custom: &[] });
+        let evaluation = evaluate(&settings, &window(5), Evidence { candidate: &candidate, baseline: &baseline, reference: None, custom: &[], alias_throttles: &[] });
         assert_eq!(verdict_of(&evaluation, "error-rate").verdict, Verdict::Hold, "{:#?}", evaluation.gates[0]);
         assert_eq!(evaluation.verdict, Verdict::Hold);
     }
@@ -585,7 +601,7 @@ mod tests {
         let settings = GateSettings::default();
         let baseline: Vec<_> = (0..5).map(|minute| period(minute, 900, 0, 100.0, 900)).collect();
         let candidate: Vec<_> = (0..5).map(|minute| period(minute, 100, 0, 90.0, 100)).collect();
-        let evaluation = evaluate(&settings, &window(5), Evidence { candidate: &candidate, baseline: &baseline, reference: None, custom: &[] });
+        let evaluation = evaluate(&settings, &window(5), Evidence { candidate: &candidate, baseline: &baseline, reference: None, custom: &[], alias_throttles: &[] });
         let p99 = verdict_of(&evaluation, "latency-p99");
         assert_eq!(p99.verdict, Verdict::Inconclusive);
         assert!(p99.reason.contains("1000 samples per period"), "{}", p99.reason);
@@ -598,9 +614,27 @@ mod tests {
         let settings = GateSettings::default();
         let baseline: Vec<_> = (0..3).map(|minute| period(minute, 900, 0, 100.0, 900)).collect();
         let slow: Vec<_> = (0..3).map(|minute| period(minute, 100, 0, 400.0, 100)).collect();
-        let two = evaluate(&settings, &window(2), Evidence { candidate: &slow[..2], baseline: &baseline, reference: None, custom: &[] });
+        let two = evaluate(&settings, &window(2), Evidence { candidate: &slow[..2], baseline: &baseline, reference: None, custom: &[], alias_throttles: &[] });
         assert_eq!(verdict_of(&two, "latency-p50").verdict, Verdict::Inconclusive, "two periods are not enough at 99 %");
-        let three = evaluate(&settings, &window(3), Evidence { candidate: &slow, baseline: &baseline, reference: None, custom: &[] });
+        let three = evaluate(&settings, &window(3), Evidence { candidate: &slow, baseline: &baseline, reference: None, custom: &[], alias_throttles: &[] });
         assert_eq!(verdict_of(&three, "latency-p50").verdict, Verdict::Fail);
+    }
+
+    #[test]
+    fn throttles_are_read_from_the_alias_and_hold_when_they_predate_the_deployment() {
+        let settings = GateSettings::default();
+        let baseline: Vec<_> = (0..5).map(|minute| period(minute, 900, 0, 100.0, 900)).collect();
+        let candidate: Vec<_> = (0..5).map(|minute| period(minute, 100, 0, 100.0, 100)).collect();
+        let throttled: Vec<_> = (0..5).map(|minute| MetricDatapoint { start: UNIX_EPOCH + Duration::from_secs(minute * 60), value: 100.0 }).collect();
+        let evidence = |reference| Evidence { candidate: &candidate, baseline: &baseline, reference, custom: &[], alias_throttles: &throttled };
+        let failed = evaluate(&settings, &window(5), evidence(None));
+        let gate = verdict_of(&failed, "throttles");
+        assert_eq!(gate.verdict, Verdict::Fail, "{}", gate.reason);
+        assert!(gate.reason.contains("(500/5500;"), "{}", gate.reason);
+        let before = BaselineFigures { alias_throttles: 600, ..BaselineFigures::from_periods(&window(5), &baseline, &[]) };
+        let held = evaluate(&settings, &window(5), evidence(Some(&before)));
+        assert_eq!(verdict_of(&held, "throttles").verdict, Verdict::Hold);
+        let quiet = Evidence { alias_throttles: &[], ..evidence(None) };
+        assert_eq!(verdict_of(&evaluate(&settings, &window(5), quiet), "throttles").verdict, Verdict::Pass);
     }
 }
