@@ -35,8 +35,6 @@ pub enum BackendError {
     SetupFailed { program: String, status: String, stderr: String },
     #[error("local.moto.setup: {program:?} must print a JSON object of strings: {message}")]
     SetupOutput { program: String, message: String },
-    #[error("could not find a free port")]
-    Port(#[source] std::io::Error),
 }
 
 /// A running back end: its endpoint and the variables functions get.
@@ -75,26 +73,85 @@ pub(crate) async fn start(
     Ok(Backend { endpoint, environment, moto_pid })
 }
 
+/// moto server on a socket bound before it serves, the way
+/// `legacy-python/tools/moto_on_free_port.py` does it (embedded here because the config's
+/// folder need not be this repository): probing a free port and handing its number to
+/// `moto.server` would leave a window in which another process takes the port. It prints
+/// `PORT <n>` as its first stdout line once the socket listens.
+const MOTO_ON_BOUND_PORT: &str = r#"
+import os, socket, sys
+host, port = sys.argv[1], int(sys.argv[2])
+listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+listener.bind((host, port))
+listener.listen(128)
+port = listener.getsockname()[1]
+os.environ["MOTO_PORT"] = str(port)
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.server import MotoRequestHandler
+from werkzeug.serving import make_server
+server = make_server(host, port, DomainDispatcherApplication(create_backend_app), threaded=True,
+                     request_handler=MotoRequestHandler, fd=listener.fileno())
+print(f"PORT {port}", flush=True)
+try:
+    server.serve_forever()
+except KeyboardInterrupt:
+    pass
+"#;
+
 async fn start_moto(
     local: &LocalSettings,
     port: u16,
     registry: &Arc<ProcessRegistry>,
 ) -> Result<(String, u32), BackendError> {
-    let port = if port == 0 { free_port().map_err(BackendError::Port)? } else { port };
-    let endpoint = format!("http://127.0.0.1:{port}");
+    use tokio::io::AsyncBufReadExt;
     let mut command = tokio::process::Command::new(&local.python);
     command
-        .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+        .args(["-c", MOTO_ON_BOUND_PORT, "127.0.0.1", &port.to_string()])
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true);
     registry.isolate(&mut command);
-    let child = command
+    let mut child = command
         .spawn()
         .map_err(|source| BackendError::Spawn { python: local.python.clone(), source })?;
     let pid = child.id().unwrap_or_default();
+    let stdout = child.stdout.take();
     let mut exited = registry.adopt(pid, child);
+    let Some(stdout) = stdout else {
+        kill_process_group(pid);
+        return Err(BackendError::Exited { status: "no stdout".to_string() });
+    };
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let announced = tokio::time::timeout(MOTO_STARTUP_TIMEOUT, async {
+        tokio::select! {
+            line = lines.next_line() => line.ok().flatten(),
+            _ = exited.wait_for(Option::is_some) => None,
+        }
+    })
+    .await;
+    let port = match announced {
+        Ok(Some(line)) => line.strip_prefix("PORT ").and_then(|number| number.trim().parse::<u16>().ok()),
+        Ok(None) => {
+            let status = exited.borrow().clone().unwrap_or_else(|| "closed its stdout".to_string());
+            kill_process_group(pid);
+            return Err(BackendError::Exited { status });
+        }
+        Err(_) => {
+            kill_process_group(pid);
+            let endpoint = format!("http://127.0.0.1:{port}");
+            return Err(BackendError::NotAnswering { endpoint, seconds: MOTO_STARTUP_TIMEOUT.as_secs() });
+        }
+    };
+    let Some(port) = port else {
+        kill_process_group(pid);
+        return Err(BackendError::Exited { status: "its first line was not `PORT <n>`".to_string() });
+    };
+    // Nothing more is expected on stdout; keep reading so a stray print never blocks moto.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    // The socket listened before the announcement; the first connection proves it.
+    let endpoint = format!("http://127.0.0.1:{port}");
     let started = Instant::now();
     loop {
         if let Some(status) = exited.borrow_and_update().clone() {
@@ -162,10 +219,6 @@ fn parse_setup_output(stdout: &[u8]) -> Result<BTreeMap<String, String>, String>
         .collect()
 }
 
-fn free_port() -> std::io::Result<u16> {
-    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
-    Ok(listener.local_addr()?.port())
-}
 
 #[cfg(test)]
 mod tests {

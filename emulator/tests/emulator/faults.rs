@@ -85,9 +85,11 @@ async fn added_latency_counts_in_clock_time_and_is_waited_in_real_time() {
     let slow = emulator.invoke("rust", Some("1"), payload(json!({"op": "echo"}))).await.expect("invoked");
     let waited = started.elapsed();
     assert_eq!(slow.status, OutcomeStatus::Success);
-    assert!(waited >= Duration::from_millis(500) && waited < Duration::from_secs(5), "30 s at 60x waited {waited:?}");
+    // Lower bounds are the point; upper ones only catch a wait on the wrong clock (30 s),
+    // with room for a loaded 2-core CI machine.
+    assert!(waited >= Duration::from_millis(500) && waited < Duration::from_secs(15), "30 s at 60x waited {waited:?}");
     assert!(
-        slow.report.duration >= latency && slow.report.duration < latency + Duration::from_secs(1),
+        slow.report.duration >= latency && slow.report.duration < latency + Duration::from_secs(5),
         "duration {:?}",
         slow.report.duration
     );
