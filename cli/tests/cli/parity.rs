@@ -230,3 +230,48 @@ fn a_profile_that_does_not_exist_is_one_error_before_any_record() {
     assert!(message.contains("no AWS credentials from profile `no-such-profile`"), "{message}");
     assert!(!message.contains("r2"), "not one error per record: {message}");
 }
+
+#[test]
+fn exit_codes_through_the_binary_for_a_bad_line_an_output_folder_and_a_side_that_cannot_start() {
+    let folder = tempfile::tempdir().expect("tempdir");
+    let sides = ["--baseline", "local:echo:1", "--candidate", "local:echo:1"];
+
+    // A corpus line that is not a record: input, exit 2, named with its file and line.
+    let config = support::write_echo_config(folder.path(), "lambda_api = \"127.0.0.1:0\"");
+    let corpus = folder.path().join("bad.jsonl");
+    let good = std::fs::read_to_string(write_corpus(folder.path())).expect("corpus");
+    std::fs::write(&corpus, format!("{good}{{\"schema\": \"cutover.record/v1\", \"id\": \n")).expect("write");
+    let bad_line = support::cutover_outside_repo()
+        .args(["parity", "run", "--config"])
+        .arg(&config)
+        .arg("--corpus")
+        .arg(&corpus)
+        .args(sides)
+        .output()
+        .expect("runs");
+    assert_eq!(bad_line.status.code(), Some(2), "{}", stderr(&bad_line));
+    assert!(stderr(&bad_line).contains("bad.jsonl:4:"), "{}", stderr(&bad_line));
+    assert!(bad_line.stdout.is_empty(), "no verdict for a corpus that could not be read");
+
+    // An --output that names a folder: refused before any side starts.
+    let as_folder = parity_run(folder.path(), &[&sides[..], &["--output", folder.path().to_str().expect("utf-8")]].concat());
+    assert_eq!(as_folder.status.code(), Some(2), "{}", stderr(&as_folder));
+    assert!(stderr(&as_folder).contains("is a folder"), "{}", stderr(&as_folder));
+
+    // A side whose local AWS back end cannot be set up: not the user's input, exit 3.
+    let broken = tempfile::tempdir().expect("tempdir");
+    let config = support::write_echo_config(
+        broken.path(),
+        "lambda_api = \"127.0.0.1:0\"\n[local.moto]\nstart = true\nsetup = [\"/bin/sh\", \"-c\", \"exit 7\"]",
+    );
+    let cannot_start = support::cutover_outside_repo()
+        .args(["parity", "run", "--config"])
+        .arg(&config)
+        .arg("--corpus")
+        .arg(write_corpus(broken.path()))
+        .args(sides)
+        .output()
+        .expect("runs");
+    assert_eq!(cannot_start.status.code(), Some(3), "{}", stderr(&cannot_start));
+    assert!(cannot_start.stdout.is_empty());
+}
