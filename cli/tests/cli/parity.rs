@@ -275,3 +275,54 @@ fn exit_codes_through_the_binary_for_a_bad_line_an_output_folder_and_a_side_that
     assert_eq!(cannot_start.status.code(), Some(3), "{}", stderr(&cannot_start));
     assert!(cannot_start.stdout.is_empty());
 }
+
+#[test]
+fn a_local_side_retries_throttles_until_the_timeout() {
+    let folder = tempfile::tempdir().expect("tempdir");
+    let code = support::repo_root().join("emulator/tests/fixtures/python");
+    // One sandbox at a time, each call a third of a second: four records sent at once are
+    // throttled until the one before them finishes.
+    let config = folder.path().join("cutover.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[local]\npython = \"{}\"\nlambda_api = \"127.0.0.1:0\"\n\n[[function]]\nname = \"slow\"\nconcurrency = 1\n\
+             [[function.version]]\nversion = \"1\"\npython = {{ handler = \"fixture_handlers.slow\", code = \"{}\" }}\n",
+            support::python().display(),
+            code.display()
+        ),
+    )
+    .expect("config");
+    let lines: Vec<String> = (1..=4)
+        .map(|n| {
+            serde_json::json!({
+                "schema": "cutover.record/v1", "id": format!("s{n}"), "function": "slow", "source": "other",
+                "route": "slow", "recorded_at": "2026-11-27T05:12:41+00:00", "event": {"seconds": 0.3},
+                "response": null, "error": null, "duration_ms": 300.0,
+            })
+            .to_string()
+        })
+        .collect();
+    let corpus = folder.path().join("slow.jsonl");
+    std::fs::write(&corpus, lines.join("\n") + "\n").expect("corpus");
+    let run = |timeout: &str| {
+        support::cutover_outside_repo()
+            .args(["--format", "json", "parity", "run", "--config"])
+            .arg(&config)
+            .arg("--corpus")
+            .arg(&corpus)
+            .args(["--baseline", "local:slow:1", "--candidate", "local:slow:1", "--concurrency", "4", "--timeout", timeout])
+            .output()
+            .expect("runs")
+    };
+    let patient = run("30");
+    assert_eq!(patient.status.code(), Some(0), "{}", stderr(&patient));
+    let report: Value = serde_json::from_slice(&patient.stdout).expect("JSON");
+    assert_eq!(report["totals"]["matched"], 4, "every throttled call was retried: {report}");
+    assert_eq!(report["totals"]["errors"], 0);
+
+    let impatient = run("0.1");
+    assert_eq!(impatient.status.code(), Some(1), "{}", stderr(&impatient));
+    let report: Value = serde_json::from_slice(&impatient.stdout).expect("JSON");
+    assert!(report["totals"]["errors"].as_u64().unwrap_or_default() > 0, "throttles past the timeout are errors: {report}");
+}
