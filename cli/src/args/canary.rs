@@ -4,13 +4,16 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::{AwsArgs, ConfigArg};
+use super::{AwsArgs, ConfigArg, OutputFormat};
 
 #[derive(Debug, Args)]
 #[command(
     after_help = "Exit codes: 0 done (or, for tick/status, running), 1 rolled back, halted or held, 2 bad input or a failed preflight, 3 unexpected error."
 )]
 pub struct CanaryArgs {
+    /// Output format; data goes to stdout, logs and progress to stderr.
+    #[arg(long, global = true, value_enum, default_value_t)]
+    pub format: OutputFormat,
     #[command(subcommand)]
     pub command: CanaryCommand,
 }

@@ -4,10 +4,13 @@ use std::net::SocketAddr;
 
 use clap::{Args, Subcommand};
 
-use super::ConfigArg;
+use super::{ConfigArg, OutputFormat};
 
 #[derive(Debug, Args)]
 pub struct LocalArgs {
+    /// Output format; data goes to stdout, logs and progress to stderr.
+    #[arg(long, global = true, value_enum, default_value_t)]
+    pub format: OutputFormat,
     #[command(subcommand)]
     pub command: LocalCommand,
 }

@@ -30,38 +30,45 @@ traffic, shift alias weights behind gates, report what it saved, and run it all 
     after_help = "Exit codes: 0 ok, 1 the checked thing failed, 2 usage or input error, 3 unexpected error."
 )]
 pub struct Cli {
-    #[command(flatten)]
-    pub global: GlobalArgs,
-
     #[command(subcommand)]
     pub command: Command,
 }
 
-#[derive(Debug, Args)]
-pub struct GlobalArgs {
-    /// Output format: a human table, or JSON for scripts; `cutover parity` also renders
-    /// markdown and junit, `cutover report` markdown, csv and html. Data goes to stdout,
-    /// logs to stderr.
-    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Table)]
-    pub format: FormatArg,
-}
-
-/// Every format `--format` accepts; a command refuses those it does not render.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
-    Table,
-    Json,
-    Markdown,
-    Junit,
-    Csv,
-    Html,
-}
-
-/// The formats every command renders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `--format` of the commands that print a table for people or JSON for scripts. Each
+/// family declares the formats it renders, so `--help` lists exactly those.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum OutputFormat {
+    /// A table for people.
+    #[default]
+    Table,
+    /// The whole typed result, for scripts.
+    Json,
+}
+
+/// `--format` of `cutover parity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ParityFormatArg {
+    #[default]
     Table,
     Json,
+    /// For a pull request or a wiki.
+    Markdown,
+    /// For CI test reports: one test case per record.
+    Junit,
+}
+
+/// `--format` of `cutover report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReportFormatArg {
+    #[default]
+    Table,
+    Json,
+    /// FOCUS-aligned columns, one row per charge.
+    Csv,
+    /// For a pull request or a wiki.
+    Markdown,
+    /// One self-contained file with inline SVG charts.
+    Html,
 }
 
 #[derive(Debug, Subcommand)]

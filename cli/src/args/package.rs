@@ -4,8 +4,13 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use super::OutputFormat;
+
 #[derive(Debug, Args)]
 pub struct PackageArgs {
+    /// Output format; data goes to stdout, logs and progress to stderr.
+    #[arg(long, global = true, value_enum, default_value_t)]
+    pub format: OutputFormat,
     /// Function crates to package (folders under functions/ with a binary), e.g. create-cluster.
     #[arg(required_unless_present = "all", conflicts_with = "all")]
     pub functions: Vec<String>,

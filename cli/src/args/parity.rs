@@ -4,10 +4,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::{AwsArgs, ConfigArg};
+use super::{AwsArgs, ConfigArg, ParityFormatArg};
 
 #[derive(Debug, Args)]
 pub struct ParityArgs {
+    /// Output format; data goes to stdout, logs and progress to stderr.
+    #[arg(long, global = true, value_enum, default_value_t)]
+    pub format: ParityFormatArg,
     #[command(subcommand)]
     pub command: ParityCommand,
 }

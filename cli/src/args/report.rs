@@ -4,11 +4,14 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::AwsArgs;
+use super::{AwsArgs, ReportFormatArg};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct ReportArgs {
+    /// Output format; data goes to stdout, logs and progress to stderr.
+    #[arg(long, global = true, value_enum, default_value_t)]
+    pub format: ReportFormatArg,
     #[command(subcommand)]
     pub command: Option<ReportCommand>,
     #[command(flatten)]

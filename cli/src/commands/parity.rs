@@ -14,14 +14,14 @@ use parity::{
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::args::{FormatArg, ParityArgs, ParityCommand, ParityRunArgs};
+use crate::args::{ParityArgs, ParityCommand, ParityFormatArg, ParityRunArgs};
 use crate::exit::Failure;
 use crate::output;
 
 /// The rules file used when `--rules` is not given and it exists.
 const DEFAULT_RULES_FILE: &str = "parity.toml";
 
-pub fn run(args: ParityArgs, format: FormatArg) -> Result<(), Failure> {
+pub fn run(args: ParityArgs, format: ParityFormatArg) -> Result<(), Failure> {
     match args.command {
         ParityCommand::Run(run_args) => {
             let settings = RunSettings::resolve(run_args, format)?;
@@ -70,7 +70,7 @@ fn timestamp(flag: &str, text: Option<&str>) -> Result<Option<OffsetDateTime>, F
 }
 
 impl RunSettings {
-    fn resolve(args: ParityRunArgs, format: FormatArg) -> Result<Self, Failure> {
+    fn resolve(args: ParityRunArgs, format: ParityFormatArg) -> Result<Self, Failure> {
         let baseline = target_uri("baseline", &args.baseline)?;
         let candidate = target_uri("candidate", &args.candidate)?;
         let secondary = args
@@ -141,16 +141,10 @@ impl RunSettings {
             return Err(input(anyhow!("--timeout must be a positive number of seconds")));
         }
         let format = match format {
-            FormatArg::Table => ReportFormat::Table,
-            FormatArg::Json => ReportFormat::Json,
-            FormatArg::Markdown => ReportFormat::Markdown,
-            FormatArg::Junit => ReportFormat::Junit,
-            FormatArg::Csv | FormatArg::Html => {
-                return Err(input(anyhow!(
-                    "`cutover parity` renders --format table, json, markdown or junit, not {}",
-                    super::format_name(format)
-                )));
-            }
+            ParityFormatArg::Table => ReportFormat::Table,
+            ParityFormatArg::Json => ReportFormat::Json,
+            ParityFormatArg::Markdown => ReportFormat::Markdown,
+            ParityFormatArg::Junit => ReportFormat::Junit,
         };
         Ok(Self {
             baseline,

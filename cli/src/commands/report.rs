@@ -18,12 +18,12 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::args::{
-    ApiArg, ArchitectureArg, FormatArg, PricesCommand, PricesRefreshArgs, ReportArgs, ReportCommand, ReportRunArgs, UsageSourceArg,
+    ApiArg, ArchitectureArg, PricesCommand, PricesRefreshArgs, ReportArgs, ReportCommand, ReportFormatArg, ReportRunArgs, UsageSourceArg,
 };
 use crate::exit::Failure;
 use crate::output::{stdout, write_atomically};
 
-pub fn run(args: ReportArgs, format: FormatArg) -> Result<(), Failure> {
+pub fn run(args: ReportArgs, format: ReportFormatArg) -> Result<(), Failure> {
     match args.command {
         Some(ReportCommand::Prices(prices)) => match prices.command {
             PricesCommand::Refresh(refresh) => refresh_prices(refresh),
@@ -32,12 +32,11 @@ pub fn run(args: ReportArgs, format: FormatArg) -> Result<(), Failure> {
             let settings = RunSettings::resolve(args.run, format)?;
             let report = settings.report()?;
             let text = match settings.format {
-                FormatArg::Table => reports::render::render_table(&report),
-                FormatArg::Json => reports::render::render_json(&report),
-                FormatArg::Markdown => reports::render::render_markdown(&report),
-                FormatArg::Csv => reports::render::render_csv(&report),
-                FormatArg::Html => reports::render::render_html(&report),
-                FormatArg::Junit => unreachable!("refused in resolve"),
+                ReportFormatArg::Table => reports::render::render_table(&report),
+                ReportFormatArg::Json => reports::render::render_json(&report),
+                ReportFormatArg::Markdown => reports::render::render_markdown(&report),
+                ReportFormatArg::Csv => reports::render::render_csv(&report),
+                ReportFormatArg::Html => reports::render::render_html(&report),
             };
             match &settings.output {
                 Some(path) => write_atomically(path, text.as_bytes()).map_err(Failure::Unexpected),
@@ -61,17 +60,14 @@ struct RunSettings {
     prices: PriceTable,
     report: ReportSettings,
     reconcile: bool,
-    format: FormatArg,
+    format: ReportFormatArg,
     output: Option<PathBuf>,
     save_usage: Option<PathBuf>,
 }
 
 impl RunSettings {
-    fn resolve(args: ReportRunArgs, format: FormatArg) -> Result<RunSettings, Failure> {
+    fn resolve(args: ReportRunArgs, format: ReportFormatArg) -> Result<RunSettings, Failure> {
         let input = |error: anyhow::Error| Failure::Input(error);
-        if format == FormatArg::Junit {
-            return Err(input(anyhow!("`cutover report` renders --format table, json, markdown, csv or html, not junit")));
-        }
         let prices = match &args.prices {
             Some(path) => PriceTable::load(path).map_err(|error| input(error.into()))?,
             None => PriceTable::embedded(),

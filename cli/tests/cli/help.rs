@@ -10,8 +10,24 @@ fn help_lists_every_command_family_and_the_exit_codes() {
     for family in ["parity", "canary", "report", "local", "bench", "package"] {
         assert!(help.lines().any(|line| line.trim_start().starts_with(family)), "{family} missing from:\n{help}");
     }
-    assert!(help.contains("--format"), "{help}");
     assert!(help.contains("Exit codes: 0 ok, 1 the checked thing failed, 2 usage or input error, 3 unexpected error"));
+}
+
+#[test]
+fn each_family_lists_the_formats_it_renders() {
+    for (family, formats) in [
+        ("parity", "[possible values: table, json, markdown, junit]"),
+        ("report", "[possible values: table, json, csv, markdown, html]"),
+        ("canary", "[possible values: table, json]"),
+        ("local", "[possible values: table, json]"),
+        ("bench", "[possible values: table, json]"),
+        ("package", "[possible values: table, json]"),
+    ] {
+        let output = support::cutover().args([family, "-h"]).output().expect("runs");
+        assert!(output.status.success(), "{family} --help");
+        let help = String::from_utf8_lossy(&output.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(help.contains(formats), "{family}: {help}");
+    }
 }
 
 #[test]

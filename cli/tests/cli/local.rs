@@ -14,7 +14,7 @@ fn invoke_runs_one_call_in_process_and_prints_json() {
     let folder = tempfile::tempdir().expect("tempdir");
     let config = support::write_echo_config(folder.path(), "");
     let output = support::cutover()
-        .args(["--format", "json", "local", "invoke", "echo:1", "--payload", r#"{"a": 1}"#, "--config"])
+        .args(["local", "--format", "json", "invoke", "echo:1", "--payload", r#"{"a": 1}"#, "--config"])
         .arg(&config)
         .output()
         .expect("runs");
@@ -73,7 +73,7 @@ fn serve_answers_until_sigterm_and_leaves_no_process_behind() {
     let folder = tempfile::tempdir().expect("tempdir");
     let config = support::write_echo_config(folder.path(), "lambda_api = \"127.0.0.1:0\"");
     let mut serve = support::cutover()
-        .args(["--format", "json", "local", "serve", "--config"])
+        .args(["local", "--format", "json", "serve", "--config"])
         .arg(&config)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -94,7 +94,7 @@ fn serve_answers_until_sigterm_and_leaves_no_process_behind() {
     };
     let endpoint = info["lambda_api"].as_str().expect("lambda_api").to_string();
     let invoked = support::cutover()
-        .args(["--format", "json", "local", "invoke", "echo:1", "--payload", r#"{"via": "endpoint"}"#, "--endpoint"])
+        .args(["local", "--format", "json", "invoke", "echo:1", "--payload", r#"{"via": "endpoint"}"#, "--endpoint"])
         .arg(&endpoint)
         .output()
         .expect("runs");

@@ -15,7 +15,7 @@ use serde_json::Value;
 fn package_dry_run_prints_the_cargo_command_and_the_outputs_without_building() {
     let out_dir = tempfile::tempdir().expect("tempdir");
     let output = support::cutover()
-        .args(["--format", "json", "package", "--dry-run", "create-cluster", "get-cluster", "--out-dir"])
+        .args(["package", "--format", "json", "--dry-run", "create-cluster", "get-cluster", "--out-dir"])
         .arg(out_dir.path())
         .output()
         .expect("runs");
@@ -41,7 +41,7 @@ fn package_dry_run_prints_the_cargo_command_and_the_outputs_without_building() {
 
 #[test]
 fn package_all_for_arm64_plans_every_function_crate_for_aarch64() {
-    let output = support::cutover().args(["--format", "json", "package", "--dry-run", "--all", "--arch", "arm64"]).output().expect("runs");
+    let output = support::cutover().args(["package", "--format", "json", "--dry-run", "--all", "--arch", "arm64"]).output().expect("runs");
     let plan = support::json_stdout(&output);
     assert_eq!(plan["target"], "aarch64-unknown-linux-musl");
     let functions: Vec<&str> =
@@ -80,7 +80,7 @@ fn bench_rewrite_measures_both_sides_of_one_function_on_the_corpus() {
 
     let output = support::cutover()
         .current_dir(support::repo_root())
-        .args(["--format", "json", "bench", "rewrite", "--function", "validate-cluster-spec", "--iterations", "2"])
+        .args(["bench", "--format", "json", "rewrite", "--function", "validate-cluster-spec", "--iterations", "2"])
         .arg("--bootstrap-dir")
         .arg(&bootstrap_dir)
         .arg("--zip-dir")
