@@ -32,11 +32,8 @@ impl AtomicFile {
         let folder = folder_of(destination);
         let name = file_name_of(destination)?;
         sweep_abandoned(folder, &name);
-        let temporary = folder.join(format!(
-            ".{name}.{}.{}.tmp",
-            std::process::id(),
-            SEQUENCE.fetch_add(1, Ordering::Relaxed)
-        ));
+        let temporary =
+            folder.join(format!(".{name}.{}.{}.tmp", std::process::id(), SEQUENCE.fetch_add(1, Ordering::Relaxed)));
         let file = File::create(&temporary)?;
         Ok(AtomicFile { destination: destination.to_path_buf(), temporary, file: Some(file) })
     }
@@ -158,9 +155,20 @@ mod tests {
         std::fs::create_dir(&path).expect("mkdir");
         std::fs::write(path.join("inside"), "old").expect("write");
         let error = write_atomically(&path, b"new").expect_err("the rename fails");
-        assert!(matches!(error.kind(), io::ErrorKind::IsADirectory | io::ErrorKind::DirectoryNotEmpty | io::ErrorKind::Other), "{error:?}");
+        assert!(
+            matches!(
+                error.kind(),
+                io::ErrorKind::IsADirectory | io::ErrorKind::DirectoryNotEmpty | io::ErrorKind::Other
+            ),
+            "{error:?}"
+        );
         assert_eq!(std::fs::read_to_string(path.join("inside")).expect("read"), "old");
-        assert_eq!(std::fs::read_dir(folder.path()).expect("list").count(), 1, "no temporary left: {:?}", std::fs::read_dir(folder.path()).expect("list").collect::<Vec<_>>());
+        assert_eq!(
+            std::fs::read_dir(folder.path()).expect("list").count(),
+            1,
+            "no temporary left: {:?}",
+            std::fs::read_dir(folder.path()).expect("list").collect::<Vec<_>>()
+        );
     }
 
     #[test]

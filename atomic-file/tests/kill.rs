@@ -36,10 +36,9 @@ fn a_writer_killed_mid_write_leaves_the_old_file_whole() {
     // Wait until its temporary has data, then kill it without warning.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let growing = std::fs::read_dir(folder.path())
-            .expect("list")
-            .flatten()
-            .any(|entry| entry.file_name().to_string_lossy().ends_with(".tmp") && entry.metadata().is_ok_and(|m| m.len() > 0));
+        let growing = std::fs::read_dir(folder.path()).expect("list").flatten().any(|entry| {
+            entry.file_name().to_string_lossy().ends_with(".tmp") && entry.metadata().is_ok_and(|m| m.len() > 0)
+        });
         if growing {
             break;
         }
@@ -52,6 +51,7 @@ fn a_writer_killed_mid_write_leaves_the_old_file_whole() {
 
     atomic_file::write_atomically(&path, b"the new report").expect("write");
     assert_eq!(std::fs::read_to_string(&path).expect("read"), "the new report");
-    let left: Vec<_> = std::fs::read_dir(folder.path()).expect("list").flatten().map(|entry| entry.file_name()).collect();
+    let left: Vec<_> =
+        std::fs::read_dir(folder.path()).expect("list").flatten().map(|entry| entry.file_name()).collect();
     assert_eq!(left.len(), 1, "the killed writer's temporary was swept: {left:?}");
 }

@@ -32,7 +32,9 @@ impl StateLocation {
 
     pub fn parse(text: &str) -> Result<StateLocation, StateLocationError> {
         match text.strip_prefix("dynamodb://") {
-            Some(table) if !table.is_empty() && !table.contains('/') => Ok(StateLocation::DynamoDb { table: table.to_string() }),
+            Some(table) if !table.is_empty() && !table.contains('/') => {
+                Ok(StateLocation::DynamoDb { table: table.to_string() })
+            }
             Some(_) => Err(StateLocationError { text: text.to_string() }),
             None if text.trim().is_empty() => Err(StateLocationError { text: text.to_string() }),
             None => Ok(StateLocation::Folder(PathBuf::from(text))),
@@ -67,7 +69,10 @@ mod tests {
 
     #[test]
     fn state_locations() {
-        assert_eq!(StateLocation::parse("dynamodb://canary-state"), Ok(StateLocation::DynamoDb { table: "canary-state".into() }));
+        assert_eq!(
+            StateLocation::parse("dynamodb://canary-state"),
+            Ok(StateLocation::DynamoDb { table: "canary-state".into() })
+        );
         assert_eq!(StateLocation::parse(".cutover/canary"), Ok(StateLocation::Folder(".cutover/canary".into())));
         assert!(StateLocation::parse("dynamodb://").is_err());
     }

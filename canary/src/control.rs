@@ -83,7 +83,13 @@ impl<T: LambdaControl + ?Sized> LambdaControl for std::sync::Arc<T> {
         (**self).get_alias(function, alias).await
     }
 
-    async fn update_alias(&self, function: &str, alias: &str, target: &AliasTarget, revision_id: &str) -> Result<AliasSnapshot, ControlError> {
+    async fn update_alias(
+        &self,
+        function: &str,
+        alias: &str,
+        target: &AliasTarget,
+        revision_id: &str,
+    ) -> Result<AliasSnapshot, ControlError> {
         (**self).update_alias(function, alias, target, revision_id).await
     }
 

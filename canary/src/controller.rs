@@ -17,13 +17,18 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use lambda_metrics::{CustomMetricQuery, LambdaMetricsQuery, MetricDatapoint, MetricSource, MetricWindow, MetricsError, PeriodStats, Series};
+use lambda_metrics::{
+    CustomMetricQuery, LambdaMetricsQuery, MetricDatapoint, MetricSource, MetricWindow, MetricsError, PeriodStats,
+    Series,
+};
 use serde::Serialize;
 
 use crate::alias::{AliasSnapshot, AliasTarget};
 use crate::control::{ControlError, LambdaControl, VersionReference};
 use crate::gates::{BaselineFigures, Evaluation, Evidence, Verdict, evaluate};
-use crate::journal::{Action, Decision, DeploymentState, Event, JournalError, JournalRecord, Outcome, PauseCause, Phase};
+use crate::journal::{
+    Action, Decision, DeploymentState, Event, JournalError, JournalRecord, Outcome, PauseCause, Phase,
+};
 use crate::parity_gate::{ParityCheckError, PreTraffic};
 use crate::plan::{CanaryPlan, CustomGate, PlanError};
 use crate::settings::CanarySettings;
@@ -171,7 +176,11 @@ impl Preflight {
     }
 
     pub fn failures(&self) -> Vec<String> {
-        self.checks.iter().filter(|check| !check.passed).map(|check| format!("{}: {}", check.check, check.detail)).collect()
+        self.checks
+            .iter()
+            .filter(|check| !check.passed)
+            .map(|check| format!("{}: {}", check.check, check.detail))
+            .collect()
     }
 }
 
@@ -279,7 +288,8 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
         let alias = self.lambda.get_alias(function, &request.alias).await?;
         let baseline_version = request.baseline_version.clone().unwrap_or_else(|| alias.routing.version.clone());
         let mut checks = Vec::new();
-        let mut check = |name: &str, passed: bool, detail: String| checks.push(Check { check: name.into(), passed, detail });
+        let mut check =
+            |name: &str, passed: bool, detail: String| checks.push(Check { check: name.into(), passed, detail });
 
         let versions = self.lambda.list_versions(function).await?;
         let latest = |version: &str| version == "$LATEST";
@@ -316,7 +326,11 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
             check(
                 "same role",
                 baseline.role == candidate.role,
-                format!("baseline {} / candidate {}", baseline.role.as_deref().unwrap_or("none"), candidate.role.as_deref().unwrap_or("none")),
+                format!(
+                    "baseline {} / candidate {}",
+                    baseline.role.as_deref().unwrap_or("none"),
+                    candidate.role.as_deref().unwrap_or("none")
+                ),
             );
             check(
                 "same dead-letter queue",
@@ -341,7 +355,9 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
             if by_version {
                 format!("AWS/Lambda metrics exist for Resource={resource}, ExecutedVersion={baseline_version}")
             } else {
-                format!("no AWS/Lambda metrics by Resource={resource} and ExecutedVersion={baseline_version}: is the alias invoked?")
+                format!(
+                    "no AWS/Lambda metrics by Resource={resource} and ExecutedVersion={baseline_version}: is the alias invoked?"
+                )
             },
         );
 
@@ -363,7 +379,9 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
             free,
             match (active, lock) {
                 (Some(active), _) => active,
-                (None, Some(lock)) => format!("{} holds the lock since {}", lock.owner, crate::units::format_time(lock.since)),
+                (None, Some(lock)) => {
+                    format!("{} holds the lock since {}", lock.owner, crate::units::format_time(lock.since))
+                }
                 (None, None) => format!("no deployment in progress in {}", self.store.location()),
             },
         );
@@ -385,7 +403,8 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
             ),
         }
 
-        let mut plan = request.settings.plan(function, &request.alias, &baseline_version, &request.candidate_version, timeout);
+        let mut plan =
+            request.settings.plan(function, &request.alias, &baseline_version, &request.candidate_version, timeout);
         plan.pre_traffic = request.pre_traffic.describe();
         if let Err(error) = plan.validate() {
             checks.push(Check { check: "plan".into(), passed: false, detail: error.to_string() });
@@ -394,13 +413,19 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
         let window = MetricWindow::closed(now, plan.lateness, plan.period, lookback);
         let baseline_periods = self.lambda_periods(&plan, &baseline_version, &window).await?;
         let mut baseline = BaselineFigures::from_periods(&window, &baseline_periods, &plan.gates.latency);
-        baseline.alias_throttles = self.alias_throttles(&plan, &window).await?.iter().map(|point| point.value.max(0.0).round() as u64).sum();
+        baseline.alias_throttles =
+            self.alias_throttles(&plan, &window).await?.iter().map(|point| point.value.max(0.0).round() as u64).sum();
         let steps = expectations(&plan, &baseline, &window);
         Ok(Preflight { plan, checks, baseline, steps })
     }
 
     /// Preflight, lock, journal, first pass.
-    pub async fn start(&self, request: &DeploymentRequest, now: SystemTime, force: bool) -> Result<CanaryRun, CanaryError> {
+    pub async fn start(
+        &self,
+        request: &DeploymentRequest,
+        now: SystemTime,
+        force: bool,
+    ) -> Result<CanaryRun, CanaryError> {
         let preflight = self.preflight(request, now).await?;
         if !preflight.passed() {
             return Err(CanaryError::Preflight { failures: preflight.failures() });
@@ -440,8 +465,14 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
 
     /// Journals the pre-traffic parity verdict (a report's, or a replay's it runs now).
     /// `false` when it failed: the deployment is then over, with no traffic moved.
-    async fn pre_traffic(&self, pass: &mut Pass, request: &DeploymentRequest, now: SystemTime) -> Result<bool, CanaryError> {
-        let (baseline, candidate) = (pass.state.plan.baseline_version.clone(), pass.state.plan.candidate_version.clone());
+    async fn pre_traffic(
+        &self,
+        pass: &mut Pass,
+        request: &DeploymentRequest,
+        now: SystemTime,
+    ) -> Result<bool, CanaryError> {
+        let (baseline, candidate) =
+            (pass.state.plan.baseline_version.clone(), pass.state.plan.candidate_version.clone());
         let verdict = match &request.pre_traffic {
             PreTraffic::None => return Ok(true),
             PreTraffic::Report(verdict) => Ok(verdict.clone()),
@@ -450,17 +481,28 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
         match verdict {
             Ok(verdict) => {
                 let passed = verdict.passed;
-                let (decision, word) = if passed { (Decision::ParityPassed, "passed") } else { (Decision::ParityFailed, "failed") };
-                let reason = format!("pre-traffic parity {word} ({}, {} against {}): {}", verdict.source, verdict.candidate, verdict.baseline, verdict.reason);
-                self.append(pass, now, Event::Decision { decision, evaluation: None, reason, parity: Some(verdict) }).await?;
+                let (decision, word) =
+                    if passed { (Decision::ParityPassed, "passed") } else { (Decision::ParityFailed, "failed") };
+                let reason = format!(
+                    "pre-traffic parity {word} ({}, {} against {}): {}",
+                    verdict.source, verdict.candidate, verdict.baseline, verdict.reason
+                );
+                self.append(pass, now, Event::Decision { decision, evaluation: None, reason, parity: Some(verdict) })
+                    .await?;
                 if !passed {
                     self.append(pass, now, Event::Finished { outcome: Outcome::RolledBack }).await?;
                 }
                 Ok(passed)
             }
             Err(error) => {
-                let reason = format!("pre-traffic parity gave no verdict, so no traffic moves: {}", error_chain(&error));
-                self.append(pass, now, Event::Decision { decision: Decision::ParityFailed, evaluation: None, reason, parity: None }).await?;
+                let reason =
+                    format!("pre-traffic parity gave no verdict, so no traffic moves: {}", error_chain(&error));
+                self.append(
+                    pass,
+                    now,
+                    Event::Decision { decision: Decision::ParityFailed, evaluation: None, reason, parity: None },
+                )
+                .await?;
                 self.append(pass, now, Event::Finished { outcome: Outcome::RolledBack }).await?;
                 Err(error.into())
             }
@@ -478,7 +520,8 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
     pub async fn status(&self, function: &str, alias: &str, now: SystemTime) -> Result<CanaryRun, CanaryError> {
         let state = self.load(function, alias).await?;
         let observed = self.lambda.get_alias(&state.plan.function, &state.plan.alias).await.ok();
-        let mut pass = Pass { evaluation: state.last_evaluation.clone(), state, records: Vec::new(), observed, waiting_for: None };
+        let mut pass =
+            Pass { evaluation: state.last_evaluation.clone(), state, records: Vec::new(), observed, waiting_for: None };
         pass.waiting_for = waiting_for(&pass.state, now, pass.evaluation.as_ref());
         let lock = self.store.lock_info().await?;
         Ok(self.run(pass, lock))
@@ -492,7 +535,13 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
         Ok(records[start..].to_vec())
     }
 
-    pub async fn pause(&self, function: &str, alias: &str, now: SystemTime, reason: &str) -> Result<CanaryRun, CanaryError> {
+    pub async fn pause(
+        &self,
+        function: &str,
+        alias: &str,
+        now: SystemTime,
+        reason: &str,
+    ) -> Result<CanaryRun, CanaryError> {
         let mut pass = self.begin(function, alias, now, false).await?;
         if !matches!(pass.state.phase, Phase::Pending | Phase::Step { .. } | Phase::Bake) {
             return Err(CanaryError::NotAllowed { command: "pause", phase: pass.state.phase.name() });
@@ -506,7 +555,13 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
 
     /// Settles an interrupted change, lifts a pause, and runs a pass. `force` takes over a
     /// live lease (the other controller is known to be gone).
-    pub async fn resume(&self, function: &str, alias: &str, now: SystemTime, force: bool) -> Result<CanaryRun, CanaryError> {
+    pub async fn resume(
+        &self,
+        function: &str,
+        alias: &str,
+        now: SystemTime,
+        force: bool,
+    ) -> Result<CanaryRun, CanaryError> {
         let mut pass = self.begin(function, alias, now, force).await?;
         if force {
             self.append(&mut pass, now, Event::Operator { command: "resume --force".into() }).await?;
@@ -526,7 +581,13 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
     }
 
     /// Next step now (or 100 % with `full`), skipping the gates; in the bake, done now.
-    pub async fn promote(&self, function: &str, alias: &str, now: SystemTime, full: bool) -> Result<CanaryRun, CanaryError> {
+    pub async fn promote(
+        &self,
+        function: &str,
+        alias: &str,
+        now: SystemTime,
+        full: bool,
+    ) -> Result<CanaryRun, CanaryError> {
         let mut pass = self.begin(function, alias, now, false).await?;
         self.settle(&mut pass, now).await?;
         let command = if full { "promote --full" } else { "promote" };
@@ -545,11 +606,25 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
             }
             Phase::Step { index, .. } => {
                 let next = if full { last } else { (index + 1).min(last) };
-                self.decide(&mut pass, now, Decision::Advance, None, format!("`{command}` by an operator, gates skipped")).await?;
+                self.decide(
+                    &mut pass,
+                    now,
+                    Decision::Advance,
+                    None,
+                    format!("`{command}` by an operator, gates skipped"),
+                )
+                .await?;
                 self.shift(&mut pass, now, next, format!("`{command}` by an operator")).await?;
             }
             Phase::Bake => {
-                self.decide(&mut pass, now, Decision::BakeComplete, None, format!("`{command}` by an operator ended the bake")).await?;
+                self.decide(
+                    &mut pass,
+                    now,
+                    Decision::BakeComplete,
+                    None,
+                    format!("`{command}` by an operator ended the bake"),
+                )
+                .await?;
                 self.append(&mut pass, now, Event::Finished { outcome: Outcome::Done }).await?;
             }
             phase => return Err(CanaryError::NotAllowed { command: "promote", phase: phase.name() }),
@@ -581,7 +656,13 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
     }
 
     /// What still references the baseline version; deletes it when nothing does and `delete`.
-    pub async fn decommission(&self, function: &str, alias: &str, now: SystemTime, delete: bool) -> Result<CanaryRun, CanaryError> {
+    pub async fn decommission(
+        &self,
+        function: &str,
+        alias: &str,
+        now: SystemTime,
+        delete: bool,
+    ) -> Result<CanaryRun, CanaryError> {
         let state = self.load(function, alias).await?;
         if state.phase != Phase::Done {
             return Err(CanaryError::NotAllowed { command: "decommission", phase: state.phase.name() });
@@ -592,8 +673,13 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
             .list_aliases(function)
             .await?
             .into_iter()
-            .filter(|(_, routing)| routing.version == version || routing.additional_version_weights.contains_key(&version))
-            .map(|(name, routing)| VersionReference { kind: "alias".into(), detail: format!("{function}:{name} routes to {routing}") })
+            .filter(|(_, routing)| {
+                routing.version == version || routing.additional_version_weights.contains_key(&version)
+            })
+            .map(|(name, routing)| VersionReference {
+                kind: "alias".into(),
+                detail: format!("{function}:{name} routes to {routing}"),
+            })
             .collect();
         references.extend(self.lambda.version_references(function, &version).await?);
         let mut deleted = false;
@@ -639,7 +725,8 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
 
     async fn finish(&self, mut pass: Pass, now: SystemTime) -> Result<CanaryRun, CanaryError> {
         if pass.waiting_for.is_none() {
-            pass.waiting_for = waiting_for(&pass.state, now, pass.evaluation.as_ref().or(pass.state.last_evaluation.as_ref()));
+            pass.waiting_for =
+                waiting_for(&pass.state, now, pass.evaluation.as_ref().or(pass.state.last_evaluation.as_ref()));
         }
         let lock = self.store.lock_info().await?;
         Ok(self.run(pass, lock))
@@ -685,9 +772,7 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
     async fn append(&self, pass: &mut Pass, now: SystemTime, event: Event) -> Result<(), CanaryError> {
         let record = JournalRecord { sequence: pass.state.next_sequence, at: now, owner: self.owner.clone(), event };
         self.store.append(&record).await?;
-        pass.state
-            .apply(&record)
-            .map_err(|source| CanaryError::Journal { location: self.store.location(), source })?;
+        pass.state.apply(&record).map_err(|source| CanaryError::Journal { location: self.store.location(), source })?;
         pass.records.push(record);
         Ok(())
     }
@@ -714,26 +799,43 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
         pass.observed = Some(observed.clone());
         if let Some(pending) = pass.state.pending.clone() {
             if observed.routing.same_routing(&pending.to) {
-                self.append(pass, now, Event::Applied { intent: pending.sequence, alias: observed, recovered: true }).await?;
+                self.append(pass, now, Event::Applied { intent: pending.sequence, alias: observed, recovered: true })
+                    .await?;
             } else if observed.revision_id == pending.from.revision_id {
                 // The change never reached Lambda: make it now, under the same intent.
                 self.apply_intent(pass, now, pending.sequence, &pending.to, &observed).await?;
             } else {
-                self.halt(pass, now, pending.to.clone(), observed, "the alias changed while a change of ours was in flight").await?;
+                self.halt(
+                    pass,
+                    now,
+                    pending.to.clone(),
+                    observed,
+                    "the alias changed while a change of ours was in flight",
+                )
+                .await?;
             }
             return Ok(());
         }
         if matches!(pass.state.phase, Phase::Halted { .. }) {
             return Ok(());
         }
-        if observed.revision_id != pass.state.alias.revision_id || !observed.routing.same_routing(&pass.state.alias.routing) {
+        if observed.revision_id != pass.state.alias.revision_id
+            || !observed.routing.same_routing(&pass.state.alias.routing)
+        {
             let expected = pass.state.alias.routing.clone();
             self.halt(pass, now, expected, observed, "the alias was changed outside this deployment").await?;
         }
         Ok(())
     }
 
-    async fn halt(&self, pass: &mut Pass, now: SystemTime, expected: AliasTarget, observed: AliasSnapshot, why: &str) -> Result<(), CanaryError> {
+    async fn halt(
+        &self,
+        pass: &mut Pass,
+        now: SystemTime,
+        expected: AliasTarget,
+        observed: AliasSnapshot,
+        why: &str,
+    ) -> Result<(), CanaryError> {
         let reason = format!(
             "{why}: expected {expected}, found {} (revision {}); nothing was overwritten",
             observed.routing, observed.revision_id
@@ -762,7 +864,13 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
         }
     }
 
-    async fn judge_step(&self, pass: &mut Pass, now: SystemTime, index: usize, percent: f64) -> Result<(), CanaryError> {
+    async fn judge_step(
+        &self,
+        pass: &mut Pass,
+        now: SystemTime,
+        index: usize,
+        percent: f64,
+    ) -> Result<(), CanaryError> {
         let plan = pass.state.plan.clone();
         let since = pass.state.phase_since.unwrap_or(now);
         let window = step_window(&plan, since, now);
@@ -771,7 +879,12 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
         let step_text = format!("step {} ({percent}%)", index + 1);
         match evaluation.verdict {
             Verdict::Fail => {
-                let failing = evaluation.failing().iter().map(|gate| format!("{}: {}", gate.gate, gate.reason)).collect::<Vec<_>>().join("; ");
+                let failing = evaluation
+                    .failing()
+                    .iter()
+                    .map(|gate| format!("{}: {}", gate.gate, gate.reason))
+                    .collect::<Vec<_>>()
+                    .join("; ");
                 let reason = format!("{step_text} failed: {failing}");
                 self.decide(pass, now, Decision::Rollback, Some(evaluation), reason.clone()).await?;
                 self.rollback(pass, now, reason).await
@@ -807,7 +920,12 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
         let evaluation = self.evaluate(pass, &window, false).await?;
         match evaluation.verdict {
             Verdict::Fail => {
-                let failing = evaluation.failing().iter().map(|gate| format!("{}: {}", gate.gate, gate.reason)).collect::<Vec<_>>().join("; ");
+                let failing = evaluation
+                    .failing()
+                    .iter()
+                    .map(|gate| format!("{}: {}", gate.gate, gate.reason))
+                    .collect::<Vec<_>>()
+                    .join("; ");
                 let reason = format!("bake failed after {}: {failing}", format_duration(age));
                 self.decide(pass, now, Decision::Rollback, Some(evaluation), reason.clone()).await?;
                 self.rollback(pass, now, reason).await
@@ -859,7 +977,11 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
             );
             return self.decide(pass, now, Decision::Extend, Some(evaluation), reason).await;
         }
-        let reason = format!("{what} still inconclusive after {} and {} extensions ({open})", format_duration(age), plan.max_extensions);
+        let reason = format!(
+            "{what} still inconclusive after {} and {} extensions ({open})",
+            format_duration(age),
+            plan.max_extensions
+        );
         match plan.inconclusive_policy {
             crate::plan::InconclusivePolicy::Rollback => {
                 let reason = format!("{reason}; policy: roll back");
@@ -874,7 +996,12 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
         }
     }
 
-    async fn record_if_changed(&self, pass: &mut Pass, now: SystemTime, evaluation: Evaluation) -> Result<(), CanaryError> {
+    async fn record_if_changed(
+        &self,
+        pass: &mut Pass,
+        now: SystemTime,
+        evaluation: Evaluation,
+    ) -> Result<(), CanaryError> {
         if pass.state.last_signature.as_deref() == Some(evaluation.signature().as_str()) {
             return Ok(());
         }
@@ -882,14 +1009,22 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
         self.decide(pass, now, Decision::Evaluated, Some(evaluation), reason).await
     }
 
-    async fn evaluate(&self, pass: &mut Pass, window: &MetricWindow, concurrent_baseline: bool) -> Result<Evaluation, CanaryError> {
+    async fn evaluate(
+        &self,
+        pass: &mut Pass,
+        window: &MetricWindow,
+        concurrent_baseline: bool,
+    ) -> Result<Evaluation, CanaryError> {
         let plan = &pass.state.plan;
         let (candidate, baseline) = if window.is_empty() {
             (Vec::new(), Vec::new())
         } else {
             let candidate = self.lambda_periods(plan, &plan.candidate_version, window).await?;
-            let baseline =
-                if concurrent_baseline { self.lambda_periods(plan, &plan.baseline_version, window).await? } else { Vec::new() };
+            let baseline = if concurrent_baseline {
+                self.lambda_periods(plan, &plan.baseline_version, window).await?
+            } else {
+                Vec::new()
+            };
             (candidate, baseline)
         };
         let mut custom = Vec::new();
@@ -913,28 +1048,50 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
         Ok(evaluation)
     }
 
-    async fn lambda_periods(&self, plan: &CanaryPlan, version: &str, window: &MetricWindow) -> Result<Vec<PeriodStats>, CanaryError> {
+    async fn lambda_periods(
+        &self,
+        plan: &CanaryPlan,
+        version: &str,
+        window: &MetricWindow,
+    ) -> Result<Vec<PeriodStats>, CanaryError> {
         let percentiles = plan.gates.latency.iter().filter_map(|gate| gate.quantile()).collect();
-        let query = LambdaMetricsQuery { series: Series::executed(&plan.function, &plan.alias, version), window: *window, percentiles };
+        let query = LambdaMetricsQuery {
+            series: Series::executed(&plan.function, &plan.alias, version),
+            window: *window,
+            percentiles,
+        };
         Ok(self.metrics.lambda_periods(&query).await?)
     }
 
     /// `Throttles` of the alias's `Resource` series: Lambda publishes no throttles per
     /// `ExecutedVersion`, since a throttled request never reached a version.
-    async fn alias_throttles(&self, plan: &CanaryPlan, window: &MetricWindow) -> Result<Vec<MetricDatapoint>, CanaryError> {
+    async fn alias_throttles(
+        &self,
+        plan: &CanaryPlan,
+        window: &MetricWindow,
+    ) -> Result<Vec<MetricDatapoint>, CanaryError> {
         let query = CustomMetricQuery {
             namespace: "AWS/Lambda".into(),
             metric_name: "Throttles".into(),
-            dimensions: Series { function: plan.function.clone(), qualifier: Some(plan.alias.clone()), executed_version: None }
-                .dimensions()
-                .into_iter()
-                .collect(),
+            dimensions: Series {
+                function: plan.function.clone(),
+                qualifier: Some(plan.alias.clone()),
+                executed_version: None,
+            }
+            .dimensions()
+            .into_iter()
+            .collect(),
             statistic: "Sum".into(),
         };
         Ok(self.metrics.custom_periods(&query, window).await?)
     }
 
-    async fn custom_points(&self, plan: &CanaryPlan, gate: &CustomGate, window: &MetricWindow) -> Result<Vec<MetricDatapoint>, CanaryError> {
+    async fn custom_points(
+        &self,
+        plan: &CanaryPlan,
+        gate: &CustomGate,
+        window: &MetricWindow,
+    ) -> Result<Vec<MetricDatapoint>, CanaryError> {
         let fill = |value: &str| {
             value
                 .replace("{function}", &plan.function)
@@ -965,7 +1122,14 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
     }
 
     /// Intent, UpdateAlias with the RevisionId last read, outcome.
-    async fn change(&self, pass: &mut Pass, now: SystemTime, action: Action, to: AliasTarget, reason: String) -> Result<(), CanaryError> {
+    async fn change(
+        &self,
+        pass: &mut Pass,
+        now: SystemTime,
+        action: Action,
+        to: AliasTarget,
+        reason: String,
+    ) -> Result<(), CanaryError> {
         let from = match &pass.observed {
             Some(observed) => observed.clone(),
             None => self.lambda.get_alias(&pass.state.plan.function, &pass.state.plan.alias).await?,
@@ -976,7 +1140,14 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
         self.apply_intent(pass, now, intent, &to, &from).await
     }
 
-    async fn apply_intent(&self, pass: &mut Pass, now: SystemTime, intent: u64, to: &AliasTarget, from: &AliasSnapshot) -> Result<(), CanaryError> {
+    async fn apply_intent(
+        &self,
+        pass: &mut Pass,
+        now: SystemTime,
+        intent: u64,
+        to: &AliasTarget,
+        from: &AliasSnapshot,
+    ) -> Result<(), CanaryError> {
         let (function, alias) = (pass.state.plan.function.clone(), pass.state.plan.alias.clone());
         match self.lambda.update_alias(&function, &alias, to, &from.revision_id).await {
             Ok(updated) => {
@@ -986,7 +1157,14 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
             }
             Err(ControlError::PreconditionFailed { .. }) => {
                 let observed = self.lambda.get_alias(&function, &alias).await?;
-                self.halt(pass, now, to.clone(), observed, "UpdateAlias was refused (PreconditionFailed): someone else changed the alias").await
+                self.halt(
+                    pass,
+                    now,
+                    to.clone(),
+                    observed,
+                    "UpdateAlias was refused (PreconditionFailed): someone else changed the alias",
+                )
+                .await
             }
             Err(error) => Err(error.into()),
         }
@@ -1046,13 +1224,21 @@ fn waiting_for(state: &DeploymentState, now: SystemTime, evaluation: Option<&Eva
             .unwrap_or_default()
     };
     if let Some(pending) = &state.pending {
-        return Some(format!("an interrupted change to {} (record {}): `resume` settles it", pending.to, pending.sequence));
+        return Some(format!(
+            "an interrupted change to {} (record {}): `resume` settles it",
+            pending.to, pending.sequence
+        ));
     }
     match &state.phase {
         Phase::Pending => Some("the first shift".into()),
         Phase::Step { index, percent } => {
             let minimum = plan.min_step_duration + plan.min_step_duration.saturating_mul(state.extensions);
-            let mut parts = vec![format!("step {} at {percent}% for {} of at least {}", index + 1, format_duration(age), format_duration(minimum))];
+            let mut parts = vec![format!(
+                "step {} at {percent}% for {} of at least {}",
+                index + 1,
+                format_duration(age),
+                format_duration(minimum)
+            )];
             parts.extend(open());
             Some(parts.join("; "))
         }
@@ -1063,7 +1249,9 @@ fn waiting_for(state: &DeploymentState, now: SystemTime, evaluation: Option<&Eva
         }
         Phase::Paused { reason, .. } => Some(format!("{reason}; `resume`, `promote` or `abort`")),
         Phase::Halted { reason } => Some(format!("{reason}; inspect the alias, then `abort` to roll back from it")),
-        Phase::Done => Some(format!("nothing: decommission version {} with `cutover canary decommission`", plan.baseline_version)),
+        Phase::Done => {
+            Some(format!("nothing: decommission version {} with `cutover canary decommission`", plan.baseline_version))
+        }
         Phase::RolledBack => None,
     }
 }
@@ -1072,8 +1260,10 @@ fn waiting_for(state: &DeploymentState, now: SystemTime, evaluation: Option<&Eva
 fn expectations(plan: &CanaryPlan, baseline: &BaselineFigures, window: &MetricWindow) -> Vec<StepExpectation> {
     let minutes = (window.period_count() as f64 * window.period.as_secs_f64() / 60.0).max(1.0);
     let per_minute = baseline.invocations as f64 / minutes;
-    let baseline_rate = if baseline.invocations > 0 { baseline.errors as f64 / baseline.invocations as f64 } else { 0.0 };
-    let needed = invocations_to_pass(plan, baseline_rate, baseline.invocations).map(|needed| needed.max(plan.gates.min_invocations));
+    let baseline_rate =
+        if baseline.invocations > 0 { baseline.errors as f64 / baseline.invocations as f64 } else { 0.0 };
+    let needed = invocations_to_pass(plan, baseline_rate, baseline.invocations)
+        .map(|needed| needed.max(plan.gates.min_invocations));
     let period_minutes = plan.period.as_secs_f64() / 60.0;
     plan.steps
         .iter()
@@ -1084,7 +1274,8 @@ fn expectations(plan: &CanaryPlan, baseline: &BaselineFigures, window: &MetricWi
                     return None;
                 }
                 let minutes = (needed as f64 / candidate_per_minute).ceil();
-                let duration = Duration::from_secs_f64(minutes * 60.0).max(plan.min_step_duration) + plan.lateness + plan.period;
+                let duration =
+                    Duration::from_secs_f64(minutes * 60.0).max(plan.min_step_duration) + plan.lateness + plan.period;
                 (duration <= plan.step_deadline() + plan.lateness + plan.period).then_some(duration)
             });
             let (judged, not_judged): (Vec<_>, Vec<_>) = plan
@@ -1113,7 +1304,8 @@ pub fn invocations_to_pass(plan: &CanaryPlan, baseline_rate: f64, baseline_invoc
         let upper = wilson_interval(errors, n, 2.0 * gates.confidence - 1.0).1;
         let baseline_errors = (baseline_rate * baseline_invocations as f64).round() as u64;
         let relative = baseline_invocations == 0
-            || ProportionDifference::new(errors, n, baseline_errors, baseline_invocations).upper_bound(gates.confidence)
+            || ProportionDifference::new(errors, n, baseline_errors, baseline_invocations)
+                .upper_bound(gates.confidence)
                 <= gates.max_error_rate_increase;
         upper <= gates.max_error_rate && relative
     };

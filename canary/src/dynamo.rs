@@ -11,8 +11,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, KeySchemaElement, KeyType, Put, ScalarAttributeType,
-    TransactWriteItem,
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, KeySchemaElement, KeyType, Put,
+    ScalarAttributeType, TransactWriteItem,
 };
 
 use crate::journal::JournalRecord;
@@ -34,7 +34,8 @@ impl DynamoStore {
 
     /// Creates the table the store expects (on-demand billing); for set-up scripts and tests.
     pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
-        let attribute = |name: &str, kind| AttributeDefinition::builder().attribute_name(name).attribute_type(kind).build();
+        let attribute =
+            |name: &str, kind| AttributeDefinition::builder().attribute_name(name).attribute_type(kind).build();
         let key = |name: &str, kind| KeySchemaElement::builder().attribute_name(name).key_type(kind).build();
         client
             .create_table()
@@ -46,11 +47,18 @@ impl DynamoStore {
             .key_schema(key("sequence", KeyType::Range).map_err(build_error(table))?)
             .send()
             .await
-            .map_err(|error| StoreError::Service { operation: "CreateTable", table: table.to_string(), source: Box::new(error) })?;
+            .map_err(|error| StoreError::Service {
+                operation: "CreateTable",
+                table: table.to_string(),
+                source: Box::new(error),
+            })?;
         Ok(())
     }
 
-    fn service<E: std::error::Error + Send + Sync + 'static>(&self, operation: &'static str) -> impl FnOnce(E) -> StoreError + '_ {
+    fn service<E: std::error::Error + Send + Sync + 'static>(
+        &self,
+        operation: &'static str,
+    ) -> impl FnOnce(E) -> StoreError + '_ {
         move |error| StoreError::Service { operation, table: self.table.clone(), source: Box::new(error) }
     }
 
@@ -70,12 +78,22 @@ impl DynamoStore {
     }
 
     fn parse_lock(&self, item: &HashMap<String, AttributeValue>) -> Result<LockInfo, StoreError> {
-        let bad = |detail: &str| StoreError::BadItem { table: self.table.clone(), detail: format!("lock of {}: {detail}", self.deployment) };
+        let bad = |detail: &str| StoreError::BadItem {
+            table: self.table.clone(),
+            detail: format!("lock of {}: {detail}", self.deployment),
+        };
         let owner = item.get("owner").and_then(|value| value.as_s().ok()).ok_or_else(|| bad("no owner"))?;
         let number = |name: &str| {
-            item.get(name).and_then(|value| value.as_n().ok()).and_then(|text| text.parse::<u64>().ok()).ok_or_else(|| bad(name))
+            item.get(name)
+                .and_then(|value| value.as_n().ok())
+                .and_then(|text| text.parse::<u64>().ok())
+                .ok_or_else(|| bad(name))
         };
-        Ok(LockInfo { owner: owner.clone(), since: from_millis(number("since")?), expires: from_millis(number("expires")?) })
+        Ok(LockInfo {
+            owner: owner.clone(),
+            since: from_millis(number("since")?),
+            expires: from_millis(number("expires")?),
+        })
     }
 }
 
@@ -93,7 +111,13 @@ fn from_millis(millis: u64) -> SystemTime {
 
 #[async_trait::async_trait]
 impl StateStore for DynamoStore {
-    async fn acquire(&self, owner: &str, now: SystemTime, lease: Duration, force: bool) -> Result<LockInfo, StoreError> {
+    async fn acquire(
+        &self,
+        owner: &str,
+        now: SystemTime,
+        lease: Duration,
+        force: bool,
+    ) -> Result<LockInfo, StoreError> {
         let current = self.lock_info().await?;
         let since = match &current {
             Some(lock) if lock.owner == owner => lock.since,
@@ -171,10 +195,11 @@ impl StateStore for DynamoStore {
                 .await
                 .map_err(self.service("Query"))?;
             for item in output.items() {
-                let text = item.get("record").and_then(|value| value.as_s().ok()).ok_or_else(|| StoreError::BadItem {
-                    table: self.table.clone(),
-                    detail: format!("an item of {} without `record`", self.deployment),
-                })?;
+                let text =
+                    item.get("record").and_then(|value| value.as_s().ok()).ok_or_else(|| StoreError::BadItem {
+                        table: self.table.clone(),
+                        detail: format!("an item of {} without `record`", self.deployment),
+                    })?;
                 let line = records.len() + 1;
                 let record = serde_json::from_str(text).map_err(|source| StoreError::Corrupt {
                     location: format!("dynamodb://{}/{}", self.table, self.deployment),
@@ -225,7 +250,9 @@ impl StateStore for DynamoStore {
             Err(error) if error.code() == Some("TransactionCanceledException") => {
                 let lock = self.lock_info().await?;
                 match lock {
-                    Some(lock) if lock.owner == record.owner => Err(StoreError::SequenceTaken { sequence: record.sequence }),
+                    Some(lock) if lock.owner == record.owner => {
+                        Err(StoreError::SequenceTaken { sequence: record.sequence })
+                    }
                     other => Err(StoreError::LostLock {
                         owner: record.owner.clone(),
                         holder: other.map(|lock| lock.owner).unwrap_or_else(|| "nobody".into()),

@@ -109,7 +109,8 @@ impl LambdaControl for FakeLambda {
     ) -> Result<AliasSnapshot, ControlError> {
         self.count("UpdateAlias");
         self.check_function(function)?;
-        let current = self.alias(alias).ok_or_else(|| ControlError::NotFound { what: format!("alias {function}:{alias}") })?;
+        let current =
+            self.alias(alias).ok_or_else(|| ControlError::NotFound { what: format!("alias {function}:{alias}") })?;
         if current.revision_id != revision_id {
             return Err(ControlError::PreconditionFailed { message: format!("revision is {}", current.revision_id) });
         }
@@ -119,7 +120,10 @@ impl LambdaControl for FakeLambda {
     async fn version_settings(&self, function: &str, version: &str) -> Result<VersionSettings, ControlError> {
         self.count("GetFunctionConfiguration");
         self.check_function(function)?;
-        lock(&self.versions).get(version).cloned().ok_or_else(|| ControlError::NotFound { what: format!("version {function}:{version}") })
+        lock(&self.versions)
+            .get(version)
+            .cloned()
+            .ok_or_else(|| ControlError::NotFound { what: format!("version {function}:{version}") })
     }
 
     async fn list_versions(&self, function: &str) -> Result<Vec<String>, ControlError> {
@@ -137,7 +141,11 @@ impl LambdaControl for FakeLambda {
     async fn version_references(&self, function: &str, version: &str) -> Result<Vec<VersionReference>, ControlError> {
         self.count("ListReferences");
         self.check_function(function)?;
-        Ok(lock(&self.references).iter().filter(|(on, _)| on == version).map(|(_, reference)| reference.clone()).collect())
+        Ok(lock(&self.references)
+            .iter()
+            .filter(|(on, _)| on == version)
+            .map(|(_, reference)| reference.clone())
+            .collect())
     }
 
     async fn delete_version(&self, function: &str, version: &str) -> Result<(), ControlError> {
@@ -163,11 +171,19 @@ impl MemoryStore {
 
 #[async_trait::async_trait]
 impl StateStore for MemoryStore {
-    async fn acquire(&self, owner: &str, now: SystemTime, lease: Duration, force: bool) -> Result<LockInfo, StoreError> {
+    async fn acquire(
+        &self,
+        owner: &str,
+        now: SystemTime,
+        lease: Duration,
+        force: bool,
+    ) -> Result<LockInfo, StoreError> {
         let mut held = lock(&self.lock);
         let since = match held.as_ref() {
             Some(current) if current.owner == owner => current.since,
-            Some(current) if current.expires > now && !force => return Err(StoreError::LockHeld { lock: current.clone() }),
+            Some(current) if current.expires > now && !force => {
+                return Err(StoreError::LockHeld { lock: current.clone() });
+            }
             _ => now,
         };
         let info = LockInfo { owner: owner.to_string(), since, expires: now + lease };
@@ -194,7 +210,10 @@ impl StateStore for MemoryStore {
     async fn append(&self, record: &JournalRecord) -> Result<(), StoreError> {
         let holder = lock(&self.lock).as_ref().map(|current| current.owner.clone());
         if holder.as_deref() != Some(record.owner.as_str()) {
-            return Err(StoreError::LostLock { owner: record.owner.clone(), holder: holder.unwrap_or_else(|| "nobody".into()) });
+            return Err(StoreError::LostLock {
+                owner: record.owner.clone(),
+                holder: holder.unwrap_or_else(|| "nobody".into()),
+            });
         }
         let mut records = lock(&self.records);
         if record.sequence != records.len() as u64 + 1 {

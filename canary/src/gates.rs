@@ -228,7 +228,8 @@ impl Evaluation {
 }
 
 pub fn evaluate(settings: &GateSettings, window: &MetricWindow, evidence: Evidence<'_>) -> Evaluation {
-    let mut gates = vec![error_rate(settings, evidence), min_invocations(settings, evidence), throttles(settings, evidence)];
+    let mut gates =
+        vec![error_rate(settings, evidence), min_invocations(settings, evidence), throttles(settings, evidence)];
     for gate in &settings.latency {
         gates.push(latency(settings, gate, evidence));
     }
@@ -286,7 +287,13 @@ fn error_rate(settings: &GateSettings, evidence: Evidence<'_>) -> GateResult {
         difference_upper_bound: None,
         p_value: None,
     };
-    let result = |verdict, reason: String, figures| GateResult { gate: "error-rate".into(), required: true, verdict, reason, figures };
+    let result = |verdict, reason: String, figures| GateResult {
+        gate: "error-rate".into(),
+        required: true,
+        verdict,
+        reason,
+        figures,
+    };
     if candidate.invocations == 0 {
         return result(Verdict::Inconclusive, "no candidate invocations in the closed periods yet".into(), figures);
     }
@@ -304,7 +311,8 @@ fn error_rate(settings: &GateSettings, evidence: Evidence<'_>) -> GateResult {
     let mut relative = None;
     let mut baseline_degraded = false;
     if let Some(source) = baseline_source {
-        let difference = ProportionDifference::new(candidate.errors, candidate.invocations, baseline_errors, baseline_invocations);
+        let difference =
+            ProportionDifference::new(candidate.errors, candidate.invocations, baseline_errors, baseline_invocations);
         let p_value = difference.p_value_above(margin);
         let upper = difference.upper_bound(settings.confidence);
         let verdict = if p_value < 1.0 - settings.fail_confidence {
@@ -318,7 +326,10 @@ fn error_rate(settings: &GateSettings, evidence: Evidence<'_>) -> GateResult {
             && wilson_interval(baseline_errors, baseline_invocations, 2.0 * settings.fail_confidence - 1.0).0 > ceiling;
         relative = Some((verdict, difference.estimate, upper, p_value));
     }
-    if let Figures::ErrorRate { candidate_rate, candidate_interval, difference, difference_upper_bound, p_value, .. } = &mut figures {
+    if let Figures::ErrorRate {
+        candidate_rate, candidate_interval, difference, difference_upper_bound, p_value, ..
+    } = &mut figures
+    {
         *candidate_rate = Some(rate);
         *candidate_interval = Some(pass_interval);
         if let Some((_, estimate, upper, p)) = relative {
@@ -347,17 +358,28 @@ fn error_rate(settings: &GateSettings, evidence: Evidence<'_>) -> GateResult {
         }
         (Verdict::Fail, _) if baseline_degraded => result(
             Verdict::Hold,
-            format!("{candidate_text} is above the {} ceiling, but so is {baseline_text}: a shared cause, holding", percent(ceiling)),
+            format!(
+                "{candidate_text} is above the {} ceiling, but so is {baseline_text}: a shared cause, holding",
+                percent(ceiling)
+            ),
             figures,
         ),
         (Verdict::Fail, _) => result(
             Verdict::Fail,
-            format!("{candidate_text} is above the {} ceiling at {:.0}% confidence; {baseline_text}", percent(ceiling), settings.fail_confidence * 100.0),
+            format!(
+                "{candidate_text} is above the {} ceiling at {:.0}% confidence; {baseline_text}",
+                percent(ceiling),
+                settings.fail_confidence * 100.0
+            ),
             figures,
         ),
         (Verdict::Pass, Some(Verdict::Pass) | None) => result(
             Verdict::Pass,
-            format!("{candidate_text}, at most {} at {:.0}% confidence; {baseline_text}", percent(pass_interval.1), settings.confidence * 100.0),
+            format!(
+                "{candidate_text}, at most {} at {:.0}% confidence; {baseline_text}",
+                percent(pass_interval.1),
+                settings.confidence * 100.0
+            ),
             figures,
         ),
         _ => result(
@@ -380,7 +402,13 @@ fn min_invocations(settings: &GateSettings, evidence: Evidence<'_>) -> GateResul
     } else {
         (Verdict::Inconclusive, format!("{invocations} candidate invocations of the {required} a step needs"))
     };
-    GateResult { gate: "min-invocations".into(), required: true, verdict, reason, figures: Figures::MinInvocations { invocations, required } }
+    GateResult {
+        gate: "min-invocations".into(),
+        required: true,
+        verdict,
+        reason,
+        figures: Figures::MinInvocations { invocations, required },
+    }
 }
 
 fn throttles(settings: &GateSettings, evidence: Evidence<'_>) -> GateResult {
@@ -389,9 +417,14 @@ fn throttles(settings: &GateSettings, evidence: Evidence<'_>) -> GateResult {
     let requests = Totals::of(evidence.candidate).invocations + Totals::of(evidence.baseline).invocations + throttled;
     let ceiling = settings.max_throttle_rate;
     let mut figures = Figures::Throttles { throttles: throttled, requests, interval: None, ceiling };
-    let result = |verdict, reason, figures| GateResult { gate: "throttles".into(), required: true, verdict, reason, figures };
+    let result =
+        |verdict, reason, figures| GateResult { gate: "throttles".into(), required: true, verdict, reason, figures };
     if requests == 0 {
-        return result(Verdict::Inconclusive, "no requests to the alias in the closed periods yet".to_string(), figures);
+        return result(
+            Verdict::Inconclusive,
+            "no requests to the alias in the closed periods yet".to_string(),
+            figures,
+        );
     }
     let pass_interval = wilson_interval(throttled, requests, 2.0 * settings.confidence - 1.0);
     let fail_low = wilson_interval(throttled, requests, 2.0 * settings.fail_confidence - 1.0).0;
@@ -399,15 +432,22 @@ fn throttles(settings: &GateSettings, evidence: Evidence<'_>) -> GateResult {
         *interval = Some(pass_interval);
     }
     let share = throttled as f64 / requests as f64;
-    let text = format!("{} of the alias's requests throttled ({throttled}/{requests}; Lambda counts throttles per alias, not per version)", percent(share));
+    let text = format!(
+        "{} of the alias's requests throttled ({throttled}/{requests}; Lambda counts throttles per alias, not per version)",
+        percent(share)
+    );
     if fail_low > ceiling {
-        let before = evidence.reference.map(|reference| (reference.alias_throttles, reference.invocations + reference.alias_throttles));
+        let before = evidence
+            .reference
+            .map(|reference| (reference.alias_throttles, reference.invocations + reference.alias_throttles));
         if let Some((before_throttled, before_requests)) = before.filter(|(_, requests)| *requests > 0)
             && wilson_interval(before_throttled, before_requests, 2.0 * settings.fail_confidence - 1.0).0 > ceiling
         {
             return result(
                 Verdict::Hold,
-                format!("{text}, and it was throttled as much before the deployment ({before_throttled}/{before_requests}): shared concurrency, holding"),
+                format!(
+                    "{text}, and it was throttled as much before the deployment ({before_throttled}/{before_requests}): shared concurrency, holding"
+                ),
                 figures,
             );
         }
@@ -416,7 +456,11 @@ fn throttles(settings: &GateSettings, evidence: Evidence<'_>) -> GateResult {
     if pass_interval.1 <= ceiling {
         return result(Verdict::Pass, format!("{text}, at most {}", percent(pass_interval.1)), figures);
     }
-    result(Verdict::Inconclusive, format!("{text}: not yet enough requests to bound it under {}", percent(ceiling)), figures)
+    result(
+        Verdict::Inconclusive,
+        format!("{text}: not yet enough requests to bound it under {}", percent(ceiling)),
+        figures,
+    )
 }
 
 fn latency(settings: &GateSettings, gate: &LatencyGate, evidence: Evidence<'_>) -> GateResult {
@@ -491,9 +535,15 @@ fn latency(settings: &GateSettings, gate: &LatencyGate, evidence: Evidence<'_>) 
     } else if p_value.is_some_and(|p| p < 1.0 - settings.fail_confidence) {
         (Verdict::Fail, format!("{} above {limits} in {breaching} of {judged} judged periods", gate.percentile))
     } else if shared > 0 && shared_p < 1.0 - settings.fail_confidence {
-        (Verdict::Hold, format!("{} above {limits} in {shared} of {judged} periods, the baseline too: holding", gate.percentile))
+        (
+            Verdict::Hold,
+            format!("{} above {limits} in {shared} of {judged} periods, the baseline too: holding", gate.percentile),
+        )
     } else if judged >= settings.min_periods && (breaching as f64) <= allowed * judged as f64 {
-        (Verdict::Pass, format!("{} within {limits} in {} of {judged} judged periods", gate.percentile, judged - breaching))
+        (
+            Verdict::Pass,
+            format!("{} within {limits} in {} of {judged} judged periods", gate.percentile, judged - breaching),
+        )
     } else {
         (
             Verdict::Inconclusive,
@@ -527,11 +577,25 @@ fn custom(settings: &GateSettings, gate: &CustomGate, points: &[MetricDatapoint]
     let (verdict, reason) = if judged == 0 {
         (Verdict::Inconclusive, format!("no {} datapoints in the closed periods", gate.metric_name))
     } else if p_value.is_some_and(|p| p < 1.0 - settings.fail_confidence) {
-        (Verdict::Fail, format!("{} {} out of bounds in {breaching} of {judged} periods", gate.metric_name, gate.statistic))
+        (
+            Verdict::Fail,
+            format!("{} {} out of bounds in {breaching} of {judged} periods", gate.metric_name, gate.statistic),
+        )
     } else if judged >= settings.min_periods && (breaching as f64) <= allowed * judged as f64 {
-        (Verdict::Pass, format!("{} {} within bounds in {} of {judged} periods", gate.metric_name, gate.statistic, judged - breaching))
+        (
+            Verdict::Pass,
+            format!(
+                "{} {} within bounds in {} of {judged} periods",
+                gate.metric_name,
+                gate.statistic,
+                judged - breaching
+            ),
+        )
     } else {
-        (Verdict::Inconclusive, format!("{} {} out of bounds in {breaching} of {judged} periods", gate.metric_name, gate.statistic))
+        (
+            Verdict::Inconclusive,
+            format!("{} {} out of bounds in {breaching} of {judged} periods", gate.metric_name, gate.statistic),
+        )
     };
     GateResult { gate: format!("custom-{}", gate.name), required: gate.required, verdict, reason, figures }
 }
@@ -556,7 +620,11 @@ mod tests {
     }
 
     fn window(minutes: u64) -> MetricWindow {
-        MetricWindow { start: UNIX_EPOCH, end: UNIX_EPOCH + Duration::from_secs(minutes * 60), period: Duration::from_secs(60) }
+        MetricWindow {
+            start: UNIX_EPOCH,
+            end: UNIX_EPOCH + Duration::from_secs(minutes * 60),
+            period: Duration::from_secs(60),
+        }
     }
 
     fn verdict_of<'a>(evaluation: &'a Evaluation, gate: &str) -> &'a GateResult {
@@ -565,8 +633,11 @@ mod tests {
 
     #[test]
     fn no_data_is_never_a_pass() {
-        let evaluation =
-            evaluate(&GateSettings::default(), &window(5), Evidence { candidate: &[], baseline: &[], reference: None, custom: &[], alias_throttles: &[] });
+        let evaluation = evaluate(
+            &GateSettings::default(),
+            &window(5),
+            Evidence { candidate: &[], baseline: &[], reference: None, custom: &[], alias_throttles: &[] },
+        );
         assert_eq!(evaluation.verdict, Verdict::Inconclusive);
         assert!(evaluation.gates.iter().all(|gate| gate.verdict == Verdict::Inconclusive), "{:#?}", evaluation.gates);
     }
@@ -576,12 +647,20 @@ mod tests {
         let settings = GateSettings::default();
         let baseline: Vec<_> = (0..5).map(|minute| period(minute, 900, 1, 100.0, 900)).collect();
         let spiking: Vec<_> = (0..5).map(|minute| period(minute, 100, 20, 100.0, 100)).collect();
-        let evaluation = evaluate(&settings, &window(5), Evidence { candidate: &spiking, baseline: &baseline, reference: None, custom: &[], alias_throttles: &[] });
+        let evaluation = evaluate(
+            &settings,
+            &window(5),
+            Evidence { candidate: &spiking, baseline: &baseline, reference: None, custom: &[], alias_throttles: &[] },
+        );
         assert_eq!(verdict_of(&evaluation, "error-rate").verdict, Verdict::Fail);
         assert_eq!(evaluation.verdict, Verdict::Fail);
 
         let clean: Vec<_> = (0..5).map(|minute| period(minute, 100, 0, 100.0, 100)).collect();
-        let evaluation = evaluate(&settings, &window(5), Evidence { candidate: &clean, baseline: &baseline, reference: None, custom: &[], alias_throttles: &[] });
+        let evaluation = evaluate(
+            &settings,
+            &window(5),
+            Evidence { candidate: &clean, baseline: &baseline, reference: None, custom: &[], alias_throttles: &[] },
+        );
         assert_eq!(verdict_of(&evaluation, "error-rate").verdict, Verdict::Pass, "{:#?}", evaluation.gates[0]);
         assert_eq!(evaluation.verdict, Verdict::Pass, "{:#?}", evaluation.gates);
     }
@@ -591,7 +670,11 @@ mod tests {
         let settings = GateSettings::default();
         let baseline: Vec<_> = (0..5).map(|minute| period(minute, 900, 270, 100.0, 900)).collect();
         let candidate: Vec<_> = (0..5).map(|minute| period(minute, 100, 30, 100.0, 100)).collect();
-        let evaluation = evaluate(&settings, &window(5), Evidence { candidate: &candidate, baseline: &baseline, reference: None, custom: &[], alias_throttles: &[] });
+        let evaluation = evaluate(
+            &settings,
+            &window(5),
+            Evidence { candidate: &candidate, baseline: &baseline, reference: None, custom: &[], alias_throttles: &[] },
+        );
         assert_eq!(verdict_of(&evaluation, "error-rate").verdict, Verdict::Hold, "{:#?}", evaluation.gates[0]);
         assert_eq!(evaluation.verdict, Verdict::Hold);
     }
@@ -601,7 +684,11 @@ mod tests {
         let settings = GateSettings::default();
         let baseline: Vec<_> = (0..5).map(|minute| period(minute, 900, 0, 100.0, 900)).collect();
         let candidate: Vec<_> = (0..5).map(|minute| period(minute, 100, 0, 90.0, 100)).collect();
-        let evaluation = evaluate(&settings, &window(5), Evidence { candidate: &candidate, baseline: &baseline, reference: None, custom: &[], alias_throttles: &[] });
+        let evaluation = evaluate(
+            &settings,
+            &window(5),
+            Evidence { candidate: &candidate, baseline: &baseline, reference: None, custom: &[], alias_throttles: &[] },
+        );
         let p99 = verdict_of(&evaluation, "latency-p99");
         assert_eq!(p99.verdict, Verdict::Inconclusive);
         assert!(p99.reason.contains("1000 samples per period"), "{}", p99.reason);
@@ -614,9 +701,21 @@ mod tests {
         let settings = GateSettings::default();
         let baseline: Vec<_> = (0..3).map(|minute| period(minute, 900, 0, 100.0, 900)).collect();
         let slow: Vec<_> = (0..3).map(|minute| period(minute, 100, 0, 400.0, 100)).collect();
-        let two = evaluate(&settings, &window(2), Evidence { candidate: &slow[..2], baseline: &baseline, reference: None, custom: &[], alias_throttles: &[] });
-        assert_eq!(verdict_of(&two, "latency-p50").verdict, Verdict::Inconclusive, "two periods are not enough at 99 %");
-        let three = evaluate(&settings, &window(3), Evidence { candidate: &slow, baseline: &baseline, reference: None, custom: &[], alias_throttles: &[] });
+        let two = evaluate(
+            &settings,
+            &window(2),
+            Evidence { candidate: &slow[..2], baseline: &baseline, reference: None, custom: &[], alias_throttles: &[] },
+        );
+        assert_eq!(
+            verdict_of(&two, "latency-p50").verdict,
+            Verdict::Inconclusive,
+            "two periods are not enough at 99 %"
+        );
+        let three = evaluate(
+            &settings,
+            &window(3),
+            Evidence { candidate: &slow, baseline: &baseline, reference: None, custom: &[], alias_throttles: &[] },
+        );
         assert_eq!(verdict_of(&three, "latency-p50").verdict, Verdict::Fail);
     }
 
@@ -625,13 +724,22 @@ mod tests {
         let settings = GateSettings::default();
         let baseline: Vec<_> = (0..5).map(|minute| period(minute, 900, 0, 100.0, 900)).collect();
         let candidate: Vec<_> = (0..5).map(|minute| period(minute, 100, 0, 100.0, 100)).collect();
-        let throttled: Vec<_> = (0..5).map(|minute| MetricDatapoint { start: UNIX_EPOCH + Duration::from_secs(minute * 60), value: 100.0 }).collect();
-        let evidence = |reference| Evidence { candidate: &candidate, baseline: &baseline, reference, custom: &[], alias_throttles: &throttled };
+        let throttled: Vec<_> = (0..5)
+            .map(|minute| MetricDatapoint { start: UNIX_EPOCH + Duration::from_secs(minute * 60), value: 100.0 })
+            .collect();
+        let evidence = |reference| Evidence {
+            candidate: &candidate,
+            baseline: &baseline,
+            reference,
+            custom: &[],
+            alias_throttles: &throttled,
+        };
         let failed = evaluate(&settings, &window(5), evidence(None));
         let gate = verdict_of(&failed, "throttles");
         assert_eq!(gate.verdict, Verdict::Fail, "{}", gate.reason);
         assert!(gate.reason.contains("(500/5500;"), "{}", gate.reason);
-        let before = BaselineFigures { alias_throttles: 600, ..BaselineFigures::from_periods(&window(5), &baseline, &[]) };
+        let before =
+            BaselineFigures { alias_throttles: 600, ..BaselineFigures::from_periods(&window(5), &baseline, &[]) };
         let held = evaluate(&settings, &window(5), evidence(Some(&before)));
         assert_eq!(verdict_of(&held, "throttles").verdict, Verdict::Hold);
         let quiet = Evidence { alias_throttles: &[], ..evidence(None) };

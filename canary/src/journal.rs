@@ -128,10 +128,18 @@ pub enum Outcome {
 pub enum Phase {
     /// Started, no traffic moved yet.
     Pending,
-    Step { index: usize, percent: f64 },
+    Step {
+        index: usize,
+        percent: f64,
+    },
     Bake,
-    Paused { cause: PauseCause, reason: String },
-    Halted { reason: String },
+    Paused {
+        cause: PauseCause,
+        reason: String,
+    },
+    Halted {
+        reason: String,
+    },
     Done,
     RolledBack,
 }
@@ -252,7 +260,12 @@ impl DeploymentState {
         match &record.event {
             Event::Started { .. } => {}
             Event::Intent { action, from, to, .. } => {
-                self.pending = Some(PendingIntent { sequence: record.sequence, action: action.clone(), from: from.clone(), to: to.clone() });
+                self.pending = Some(PendingIntent {
+                    sequence: record.sequence,
+                    action: action.clone(),
+                    from: from.clone(),
+                    to: to.clone(),
+                });
             }
             Event::Applied { intent, alias, .. } => {
                 let Some(pending) = self.pending.take().filter(|pending| pending.sequence == *intent) else {
@@ -264,7 +277,9 @@ impl DeploymentState {
                 self.last_signature = None;
                 self.interrupted = None;
                 self.phase = match pending.action {
-                    Action::Shift { index, percent } if percent >= 100.0 || index + 1 >= self.plan.steps.len() => Phase::Bake,
+                    Action::Shift { index, percent } if percent >= 100.0 || index + 1 >= self.plan.steps.len() => {
+                        Phase::Bake
+                    }
                     Action::Shift { index, percent } => Phase::Step { index, percent },
                     Action::Rollback => Phase::RolledBack,
                 };

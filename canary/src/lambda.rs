@@ -45,7 +45,9 @@ where
         Some("PreconditionFailedException") => {
             ControlError::PreconditionFailed { message: error.message().unwrap_or_default().to_string() }
         }
-        Some("ResourceConflictException") => ControlError::Conflict { message: error.message().unwrap_or_default().to_string() },
+        Some("ResourceConflictException") => {
+            ControlError::Conflict { message: error.message().unwrap_or_default().to_string() }
+        }
         _ => ControlError::Service { operation, source: Box::new(error) },
     }
 }
@@ -147,7 +149,12 @@ impl LambdaControl for SdkLambda {
                 .await
                 .map_err(service("ListVersionsByFunction", format!("function {function}")))?;
             versions.extend(
-                output.versions().iter().filter_map(|configuration| configuration.version()).filter(|version| *version != "$LATEST").map(str::to_string),
+                output
+                    .versions()
+                    .iter()
+                    .filter_map(|configuration| configuration.version())
+                    .filter(|version| *version != "$LATEST")
+                    .map(str::to_string),
             );
             match output.next_marker() {
                 Some(next) if !next.is_empty() => marker = Some(next.to_string()),
@@ -202,7 +209,10 @@ impl LambdaControl for SdkLambda {
             if qualifier_of(arn) == Some(version) {
                 references.push(VersionReference {
                     kind: "provisioned-concurrency".into(),
-                    detail: format!("{} provisioned environments on {arn}", config.requested_provisioned_concurrent_executions().unwrap_or_default()),
+                    detail: format!(
+                        "{} provisioned environments on {arn}",
+                        config.requested_provisioned_concurrent_executions().unwrap_or_default()
+                    ),
                 });
             }
         }
@@ -219,7 +229,11 @@ impl LambdaControl for SdkLambda {
             if qualifier_of(arn) == Some(version) {
                 references.push(VersionReference {
                     kind: "event-source-mapping".into(),
-                    detail: format!("{} from {}", mapping.uuid().unwrap_or_default(), mapping.event_source_arn().unwrap_or_default()),
+                    detail: format!(
+                        "{} from {}",
+                        mapping.uuid().unwrap_or_default(),
+                        mapping.event_source_arn().unwrap_or_default()
+                    ),
                 });
             }
         }
@@ -232,7 +246,8 @@ impl LambdaControl for SdkLambda {
             .map_err(service("ListFunctionUrlConfigs", format!("function {function}")))?;
         for url in urls.function_url_configs() {
             if qualifier_of(url.function_arn()) == Some(version) {
-                references.push(VersionReference { kind: "function-url".into(), detail: url.function_url().to_string() });
+                references
+                    .push(VersionReference { kind: "function-url".into(), detail: url.function_url().to_string() });
             }
         }
         Ok(references)

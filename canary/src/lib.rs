@@ -49,10 +49,14 @@ pub use controller::{
 };
 pub use dynamo::DynamoStore;
 pub use gates::{BaselineFigures, Evaluation, Evidence, Figures, GateResult, Totals, Verdict, evaluate};
-pub use journal::{Action, Decision, DeploymentState, Event, JournalError, JournalRecord, Outcome, PauseCause, Phase, event_name};
+pub use journal::{
+    Action, Decision, DeploymentState, Event, JournalError, JournalRecord, Outcome, PauseCause, Phase, event_name,
+};
 pub use lambda::SdkLambda;
 pub use parity_gate::{LambdaParity, ParityCheck, ParityCheckError, ParityReportError, ParityVerdict, PreTraffic};
-pub use plan::{CanaryPlan, CustomGate, GateSettings, InconclusivePolicy, LatencyGate, PlanError, validate_lease, validate_steps};
+pub use plan::{
+    CanaryPlan, CustomGate, GateSettings, InconclusivePolicy, LatencyGate, PlanError, validate_lease, validate_steps,
+};
 pub use settings::{CanarySettings, SettingsError};
 pub use store::{FolderStore, LockInfo, StateStore, StoreError};
 pub use units::{format_duration, format_time, parse_duration};

@@ -71,32 +71,58 @@ impl ParityVerdict {
     /// Reads a `cutover parity --format json` report.
     pub fn from_report(text: &str, path: &Path) -> Result<ParityVerdict, ParityReportError> {
         let bad = |reason: String| ParityReportError { path: path.to_path_buf(), reason };
-        let report: Value = serde_json::from_str(text).map_err(|error| bad(format!("not a parity JSON report ({error})")))?;
+        let report: Value =
+            serde_json::from_str(text).map_err(|error| bad(format!("not a parity JSON report ({error})")))?;
         let totals = report.get("totals").ok_or_else(|| bad("not a parity JSON report: no `totals`".into()))?;
         let count = |key: &str| -> Result<u64, ParityReportError> {
-            totals.get(key).and_then(Value::as_u64).ok_or_else(|| bad(format!("not a parity JSON report: no `totals.{key}`")))
+            totals
+                .get(key)
+                .and_then(Value::as_u64)
+                .ok_or_else(|| bad(format!("not a parity JSON report: no `totals.{key}`")))
         };
         let text_of = |key: &str| -> Result<String, ParityReportError> {
-            report.get(key).and_then(Value::as_str).map(str::to_string).ok_or_else(|| bad(format!("not a parity JSON report: no `{key}`")))
+            report
+                .get(key)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| bad(format!("not a parity JSON report: no `{key}`")))
         };
-        let side_effect_mismatches =
-            report.get("side_effects").and_then(|effects| effects.get("mismatches")).and_then(Value::as_u64).unwrap_or(0);
+        let side_effect_mismatches = report
+            .get("side_effects")
+            .and_then(|effects| effects.get("mismatches"))
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
         Ok(ParityVerdict::new(
             format!("report {}", path.display()),
             text_of("baseline")?,
             text_of("candidate")?,
-            [count("total")?, count("matched")?, count("cosmetic")?, count("noise")?, count("mismatch")?, count("errors")?],
+            [
+                count("total")?,
+                count("matched")?,
+                count("cosmetic")?,
+                count("noise")?,
+                count("mismatch")?,
+                count("errors")?,
+            ],
             side_effect_mismatches,
         ))
     }
 
-    fn new(source: String, baseline: String, candidate: String, counts: [u64; 6], side_effect_mismatches: u64) -> ParityVerdict {
+    fn new(
+        source: String,
+        baseline: String,
+        candidate: String,
+        counts: [u64; 6],
+        side_effect_mismatches: u64,
+    ) -> ParityVerdict {
         let [total, matched, cosmetic, noise, mismatch, errors] = counts;
         let passed = total > 0 && mismatch == 0 && errors == 0 && side_effect_mismatches == 0;
         let reason = if total == 0 {
             "no record was replayed: no evidence is never a pass".to_string()
         } else if passed {
-            format!("{total} records replayed: {matched} matched, {cosmetic} cosmetic, {noise} noise; no mismatch, no error, no differing write")
+            format!(
+                "{total} records replayed: {matched} matched, {cosmetic} cosmetic, {noise} noise; no mismatch, no error, no differing write"
+            )
         } else {
             format!(
                 "{mismatch} mismatched and {errors} failed of {total} records, {side_effect_mismatches} differing writes (none allowed)"
@@ -129,8 +155,13 @@ impl ParityVerdict {
         }
         match qualifier {
             Some(qualifier) if qualifier == version => None,
-            Some(qualifier) => Some(format!("its candidate `{}` is {name}:{qualifier}, not version {version}", self.candidate)),
-            None => Some(format!("its candidate `{}` names no version (the deployment's candidate is {version})", self.candidate)),
+            Some(qualifier) => {
+                Some(format!("its candidate `{}` is {name}:{qualifier}, not version {version}", self.candidate))
+            }
+            None => Some(format!(
+                "its candidate `{}` names no version (the deployment's candidate is {version})",
+                self.candidate
+            )),
         }
     }
 
@@ -160,7 +191,8 @@ pub trait ParityCheck: Send + Sync {
     /// The corpus it replays, for the plan and the journal.
     fn describe(&self) -> String;
 
-    async fn verdict(&self, function: &str, baseline: &str, candidate: &str) -> Result<ParityVerdict, ParityCheckError>;
+    async fn verdict(&self, function: &str, baseline: &str, candidate: &str)
+    -> Result<ParityVerdict, ParityCheckError>;
 }
 
 /// The pre-traffic gate a deployment asks for.
@@ -214,11 +246,17 @@ impl ParityCheck for LambdaParity {
         format!("replay of {}", paths.join(", "))
     }
 
-    async fn verdict(&self, function: &str, baseline: &str, candidate: &str) -> Result<ParityVerdict, ParityCheckError> {
+    async fn verdict(
+        &self,
+        function: &str,
+        baseline: &str,
+        candidate: &str,
+    ) -> Result<ParityVerdict, ParityCheckError> {
         // A replay keeps per-run state that is not `Send`: it runs on a thread of its own
         // with a single-threaded runtime, whatever runtime the controller is on.
         let (sender, receiver) = tokio::sync::oneshot::channel();
-        let (parity, function, baseline, candidate) = (self.clone(), function.to_string(), baseline.to_string(), candidate.to_string());
+        let (parity, function, baseline, candidate) =
+            (self.clone(), function.to_string(), baseline.to_string(), candidate.to_string());
         std::thread::spawn(move || {
             let outcome = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                 Ok(runtime) => runtime.block_on(parity.replay(&function, &baseline, &candidate)),
@@ -226,7 +264,9 @@ impl ParityCheck for LambdaParity {
             };
             let _ = sender.send(outcome);
         });
-        receiver.await.unwrap_or_else(|_| Err(ParityCheckError::Runtime(std::io::Error::other("the replay thread stopped"))))
+        receiver
+            .await
+            .unwrap_or_else(|_| Err(ParityCheckError::Runtime(std::io::Error::other("the replay thread stopped"))))
     }
 }
 
@@ -244,14 +284,17 @@ impl LambdaParity {
         if records.is_empty() {
             return Err(ParityCheckError::NoRecords { function: function.to_string() });
         }
-        let side = |version: &str| TargetUri::Lambda { function: function.to_string(), qualifier: Some(version.to_string()) };
+        let side =
+            |version: &str| TargetUri::Lambda { function: function.to_string(), qualifier: Some(version.to_string()) };
         let options = TargetOptions {
             timeout: self.timeout,
             config_path: PathBuf::from("cutover.toml"),
             aws: self.aws.clone(),
             logs: emulator::LogSink::Discard,
         };
-        let session = ParitySession::open(&side(baseline), &side(candidate), None, &options).await.map_err(ParityCheckError::Open)?;
+        let session = ParitySession::open(&side(baseline), &side(candidate), None, &options)
+            .await
+            .map_err(ParityCheckError::Open)?;
         let report = session.run(records, &self.rules, ReplaySettings::default(), |_| {}).await;
         session.shutdown().await;
         let report = report.map_err(ParityCheckError::Replay)?;
@@ -260,7 +303,8 @@ impl LambdaParity {
             self.describe(),
             report.baseline.clone(),
             report.candidate.clone(),
-            [totals.total, totals.matched, totals.cosmetic, totals.noise, totals.mismatch, totals.errors].map(|count| count as u64),
+            [totals.total, totals.matched, totals.cosmetic, totals.noise, totals.mismatch, totals.errors]
+                .map(|count| count as u64),
             report.side_effect_mismatches() as u64,
         ))
     }
@@ -287,9 +331,11 @@ mod tests {
         assert!(read(report("lambda:get-cluster:2", 40, 0)).admits("get-cluster", "2").is_ok());
         let arn = "lambda:arn:aws:lambda:eu-west-1:123456789012:function:get-cluster:2";
         assert!(read(report(arn, 40, 0)).admits("get-cluster", "2").is_ok());
-        let wrong_version = read(report("lambda:get-cluster:3", 40, 0)).admits("get-cluster", "2").expect_err("version 3");
+        let wrong_version =
+            read(report("lambda:get-cluster:3", 40, 0)).admits("get-cluster", "2").expect_err("version 3");
         assert!(wrong_version.contains("is get-cluster:3, not version 2"), "{wrong_version}");
-        let wrong_function = read(report("local:list-clusters:2", 40, 0)).admits("get-cluster", "2").expect_err("other function");
+        let wrong_function =
+            read(report("local:list-clusters:2", 40, 0)).admits("get-cluster", "2").expect_err("other function");
         assert!(wrong_function.contains("is function list-clusters, not get-cluster"), "{wrong_function}");
         let alias = read(report("lambda:get-cluster", 40, 0)).admits("get-cluster", "2").expect_err("no version");
         assert!(alias.contains("names no version"), "{alias}");

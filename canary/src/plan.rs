@@ -218,7 +218,11 @@ impl CanaryPlan {
         positive("bake_window", self.bake_window)?;
         validate_lease(self.lease, self.poll_interval)?;
         if !self.period.as_secs().is_multiple_of(60) || self.period.subsec_nanos() != 0 {
-            return Err(PlanError::OutOfRange { field: "period", expected: "whole minutes", value: crate::units::format_duration(self.period) });
+            return Err(PlanError::OutOfRange {
+                field: "period",
+                expected: "whole minutes",
+                value: crate::units::format_duration(self.period),
+            });
         }
         self.gates.validate()
     }
@@ -261,7 +265,11 @@ pub fn validate_steps(steps: &[f64]) -> Result<(), PlanError> {
             return Err(PlanError::StepOutOfRange { index: index + 1, weight: *weight });
         }
         if index > 0 && *weight <= steps[index - 1] {
-            return Err(PlanError::StepsNotIncreasing { index: index + 1, weight: *weight, previous: steps[index - 1] });
+            return Err(PlanError::StepsNotIncreasing {
+                index: index + 1,
+                weight: *weight,
+                previous: steps[index - 1],
+            });
         }
     }
     if *last != 100.0 {
@@ -331,7 +339,12 @@ mod tests {
 
     #[test]
     fn cloudwatch_low_sample_thresholds() {
-        let gate = |percentile: &str| LatencyGate { percentile: percentile.into(), max_ms: None, max_ratio: Some(2.0), required: true };
+        let gate = |percentile: &str| LatencyGate {
+            percentile: percentile.into(),
+            max_ms: None,
+            max_ratio: Some(2.0),
+            required: true,
+        };
         assert_eq!(gate("p99").min_samples_per_period(), 1000);
         assert_eq!(gate("p95").min_samples_per_period(), 200);
         assert_eq!(gate("p50").min_samples_per_period(), 20);

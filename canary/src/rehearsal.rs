@@ -112,7 +112,11 @@ pub async fn rehearse(emulator: &Emulator, rehearsal: Rehearsal) -> Result<Rehea
                         if outcome.function_error().is_some() {
                             failed.fetch_add(1, Ordering::Relaxed);
                         }
-                        *counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).entry(outcome.executed_version).or_default() += 1;
+                        *counts
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .entry(outcome.executed_version)
+                            .or_default() += 1;
                     }
                     Err(_) => {
                         failed.fetch_add(1, Ordering::Relaxed);
@@ -178,7 +182,8 @@ async fn drive(
     let mut run = controller.start(&request, started, true).await?;
     let mut ticks = 1;
     record(&mut timeline, &run, started, real_start);
-    while run.status == RunStatus::Running && clock.now().duration_since(started).unwrap_or_default() < rehearsal.limit {
+    while run.status == RunStatus::Running && clock.now().duration_since(started).unwrap_or_default() < rehearsal.limit
+    {
         tokio::time::sleep(clock.real_duration(rehearsal.settings.poll_interval)).await;
         run = controller.tick(&rehearsal.function, &rehearsal.alias, clock.now()).await?;
         ticks += 1;
@@ -194,7 +199,9 @@ fn record(timeline: &mut Vec<TimelineEntry>, run: &CanaryRun, started: SystemTim
             continue;
         }
         timeline.push(TimelineEntry {
-            after: format_duration(Duration::from_secs(record.at.duration_since(started).unwrap_or_default().as_secs())),
+            after: format_duration(Duration::from_secs(
+                record.at.duration_since(started).unwrap_or_default().as_secs(),
+            )),
             real_seconds: (real_start.elapsed().as_secs_f64() * 10.0).round() / 10.0,
             candidate_percent: run.candidate_percent,
             record: record.clone(),
@@ -229,14 +236,22 @@ pub fn local_sdk_config(endpoint: &str) -> aws_types::SdkConfig {
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new("local", "local", None, None, "rehearsal")))
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "rehearsal",
+        )))
         .build()
 }
 
 /// A one-line summary of a timeline entry.
 pub fn describe(entry: &TimelineEntry) -> String {
     match &entry.record.event {
-        Event::Started { plan, .. } => format!("started: {} -> {} in steps {:?}", plan.baseline_version, plan.candidate_version, plan.steps),
+        Event::Started { plan, .. } => {
+            format!("started: {} -> {} in steps {:?}", plan.baseline_version, plan.candidate_version, plan.steps)
+        }
         Event::Intent { to, reason, .. } => format!("intent: {to} ({reason})"),
         Event::Applied { alias, recovered, .. } => {
             format!("applied: {}{}", alias.routing, if *recovered { " (found on resume)" } else { "" })

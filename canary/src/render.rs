@@ -45,7 +45,13 @@ pub fn run(run: &CanaryRun) -> String {
         );
         for gate in &evaluation.gates {
             let required = if gate.required { "" } else { " (optional)" };
-            let _ = writeln!(text, "  {:<26} {:<13} {}", format!("{}{required}", gate.gate), format!("{:?}", gate.verdict).to_lowercase(), gate.reason);
+            let _ = writeln!(
+                text,
+                "  {:<26} {:<13} {}",
+                format!("{}{required}", gate.gate),
+                format!("{:?}", gate.verdict).to_lowercase(),
+                gate.reason
+            );
         }
     }
     if !run.records.is_empty() {
@@ -167,7 +173,8 @@ pub fn preflight(preflight: &Preflight) -> String {
         );
     }
     for gate in &gates.custom {
-        let _ = writeln!(text, "         custom {}: {}/{} {}", gate.name, gate.namespace, gate.metric_name, gate.statistic);
+        let _ =
+            writeln!(text, "         custom {}: {}/{} {}", gate.name, gate.namespace, gate.metric_name, gate.statistic);
     }
     let _ = writeln!(
         text,
@@ -177,7 +184,11 @@ pub fn preflight(preflight: &Preflight) -> String {
         preflight.baseline.invocations,
         preflight.baseline.errors
     );
-    let _ = writeln!(text, "\n  {:<6} {:>14} {:>18} {:>10}  latency judged", "step", "candidate/min", "invocations needed", "expected");
+    let _ = writeln!(
+        text,
+        "\n  {:<6} {:>14} {:>18} {:>10}  latency judged",
+        "step", "candidate/min", "invocations needed", "expected"
+    );
     for step in &preflight.steps {
         let _ = writeln!(
             text,
@@ -187,7 +198,11 @@ pub fn preflight(preflight: &Preflight) -> String {
             step.invocations_to_pass.map(|needed| needed.to_string()).unwrap_or_else(|| "-".into()),
             step.expected_duration.map(format_duration).unwrap_or_else(|| "too little traffic".into()),
             step.latency_judged.join(" "),
-            if step.latency_not_judged.is_empty() { String::new() } else { format!(" (too few samples: {})", step.latency_not_judged.join(" ")) }
+            if step.latency_not_judged.is_empty() {
+                String::new()
+            } else {
+                format!(" (too few samples: {})", step.latency_not_judged.join(" "))
+            }
         );
     }
     let _ = writeln!(text, "\npreflight:");
@@ -210,7 +225,8 @@ pub fn rehearsal(report: &crate::rehearsal::RehearsalReport) -> String {
             crate::rehearsal::describe(entry)
         );
     }
-    let versions: Vec<String> = report.invocations_by_version.iter().map(|(version, count)| format!("{count} on {version}")).collect();
+    let versions: Vec<String> =
+        report.invocations_by_version.iter().map(|(version, count)| format!("{count} on {version}")).collect();
     let _ = writeln!(
         text,
         "\n{} after {} virtual ({:.1} s real at {}x): {} invocations ({} failed), {} ticks, {} Lambda API calls, {} CloudWatch calls for {} metrics",
@@ -226,7 +242,11 @@ pub fn rehearsal(report: &crate::rehearsal::RehearsalReport) -> String {
         report.cloudwatch_metrics_requested
     );
     if let Some(seconds) = report.breach_to_rollback_virtual_seconds {
-        let _ = writeln!(text, "first shift to rollback: {} virtual", format_duration(std::time::Duration::from_secs_f64(seconds)));
+        let _ = writeln!(
+            text,
+            "first shift to rollback: {} virtual",
+            format_duration(std::time::Duration::from_secs_f64(seconds))
+        );
     }
     text
 }

@@ -10,7 +10,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::plan::{CanaryPlan, CustomGate, GateSettings, InconclusivePolicy, LatencyGate, PlanError, validate_lease, validate_steps};
+use crate::plan::{
+    CanaryPlan, CustomGate, GateSettings, InconclusivePolicy, LatencyGate, PlanError, validate_lease, validate_steps,
+};
 use crate::units::parse_duration;
 
 /// Every setting of a deployment except which function, alias and versions.
@@ -79,7 +81,10 @@ impl CanarySettings {
     /// The longest a run can take: every step to its deadline, the bake and its extensions.
     pub fn step_deadline_total(&self) -> Duration {
         let per_step = self.min_step_duration.saturating_mul(1 + self.max_extensions);
-        per_step.saturating_mul(self.steps.len() as u32) + self.bake + self.min_step_duration.saturating_mul(self.max_extensions) + Duration::from_secs(600)
+        per_step.saturating_mul(self.steps.len() as u32)
+            + self.bake
+            + self.min_step_duration.saturating_mul(self.max_extensions)
+            + Duration::from_secs(600)
     }
 
     /// Defaults overlaid with `[canary]` and `[canary.function.<function>]` of `text`.
@@ -94,7 +99,11 @@ impl CanarySettings {
         table.apply_to(&mut settings, &context, "canary")?;
         if let Some(overrides) = table.function.as_ref().and_then(|functions| functions.get(function)) {
             if overrides.function.is_some() {
-                return Err(context.error(None, format!("canary.function.{function}.function"), "per-function tables do not nest".into()));
+                return Err(context.error(
+                    None,
+                    format!("canary.function.{function}.function"),
+                    "per-function tables do not nest".into(),
+                ));
             }
             overrides.apply_to(&mut settings, &context, &format!("canary.function.{function}"))?;
         }
@@ -176,12 +185,23 @@ struct Context<'a> {
 
 impl Context<'_> {
     fn error(&self, offset: Option<usize>, key: String, message: String) -> SettingsError {
-        SettingsError { path: self.path.to_path_buf(), line: offset.map(|offset| line_of(self.text, offset)), key: Some(key), message }
+        SettingsError {
+            path: self.path.to_path_buf(),
+            line: offset.map(|offset| line_of(self.text, offset)),
+            key: Some(key),
+            message,
+        }
     }
 
-    fn duration(&self, value: &Option<Spanned<String>>, key: String, target: &mut Duration) -> Result<(), SettingsError> {
+    fn duration(
+        &self,
+        value: &Option<Spanned<String>>,
+        key: String,
+        target: &mut Duration,
+    ) -> Result<(), SettingsError> {
         if let Some(value) = value {
-            *target = parse_duration(value.get_ref()).map_err(|error| self.error(Some(value.span().start), key, error.to_string()))?;
+            *target = parse_duration(value.get_ref())
+                .map_err(|error| self.error(Some(value.span().start), key, error.to_string()))?;
         }
         Ok(())
     }
@@ -190,18 +210,27 @@ impl Context<'_> {
 impl RawCanary {
     fn apply_to(&self, settings: &mut CanarySettings, context: &Context<'_>, table: &str) -> Result<(), SettingsError> {
         if let Some(steps) = &self.steps {
-            validate_steps(steps.get_ref())
-                .map_err(|error| context.error(Some(steps.span().start), format!("{table}.steps"), error.to_string()))?;
+            validate_steps(steps.get_ref()).map_err(|error| {
+                context.error(Some(steps.span().start), format!("{table}.steps"), error.to_string())
+            })?;
             settings.steps = steps.get_ref().clone();
         }
         context.duration(&self.step_duration, format!("{table}.step_duration"), &mut settings.min_step_duration)?;
         context.duration(&self.bake, format!("{table}.bake"), &mut settings.bake)?;
         context.duration(&self.bake_window, format!("{table}.bake_window"), &mut settings.bake_window)?;
         context.duration(&self.period, format!("{table}.period"), &mut settings.period)?;
-        context.duration(&self.ingestion_allowance, format!("{table}.ingestion_allowance"), &mut settings.ingestion_allowance)?;
+        context.duration(
+            &self.ingestion_allowance,
+            format!("{table}.ingestion_allowance"),
+            &mut settings.ingestion_allowance,
+        )?;
         context.duration(&self.poll_interval, format!("{table}.poll_interval"), &mut settings.poll_interval)?;
         context.duration(&self.lease, format!("{table}.lease"), &mut settings.lease)?;
-        context.duration(&self.preflight_lookback, format!("{table}.preflight_lookback"), &mut settings.preflight_lookback)?;
+        context.duration(
+            &self.preflight_lookback,
+            format!("{table}.preflight_lookback"),
+            &mut settings.preflight_lookback,
+        )?;
         if let Some(policy) = self.inconclusive {
             settings.inconclusive_policy = policy;
         }
@@ -237,7 +266,9 @@ impl RawCanary {
             if let Some(custom) = &raw.custom {
                 target.custom = custom.clone();
             }
-            target.validate().map_err(|error| context.error(Some(gates.span().start), format!("{table}.gates"), error.to_string()))?;
+            target.validate().map_err(|error| {
+                context.error(Some(gates.span().start), format!("{table}.gates"), error.to_string())
+            })?;
         }
         Ok(())
     }
@@ -294,14 +325,18 @@ bake = "2h"
         assert!(error.message.contains("stepz"), "{error}");
 
         let lease = "[canary]\nsteps = [10, 100]\npoll_interval = \"5m\"\nlease = \"1m\"\n";
-        let error = CanarySettings::from_toml(lease, Path::new(PATH), "f").expect_err("lease shorter than the poll interval");
+        let error =
+            CanarySettings::from_toml(lease, Path::new(PATH), "f").expect_err("lease shorter than the poll interval");
         assert_eq!((error.line, error.key.as_deref()), (Some(4), Some("canary.lease")));
         assert!(error.message.contains("`lease` (1m) must be longer than `poll_interval` (5m)"), "{error}");
         assert!(error.message.contains("`canary.poll_interval`"), "{error}");
         let per_function = "[canary]\nlease = \"2m\"\n[canary.function.f]\npoll_interval = \"3m\"\n";
         let error = CanarySettings::from_toml(per_function, Path::new(PATH), "f").expect_err("the override breaks it");
         assert_eq!((error.line, error.key.as_deref()), (Some(4), Some("canary.function.f.lease")));
-        assert!(CanarySettings::from_toml(per_function, Path::new(PATH), "g").is_ok(), "only f's poll interval is long");
+        assert!(
+            CanarySettings::from_toml(per_function, Path::new(PATH), "g").is_ok(),
+            "only f's poll interval is long"
+        );
 
         let duration = "[canary]\nstep_duration = \"ten minutes\"\n";
         let error = CanarySettings::from_toml(duration, Path::new(PATH), "f").expect_err("bad duration");

@@ -66,7 +66,8 @@ pub enum StoreError {
 pub trait StateStore: Send + Sync {
     /// Takes the lock for `owner`, or renews it when `owner` holds it. An expired lease is
     /// taken over; a live one only with `force`.
-    async fn acquire(&self, owner: &str, now: SystemTime, lease: Duration, force: bool) -> Result<LockInfo, StoreError>;
+    async fn acquire(&self, owner: &str, now: SystemTime, lease: Duration, force: bool)
+    -> Result<LockInfo, StoreError>;
 
     /// Gives the lock up if `owner` holds it.
     async fn release(&self, owner: &str) -> Result<(), StoreError>;
@@ -85,7 +86,13 @@ pub trait StateStore: Send + Sync {
 
 #[async_trait::async_trait]
 impl<T: StateStore + ?Sized> StateStore for std::sync::Arc<T> {
-    async fn acquire(&self, owner: &str, now: SystemTime, lease: Duration, force: bool) -> Result<LockInfo, StoreError> {
+    async fn acquire(
+        &self,
+        owner: &str,
+        now: SystemTime,
+        lease: Duration,
+        force: bool,
+    ) -> Result<LockInfo, StoreError> {
         (**self).acquire(owner, now, lease, force).await
     }
 
@@ -142,9 +149,11 @@ impl FolderStore {
     fn read_lock(&self) -> Result<Option<LockInfo>, StoreError> {
         let path = self.lock_path();
         match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|source| StoreError::Corrupt { location: path.display().to_string(), line: 1, source }),
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|source| StoreError::Corrupt {
+                location: path.display().to_string(),
+                line: 1,
+                source,
+            }),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(error) => Err(Self::io("read", &path)(error)),
         }
@@ -189,7 +198,13 @@ fn sync_folder(folder: &Path) {
 
 #[async_trait::async_trait]
 impl StateStore for FolderStore {
-    async fn acquire(&self, owner: &str, now: SystemTime, lease: Duration, force: bool) -> Result<LockInfo, StoreError> {
+    async fn acquire(
+        &self,
+        owner: &str,
+        now: SystemTime,
+        lease: Duration,
+        force: bool,
+    ) -> Result<LockInfo, StoreError> {
         std::fs::create_dir_all(&self.folder).map_err(Self::io("create", &self.folder))?;
         let wanted = LockInfo { owner: owner.to_string(), since: now, expires: now + lease };
         // A few rounds: a takeover races with other takeovers, and only one rename wins.

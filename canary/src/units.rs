@@ -113,7 +113,6 @@ pub mod optional_timestamp {
             None => serializer.serialize_none(),
         }
     }
-
 }
 
 #[cfg(test)]

@@ -14,9 +14,9 @@ use crate::exit::Failure;
 pub fn stdout(text: &str) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::Unexpected(
-            anyhow::Error::new(error).context("could not write to stdout"),
-        )),
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::Unexpected(anyhow::Error::new(error).context("could not write to stdout")))
+        }
         _ => Ok(()),
     }
 }
@@ -34,10 +34,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// Checks, before a long run starts, that `write_atomically(path, ..)` can succeed: the
 /// folder exists and `path` is not a folder. The run's result is never lost to a typo.
 pub fn check_writable_destination(path: &Path) -> anyhow::Result<()> {
-    let folder = path
-        .parent()
-        .filter(|folder| !folder.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let folder = path.parent().filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if !folder.is_dir() {
         anyhow::bail!("--output {}: the folder {} does not exist", path.display(), folder.display());
     }

@@ -83,7 +83,11 @@ impl CloudWatchMetrics {
                 if result.timestamps().len() != result.values().len() {
                     return Err(MetricsError::Answer {
                         operation: "GetMetricData",
-                        detail: format!("{} timestamps for {} values in `{id}`", result.timestamps().len(), result.values().len()),
+                        detail: format!(
+                            "{} timestamps for {} values in `{id}`",
+                            result.timestamps().len(),
+                            result.values().len()
+                        ),
                     });
                 }
                 let series = points.entry(id).or_default();
@@ -107,7 +111,14 @@ impl CloudWatchMetrics {
     }
 }
 
-fn query(id: &str, namespace: &str, metric_name: &str, dimensions: &[(String, String)], window: &MetricWindow, stat: &str) -> MetricDataQuery {
+fn query(
+    id: &str,
+    namespace: &str,
+    metric_name: &str,
+    dimensions: &[(String, String)],
+    window: &MetricWindow,
+    stat: &str,
+) -> MetricDataQuery {
     let metric = Metric::builder()
         .namespace(namespace)
         .metric_name(metric_name)
@@ -145,7 +156,14 @@ impl MetricSource for CloudWatchMetrics {
             query("d_maximum", LAMBDA_NAMESPACE, "Duration", &dimensions, window, "Maximum"),
         ];
         for quantile in &request.percentiles {
-            queries.push(query(&percentile_id(*quantile), LAMBDA_NAMESPACE, "Duration", &dimensions, window, &percentile_name(*quantile)));
+            queries.push(query(
+                &percentile_id(*quantile),
+                LAMBDA_NAMESPACE,
+                "Duration",
+                &dimensions,
+                window,
+                &percentile_name(*quantile),
+            ));
         }
         let points = self.get_metric_data(queries, window).await?;
         let value_at = |id: &str, at: SystemTime| {
@@ -200,7 +218,10 @@ impl MetricSource for CloudWatchMetrics {
                         .dimensions()
                         .iter()
                         .map(|dimension| {
-                            (dimension.name().unwrap_or_default().to_string(), dimension.value().unwrap_or_default().to_string())
+                            (
+                                dimension.name().unwrap_or_default().to_string(),
+                                dimension.value().unwrap_or_default().to_string(),
+                            )
                         })
                         .collect(),
                 });
@@ -268,7 +289,8 @@ mod tests {
                 let queries = input.metric_data_queries();
                 let stats: Vec<&str> =
                     queries.iter().filter_map(|query| query.metric_stat().and_then(|stat| stat.stat())).collect();
-                let dimensions = queries[0].metric_stat().and_then(|stat| stat.metric()).map(|metric| metric.dimensions().len());
+                let dimensions =
+                    queries[0].metric_stat().and_then(|stat| stat.metric()).map(|metric| metric.dimensions().len());
                 stats.contains(&"p99") && dimensions == Some(3) && input.scan_by() == Some(&ScanBy::TimestampAscending)
             })
             .then_output(|| {

@@ -180,7 +180,11 @@ impl<T: MetricSource + ?Sized> MetricSource for std::sync::Arc<T> {
         (**self).dimension_sets(function).await
     }
 
-    async fn custom_periods(&self, query: &CustomMetricQuery, window: &MetricWindow) -> Result<Vec<MetricDatapoint>, MetricsError> {
+    async fn custom_periods(
+        &self,
+        query: &CustomMetricQuery,
+        window: &MetricWindow,
+    ) -> Result<Vec<MetricDatapoint>, MetricsError> {
         (**self).custom_periods(query, window).await
     }
 }
@@ -201,7 +205,8 @@ mod tests {
     fn a_closed_window_never_holds_the_filling_bucket_nor_late_ones() {
         // 12:03:30 with 90 s lateness: settled at 12:02:00, so the last closed minute is 12:01.
         let now = at_epoch(12 * 3600 + 3 * 60 + 30);
-        let window = MetricWindow::closed(now, Duration::from_secs(90), Duration::from_secs(60), Duration::from_secs(600));
+        let window =
+            MetricWindow::closed(now, Duration::from_secs(90), Duration::from_secs(60), Duration::from_secs(600));
         assert_eq!(epoch_secs(window.end), 12 * 3600 + 2 * 60);
         assert_eq!(epoch_secs(window.start), 12 * 3600 + 2 * 60 - 600);
         assert_eq!(window.period_count(), 10);

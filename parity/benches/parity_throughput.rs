@@ -18,8 +18,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use parity::{
-    Corpus, CorpusFilter, Outcome, ParityRules, RECORD_SCHEMA, Record, RecordedTarget, Replay,
-    ReplaySettings, compare_outcomes,
+    Corpus, CorpusFilter, Outcome, ParityRules, RECORD_SCHEMA, Record, RecordedTarget, Replay, ReplaySettings,
+    compare_outcomes,
 };
 use serde_json::{Map, Value, json};
 
@@ -28,27 +28,11 @@ use serde_json::{Map, Value, json};
 struct PythonFormatter;
 
 impl serde_json::ser::Formatter for PythonFormatter {
-    fn begin_array_value<W: ?Sized + Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            writer.write_all(b", ")
-        }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        if first { Ok(()) } else { writer.write_all(b", ") }
     }
-    fn begin_object_key<W: ?Sized + Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            writer.write_all(b", ")
-        }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        if first { Ok(()) } else { writer.write_all(b", ") }
     }
     fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
         writer.write_all(b": ")
@@ -111,8 +95,7 @@ struct Pair {
 }
 
 fn pairs() -> Vec<Pair> {
-    let list =
-        json!({"items": (0..20).map(cluster).collect::<Vec<_>>(), "next_token": null, "count": 20});
+    let list = json!({"items": (0..20).map(cluster).collect::<Vec<_>>(), "next_token": null, "count": 20});
     let violations: Vec<Value> = (0..40)
         .map(|i| json!({"code": format!("E{i:03}"), "field": format!("spec.node_groups[{i}].instance_type"), "message": format!("instance type m5.{i}xlarge is not allowed for a dev cluster"), "severity": "error"}))
         .collect();
@@ -164,12 +147,7 @@ fn throughput(rules: &ParityRules, pair: &Pair) -> f64 {
     let mut done = 0u64;
     while started.elapsed() < window {
         for _ in 0..100 {
-            black_box(compare_outcomes(
-                rules,
-                pair.route,
-                &pair.baseline,
-                &pair.candidate,
-            ));
+            black_box(compare_outcomes(rules, pair.route, &pair.baseline, &pair.candidate));
         }
         done += 100;
     }
@@ -214,8 +192,7 @@ fn rust_style(outcome: &Outcome) -> Outcome {
     match response.get("body").and_then(Value::as_str) {
         Some(body) if response.get("statusCode").is_some() => {
             if let Ok(data) = serde_json::from_str::<Value>(body) {
-                rewritten["body"] =
-                    Value::String(serde_json::to_string(&sorted_keys(&data)).expect("json"));
+                rewritten["body"] = Value::String(serde_json::to_string(&sorted_keys(&data)).expect("json"));
             }
         }
         _ => rewritten = sorted_keys(response),
@@ -231,10 +208,7 @@ fn corpus_pairs() -> Vec<CorpusPair> {
             let record: Record = serde_json::from_str(line).expect("corpus record");
             let recorded = record.recorded_outcome();
             let body_bytes = match &recorded {
-                Outcome::Response(response) => response
-                    .get("body")
-                    .and_then(Value::as_str)
-                    .map_or(0, str::len),
+                Outcome::Response(response) => response.get("body").and_then(Value::as_str).map_or(0, str::len),
                 Outcome::FunctionError(_) => 0,
             };
             CorpusPair {
@@ -270,14 +244,9 @@ fn list_throughput(rules: &ParityRules, pairs: &[(&str, &Outcome, &Outcome)]) ->
 fn corpus_throughput(quick: bool, only: Option<&str>) {
     let rules = project_rules();
     let pairs = corpus_pairs();
-    let identical: Vec<_> = pairs
-        .iter()
-        .map(|pair| (pair.route.as_str(), &pair.recorded, &pair.recorded_again))
-        .collect();
-    let rust: Vec<_> = pairs
-        .iter()
-        .map(|pair| (pair.route.as_str(), &pair.recorded, &pair.rust_style))
-        .collect();
+    let identical: Vec<_> =
+        pairs.iter().map(|pair| (pair.route.as_str(), &pair.recorded, &pair.recorded_again)).collect();
+    let rust: Vec<_> = pairs.iter().map(|pair| (pair.route.as_str(), &pair.recorded, &pair.rust_style)).collect();
     let mix: Vec<_> = identical.iter().chain(&rust).copied().collect();
     let mut tiers = std::collections::BTreeMap::<String, usize>::new();
     for (route, baseline, candidate) in &rust {
@@ -300,11 +269,7 @@ fn corpus_throughput(quick: bool, only: Option<&str>) {
         if only.is_some_and(|only| !name.contains(only)) {
             continue;
         }
-        let rate = if quick {
-            0.0
-        } else {
-            list_throughput(&rules, list)
-        };
+        let rate = if quick { 0.0 } else { list_throughput(&rules, list) };
         println!("{name:<66} {:>6} pairs  {rate:>10.0} pairs/s", list.len());
     }
 }
@@ -356,18 +321,14 @@ fn write_corpus(path: &Path, records: usize) -> u64 {
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` does not, and runs this
     // briefly, as a test that every case still compares.
-    let quick = !std::env::args().any(|arg| arg == "--bench")
-        || std::env::var_os("PARITY_BENCH_QUICK").is_some();
+    let quick = !std::env::args().any(|arg| arg == "--bench") || std::env::var_os("PARITY_BENCH_QUICK").is_some();
     let only = std::env::var("PARITY_BENCH_ONLY").ok();
     let rules = rules();
     println!("## diff throughput (one core, compare_outcomes per pair)");
     let mut total_rate = 0.0;
     let all = pairs();
     for pair in &all {
-        if only
-            .as_deref()
-            .is_some_and(|only| !pair.name.contains(only))
-        {
+        if only.as_deref().is_some_and(|only| !pair.name.contains(only)) {
             continue;
         }
         let bytes = match &pair.baseline {
@@ -386,18 +347,10 @@ fn main() {
         );
     }
     if !quick && only.is_none() {
-        println!(
-            "{:<66} {:>34.0} pairs/s",
-            "mix (one of each, harmonic mean)",
-            all.len() as f64 / total_rate
-        );
+        println!("{:<66} {:>34.0} pairs/s", "mix (one of each, harmonic mean)", all.len() as f64 / total_rate);
         // For scale: what parsing both bodies into serde_json::Value alone costs.
-        if let (Outcome::Response(a), Outcome::Response(b)) = (&all[1].baseline, &all[1].candidate)
-        {
-            let (a, b) = (
-                a["body"].as_str().unwrap_or(""),
-                b["body"].as_str().unwrap_or(""),
-            );
+        if let (Outcome::Response(a), Outcome::Response(b)) = (&all[1].baseline, &all[1].candidate) {
+            let (a, b) = (a["body"].as_str().unwrap_or(""), b["body"].as_str().unwrap_or(""));
             let started = Instant::now();
             let mut done = 0u64;
             while started.elapsed() < Duration::from_millis(500) {
@@ -418,10 +371,11 @@ fn main() {
         return;
     }
 
-    let records: usize = std::env::var("PARITY_BENCH_RECORDS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(if quick { 2_000 } else { 100_000 });
+    let records: usize = std::env::var("PARITY_BENCH_RECORDS").ok().and_then(|n| n.parse().ok()).unwrap_or(if quick {
+        2_000
+    } else {
+        100_000
+    });
     let dir = tempfile::tempdir().expect("tempdir");
     let corpus_path = dir.path().join("corpus.jsonl");
     let started = Instant::now();
@@ -432,10 +386,7 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
     let corpus = Corpus::open(&[&corpus_path]).expect("open corpus");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let baseline = RecordedTarget;
     let candidate = RecordedTarget;
     let replay = Replay {
@@ -443,10 +394,7 @@ fn main() {
         candidate: &candidate,
         secondary: None,
         rules: &rules,
-        settings: ReplaySettings {
-            concurrency: 16,
-            examples_per_signature: 3,
-        },
+        settings: ReplaySettings { concurrency: 16, examples_per_signature: 3 },
     };
     let before = vm_hwm_kib();
     println!("VmHWM before replay: {before} KiB");
@@ -466,8 +414,5 @@ fn main() {
         elapsed,
         outcome.report.totals.total as f64 / elapsed
     );
-    assert_eq!(
-        outcome.report.totals.matched, records,
-        "recorded against itself must match"
-    );
+    assert_eq!(outcome.report.totals.matched, records, "recorded against itself must match");
 }

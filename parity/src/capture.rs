@@ -28,18 +28,11 @@ const MOTO_SECRET_ACCESS_KEY: &str = "testing";
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
     #[error("reading side effects from {endpoint}: {operation} failed: {message}")]
-    Call {
-        endpoint: String,
-        operation: &'static str,
-        message: String,
-    },
+    Call { endpoint: String, operation: &'static str, message: String },
 }
 
 /// Reads every table, pipeline and object of the AWS back end at `endpoint`.
-pub async fn capture_side_effects(
-    endpoint: &str,
-    region: &str,
-) -> Result<SideEffects, CaptureError> {
+pub async fn capture_side_effects(endpoint: &str, region: &str) -> Result<SideEffects, CaptureError> {
     let config = aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new(region.to_owned()))
@@ -62,11 +55,7 @@ pub async fn capture_side_effects(
 }
 
 fn call_error(endpoint: &str, operation: &'static str, message: String) -> CaptureError {
-    CaptureError::Call {
-        endpoint: endpoint.to_owned(),
-        operation,
-        message,
-    }
+    CaptureError::Call { endpoint: endpoint.to_owned(), operation, message }
 }
 
 async fn capture_tables(
@@ -75,9 +64,7 @@ async fn capture_tables(
     effects: &mut SideEffects,
 ) -> Result<(), CaptureError> {
     let client = aws_sdk_dynamodb::Client::new(config);
-    let failed = |operation, error: &dyn std::fmt::Display| {
-        call_error(endpoint, operation, error.to_string())
-    };
+    let failed = |operation, error: &dyn std::fmt::Display| call_error(endpoint, operation, error.to_string());
     let mut tables = Vec::new();
     let mut start: Option<String> = None;
     loop {
@@ -86,12 +73,7 @@ async fn capture_tables(
             .set_exclusive_start_table_name(start.take())
             .send()
             .await
-            .map_err(|e| {
-                failed(
-                    "ListTables",
-                    &aws_sdk_dynamodb::error::DisplayErrorContext(e),
-                )
-            })?;
+            .map_err(|e| failed("ListTables", &aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
         tables.extend(page.table_names().iter().cloned());
         match page.last_evaluated_table_name() {
             Some(last) => start = Some(last.to_owned()),
@@ -104,16 +86,8 @@ async fn capture_tables(
             .table_name(&table)
             .send()
             .await
-            .map_err(|e| {
-                failed(
-                    "DescribeTable",
-                    &aws_sdk_dynamodb::error::DisplayErrorContext(e),
-                )
-            })?;
-        let key_schema = description
-            .table()
-            .map(|t| t.key_schema().to_vec())
-            .unwrap_or_default();
+            .map_err(|e| failed("DescribeTable", &aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        let key_schema = description.table().map(|t| t.key_schema().to_vec()).unwrap_or_default();
         let key_named = |kind: aws_sdk_dynamodb::types::KeyType| {
             key_schema
                 .iter()
@@ -139,10 +113,7 @@ async fn capture_tables(
                     .and_then(|name| item.get(name))
                     .map(SortKey::of)
                     .unwrap_or(SortKey::Text(String::new()));
-                partitions
-                    .entry(partition)
-                    .or_default()
-                    .push((order, item_json(item)));
+                partitions.entry(partition).or_default().push((order, item_json(item)));
             }
             match page.last_evaluated_key() {
                 Some(last) if !last.is_empty() => start = Some(last.clone()),
@@ -173,9 +144,7 @@ enum SortKey {
 impl SortKey {
     fn of(value: &AttributeValue) -> Self {
         match value {
-            AttributeValue::N(number) => number
-                .parse()
-                .map_or_else(|_| SortKey::Text(number.clone()), SortKey::Number),
+            AttributeValue::N(number) => number.parse().map_or_else(|_| SortKey::Text(number.clone()), SortKey::Number),
             other => SortKey::Text(key_text(other)),
         }
     }
@@ -196,25 +165,16 @@ fn key_text(value: &AttributeValue) -> String {
 fn item_json(item: &std::collections::HashMap<String, AttributeValue>) -> Value {
     // Attribute order is not part of DynamoDB's contract: sort for stable output.
     let sorted: BTreeMap<&String, &AttributeValue> = item.iter().collect();
-    Value::Object(
-        sorted
-            .into_iter()
-            .map(|(name, value)| (name.clone(), attribute_json(value)))
-            .collect(),
-    )
+    Value::Object(sorted.into_iter().map(|(name, value)| (name.clone(), attribute_json(value))).collect())
 }
 
 /// An attribute as plain JSON: numbers as numbers where JSON can hold them exactly enough,
 /// binary as base64, sets as sorted arrays.
 pub(crate) fn attribute_json(value: &AttributeValue) -> Value {
     let number = |text: &String| {
-        serde_json::from_str::<Value>(text)
-            .ok()
-            .filter(Value::is_number)
-            .unwrap_or_else(|| Value::String(text.clone()))
+        serde_json::from_str::<Value>(text).ok().filter(Value::is_number).unwrap_or_else(|| Value::String(text.clone()))
     };
-    let base64 =
-        |bytes: &[u8]| Value::String(base64::engine::general_purpose::STANDARD.encode(bytes));
+    let base64 = |bytes: &[u8]| Value::String(base64::engine::general_purpose::STANDARD.encode(bytes));
     match value {
         AttributeValue::S(text) => Value::String(text.clone()),
         AttributeValue::N(text) => number(text),
@@ -234,10 +194,8 @@ pub(crate) fn attribute_json(value: &AttributeValue) -> Value {
             Value::Array(items)
         }
         AttributeValue::Bs(items) => {
-            let mut items: Vec<String> = items
-                .iter()
-                .map(|blob| base64::engine::general_purpose::STANDARD.encode(blob.as_ref()))
-                .collect();
+            let mut items: Vec<String> =
+                items.iter().map(|blob| base64::engine::general_purpose::STANDARD.encode(blob.as_ref())).collect();
             items.sort();
             json!(items)
         }
@@ -267,22 +225,14 @@ async fn codepipeline_call(
         .await
         .map_err(|error| call_error(endpoint, operation, error.to_string()))?;
     let status = response.status();
-    let text = response
-        .text()
-        .await
-        .map_err(|error| call_error(endpoint, operation, error.to_string()))?;
+    let text = response.text().await.map_err(|error| call_error(endpoint, operation, error.to_string()))?;
     if !status.is_success() {
         return Err(call_error(endpoint, operation, format!("{status}: {text}")));
     }
-    serde_json::from_str(&text)
-        .map_err(|error| call_error(endpoint, operation, format!("not JSON: {error}")))
+    serde_json::from_str(&text).map_err(|error| call_error(endpoint, operation, format!("not JSON: {error}")))
 }
 
-async fn capture_pipelines(
-    endpoint: &str,
-    region: &str,
-    effects: &mut SideEffects,
-) -> Result<(), CaptureError> {
+async fn capture_pipelines(endpoint: &str, region: &str, effects: &mut SideEffects) -> Result<(), CaptureError> {
     let http = reqwest::Client::new();
     let mut names = Vec::new();
     let mut next_token: Option<String> = None;
@@ -291,20 +241,9 @@ async fn capture_pipelines(
         if let Some(token) = next_token.take() {
             request.insert("nextToken".into(), Value::String(token));
         }
-        let page = codepipeline_call(
-            &http,
-            endpoint,
-            region,
-            "ListPipelines",
-            Value::Object(request),
-        )
-        .await?;
+        let page = codepipeline_call(&http, endpoint, region, "ListPipelines", Value::Object(request)).await?;
         if let Some(Value::Array(pipelines)) = page.get("pipelines") {
-            names.extend(
-                pipelines
-                    .iter()
-                    .filter_map(|p| p.get("name").and_then(Value::as_str).map(str::to_owned)),
-            );
+            names.extend(pipelines.iter().filter_map(|p| p.get("name").and_then(Value::as_str).map(str::to_owned)));
         }
         match page.get("nextToken").and_then(Value::as_str) {
             Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
@@ -312,28 +251,13 @@ async fn capture_pipelines(
         }
     }
     for name in names {
-        let answer = codepipeline_call(
-            &http,
-            endpoint,
-            region,
-            "GetPipeline",
-            json!({"name": name}),
-        )
-        .await?;
+        let answer = codepipeline_call(&http, endpoint, region, "GetPipeline", json!({"name": name})).await?;
         let pipeline = answer.get("pipeline").cloned().unwrap_or(Value::Null);
-        let tags = match answer
-            .pointer("/metadata/pipelineArn")
-            .and_then(Value::as_str)
-        {
+        let tags = match answer.pointer("/metadata/pipelineArn").and_then(Value::as_str) {
             Some(arn) => {
-                let tags = codepipeline_call(
-                    &http,
-                    endpoint,
-                    region,
-                    "ListTagsForResource",
-                    json!({"resourceArn": arn}),
-                )
-                .await?;
+                let tags =
+                    codepipeline_call(&http, endpoint, region, "ListTagsForResource", json!({"resourceArn": arn}))
+                        .await?;
                 tags.get("tags").cloned().unwrap_or_else(|| json!([]))
             }
             None => json!([]),
@@ -349,18 +273,14 @@ async fn capture_objects(
     effects: &mut SideEffects,
 ) -> Result<(), CaptureError> {
     // moto serves S3 on the path style only.
-    let client = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(config)
-            .force_path_style(true)
-            .build(),
-    );
+    let client =
+        aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(config).force_path_style(true).build());
     let failed = |operation, error: String| call_error(endpoint, operation, error);
-    let buckets = client.list_buckets().send().await.map_err(|e| {
-        failed(
-            "ListBuckets",
-            aws_sdk_s3::error::DisplayErrorContext(e).to_string(),
-        )
-    })?;
+    let buckets = client
+        .list_buckets()
+        .send()
+        .await
+        .map_err(|e| failed("ListBuckets", aws_sdk_s3::error::DisplayErrorContext(e).to_string()))?;
     for bucket in buckets.buckets() {
         let Some(bucket) = bucket.name() else {
             continue;
@@ -373,12 +293,7 @@ async fn capture_objects(
                 .set_continuation_token(token.take())
                 .send()
                 .await
-                .map_err(|e| {
-                    failed(
-                        "ListObjectsV2",
-                        aws_sdk_s3::error::DisplayErrorContext(e).to_string(),
-                    )
-                })?;
+                .map_err(|e| failed("ListObjectsV2", aws_sdk_s3::error::DisplayErrorContext(e).to_string()))?;
             for object in page.contents() {
                 let Some(key) = object.key() else { continue };
                 let body = client
@@ -387,25 +302,17 @@ async fn capture_objects(
                     .key(key)
                     .send()
                     .await
-                    .map_err(|e| {
-                        failed(
-                            "GetObject",
-                            aws_sdk_s3::error::DisplayErrorContext(e).to_string(),
-                        )
-                    })?
+                    .map_err(|e| failed("GetObject", aws_sdk_s3::error::DisplayErrorContext(e).to_string()))?
                     .body
                     .collect()
                     .await
                     .map_err(|e| failed("GetObject", e.to_string()))?
                     .into_bytes();
-                let content = serde_json::from_slice::<Value>(&body).unwrap_or_else(|_| {
-                    match std::str::from_utf8(&body) {
+                let content =
+                    serde_json::from_slice::<Value>(&body).unwrap_or_else(|_| match std::str::from_utf8(&body) {
                         Ok(text) => Value::String(text.to_owned()),
-                        Err(_) => {
-                            Value::String(base64::engine::general_purpose::STANDARD.encode(&body))
-                        }
-                    }
-                });
+                        Err(_) => Value::String(base64::engine::general_purpose::STANDARD.encode(&body)),
+                    });
                 effects.record_object(bucket, key, content);
             }
             match page.next_continuation_token() {
@@ -427,10 +334,7 @@ mod tests {
             ("n".to_owned(), AttributeValue::N("3".into())),
             ("f".to_owned(), AttributeValue::N("0.5".into())),
             ("huge".to_owned(), AttributeValue::N("1e400".into())),
-            (
-                "ss".to_owned(),
-                AttributeValue::Ss(vec!["b".into(), "a".into()]),
-            ),
+            ("ss".to_owned(), AttributeValue::Ss(vec!["b".into(), "a".into()])),
             ("nil".to_owned(), AttributeValue::Null(true)),
             (
                 "m".to_owned(),
@@ -448,10 +352,7 @@ mod tests {
 
     #[test]
     fn sort_keys_order_numbers_numerically() {
-        let mut keys = vec![
-            SortKey::of(&AttributeValue::N("10".into())),
-            SortKey::of(&AttributeValue::N("9".into())),
-        ];
+        let mut keys = vec![SortKey::of(&AttributeValue::N("10".into())), SortKey::of(&AttributeValue::N("9".into()))];
         keys.sort_by(SortKey::order);
         assert_eq!(keys, [SortKey::Number(9.0), SortKey::Number(10.0)]);
     }

@@ -33,12 +33,7 @@ const SHOWN_VALUE_LIMIT: usize = 200;
 const LINEAR_KEY_SEARCH_LIMIT: usize = 24;
 
 /// Compares the candidate's outcome against the baseline's under the rules of `route`.
-pub fn compare_outcomes(
-    rules: &ParityRules,
-    route: &str,
-    baseline: &Outcome,
-    candidate: &Outcome,
-) -> Comparison {
+pub fn compare_outcomes(rules: &ParityRules, route: &str, baseline: &Outcome, candidate: &Outcome) -> Comparison {
     compare_outcomes_reading_tokens(rules, route, baseline, candidate, true)
 }
 
@@ -64,30 +59,16 @@ fn compare_outcomes_reading_tokens(
         }
         (Outcome::FunctionError(a), Outcome::FunctionError(b)) => {
             walker.compare_strings(&[Seg::Key("errorType")], &a.error_type, &b.error_type);
-            walker.compare_strings(
-                &[Seg::Key("errorMessage")],
-                &a.error_message,
-                &b.error_message,
-            );
+            walker.compare_strings(&[Seg::Key("errorMessage")], &a.error_message, &b.error_message);
         }
-        _ => walker.emit(
-            &[],
-            DiffKind::Outcome,
-            Some(describe_outcome(baseline)),
-            Some(describe_outcome(candidate)),
-        ),
+        _ => walker.emit(&[], DiffKind::Outcome, Some(describe_outcome(baseline)), Some(describe_outcome(candidate))),
     }
     walker.finish()
 }
 
 /// Compares two JSON documents from the root under the rules of `route`, with no
 /// cosmetic classification (used for side effects).
-pub fn compare_json(
-    rules: &ParityRules,
-    route: &str,
-    baseline: &Value,
-    candidate: &Value,
-) -> Comparison {
+pub fn compare_json(rules: &ParityRules, route: &str, baseline: &Value, candidate: &Value) -> Comparison {
     let route_rules = rules.for_route(route);
     let mut walker = Walker::new(&route_rules);
     walker.walk_values(baseline, candidate);
@@ -121,8 +102,7 @@ fn number_display(node: NodeRef<'_>) -> String {
     if integer && raw.parse::<i64>().is_err() && raw.parse::<u64>().is_err() {
         return raw.to_owned();
     }
-    serde_json::from_str::<serde_json::Number>(raw)
-        .map_or_else(|_| raw.to_owned(), |number| number.to_string())
+    serde_json::from_str::<serde_json::Number>(raw).map_or_else(|_| raw.to_owned(), |number| number.to_string())
 }
 
 fn truncate(mut text: String) -> String {
@@ -152,8 +132,7 @@ impl<'a> ObjectMembers<'a> {
     fn of(object: NodeRef<'a>) -> Self {
         let mut members = Self {
             entries: Vec::with_capacity(object.len()),
-            index: (object.len() > LINEAR_KEY_SEARCH_LIMIT)
-                .then(|| HashMap::with_capacity(object.len())),
+            index: (object.len() > LINEAR_KEY_SEARCH_LIMIT).then(|| HashMap::with_capacity(object.len())),
         };
         for (key_node, value) in object.members() {
             let key = key_node.key();
@@ -191,9 +170,7 @@ fn has_duplicate_keys(object: NodeRef<'_>) -> bool {
         let mut seen = std::collections::HashSet::with_capacity(keys.len());
         return !keys.iter().all(|key| seen.insert(*key));
     }
-    keys.iter()
-        .enumerate()
-        .any(|(i, key)| keys[i + 1..].contains(key))
+    keys.iter().enumerate().any(|(i, key)| keys[i + 1..].contains(key))
 }
 
 pub(crate) struct Walker<'p, 'r> {
@@ -226,18 +203,11 @@ impl<'p, 'r> Walker<'p, 'r> {
         self.differences.append(&mut self.cosmetic);
         self.fired.sort_unstable();
         self.fired.dedup();
-        Comparison {
-            differences: self.differences,
-            fired: self.fired,
-        }
+        Comparison { differences: self.differences, fired: self.fired }
     }
 
     fn marks(&self) -> (usize, usize, usize) {
-        (
-            self.differences.len(),
-            self.cosmetic.len(),
-            self.fired.len(),
-        )
+        (self.differences.len(), self.cosmetic.len(), self.fired.len())
     }
 
     fn undo_to(&mut self, marks: (usize, usize, usize)) {
@@ -246,23 +216,12 @@ impl<'p, 'r> Walker<'p, 'r> {
         self.fired.truncate(marks.2);
     }
 
-    fn emit(
-        &mut self,
-        path: &[Seg<'_>],
-        kind: DiffKind,
-        baseline: Option<String>,
-        candidate: Option<String>,
-    ) {
+    fn emit(&mut self, path: &[Seg<'_>], kind: DiffKind, baseline: Option<String>, candidate: Option<String>) {
         if let Some(rule) = self.rules.ignore_covering(path) {
             self.fired.push(rule);
             return;
         }
-        let difference = Difference {
-            path: JsonPath::from_segs(path),
-            kind,
-            baseline,
-            candidate,
-        };
+        let difference = Difference { path: JsonPath::from_segs(path), kind, baseline, candidate };
         if kind.is_cosmetic() {
             self.cosmetic.push(difference);
         } else {
@@ -272,21 +231,10 @@ impl<'p, 'r> Walker<'p, 'r> {
 
     /// Notes an escaping or number-spelling finding (not a rule firing when ignored).
     fn note_spelling(&mut self, path: &[Seg<'_>], kind: DiffKind) {
-        if !self.spelling
-            || self
-                .rules
-                .ignores
-                .iter()
-                .any(|rule| rule.pattern.covers(path))
-        {
+        if !self.spelling || self.rules.ignores.iter().any(|rule| rule.pattern.covers(path)) {
             return;
         }
-        self.cosmetic.push(Difference {
-            path: JsonPath::from_segs(path),
-            kind,
-            baseline: None,
-            candidate: None,
-        });
+        self.cosmetic.push(Difference { path: JsonPath::from_segs(path), kind, baseline: None, candidate: None });
     }
 
     fn compare_strings(&mut self, path: &[Seg<'_>], a: &str, b: &str) {
@@ -299,12 +247,7 @@ impl<'p, 'r> Walker<'p, 'r> {
         if left == right {
             self.fired.extend(fired);
         } else {
-            self.emit(
-                path,
-                DiffKind::Value,
-                Some(quoted(&left)),
-                Some(quoted(&right)),
-            );
+            self.emit(path, DiffKind::Value, Some(quoted(&left)), Some(quoted(&right)));
         }
     }
 
@@ -316,12 +259,7 @@ impl<'p, 'r> Walker<'p, 'r> {
             (Some(left), Some(right)) => self.walk(&mut Vec::new(), left.root(), right.root()),
             // Only a value nested deeper than JSON allows gets here.
             _ if a == b => {}
-            _ => self.emit(
-                &[],
-                DiffKind::Value,
-                Some(truncate(left_text)),
-                Some(truncate(right_text)),
-            ),
+            _ => self.emit(&[], DiffKind::Value, Some(truncate(left_text)), Some(truncate(right_text))),
         }
     }
 
@@ -355,20 +293,10 @@ impl<'p, 'r> Walker<'p, 'r> {
                         return;
                     }
                 }
-                self.emit(
-                    path,
-                    DiffKind::Value,
-                    Some(number_display(a)),
-                    Some(number_display(b)),
-                );
+                self.emit(path, DiffKind::Value, Some(number_display(a)), Some(number_display(b)));
             }
             (Kind::True | Kind::False, Kind::True | Kind::False) => {
-                self.emit(
-                    path,
-                    DiffKind::Value,
-                    Some(a.raw().to_owned()),
-                    Some(b.raw().to_owned()),
-                );
+                self.emit(path, DiffKind::Value, Some(a.raw().to_owned()), Some(b.raw().to_owned()));
             }
             _ => self.emit(path, DiffKind::Type, Some(compact(a)), Some(compact(b))),
         }
@@ -416,11 +344,7 @@ impl<'p, 'r> Walker<'p, 'r> {
                 }
                 None => {
                     same_key_set = false;
-                    let kind = if x.kind() == Kind::Null {
-                        DiffKind::NullVsMissing
-                    } else {
-                        DiffKind::Missing
-                    };
+                    let kind = if x.kind() == Kind::Null { DiffKind::NullVsMissing } else { DiffKind::Missing };
                     self.emit(path, kind, Some(compact(x)), None);
                 }
             }
@@ -429,22 +353,12 @@ impl<'p, 'r> Walker<'p, 'r> {
         for &(key, _, y) in &right_members.entries {
             if left_members.get(key).is_none() {
                 path.push(Seg::Key(key));
-                let kind = if y.kind() == Kind::Null {
-                    DiffKind::NullVsMissing
-                } else {
-                    DiffKind::Extra
-                };
+                let kind = if y.kind() == Kind::Null { DiffKind::NullVsMissing } else { DiffKind::Extra };
                 self.emit(path, kind, None, Some(compact(y)));
                 path.pop();
             }
         }
-        let same_order = || {
-            left_members
-                .entries
-                .iter()
-                .zip(&right_members.entries)
-                .all(|(x, y)| x.0 == y.0)
-        };
+        let same_order = || left_members.entries.iter().zip(&right_members.entries).all(|(x, y)| x.0 == y.0);
         if same_key_set && !same_order() {
             self.emit(path, DiffKind::KeyOrder, None, None);
         }
@@ -473,18 +387,15 @@ impl<'p, 'r> Walker<'p, 'r> {
         let mut unmatched_left = Vec::new();
         for &i in left_indices {
             path.push(Seg::Index(i));
-            let found = (0..right_indices.len())
-                .find(|&k| !used[k] && self.equivalent(path, left[i], right[right_indices[k]]));
+            let found =
+                (0..right_indices.len()).find(|&k| !used[k] && self.equivalent(path, left[i], right[right_indices[k]]));
             path.pop();
             match found {
                 Some(k) => used[k] = true,
                 None => unmatched_left.push(i),
             }
         }
-        let unmatched_right = (0..right_indices.len())
-            .filter(|&k| !used[k])
-            .map(|k| right_indices[k])
-            .collect();
+        let unmatched_right = (0..right_indices.len()).filter(|&k| !used[k]).map(|k| right_indices[k]).collect();
         (unmatched_left, unmatched_right)
     }
 
@@ -533,12 +444,7 @@ impl<'p, 'r> Walker<'p, 'r> {
                 self.match_as_multiset(path, &left_items, &differing, &right_items, &differing);
             if unmatched_left.is_empty() && unmatched_right.is_empty() {
                 self.undo_to(marks);
-                self.emit(
-                    path,
-                    DiffKind::Order,
-                    Some(compact(left)),
-                    Some(compact(right)),
-                );
+                self.emit(path, DiffKind::Order, Some(compact(left)), Some(compact(right)));
                 return;
             }
         }
@@ -629,10 +535,7 @@ impl BodyBytes<'_> {
 
 /// A body as bytes: decoded when base64, empty when absent.
 fn body_bytes(response: &Value) -> (BodyBytes<'_>, bool) {
-    let encoded = response
-        .get("isBase64Encoded")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let encoded = response.get("isBase64Encoded").and_then(Value::as_bool).unwrap_or(false);
     let text = response.get("body").and_then(Value::as_str).unwrap_or("");
     if encoded && let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(text) {
         return (BodyBytes::Decoded(bytes), true);
@@ -645,9 +548,7 @@ fn compare_proxy_responses(walker: &mut Walker<'_, '_>, rules: &ParityRules, a: 
     let status = |v: &Value| v.get("statusCode").cloned().unwrap_or(Value::Null);
     let (left_status, right_status) = (status(a), status(b));
     let equal_status = match (&left_status, &right_status) {
-        (Value::Number(x), Value::Number(y)) => {
-            x == y || number_texts_equal(&x.to_string(), &y.to_string())
-        }
+        (Value::Number(x), Value::Number(y)) => x == y || number_texts_equal(&x.to_string(), &y.to_string()),
         (x, y) => x == y,
     };
     if !equal_status {
@@ -671,11 +572,7 @@ fn compare_proxy_responses(walker: &mut Walker<'_, '_>, rules: &ParityRules, a: 
     fn raw(response: &Value) -> Option<&str> {
         response.get("body").and_then(Value::as_str)
     }
-    let flag = |v: &Value| {
-        v.get("isBase64Encoded")
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
-    };
+    let flag = |v: &Value| v.get("isBase64Encoded").and_then(Value::as_bool).unwrap_or(false);
     if raw(a) == raw(b) && flag(a) == flag(b) {
         return;
     }
@@ -699,16 +596,10 @@ fn compare_proxy_responses(walker: &mut Walker<'_, '_>, rules: &ParityRules, a: 
     // both texts, which settles the common case (the same data spelled otherwise).
     if walker.read_tokens
         && let (Some(x), Some(y)) = (left_text, right_text)
-        && let TokenComparison::Cosmetic(findings) =
-            lexical::compare_tokens(&body_path, x, y, walker.rules)
+        && let TokenComparison::Cosmetic(findings) = lexical::compare_tokens(&body_path, x, y, walker.rules)
     {
         for (path, kind) in findings {
-            walker.cosmetic.push(Difference {
-                path,
-                kind,
-                baseline: None,
-                candidate: None,
-            });
+            walker.cosmetic.push(Difference { path, kind, baseline: None, candidate: None });
         }
         sort_cosmetic(&mut walker.cosmetic);
         return;
@@ -745,12 +636,7 @@ fn compare_proxy_responses(walker: &mut Walker<'_, '_>, rules: &ParityRules, a: 
                 if left == right {
                     walker.fired.extend(fired);
                 } else {
-                    walker.emit(
-                        &body_path,
-                        DiffKind::Bytes,
-                        Some(quoted(&left)),
-                        Some(quoted(&right)),
-                    );
+                    walker.emit(&body_path, DiffKind::Bytes, Some(quoted(&left)), Some(quoted(&right)));
                 }
             }
             _ => walker.emit(
@@ -763,12 +649,8 @@ fn compare_proxy_responses(walker: &mut Walker<'_, '_>, rules: &ParityRules, a: 
         _ => walker.emit(
             &body_path,
             DiffKind::Type,
-            Some(truncate(
-                String::from_utf8_lossy(left_bytes.bytes()).into_owned(),
-            )),
-            Some(truncate(
-                String::from_utf8_lossy(right_bytes.bytes()).into_owned(),
-            )),
+            Some(truncate(String::from_utf8_lossy(left_bytes.bytes()).into_owned())),
+            Some(truncate(String::from_utf8_lossy(right_bytes.bytes()).into_owned())),
         ),
     }
 }
@@ -778,11 +660,7 @@ fn sort_cosmetic(cosmetic: &mut Vec<Difference>) {
     cosmetic.dedup_by(|x, y| x.path == y.path && x.kind == y.kind);
 }
 
-fn compare_headers(
-    walker: &mut Walker<'_, '_>,
-    left: &[(String, String)],
-    right: &[(String, String)],
-) {
+fn compare_headers(walker: &mut Walker<'_, '_>, left: &[(String, String)], right: &[(String, String)]) {
     let (mut i, mut j) = (0, 0);
     while i < left.len() || j < right.len() {
         let order = match (left.get(i), right.get(j)) {
@@ -802,12 +680,7 @@ fn compare_headers(
                     if normal_x == normal_y {
                         walker.fired.extend(fired);
                     } else {
-                        walker.emit(
-                            &path,
-                            DiffKind::Header,
-                            Some(quoted(&normal_x)),
-                            Some(quoted(&normal_y)),
-                        );
+                        walker.emit(&path, DiffKind::Header, Some(quoted(&normal_x)), Some(quoted(&normal_y)));
                     }
                 }
                 i += 1;
@@ -815,22 +688,12 @@ fn compare_headers(
             }
             std::cmp::Ordering::Less => {
                 let (name, x) = &left[i];
-                walker.emit(
-                    &[Seg::Key("headers"), Seg::Key(name)],
-                    DiffKind::Header,
-                    Some(quoted(x)),
-                    None,
-                );
+                walker.emit(&[Seg::Key("headers"), Seg::Key(name)], DiffKind::Header, Some(quoted(x)), None);
                 i += 1;
             }
             std::cmp::Ordering::Greater => {
                 let (name, y) = &right[j];
-                walker.emit(
-                    &[Seg::Key("headers"), Seg::Key(name)],
-                    DiffKind::Header,
-                    None,
-                    Some(quoted(y)),
-                );
+                walker.emit(&[Seg::Key("headers"), Seg::Key(name)], DiffKind::Header, None, Some(quoted(y)));
                 j += 1;
             }
         }
@@ -853,11 +716,7 @@ mod tests {
     }
 
     fn found(comparison: &Comparison) -> Vec<(String, DiffKind)> {
-        comparison
-            .differences
-            .iter()
-            .map(|d| (d.path.to_string(), d.kind))
-            .collect()
+        comparison.differences.iter().map(|d| (d.path.to_string(), d.kind)).collect()
     }
 
     fn compare(rules: &ParityRules, a: &Outcome, b: &Outcome) -> Comparison {
@@ -872,10 +731,7 @@ mod tests {
     fn numbers_compare_as_numbers_and_big_integers_exactly() {
         let numbers_equal = number_texts_equal;
         let n = |text: &'static str| {
-            assert!(matches!(
-                serde_json::from_str::<Value>(text),
-                Ok(Value::Number(_))
-            ));
+            assert!(matches!(serde_json::from_str::<Value>(text), Ok(Value::Number(_))));
             text
         };
         assert!(numbers_equal(n("1"), n("1.0")));
@@ -883,52 +739,32 @@ mod tests {
         assert!(numbers_equal(n("-5"), n("-5.0")));
         assert!(!numbers_equal(n("1"), n("1.5")));
         assert!(!numbers_equal(n("9007199254740993"), n("9007199254740992")));
-        assert!(!numbers_equal(
-            n("9007199254740993"),
-            n("9007199254740992.0")
-        ));
-        assert!(numbers_equal(
-            n("18446744073709551615"),
-            n("18446744073709551615")
-        ));
+        assert!(!numbers_equal(n("9007199254740993"), n("9007199254740992.0")));
+        assert!(numbers_equal(n("18446744073709551615"), n("18446744073709551615")));
     }
 
     /// `s` as Python's `json.dumps` writes it by default: `, `/`: ` and `\uXXXX` escapes.
     fn python_style(value: &Value) -> String {
-        let spaced = serde_json::to_string(value)
-            .unwrap_or_default()
-            .replace("\",\"", "\", \"")
-            .replace("\":", "\": ");
+        let spaced = serde_json::to_string(value).unwrap_or_default().replace("\",\"", "\", \"").replace("\":", "\": ");
         spaced
             .chars()
             .map(|c| match c {
                 c if c.is_ascii() => c.to_string(),
-                c => c
-                    .encode_utf16(&mut [0; 2])
-                    .iter()
-                    .map(|unit| format!("\\u{unit:04x}"))
-                    .collect(),
+                c => c.encode_utf16(&mut [0; 2]).iter().map(|unit| format!("\\u{unit:04x}")).collect(),
             })
             .collect()
     }
 
     #[test]
     fn reading_tokens_finds_what_walking_documents_finds() {
-        let corpus = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/corpus.jsonl"),
-        )
-        .expect("events/corpus.jsonl");
+        let corpus = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/corpus.jsonl"))
+            .expect("events/corpus.jsonl");
         let rules =
-            ParityRules::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../parity.toml"))
-                .expect("parity.toml");
+            ParityRules::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../parity.toml")).expect("parity.toml");
         let mut cosmetic_pairs = 0;
         for line in corpus.lines() {
             let record: crate::Record = serde_json::from_str(line).expect("record");
-            let Some(body) = record
-                .response
-                .as_ref()
-                .and_then(|response| response.get("body"))
-                .and_then(Value::as_str)
+            let Some(body) = record.response.as_ref().and_then(|response| response.get("body")).and_then(Value::as_str)
             else {
                 continue;
             };
@@ -936,10 +772,7 @@ mod tests {
                 continue;
             };
             let mut spelled = data.clone();
-            if let Some(first) = spelled
-                .as_object_mut()
-                .and_then(|map| map.values_mut().find(|value| value.is_u64()))
-            {
+            if let Some(first) = spelled.as_object_mut().and_then(|map| map.values_mut().find(|value| value.is_u64())) {
                 *first = json!(first.as_f64().unwrap_or_default());
             }
             let variants = [
@@ -952,8 +785,7 @@ mod tests {
                 let (a, b) = (response(200, body), response(200, &variant));
                 for (x, y) in [(&a, &b), (&b, &a)] {
                     let with_tokens = compare_outcomes(&rules, &record.route, x, y);
-                    let walked =
-                        compare_outcomes_reading_tokens(&rules, &record.route, x, y, false);
+                    let walked = compare_outcomes_reading_tokens(&rules, &record.route, x, y, false);
                     assert_eq!(with_tokens, walked, "{} {variant}", record.id);
                     cosmetic_pairs += usize::from(with_tokens.tier() == crate::Tier::Cosmetic);
                 }
@@ -978,39 +810,17 @@ mod tests {
             json!({"statusCode": 200, "multiValueHeaders": {"content-type": ["application/json"]}, "headers": {"date": "Tue", "X-Extra": "1"}, "body": ""}),
         );
         let comparison = compare(&ParityRules::default(), &a, &b);
-        assert_eq!(
-            found(&comparison),
-            [("$.headers.x-extra".to_owned(), DiffKind::Header)]
-        );
-        assert_eq!(
-            comparison.fired.len(),
-            1,
-            "the volatile-header rule fired for Date"
-        );
+        assert_eq!(found(&comparison), [("$.headers.x-extra".to_owned(), DiffKind::Header)]);
+        assert_eq!(comparison.fired.len(), 1, "the volatile-header rule fired for Date");
     }
 
     #[test]
     fn function_errors_compare_by_type_and_message() {
-        let error = |t: &str, m: &str| {
-            Outcome::FunctionError(FunctionError {
-                error_type: t.into(),
-                error_message: m.into(),
-            })
-        };
-        let comparison = compare(
-            &ParityRules::default(),
-            &error("KeyError", "x"),
-            &error("KeyError", "y"),
-        );
-        assert_eq!(
-            found(&comparison),
-            [("$.errorMessage".to_owned(), DiffKind::Value)]
-        );
-        let comparison = compare(
-            &ParityRules::default(),
-            &error("KeyError", "x"),
-            &response(500, ""),
-        );
+        let error =
+            |t: &str, m: &str| Outcome::FunctionError(FunctionError { error_type: t.into(), error_message: m.into() });
+        let comparison = compare(&ParityRules::default(), &error("KeyError", "x"), &error("KeyError", "y"));
+        assert_eq!(found(&comparison), [("$.errorMessage".to_owned(), DiffKind::Value)]);
+        let comparison = compare(&ParityRules::default(), &error("KeyError", "x"), &response(500, ""));
         assert_eq!(found(&comparison), [("$".to_owned(), DiffKind::Outcome)]);
     }
 
@@ -1023,10 +833,7 @@ mod tests {
         );
         assert_eq!(
             found(&comparison),
-            [
-                ("$.body.b".to_owned(), DiffKind::NullVsMissing),
-                ("$.body.d".to_owned(), DiffKind::Extra)
-            ]
+            [("$.body.b".to_owned(), DiffKind::NullVsMissing), ("$.body.d".to_owned(), DiffKind::Extra)]
         );
     }
 
@@ -1035,17 +842,10 @@ mod tests {
         let rules = ParityRules::default();
         let comparison = compare(&rules, &response(200, "[1,2,3]"), &response(200, "[3,1,2]"));
         assert_eq!(found(&comparison), [("$.body".to_owned(), DiffKind::Order)]);
-        let comparison = compare(
-            &rules,
-            &response(200, "[1,2,3]"),
-            &response(200, "[1,5,3,4]"),
-        );
+        let comparison = compare(&rules, &response(200, "[1,2,3]"), &response(200, "[1,5,3,4]"));
         assert_eq!(
             found(&comparison),
-            [
-                ("$.body[1]".to_owned(), DiffKind::Value),
-                ("$.body[3]".to_owned(), DiffKind::Extra)
-            ]
+            [("$.body[1]".to_owned(), DiffKind::Value), ("$.body[3]".to_owned(), DiffKind::Extra)]
         );
     }
 
@@ -1068,14 +868,10 @@ builtin = "uuid"
 reason = "ids"
 "#,
         );
-        let a = response(
-            200,
-            r#"{"at":"1","tags":["a","b"],"cost":100.0,"id":"0f8fad5b-d9cb-469f-a165-70867728950e"}"#,
-        );
-        let b = response(
-            200,
-            r#"{"at":"2","tags":["b","a"],"cost":100.5,"id":"1f8fad5b-d9cb-469f-a165-70867728950e"}"#,
-        );
+        let a =
+            response(200, r#"{"at":"1","tags":["a","b"],"cost":100.0,"id":"0f8fad5b-d9cb-469f-a165-70867728950e"}"#);
+        let b =
+            response(200, r#"{"at":"2","tags":["b","a"],"cost":100.5,"id":"1f8fad5b-d9cb-469f-a165-70867728950e"}"#);
         let comparison = compare(&rules, &a, &b);
         assert_eq!(found(&comparison), Vec::<(String, DiffKind)>::new());
         assert_eq!(comparison.fired, vec![0, 1, 2, 3]);
@@ -1097,15 +893,10 @@ reason = "ids"
         let rules = ParityRules::default();
         let comparison = compare(&rules, &response(200, "hello"), &response(200, "hullo"));
         assert_eq!(found(&comparison), [("$.body".to_owned(), DiffKind::Bytes)]);
-        let encoded = Outcome::Response(
-            json!({"statusCode": 200, "body": "aGVsbG8=", "isBase64Encoded": true}),
-        );
+        let encoded = Outcome::Response(json!({"statusCode": 200, "body": "aGVsbG8=", "isBase64Encoded": true}));
         let plain = Outcome::Response(json!({"statusCode": 200, "body": "hello"}));
         let comparison = compare(&rules, &plain, &encoded);
-        assert_eq!(
-            found(&comparison),
-            [("$.isBase64Encoded".to_owned(), DiffKind::Encoding)]
-        );
+        assert_eq!(found(&comparison), [("$.isBase64Encoded".to_owned(), DiffKind::Encoding)]);
         let comparison = compare(&rules, &response(200, "{}"), &response(200, "oops"));
         assert_eq!(found(&comparison), [("$.body".to_owned(), DiffKind::Type)]);
     }
@@ -1114,17 +905,10 @@ reason = "ids"
     fn cosmetic_findings_survive_other_differences() {
         let rules = ParityRules::default();
         // Another status, and the same body in another key order.
-        let comparison = compare(
-            &rules,
-            &response(200, r#"{"a":1,"b":2}"#),
-            &response(500, r#"{"b":2,"a":1}"#),
-        );
+        let comparison = compare(&rules, &response(200, r#"{"a":1,"b":2}"#), &response(500, r#"{"b":2,"a":1}"#));
         assert_eq!(
             found(&comparison),
-            [
-                ("$.statusCode".to_owned(), DiffKind::Status),
-                ("$.body".to_owned(), DiffKind::KeyOrder)
-            ]
+            [("$.statusCode".to_owned(), DiffKind::Status), ("$.body".to_owned(), DiffKind::KeyOrder)]
         );
         // A generated id differs; an escape, a number spelling and Python's spacing
         // elsewhere in the same body are still found, each at its own path.
@@ -1150,10 +934,7 @@ reason = "ids"
         );
         assert_eq!(
             found(&comparison),
-            [
-                ("$.body.c".to_owned(), DiffKind::Missing),
-                ("$.body.b".to_owned(), DiffKind::KeyOrder)
-            ]
+            [("$.body.c".to_owned(), DiffKind::Missing), ("$.body.b".to_owned(), DiffKind::KeyOrder)]
         );
     }
 
@@ -1174,17 +955,11 @@ reason = "ids"
         );
         assert_eq!(
             found(&compare(&rules, &plain("hello"), &encoded("hullo"))),
-            [
-                ("$.body".to_owned(), DiffKind::Bytes),
-                ("$.isBase64Encoded".to_owned(), DiffKind::Encoding)
-            ]
+            [("$.body".to_owned(), DiffKind::Bytes), ("$.isBase64Encoded".to_owned(), DiffKind::Encoding)]
         );
         assert_eq!(
             found(&compare(&rules, &plain(r#"{"a":1}"#), &encoded(r#"{"a":2}"#))),
-            [
-                ("$.body.a".to_owned(), DiffKind::Value),
-                ("$.isBase64Encoded".to_owned(), DiffKind::Encoding)
-            ]
+            [("$.body.a".to_owned(), DiffKind::Value), ("$.isBase64Encoded".to_owned(), DiffKind::Encoding)]
         );
     }
 }

@@ -23,23 +23,11 @@ pub enum CorpusError {
     #[error("{path} holds no corpus files (expected *.jsonl or *.json)")]
     Empty { path: PathBuf },
     #[error("{path}:{line}: not a valid record: {message}")]
-    Parse {
-        path: PathBuf,
-        line: usize,
-        message: String,
-    },
+    Parse { path: PathBuf, line: usize, message: String },
     #[error("{path}:{line}: field `schema` is {found:?}, expected {RECORD_SCHEMA:?}")]
-    Schema {
-        path: PathBuf,
-        line: usize,
-        found: String,
-    },
+    Schema { path: PathBuf, line: usize, found: String },
     #[error("{path}:{line}: field `recorded_at` is {found:?}, not an ISO 8601 time with offset")]
-    RecordedAt {
-        path: PathBuf,
-        line: usize,
-        found: String,
-    },
+    RecordedAt { path: PathBuf, line: usize, found: String },
 }
 
 /// The `source` values of docs/record-format.md; anything else would be replayed as a
@@ -66,9 +54,7 @@ impl std::str::FromStr for StatusFilter {
         }
         match text.parse::<u16>() {
             Ok(code) if (100..=599).contains(&code) => Ok(Self::Exact(code)),
-            _ => Err(format!(
-                "status filter {text:?} is neither a code (100-599) nor a class like 5xx"
-            )),
+            _ => Err(format!("status filter {text:?} is neither a code (100-599) nor a class like 5xx")),
         }
     }
 }
@@ -119,14 +105,9 @@ impl CorpusFilter {
             }
         }
         if self.since.is_some() || self.until.is_some() {
-            let recorded_at =
-                OffsetDateTime::parse(&record.recorded_at, &Rfc3339).map_err(|_| {
-                    CorpusError::RecordedAt {
-                        path: path.to_owned(),
-                        line,
-                        found: record.recorded_at.clone(),
-                    }
-                })?;
+            let recorded_at = OffsetDateTime::parse(&record.recorded_at, &Rfc3339).map_err(|_| {
+                CorpusError::RecordedAt { path: path.to_owned(), line, found: record.recorded_at.clone() }
+            })?;
             if self.since.is_some_and(|since| recorded_at < since)
                 || self.until.is_some_and(|until| recorded_at >= until)
             {
@@ -150,30 +131,20 @@ impl Corpus {
         let mut files = Vec::new();
         for path in paths {
             let path = path.as_ref();
-            let metadata = std::fs::metadata(path).map_err(|source| CorpusError::Io {
-                path: path.to_owned(),
-                source,
-            })?;
+            let metadata =
+                std::fs::metadata(path).map_err(|source| CorpusError::Io { path: path.to_owned(), source })?;
             if metadata.is_dir() {
-                let entries = std::fs::read_dir(path).map_err(|source| CorpusError::Io {
-                    path: path.to_owned(),
-                    source,
-                })?;
+                let entries =
+                    std::fs::read_dir(path).map_err(|source| CorpusError::Io { path: path.to_owned(), source })?;
                 let mut found: Vec<PathBuf> = entries
                     .filter_map(Result::ok)
                     .map(|entry| entry.path())
                     .filter(|file| {
-                        file.is_file()
-                            && matches!(
-                                file.extension().and_then(|e| e.to_str()),
-                                Some("jsonl" | "json")
-                            )
+                        file.is_file() && matches!(file.extension().and_then(|e| e.to_str()), Some("jsonl" | "json"))
                     })
                     .collect();
                 if found.is_empty() {
-                    return Err(CorpusError::Empty {
-                        path: path.to_owned(),
-                    });
+                    return Err(CorpusError::Empty { path: path.to_owned() });
                 }
                 found.sort();
                 files.extend(found);
@@ -258,12 +229,12 @@ impl Iterator for Records {
                     }
                     self.seen_ids.insert(id_hash, (file.path.clone(), line));
                     match self.filter.accepts(&record, &file.path, line) {
-                    Ok(true) => return Some(Ok(record)),
-                    Ok(false) => {}
-                    Err(error) => {
-                        self.failed = true;
-                        return Some(Err(error));
-                    }
+                        Ok(true) => return Some(Ok(record)),
+                        Ok(false) => {}
+                        Err(error) => {
+                            self.failed = true;
+                            return Some(Err(error));
+                        }
                     }
                 }
             }
@@ -287,18 +258,12 @@ struct FileRecords {
 
 impl FileRecords {
     fn open(path: PathBuf) -> Result<Self, CorpusError> {
-        let file = File::open(&path).map_err(|source| CorpusError::Io {
-            path: path.clone(),
-            source,
-        })?;
+        let file = File::open(&path).map_err(|source| CorpusError::Io { path: path.clone(), source })?;
         let mut reader = BufReader::with_capacity(256 * 1024, file);
         // The first non-blank byte tells the layout: `[` is a JSON array, anything else
         // is JSON Lines (whose lines start with `{`).
         let first = loop {
-            let available = reader.fill_buf().map_err(|source| CorpusError::Io {
-                path: path.clone(),
-                source,
-            })?;
+            let available = reader.fill_buf().map_err(|source| CorpusError::Io { path: path.clone(), source })?;
             match available.iter().position(|b| !b.is_ascii_whitespace()) {
                 Some(position) => break Some(available[position]),
                 None if available.is_empty() => break None,
@@ -318,28 +283,13 @@ impl FileRecords {
                     .into(),
             });
         }
-        let layout = if first == Some(b'[') {
-            Layout::Array {
-                started: false,
-                finished: false,
-            }
-        } else {
-            Layout::Lines
-        };
-        Ok(Self {
-            path,
-            reader,
-            layout,
-            line: 1,
-            buffer: Vec::with_capacity(8 * 1024),
-        })
+        let layout =
+            if first == Some(b'[') { Layout::Array { started: false, finished: false } } else { Layout::Lines };
+        Ok(Self { path, reader, layout, line: 1, buffer: Vec::with_capacity(8 * 1024) })
     }
 
     fn io_error(&self, source: io::Error) -> CorpusError {
-        CorpusError::Io {
-            path: self.path.clone(),
-            source,
-        }
+        CorpusError::Io { path: self.path.clone(), source }
     }
 
     fn parse(&self, bytes: &[u8], line: usize) -> Result<(Record, usize), CorpusError> {
@@ -349,11 +299,7 @@ impl FileRecords {
             message: error.to_string(),
         })?;
         if record.schema != RECORD_SCHEMA {
-            return Err(CorpusError::Schema {
-                path: self.path.clone(),
-                line,
-                found: record.schema,
-            });
+            return Err(CorpusError::Schema { path: self.path.clone(), line, found: record.schema });
         }
         if !KNOWN_SOURCES.contains(&record.source.as_str()) {
             return Err(CorpusError::Parse {
@@ -423,10 +369,7 @@ impl FileRecords {
                 b'[' if !started_now => started_now = true,
                 b',' if started_now => {}
                 b']' if started_now => {
-                    self.layout = Layout::Array {
-                        started: true,
-                        finished: true,
-                    };
+                    self.layout = Layout::Array { started: true, finished: true };
                     return None;
                 }
                 b'{' if started_now => break,
@@ -434,18 +377,12 @@ impl FileRecords {
                     return Some(Err(CorpusError::Parse {
                         path: self.path.clone(),
                         line: self.line,
-                        message: format!(
-                            "expected a record object in the JSON array, found `{}`",
-                            char::from(other)
-                        ),
+                        message: format!("expected a record object in the JSON array, found `{}`", char::from(other)),
                     }));
                 }
             }
         }
-        self.layout = Layout::Array {
-            started: true,
-            finished: false,
-        };
+        self.layout = Layout::Array { started: true, finished: false };
         let start_line = self.line;
         self.buffer.clear();
         self.buffer.push(b'{');
@@ -459,9 +396,7 @@ impl FileRecords {
                     return Some(Err(CorpusError::Parse {
                         path: self.path.clone(),
                         line: start_line,
-                        message:
-                            "the record starting here is not closed before the end of the file"
-                                .into(),
+                        message: "the record starting here is not closed before the end of the file".into(),
                     }));
                 }
                 Err(source) => return Some(Err(self.io_error(source))),
@@ -558,27 +493,16 @@ mod tests {
         write(
             dir.path(),
             "b.jsonl",
-            &format!(
-                "{}\n\n{}\n",
-                line("b1", "GET /x", 200, t),
-                line("b2", "GET /x", 200, t)
-            ),
+            &format!("{}\n\n{}\n", line("b1", "GET /x", 200, t), line("b2", "GET /x", 200, t)),
         );
         write(
             dir.path(),
             "a.json",
-            &format!(
-                "[\n  {},\n  {}\n]\n",
-                line("a1", "GET /x", 200, t),
-                line("a2", "POST /y", 201, t)
-            ),
+            &format!("[\n  {},\n  {}\n]\n", line("a1", "GET /x", 200, t), line("a2", "POST /y", 201, t)),
         );
         write(dir.path(), "notes.txt", "ignored");
         let corpus = Corpus::open(&[dir.path()]).expect("open");
-        assert_eq!(
-            ids(corpus.records(CorpusFilter::default())),
-            ["a1", "a2", "b1", "b2"]
-        );
+        assert_eq!(ids(corpus.records(CorpusFilter::default())), ["a1", "a2", "b1", "b2"]);
     }
 
     #[test]
@@ -592,20 +516,11 @@ mod tests {
         .join("\n");
         let path = write(dir.path(), "c.jsonl", &text);
         let corpus = Corpus::open(&[path]).expect("open");
-        let by_route = CorpusFilter {
-            routes: vec!["GET /x".into()],
-            ..CorpusFilter::default()
-        };
+        let by_route = CorpusFilter { routes: vec!["GET /x".into()], ..CorpusFilter::default() };
         assert_eq!(ids(corpus.records(by_route)), ["1", "3"]);
-        let by_method = CorpusFilter {
-            methods: vec!["post".into()],
-            ..CorpusFilter::default()
-        };
+        let by_method = CorpusFilter { methods: vec!["post".into()], ..CorpusFilter::default() };
         assert_eq!(ids(corpus.records(by_method)), ["2"]);
-        let by_status = CorpusFilter {
-            statuses: vec!["4xx".parse().expect("class")],
-            ..CorpusFilter::default()
-        };
+        let by_status = CorpusFilter { statuses: vec!["4xx".parse().expect("class")], ..CorpusFilter::default() };
         assert_eq!(ids(corpus.records(by_status)), ["3"]);
         let by_time = CorpusFilter {
             since: Some(time::macros::datetime!(2026-01-02 00:00 UTC)),
@@ -619,11 +534,7 @@ mod tests {
     fn errors_name_the_file_and_line() {
         let dir = tempfile::tempdir().expect("tempdir");
         let t = "2026-01-01T00:00:00+00:00";
-        let path = write(
-            dir.path(),
-            "bad.jsonl",
-            &format!("{}\n{{\"schema\": 1}}\n", line("1", "GET /x", 200, t)),
-        );
+        let path = write(dir.path(), "bad.jsonl", &format!("{}\n{{\"schema\": 1}}\n", line("1", "GET /x", 200, t)));
         let corpus = Corpus::open(&[path]).expect("open");
         let results: Vec<_> = corpus.records(CorpusFilter::default()).collect();
         assert_eq!(results.len(), 2, "stops after the first error");
@@ -643,10 +554,7 @@ mod tests {
 
         let array = format!("[\n{},\n{{\"id\": 3}}\n]", line("1", "GET /x", 200, t));
         let path = write(dir.path(), "arr.json", &array);
-        let results: Vec<_> = Corpus::open(&[path])
-            .expect("open")
-            .records(CorpusFilter::default())
-            .collect();
+        let results: Vec<_> = Corpus::open(&[path]).expect("open").records(CorpusFilter::default()).collect();
         let error = results[1].as_ref().expect_err("bad element").to_string();
         assert!(error.contains("arr.json:3:"), "{error}");
         assert!(

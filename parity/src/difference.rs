@@ -58,23 +58,12 @@ pub enum DiffKind {
 impl DiffKind {
     /// Whether this kind is cosmetic (the data is equal).
     pub fn is_cosmetic(self) -> bool {
-        matches!(
-            self,
-            Self::KeyOrder
-                | Self::Escaping
-                | Self::Whitespace
-                | Self::NumberSpelling
-                | Self::Encoding
-        )
+        matches!(self, Self::KeyOrder | Self::Escaping | Self::Whitespace | Self::NumberSpelling | Self::Encoding)
     }
 
     /// The tier of a difference of this kind before noise is learned.
     pub fn tier(self) -> Tier {
-        if self.is_cosmetic() {
-            Tier::Cosmetic
-        } else {
-            Tier::Mismatch
-        }
+        if self.is_cosmetic() { Tier::Cosmetic } else { Tier::Mismatch }
     }
 
     pub fn as_str(self) -> &'static str {
@@ -126,11 +115,7 @@ pub struct Comparison {
 impl Comparison {
     /// The tier of the comparison before noise: the worst of its differences.
     pub fn tier(&self) -> Tier {
-        self.differences
-            .iter()
-            .map(|difference| difference.kind.tier())
-            .max()
-            .unwrap_or(Tier::Match)
+        self.differences.iter().map(|difference| difference.kind.tier()).max().unwrap_or(Tier::Match)
     }
 
     /// The differences that are not cosmetic.

@@ -84,10 +84,7 @@ impl<'t> Document<'t> {
 
     /// The document's root value.
     pub(crate) fn root(&self) -> NodeRef<'_> {
-        NodeRef {
-            document: self,
-            index: 0,
-        }
+        NodeRef { document: self, index: 0 }
     }
 
     pub(crate) fn text(&self) -> &'t str {
@@ -106,10 +103,7 @@ impl<'t> Document<'t> {
 
     /// All nodes in document order (keys included).
     pub(crate) fn nodes(&self) -> impl Iterator<Item = NodeRef<'_>> {
-        (0..self.nodes.len()).map(|index| NodeRef {
-            document: self,
-            index: index as u32,
-        })
+        (0..self.nodes.len()).map(|index| NodeRef { document: self, index: index as u32 })
     }
 }
 
@@ -203,18 +197,12 @@ impl<'d> NodeRef<'d> {
     /// The elements of an array.
     pub(crate) fn elements(&self) -> Children<'d> {
         let node = self.node();
-        Children {
-            document: self.document,
-            next: self.index + 1,
-            end: node.next,
-        }
+        Children { document: self.document, next: self.index + 1, end: node.next }
     }
 
     /// The members of an object as (key, value), in document order, duplicates included.
     pub(crate) fn members(&self) -> Members<'d> {
-        Members {
-            children: self.elements(),
-        }
+        Members { children: self.elements() }
     }
 
     /// The node as a `serde_json::Value` (only for showing a difference).
@@ -238,10 +226,7 @@ impl<'d> Iterator for Children<'d> {
         if self.next >= self.end {
             return None;
         }
-        let child = NodeRef {
-            document: self.document,
-            index: self.next,
-        };
+        let child = NodeRef { document: self.document, index: self.next };
         self.next = child.node().next;
         Some(child)
     }
@@ -288,11 +273,7 @@ impl<'t> Parser<'t> {
                     if depth > MAX_DEPTH {
                         return None;
                     }
-                    let (kind, close) = if byte == b'{' {
-                        (Kind::Object, b'}')
-                    } else {
-                        (Kind::Array, b']')
-                    };
+                    let (kind, close) = if byte == b'{' { (Kind::Object, b'}') } else { (Kind::Array, b']') };
                     let index = self.push(kind, self.position, self.position + 1);
                     self.nodes[index as usize].next = open;
                     self.position += 1;
@@ -330,11 +311,7 @@ impl<'t> Parser<'t> {
                     });
                 }
                 let container = self.nodes[open as usize];
-                let close = if container.kind == Kind::Object {
-                    b'}'
-                } else {
-                    b']'
-                };
+                let close = if container.kind == Kind::Object { b'}' } else { b']' };
                 match self.bytes.get(self.position) {
                     Some(b',') => {
                         self.position += 1;
@@ -532,17 +509,11 @@ pub(crate) fn scan_number(text: &str, start: usize) -> Option<usize> {
     let magnitude = if bytes[integer_start] != b'0' {
         Some(integer_digits as i64 - 1 + exponent)
     } else {
-        bytes[fraction.0..fraction.1]
-            .iter()
-            .position(|&digit| digit != b'0')
-            .map(|zeros| exponent - 1 - zeros as i64)
+        bytes[fraction.0..fraction.1].iter().position(|&digit| digit != b'0').map(|zeros| exponent - 1 - zeros as i64)
     };
     if let Some(magnitude) = magnitude
         && magnitude >= 308
-        && (magnitude > 309
-            || !text[start..position]
-                .parse::<f64>()
-                .is_ok_and(f64::is_finite))
+        && (magnitude > 309 || !text[start..position].parse::<f64>().is_ok_and(f64::is_finite))
     {
         return None;
     }
@@ -626,9 +597,7 @@ pub(crate) fn unescape(inner: &str, mut push: impl FnMut(&str)) -> Option<()> {
 }
 
 fn hex4(digits: &[u8]) -> Option<u32> {
-    digits.iter().try_fold(0u32, |value, &digit| {
-        Some(value * 16 + char::from(digit).to_digit(16)?)
-    })
+    digits.iter().try_fold(0u32, |value, &digit| Some(value * 16 + char::from(digit).to_digit(16)?))
 }
 
 /// Whether two JSON number texts are the same number to a client decoding them as Python's
@@ -770,19 +739,13 @@ mod tests {
         cases.push(format!("1{}", "0".repeat(309)));
         cases.push(format!("0.{}1e400", "0".repeat(100)));
         for case in &cases {
-            assert_eq!(
-                Document::parse(case).is_some(),
-                serde_accepts(case),
-                "acceptance differs for {case:?}"
-            );
+            assert_eq!(Document::parse(case).is_some(), serde_accepts(case), "acceptance differs for {case:?}");
         }
     }
 
     #[test]
     fn the_tape_holds_keys_values_and_subtrees() {
-        let document =
-            Document::parse(r#" {"a": [1, "x\u00e9", null], "caf\u00e9": {"b": true}} "#)
-                .expect("valid");
+        let document = Document::parse(r#" {"a": [1, "x\u00e9", null], "caf\u00e9": {"b": true}} "#).expect("valid");
         let root = document.root();
         assert_eq!(root.kind(), Kind::Object);
         assert_eq!(root.len(), 2);
@@ -801,11 +764,7 @@ mod tests {
 
     #[test]
     fn decoded_strings_match_serde_json() {
-        for text in [
-            r#""plain""#,
-            r#""caf\u00e9 \ud83d\ude00 \/ \" \\ \b\f\n\r\t""#,
-            r#""\u0000x""#,
-        ] {
+        for text in [r#""plain""#, r#""caf\u00e9 \ud83d\ude00 \/ \" \\ \b\f\n\r\t""#, r#""\u0000x""#] {
             let document = Document::parse(text).expect("valid");
             let expected: String = serde_json::from_str(text).expect("serde");
             assert_eq!(document.root().string(), expected);
@@ -819,21 +778,12 @@ mod tests {
         assert!(number_texts_equal("-0", "0"));
         assert!(number_texts_equal("-0.0", "0"));
         assert!(number_texts_equal("0.1", "0.10000000000000001"));
-        assert!(number_texts_equal(
-            "18446744073709551616",
-            "18446744073709551616.0"
-        ));
-        assert!(!number_texts_equal(
-            "100000000000000000000001",
-            "100000000000000000000000"
-        ));
+        assert!(number_texts_equal("18446744073709551616", "18446744073709551616.0"));
+        assert!(!number_texts_equal("100000000000000000000001", "100000000000000000000000"));
         // 10**23 == 1e23 is False in Python: the float is 99999999999999991611392.
         assert!(!number_texts_equal("100000000000000000000000", "1e23"));
         assert!(number_texts_equal("99999999999999991611392", "1e23"));
-        assert!(!number_texts_equal(
-            "9007199254740993",
-            "9007199254740992.0"
-        ));
+        assert!(!number_texts_equal("9007199254740993", "9007199254740992.0"));
         assert!(!number_texts_equal("1", "1.5"));
     }
 }

@@ -147,9 +147,7 @@ impl IdMap {
             }
             Value::Array(items) => items.iter_mut().for_each(|item| self.translate_value(item)),
             Value::Object(map) => {
-                let keys_change = map
-                    .keys()
-                    .any(|key| matches!(self.translate_str(key), Cow::Owned(_)));
+                let keys_change = map.keys().any(|key| matches!(self.translate_str(key), Cow::Owned(_)));
                 if keys_change {
                     let old = std::mem::take(map);
                     for (key, mut item) in old {
@@ -205,10 +203,7 @@ impl IdMap {
                     self.translate_value(value);
                 }
             }
-            if let Some(value) = context
-                .get_mut("http")
-                .and_then(|http| http.get_mut("path"))
-            {
+            if let Some(value) = context.get_mut("http").and_then(|http| http.get_mut("path")) {
                 self.translate_value(value);
             }
         }
@@ -221,21 +216,15 @@ mod tests {
     use serde_json::json;
 
     fn created(id: &str) -> Outcome {
-        Outcome::Response(
-            json!({"statusCode": 201, "body": format!("{{\"cluster_id\": \"{id}\"}}")}),
-        )
+        Outcome::Response(json!({"statusCode": 201, "body": format!("{{\"cluster_id\": \"{id}\"}}")}))
     }
 
     #[test]
     fn learns_from_create_answers_and_rewrites_later_events() {
         let mut map = IdMap::default();
         let paths = ["$.body.cluster_id".parse().expect("pattern")];
-        let learned =
-            map.learn_from_responses(&paths, &created("c-recorded-1"), &created("c-live-9"));
-        assert_eq!(
-            learned,
-            [("c-recorded-1".to_owned(), "c-live-9".to_owned())]
-        );
+        let learned = map.learn_from_responses(&paths, &created("c-recorded-1"), &created("c-live-9"));
+        assert_eq!(learned, [("c-recorded-1".to_owned(), "c-live-9".to_owned())]);
         let mut event = json!({
             "resource": "/clusters/{cluster_id}",
             "path": "/clusters/c-recorded-1",
@@ -255,15 +244,9 @@ mod tests {
     fn finds_ids_inside_longer_tokens_but_not_inside_other_ids() {
         let mut map = IdMap::default();
         map.insert("0f8fad5b-d9cb", "1111aaaa-2222");
-        assert_eq!(
-            map.translate_str("eks-0f8fad5b-d9cb done"),
-            "eks-1111aaaa-2222 done"
-        );
+        assert_eq!(map.translate_str("eks-0f8fad5b-d9cb done"), "eks-1111aaaa-2222 done");
         assert_eq!(map.translate_str("x0f8fad5b-d9cb"), "x0f8fad5b-d9cb");
-        assert!(matches!(
-            map.translate_str("nothing here"),
-            Cow::Borrowed(_)
-        ));
+        assert!(matches!(map.translate_str("nothing here"), Cow::Borrowed(_)));
         map.insert("eyJrIjogMX0=", "eyJrIjogMn0=");
         assert_eq!(map.translate_str("eyJrIjogMX0="), "eyJrIjogMn0=");
         assert_eq!(map.translate_str("a=eyJrIjogMX0= b"), "a=eyJrIjogMn0= b");

@@ -22,11 +22,7 @@ pub struct LambdaTarget {
 
 impl LambdaTarget {
     pub fn new(function: &str, qualifier: Option<&str>, client: aws_sdk_lambda::Client) -> Self {
-        Self {
-            function: function.to_owned(),
-            qualifier: qualifier.map(str::to_owned),
-            client,
-        }
+        Self { function: function.to_owned(), qualifier: qualifier.map(str::to_owned), client }
     }
 }
 
@@ -72,11 +68,7 @@ impl Target for LambdaTarget {
 /// Turns an Invoke answer into an outcome: a function error's document (`errorType`,
 /// `errorMessage`; other keys such as `stackTrace` are dropped) or the returned JSON.
 /// `fallback_error_type` names the error when the document has none.
-pub(crate) fn decode_answer(
-    payload: &[u8],
-    function_error: bool,
-    fallback_error_type: Option<&str>,
-) -> Outcome {
+pub(crate) fn decode_answer(payload: &[u8], function_error: bool, fallback_error_type: Option<&str>) -> Outcome {
     if function_error {
         if let Ok(error) = serde_json::from_slice::<FunctionError>(payload) {
             return Outcome::FunctionError(error);
@@ -107,10 +99,7 @@ mod tests {
             br#"{"errorMessage": "boom", "errorType": "ValueError", "requestId": "r", "stackTrace": []}"#;
         assert_eq!(
             decode_answer(python_error, true, None),
-            Outcome::FunctionError(FunctionError {
-                error_type: "ValueError".into(),
-                error_message: "boom".into()
-            })
+            Outcome::FunctionError(FunctionError { error_type: "ValueError".into(), error_message: "boom".into() })
         );
         assert_eq!(
             decode_answer(b"not json", true, Some("Sandbox.Timedout")),

@@ -13,8 +13,7 @@ use std::borrow::Cow;
 
 use crate::difference::DiffKind;
 use crate::document::{
-    Document, Kind, NodeRef, number_texts_equal, scan_literal, scan_number, scan_string,
-    special_bytes, unescape,
+    Document, Kind, NodeRef, number_texts_equal, scan_literal, scan_number, scan_string, special_bytes, unescape,
 };
 use crate::path::{JsonPath, Seg};
 use crate::rules::RouteRules;
@@ -169,18 +168,11 @@ impl<'t> Reading<'t, '_, '_> {
         let mut path = JsonPath::from_segs(self.prefix);
         for frame in &self.frames {
             path = match *frame {
-                Frame::Object { key, escaped } => {
-                    path.key(&decoded(key, escaped).unwrap_or_default())
-                }
+                Frame::Object { key, escaped } => path.key(&decoded(key, escaped).unwrap_or_default()),
                 Frame::Array { index } => path.index(index),
             };
         }
-        if !self
-            .rules
-            .ignores
-            .iter()
-            .any(|rule| rule.pattern.covers_path(&path))
-        {
+        if !self.rules.ignores.iter().any(|rule| rule.pattern.covers_path(&path)) {
             self.findings.push((path, kind));
         }
     }
@@ -239,10 +231,7 @@ impl<'t> Reading<'t, '_, '_> {
                 let y_end = scan_number(self.right.text, y_start)?;
                 self.left.position = x_end;
                 self.right.position = y_end;
-                let (x, y) = (
-                    &self.left.text[x_start..x_end],
-                    &self.right.text[y_start..y_end],
-                );
+                let (x, y) = (&self.left.text[x_start..x_end], &self.right.text[y_start..y_end]);
                 if x != y {
                     if !number_texts_equal(x, y) {
                         return None;
@@ -257,10 +246,8 @@ impl<'t> Reading<'t, '_, '_> {
                     b'f' => b"false",
                     _ => b"null",
                 };
-                self.left.position =
-                    scan_literal(self.left.text.as_bytes(), self.left.position, word)?;
-                self.right.position =
-                    scan_literal(self.right.text.as_bytes(), self.right.position, word)?;
+                self.left.position = scan_literal(self.left.text.as_bytes(), self.left.position, word)?;
+                self.right.position = scan_literal(self.right.text.as_bytes(), self.right.position, word)?;
                 Some(())
             }
             _ => None,
@@ -292,10 +279,7 @@ impl<'t> Reading<'t, '_, '_> {
                 self.whitespace();
                 let object = opening == b'{';
                 self.frames.push(if object {
-                    Frame::Object {
-                        key: "",
-                        escaped: false,
-                    }
+                    Frame::Object { key: "", escaped: false }
                 } else {
                     Frame::Array { index: 0 }
                 });
@@ -313,8 +297,8 @@ impl<'t> Reading<'t, '_, '_> {
             loop {
                 self.whitespace();
                 let Some(frame) = self.frames.last_mut() else {
-                    let at_end = self.left.position == self.left.text.len()
-                        && self.right.position == self.right.text.len();
+                    let at_end =
+                        self.left.position == self.left.text.len() && self.right.position == self.right.text.len();
                     return at_end.then_some(());
                 };
                 let punctuation = self.left.peek()?;
@@ -345,21 +329,10 @@ impl<'t> Reading<'t, '_, '_> {
 
 /// Reads `a` and `b` token by token; see [`TokenComparison`]. Findings lie below `prefix`;
 /// a whitespace finding is at `prefix` itself.
-pub(crate) fn compare_tokens(
-    prefix: &[Seg<'_>],
-    a: &str,
-    b: &str,
-    rules: &RouteRules<'_>,
-) -> TokenComparison {
+pub(crate) fn compare_tokens(prefix: &[Seg<'_>], a: &str, b: &str, rules: &RouteRules<'_>) -> TokenComparison {
     let mut reading = Reading {
-        left: Cursor {
-            text: a,
-            position: 0,
-        },
-        right: Cursor {
-            text: b,
-            position: 0,
-        },
+        left: Cursor { text: a, position: 0 },
+        right: Cursor { text: b, position: 0 },
         frames: Vec::new(),
         prefix,
         rules,
@@ -370,9 +343,7 @@ pub(crate) fn compare_tokens(
         return TokenComparison::Diverged;
     }
     if reading.whitespace_differs {
-        reading
-            .findings
-            .push((JsonPath::from_segs(prefix), DiffKind::Whitespace));
+        reading.findings.push((JsonPath::from_segs(prefix), DiffKind::Whitespace));
     }
     TokenComparison::Cosmetic(reading.findings)
 }
@@ -391,11 +362,7 @@ pub(crate) fn whitespace_differs(a: &Document<'_>, b: &Document<'_>) -> bool {
     if counts == [0; 4] {
         return false;
     }
-    if token_streams_align(a, b) {
-        layouts_differ(a, b)
-    } else {
-        a.whitespace_counts() != b.whitespace_counts()
-    }
+    if token_streams_align(a, b) { layouts_differ(a, b) } else { a.whitespace_counts() != b.whitespace_counts() }
 }
 
 /// Whether two documents that differ as data lay their tokens out with different
@@ -467,12 +434,9 @@ mod tests {
         .expect("rules");
         let route = rules.for_route("*");
         match compare_tokens(&[Seg::Key("body")], a, b, &route) {
-            TokenComparison::Cosmetic(findings) => Some(
-                findings
-                    .into_iter()
-                    .map(|(path, kind)| (path.to_string(), kind))
-                    .collect(),
-            ),
+            TokenComparison::Cosmetic(findings) => {
+                Some(findings.into_iter().map(|(path, kind)| (path.to_string(), kind)).collect())
+            }
             TokenComparison::Diverged => None,
         }
     }
@@ -480,10 +444,7 @@ mod tests {
     #[test]
     fn reading_tokens_settles_same_structure_pairs_alone() {
         assert_eq!(
-            tokens(
-                r#"{"a": [1.0, "caf\u00e9"], "\u0062": {"c": null}}"#,
-                r#"{"a":[1,"café"],"b":{"c":null}}"#
-            ),
+            tokens(r#"{"a": [1.0, "caf\u00e9"], "\u0062": {"c": null}}"#, r#"{"a":[1,"café"],"b":{"c":null}}"#),
             Some(vec![
                 ("$.body.a[0]".to_owned(), DiffKind::NumberSpelling),
                 ("$.body.a[1]".to_owned(), DiffKind::Escaping),
@@ -494,17 +455,11 @@ mod tests {
         // Long strings are compared eight bytes at a time, escapes or not.
         let long = "0123456789abcdefghijklmnopqrstuvwxyz";
         assert_eq!(
-            tokens(
-                &format!(r#"["{long}", "{long}\/"]"#),
-                &format!(r#"["{long}", "{long}/"]"#)
-            ),
+            tokens(&format!(r#"["{long}", "{long}\/"]"#), &format!(r#"["{long}", "{long}/"]"#)),
             Some(vec![("$.body[1]".to_owned(), DiffKind::Escaping)])
         );
         // Under an ignore rule, spelling is not reported.
-        assert_eq!(
-            tokens(r#"{"hidden":"\u00e9"}"#, r#"{"hidden":"é"}"#),
-            Some(vec![])
-        );
+        assert_eq!(tokens(r#"{"hidden":"\u00e9"}"#, r#"{"hidden":"é"}"#), Some(vec![]));
     }
 
     #[test]
@@ -512,47 +467,27 @@ mod tests {
         // Key order, a different value, a different literal, another structure.
         assert_eq!(tokens(r#"{"a":1,"b":2}"#, r#"{"b":2,"a":1}"#), None);
         assert_eq!(tokens(r#"{"a":"x"}"#, r#"{"a":"y"}"#), None);
-        assert_eq!(
-            tokens(r#"{"a":"0123456789abcdef"}"#, r#"{"a":"0123456789abcdeF"}"#),
-            None
-        );
+        assert_eq!(tokens(r#"{"a":"0123456789abcdef"}"#, r#"{"a":"0123456789abcdeF"}"#), None);
         assert_eq!(tokens(r#"[1]"#, r#"[2]"#), None);
         assert_eq!(tokens(r#"[true]"#, r#"[null]"#), None);
         assert_eq!(tokens(r#"[1]"#, r#"{"a":1}"#), None);
         assert_eq!(tokens(r#"[1]"#, r#"[1,2]"#), None);
         // Not JSON on either side, the same on both.
-        for invalid in [
-            "[1,]",
-            "[\"\\x\"]",
-            "[\"\\ud800\"]",
-            "01",
-            "[1] x",
-            "{\"a\"}",
-            "[1e400]",
-        ] {
+        for invalid in ["[1,]", "[\"\\x\"]", "[\"\\ud800\"]", "01", "[1] x", "{\"a\"}", "[1e400]"] {
             assert_eq!(tokens(invalid, invalid), None, "{invalid}");
         }
         let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
-        assert_eq!(
-            tokens(&deep(127), &deep(127).replace("[]", "[ ]")).map(|f| f.len()),
-            Some(1)
-        );
+        assert_eq!(tokens(&deep(127), &deep(127).replace("[]", "[ ]")).map(|f| f.len()), Some(1));
         assert_eq!(tokens(&deep(128), &deep(128).replace("[]", "[ ]")), None);
     }
 
     #[test]
     fn escaping_is_found_at_its_path() {
         assert_eq!(
-            run(
-                r#"{"a":[{"name":"caf\u00e9"}]}"#,
-                r#"{"a":[{"name":"café"}]}"#
-            ),
+            run(r#"{"a":[{"name":"caf\u00e9"}]}"#, r#"{"a":[{"name":"café"}]}"#),
             [("$.body.a[0].name".to_owned(), DiffKind::Escaping)]
         );
-        assert_eq!(
-            run(r#"{"url":"a\/b"}"#, r#"{"url":"a/b"}"#),
-            [("$.body.url".to_owned(), DiffKind::Escaping)]
-        );
+        assert_eq!(run(r#"{"url":"a\/b"}"#, r#"{"url":"a/b"}"#), [("$.body.url".to_owned(), DiffKind::Escaping)]);
     }
 
     #[test]
@@ -561,10 +496,7 @@ mod tests {
         found.sort_by_key(|(path, _)| path != "$.body.n");
         assert_eq!(
             found,
-            [
-                ("$.body.n".to_owned(), DiffKind::NumberSpelling),
-                ("$.body.m[0]".to_owned(), DiffKind::NumberSpelling)
-            ]
+            [("$.body.n".to_owned(), DiffKind::NumberSpelling), ("$.body.m[0]".to_owned(), DiffKind::NumberSpelling)]
         );
         assert_eq!(
             run(r#"{"a": 1, "b": [2, 3]}"#, r#"{"a":1,"b":[2,3]}"#),
@@ -575,16 +507,12 @@ mod tests {
     #[test]
     fn reordered_keys_fall_back_to_matching_by_path() {
         assert_eq!(run(r#"{"a":1,"b":"x"}"#, r#"{"b":"x","a":1}"#), []);
-        assert_eq!(
-            run(r#"{"a":1,"b":"\u00e9"}"#, r#"{"b":"é","a":1}"#),
-            [("$.body.b".to_owned(), DiffKind::Escaping)]
-        );
+        assert_eq!(run(r#"{"a":1,"b":"\u00e9"}"#, r#"{"b":"é","a":1}"#), [("$.body.b".to_owned(), DiffKind::Escaping)]);
     }
 
     #[test]
     fn value_differences_are_left_to_the_semantic_walk() {
-        let only_values =
-            |found: Vec<(String, DiffKind)>| found.iter().all(|(_, kind)| *kind == DiffKind::Value);
+        let only_values = |found: Vec<(String, DiffKind)>| found.iter().all(|(_, kind)| *kind == DiffKind::Value);
         assert!(only_values(run(r#"{"a":"x"}"#, r#"{"a":"y"}"#)));
         assert!(only_values(run(r#"{"a":1}"#, r#"{"a":2}"#)));
     }
@@ -592,20 +520,11 @@ mod tests {
     #[test]
     fn whitespace_is_judged_between_tokens_or_by_counts_when_keys_move() {
         // Same layout, different escaping: no whitespace finding.
-        assert_eq!(
-            run(r#"{"a": "\u00e9"}"#, r#"{"a": "é"}"#),
-            [("$.body.a".to_owned(), DiffKind::Escaping)]
-        );
+        assert_eq!(run(r#"{"a": "\u00e9"}"#, r#"{"a": "é"}"#), [("$.body.a".to_owned(), DiffKind::Escaping)]);
         // A space moved across a comma is whitespace, though the counts are equal.
-        assert_eq!(
-            run(r#"[1, 2,3]"#, r#"[1,2 ,3]"#),
-            [("$.body".to_owned(), DiffKind::Whitespace)]
-        );
+        assert_eq!(run(r#"[1, 2,3]"#, r#"[1,2 ,3]"#), [("$.body".to_owned(), DiffKind::Whitespace)]);
         // Keys reordered, same whitespace of each kind: nothing but key order.
         assert_eq!(run(r#"{"a": 1, "b": 2}"#, r#"{"b": 2, "a": 1}"#), []);
-        assert_eq!(
-            run(r#"{"a": 1, "b": 2}"#, r#"{"b":2,"a":1}"#),
-            [("$.body".to_owned(), DiffKind::Whitespace)]
-        );
+        assert_eq!(run(r#"{"a": 1, "b": 2}"#, r#"{"b":2,"a":1}"#), [("$.body".to_owned(), DiffKind::Whitespace)]);
     }
 }

@@ -54,16 +54,14 @@ pub use redact::{REDACTED, is_secret_name, redact_value};
 pub use render::{ReportFormat, render};
 pub use replay::{IdBook, Replay, ReplayError, ReplayOutcome, ReplaySettings};
 pub use report::{
-    Counts, ErrorExample, Example, FiredRule, Latency, LearnedNoise, ParityReport, ReportBuilder,
-    RouteSummary, SideEffectDifference, SideEffectsReport, SignatureGroup,
+    Counts, ErrorExample, Example, FiredRule, Latency, LearnedNoise, ParityReport, ReportBuilder, RouteSummary,
+    SideEffectDifference, SideEffectsReport, SignatureGroup,
 };
-pub use rules::{
-    DEFAULT_ID_PATHS, DEFAULT_VOLATILE_HEADERS, ParityRules, RuleId, RuleInfo, RuleKind, RulesError,
-};
+pub use rules::{DEFAULT_ID_PATHS, DEFAULT_VOLATILE_HEADERS, ParityRules, RuleId, RuleInfo, RuleKind, RulesError};
 pub use scheduler::{ReplayOrder, run_by_entity, run_ordered};
 pub use session::{ParitySession, SessionError};
 pub use side_effects::{SIDE_EFFECTS_ROUTE, SideEffectCounts, SideEffects, diff_side_effects, side_effect_pattern};
 pub use target::{
-    HttpTarget, LOCAL_EVERY_FUNCTION, OpenTargetError, RecordedTarget, Target, TargetError,
-    TargetOptions, TargetUri, TargetUriError, build_target, open_target,
+    HttpTarget, LOCAL_EVERY_FUNCTION, OpenTargetError, RecordedTarget, Target, TargetError, TargetOptions, TargetUri,
+    TargetUriError, build_target, open_target,
 };

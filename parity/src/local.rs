@@ -15,9 +15,7 @@ use crate::capture::{CaptureError, capture_side_effects};
 use crate::lambda::decode_answer;
 use crate::record::{Observed, Record};
 use crate::side_effects::SideEffects;
-use crate::target::{
-    LOCAL_EVERY_FUNCTION, OpenTargetError, Target, TargetError, TargetOptions, TargetUri,
-};
+use crate::target::{LOCAL_EVERY_FUNCTION, OpenTargetError, Target, TargetError, TargetOptions, TargetUri};
 
 /// The first wait after a throttle; it doubles up to [`THROTTLE_MAX_BACKOFF`].
 const THROTTLE_FIRST_BACKOFF: Duration = Duration::from_millis(5);
@@ -48,16 +46,12 @@ impl LocalTarget {
         let uri = uri.to_string();
         // An absolute path: the config's folder anchors every relative path in it, and
         // sandboxes run in their own working directories.
-        let config_path = options
-            .config_path
-            .canonicalize()
-            .unwrap_or_else(|_| options.config_path.clone());
-        let config =
-            Config::load(&config_path).map_err(|source| OpenTargetError::Config {
-                uri: uri.clone(),
-                config: options.config_path.clone(),
-                source,
-            })?;
+        let config_path = options.config_path.canonicalize().unwrap_or_else(|_| options.config_path.clone());
+        let config = Config::load(&config_path).map_err(|source| OpenTargetError::Config {
+            uri: uri.clone(),
+            config: options.config_path.clone(),
+            source,
+        })?;
         let function = (function != LOCAL_EVERY_FUNCTION).then(|| function.to_owned());
         check_in_config(&uri, &config, function.as_deref(), qualifier, options)?;
         let region = config.local.region.clone();
@@ -70,10 +64,7 @@ impl LocalTarget {
         };
         let emulator = Emulator::start(config, emulator_options)
             .await
-            .map_err(|source| OpenTargetError::Start {
-                uri: uri.clone(),
-                source,
-            })?;
+            .map_err(|source| OpenTargetError::Start { uri: uri.clone(), source })?;
         Ok(Self {
             uri,
             function,
@@ -105,16 +96,13 @@ fn check_in_config(
             || function.version(qualifier).is_some()
             || function.aliases.iter().any(|alias| alias.name == qualifier)
     };
-    let not_in_config = |reason: String| OpenTargetError::NotInConfig {
-        uri: uri.to_owned(),
-        reason,
-    };
+    let not_in_config = |reason: String| OpenTargetError::NotInConfig { uri: uri.to_owned(), reason };
     let config_name = options.config_path.display();
     match function {
         Some(name) => {
-            let declared = config.function(name).ok_or_else(|| {
-                not_in_config(format!("{config_name} declares no function {name:?}"))
-            })?;
+            let declared = config
+                .function(name)
+                .ok_or_else(|| not_in_config(format!("{config_name} declares no function {name:?}")))?;
             if !has_qualifier(declared) {
                 return Err(not_in_config(format!(
                     "{config_name}: function {name:?} has no version or alias {qualifier:?}"
@@ -123,9 +111,7 @@ fn check_in_config(
         }
         None => {
             if !config.functions.iter().any(has_qualifier) {
-                return Err(not_in_config(format!(
-                    "{config_name}: no function has a version or alias {qualifier:?}"
-                )));
+                return Err(not_in_config(format!("{config_name}: no function has a version or alias {qualifier:?}")));
             }
         }
     }
@@ -156,15 +142,10 @@ impl Target for LocalTarget {
         let started = Instant::now();
         let mut backoff = THROTTLE_FIRST_BACKOFF;
         let outcome = loop {
-            match emulator
-                .invoke(function, Some(&self.qualifier), payload.clone())
-                .await
-            {
+            match emulator.invoke(function, Some(&self.qualifier), payload.clone()).await {
                 // A throttle is the function's reserved concurrency, not an answer: wait and
                 // retry, as the AWS SDKs do with TooManyRequestsException.
-                Err(InvokeError::Throttled { .. })
-                    if started.elapsed() + backoff < self.throttle_patience =>
-                {
+                Err(InvokeError::Throttled { .. }) if started.elapsed() + backoff < self.throttle_patience => {
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(THROTTLE_MAX_BACKOFF);
                 }
@@ -177,11 +158,7 @@ impl Target for LocalTarget {
             }
         };
         let latency = started.elapsed();
-        let outcome = decode_answer(
-            &outcome.payload,
-            outcome.status.is_error(),
-            outcome.status.error_type(),
-        );
+        let outcome = decode_answer(&outcome.payload, outcome.status.is_error(), outcome.status.error_type());
         Ok(Observed { outcome, latency })
     }
 

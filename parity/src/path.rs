@@ -117,11 +117,7 @@ impl Serialize for JsonPath {
 /// are escaped, and so are control and invisible characters (`\n`, `\t`, `\u0001`,
 /// `\u200b`), so a path prints on one line and pastes into a rule as it is.
 fn push_key(out: &mut String, key: &str) {
-    let plain = !key.is_empty()
-        && key != "*"
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let plain = !key.is_empty() && key != "*" && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if plain {
         out.push('.');
         out.push_str(key);
@@ -256,23 +252,18 @@ impl PathPattern {
     }
 
     fn matches_prefix_of(&self, path: &[Seg<'_>]) -> bool {
-        self.segments
-            .iter()
-            .zip(path)
-            .all(|(pattern, seg)| match (pattern, seg) {
-                (PatternSegment::Key(expected), Seg::Key(key)) => expected == key,
-                (PatternSegment::AnyKey, Seg::Key(_)) => true,
-                (PatternSegment::Index(expected), Seg::Index(index)) => expected == index,
-                (PatternSegment::AnyIndex, Seg::Index(_)) => true,
-                _ => false,
-            })
+        self.segments.iter().zip(path).all(|(pattern, seg)| match (pattern, seg) {
+            (PatternSegment::Key(expected), Seg::Key(key)) => expected == key,
+            (PatternSegment::AnyKey, Seg::Key(_)) => true,
+            (PatternSegment::Index(expected), Seg::Index(index)) => expected == index,
+            (PatternSegment::AnyIndex, Seg::Index(_)) => true,
+            _ => false,
+        })
     }
 
     /// True when the pattern has no wildcard, so it names one location.
     pub fn is_concrete(&self) -> bool {
-        self.segments
-            .iter()
-            .all(|segment| matches!(segment, PatternSegment::Key(_) | PatternSegment::Index(_)))
+        self.segments.iter().all(|segment| matches!(segment, PatternSegment::Key(_) | PatternSegment::Index(_)))
     }
 
     /// The keys and indices of a concrete pattern, for reading a value out of a document.
@@ -299,10 +290,7 @@ impl FromStr for PathPattern {
     type Err = PathPatternError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let fail = |reason: &str| PathPatternError {
-            text: text.to_owned(),
-            reason: reason.to_owned(),
-        };
+        let fail = |reason: &str| PathPatternError { text: text.to_owned(), reason: reason.to_owned() };
         let Some(rest) = text.strip_prefix('$') else {
             return Err(fail("a path starts with `$`"));
         };
@@ -333,18 +321,16 @@ impl FromStr for PathPattern {
                         return Err(fail("unclosed `[`"));
                     };
                     let inner = &rest[position + 1..close];
-                    segments.push(parse_bracket(inner).ok_or_else(|| {
-                        fail("inside `[]` write `*`, an index, or a quoted key like ['name']")
-                    })?);
+                    segments.push(
+                        parse_bracket(inner)
+                            .ok_or_else(|| fail("inside `[]` write `*`, an index, or a quoted key like ['name']"))?,
+                    );
                     position = close + 1;
                 }
                 _ => return Err(fail("expected `.` or `[` after `$`")),
             }
         }
-        Ok(Self {
-            text: text.to_owned(),
-            segments,
-        })
+        Ok(Self { text: text.to_owned(), segments })
     }
 }
 
@@ -387,11 +373,7 @@ mod tests {
 
     #[test]
     fn prints_indices_and_odd_keys() {
-        let path = JsonPath::root()
-            .key("body")
-            .key("violations")
-            .index(3)
-            .key("message");
+        let path = JsonPath::root().key("body").key("violations").index(3).key("message");
         assert_eq!(path.to_string(), "$.body.violations[3].message");
         assert_eq!(path.pattern(), "$.body.violations[*].message");
         let odd = JsonPath::root().key("tables").key("audit").key("c-1#0003");
@@ -411,10 +393,7 @@ mod tests {
         let odd = "a\nb\tc\u{1}d\u{7f}e\u{200b}f'g\\h\u{1F600}";
         let path = JsonPath::root().key("body").key(odd);
         let printed = path.to_string();
-        assert_eq!(
-            printed,
-            "$.body['a\\nb\\tc\\u0001d\\u007fe\\u200bf\\'g\\\\h\u{1F600}']"
-        );
+        assert_eq!(printed, "$.body['a\\nb\\tc\\u0001d\\u007fe\\u200bf\\'g\\\\h\u{1F600}']");
         assert!(!printed.chars().any(is_unprintable), "{printed:?}");
         assert!(pattern(&printed).covers_path(&path), "{printed}");
         assert!(pattern(&path.pattern()).covers_path(&path));
@@ -427,25 +406,9 @@ mod tests {
     #[test]
     fn wildcards_match_any_index_or_key_and_cover_descendants() {
         let rule = pattern("$.body.items[*].created_at");
-        let hit = [
-            Seg::Key("body"),
-            Seg::Key("items"),
-            Seg::Index(7),
-            Seg::Key("created_at"),
-        ];
-        let below = [
-            Seg::Key("body"),
-            Seg::Key("items"),
-            Seg::Index(7),
-            Seg::Key("created_at"),
-            Seg::Key("nanos"),
-        ];
-        let other = [
-            Seg::Key("body"),
-            Seg::Key("items"),
-            Seg::Index(7),
-            Seg::Key("id"),
-        ];
+        let hit = [Seg::Key("body"), Seg::Key("items"), Seg::Index(7), Seg::Key("created_at")];
+        let below = [Seg::Key("body"), Seg::Key("items"), Seg::Index(7), Seg::Key("created_at"), Seg::Key("nanos")];
+        let other = [Seg::Key("body"), Seg::Key("items"), Seg::Index(7), Seg::Key("id")];
         assert!(rule.matches(&hit));
         assert!(rule.covers(&below));
         assert!(!rule.matches(&below));
@@ -466,10 +429,7 @@ mod tests {
     #[test]
     fn concrete_patterns_look_values_up() {
         let document = serde_json::json!({"body": {"items": [{"id": "a"}, {"id": "b"}]}});
-        assert_eq!(
-            pattern("$.body.items[1].id").lookup(&document),
-            Some(&serde_json::json!("b"))
-        );
+        assert_eq!(pattern("$.body.items[1].id").lookup(&document), Some(&serde_json::json!("b")));
         assert!(!pattern("$.body.items[*].id").is_concrete());
     }
 }

@@ -76,11 +76,7 @@ impl Record {
     /// replay must find the first answer stored); the rest are free.
     pub fn replay_order(&self, created_id_paths: &[crate::PathPattern]) -> ReplayOrder {
         let addresses_collection = self.source.starts_with("apigateway")
-            && self
-                .event
-                .get("pathParameters")
-                .and_then(Value::as_object)
-                .is_none_or(serde_json::Map::is_empty);
+            && self.event.get("pathParameters").and_then(Value::as_object).is_none_or(serde_json::Map::is_empty);
         let entity = self.entity_key(created_id_paths);
         match entity {
             _ if addresses_collection && self.method() == Some("GET") => ReplayOrder::Barrier,
@@ -124,29 +120,20 @@ impl Record {
         if let Some(entity) = &self.entity {
             return Some(entity.clone());
         }
-        if let Some(id) = self
-            .event
-            .get("pathParameters")
-            .and_then(|parameters| parameters.get("cluster_id"))
-            .and_then(Value::as_str)
+        if let Some(id) =
+            self.event.get("pathParameters").and_then(|parameters| parameters.get("cluster_id")).and_then(Value::as_str)
         {
             return Some(id.to_owned());
         }
         let response = self.response.as_ref()?;
         let body = parsed_body(response)?;
-        created_id_paths
-            .iter()
-            .find_map(|pattern| pattern.lookup(&body).and_then(Value::as_str))
-            .map(str::to_owned)
+        created_id_paths.iter().find_map(|pattern| pattern.lookup(&body).and_then(Value::as_str)).map(str::to_owned)
     }
 }
 
 /// The `statusCode` of a proxy response, if it has one.
 pub(crate) fn status_code(response: &Value) -> Option<u16> {
-    response
-        .get("statusCode")
-        .and_then(Value::as_u64)
-        .and_then(|code| u16::try_from(code).ok())
+    response.get("statusCode").and_then(Value::as_u64).and_then(|code| u16::try_from(code).ok())
 }
 
 /// A proxy response's body parsed as JSON and wrapped as `{"body": ...}`, so that body
@@ -197,35 +184,19 @@ mod tests {
         assert_eq!(create.entity_key(&id_paths).as_deref(), Some("c-9"));
         assert_eq!(create.method(), Some("POST"));
         assert_eq!(create.recorded_status(), Some(201));
-        let list = record(
-            "GET /clusters",
-            json!({}),
-            json!({"statusCode": 200, "body": "[]"}),
-        );
+        let list = record("GET /clusters", json!({}), json!({"statusCode": 200, "body": "[]"}));
         assert_eq!(list.entity_key(&id_paths), None);
         assert_eq!(list.replay_order(&id_paths), ReplayOrder::Barrier);
         assert_eq!(create.replay_order(&id_paths), ReplayOrder::Barrier);
-        assert_eq!(
-            get.replay_order(&id_paths),
-            ReplayOrder::Entity("c-7".into())
-        );
-        let invalid_create = record(
-            "POST /clusters",
-            json!({"pathParameters": null}),
-            json!({"statusCode": 400, "body": "{}"}),
-        );
-        assert_eq!(
-            invalid_create.replay_order(&id_paths),
-            ReplayOrder::Independent
-        );
+        assert_eq!(get.replay_order(&id_paths), ReplayOrder::Entity("c-7".into()));
+        let invalid_create =
+            record("POST /clusters", json!({"pathParameters": null}), json!({"statusCode": 400, "body": "{}"}));
+        assert_eq!(invalid_create.replay_order(&id_paths), ReplayOrder::Independent);
         let rejected_with_key = record(
             "POST /clusters",
             json!({"pathParameters": null, "headers": {"idempotency-key": "k-1"}}),
             json!({"statusCode": 422, "body": "{}"}),
         );
-        assert_eq!(
-            rejected_with_key.replay_order(&id_paths),
-            ReplayOrder::Entity("Idempotency-Key k-1".into())
-        );
+        assert_eq!(rejected_with_key.replay_order(&id_paths), ReplayOrder::Entity("Idempotency-Key k-1".into()));
     }
 }

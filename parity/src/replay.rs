@@ -27,10 +27,7 @@ pub struct ReplaySettings {
 
 impl Default for ReplaySettings {
     fn default() -> Self {
-        Self {
-            concurrency: 8,
-            examples_per_signature: 3,
-        }
+        Self { concurrency: 8, examples_per_signature: 3 }
     }
 }
 
@@ -91,11 +88,7 @@ enum RecordResult {
 
 impl Replay<'_> {
     /// Replays `records`; `on_progress` is called with the number of records done.
-    pub async fn run<I>(
-        &self,
-        records: I,
-        mut on_progress: impl FnMut(usize),
-    ) -> Result<ReplayOutcome, ReplayError>
+    pub async fn run<I>(&self, records: I, mut on_progress: impl FnMut(usize)) -> Result<ReplayOutcome, ReplayError>
     where
         I: IntoIterator<Item = Result<Record, CorpusError>>,
     {
@@ -123,23 +116,13 @@ impl Replay<'_> {
             |record| self.replay_one(record, &ids),
             |result| {
                 match result {
-                    RecordResult::Compared {
-                        record,
-                        baseline,
-                        candidate,
-                        comparison,
-                        noise,
-                    } => {
+                    RecordResult::Compared { record, baseline, candidate, comparison, noise } => {
                         if let Some(noise) = noise {
                             builder.add_noise_sample(&record.route, &noise);
                         }
                         builder.add_comparison(&record, &baseline, &candidate, &comparison);
                     }
-                    RecordResult::Failed {
-                        record,
-                        side,
-                        error,
-                    } => {
+                    RecordResult::Failed { record, side, error } => {
                         builder.add_error(&record, side, error_chain(&error));
                     }
                 }
@@ -151,10 +134,7 @@ impl Replay<'_> {
         if let Some(error) = corpus_error.into_inner() {
             return Err(error.into());
         }
-        Ok(ReplayOutcome {
-            report: builder.finish(),
-            ids: ids.into_inner(),
-        })
+        Ok(ReplayOutcome { report: builder.finish(), ids: ids.into_inner() })
     }
 
     async fn replay_one(&self, record: Record, ids: &RefCell<IdBook>) -> RecordResult {
@@ -180,70 +160,34 @@ impl Replay<'_> {
         let baseline = match baseline {
             Ok(observed) => observed,
             Err(error) => {
-                return RecordResult::Failed {
-                    record,
-                    side: "baseline",
-                    error,
-                };
+                return RecordResult::Failed { record, side: "baseline", error };
             }
         };
         let mut candidate = match candidate {
             Ok(observed) => observed,
             Err(error) => {
-                return RecordResult::Failed {
-                    record,
-                    side: "candidate",
-                    error,
-                };
+                return RecordResult::Failed { record, side: "candidate", error };
             }
         };
         let mut secondary = match secondary.transpose() {
             Ok(observed) => observed,
             Err(error) => {
-                return RecordResult::Failed {
-                    record,
-                    side: "secondary",
-                    error,
-                };
+                return RecordResult::Failed { record, side: "secondary", error };
             }
         };
         {
             let mut book = ids.borrow_mut();
-            self.learn_ids(
-                &record,
-                &baseline,
-                &candidate,
-                secondary.as_ref(),
-                &mut book,
-            );
-            book.candidate_to_baseline
-                .translate_outcome(&mut candidate.outcome);
+            self.learn_ids(&record, &baseline, &candidate, secondary.as_ref(), &mut book);
+            book.candidate_to_baseline.translate_outcome(&mut candidate.outcome);
             if let Some(secondary) = secondary.as_mut() {
-                book.secondary_to_baseline
-                    .translate_outcome(&mut secondary.outcome);
+                book.secondary_to_baseline.translate_outcome(&mut secondary.outcome);
             }
         }
-        let comparison = compare_outcomes(
-            self.rules,
-            &record.route,
-            &baseline.outcome,
-            &candidate.outcome,
-        );
-        let noise = secondary.as_ref().map(|secondary| {
-            compare_outcomes(
-                self.rules,
-                &record.route,
-                &baseline.outcome,
-                &secondary.outcome,
-            )
-        });
-        RecordResult::Compared {
-            record,
-            baseline,
-            candidate,
-            comparison,
-            noise,
-        }
+        let comparison = compare_outcomes(self.rules, &record.route, &baseline.outcome, &candidate.outcome);
+        let noise = secondary
+            .as_ref()
+            .map(|secondary| compare_outcomes(self.rules, &record.route, &baseline.outcome, &secondary.outcome));
+        RecordResult::Compared { record, baseline, candidate, comparison, noise }
     }
 
     fn learn_ids(
@@ -262,14 +206,9 @@ impl Replay<'_> {
         // hand, taken from an access log or a fixture) has none: the baseline's live answer
         // is the reference then, so its ids are kept and the other sides' map to them.
         let has_answer = record.response.is_some() || record.error.is_some();
-        let recorded = if has_answer {
-            record.recorded_outcome()
-        } else {
-            baseline.outcome.clone()
-        };
+        let recorded = if has_answer { record.recorded_outcome() } else { baseline.outcome.clone() };
         if !self.baseline.is_recorded() {
-            book.baseline
-                .learn_from_responses(&id_paths, &recorded, &baseline.outcome);
+            book.baseline.learn_from_responses(&id_paths, &recorded, &baseline.outcome);
         }
         // Such a record can name the entity it creates (`entity`), so that the records
         // after it can address it by that name: each side's generated id stands for it.
@@ -277,24 +216,14 @@ impl Replay<'_> {
             .entity
             .as_deref()
             .filter(|_| !has_answer)
-            .and_then(|entity| {
-                first_id(&id_paths, &baseline.outcome).map(|baseline_id| (entity, baseline_id))
-            });
+            .and_then(|entity| first_id(&id_paths, &baseline.outcome).map(|baseline_id| (entity, baseline_id)));
         if let Some((entity, baseline_id)) = &named_entity {
             book.baseline.insert(entity, baseline_id);
         }
         // Each live side's id for the entity, and the baseline's, through the recorded id.
-        let pair_up = |side_map: &mut IdMap,
-                       to_baseline: &mut IdMap,
-                       observed: &Observed,
-                       baseline_map: &IdMap| {
-            for (recorded_id, side_id) in
-                side_map.learn_from_responses(&id_paths, &recorded, &observed.outcome)
-            {
-                let baseline_id = baseline_map
-                    .get(&recorded_id)
-                    .unwrap_or(&recorded_id)
-                    .to_owned();
+        let pair_up = |side_map: &mut IdMap, to_baseline: &mut IdMap, observed: &Observed, baseline_map: &IdMap| {
+            for (recorded_id, side_id) in side_map.learn_from_responses(&id_paths, &recorded, &observed.outcome) {
+                let baseline_id = baseline_map.get(&recorded_id).unwrap_or(&recorded_id).to_owned();
                 to_baseline.insert(&side_id, &baseline_id);
             }
         };
@@ -313,12 +242,7 @@ impl Replay<'_> {
             }
         };
         if !self.candidate.is_recorded() {
-            pair_up(
-                candidate_map,
-                candidate_to_baseline,
-                candidate,
-                baseline_map,
-            );
+            pair_up(candidate_map, candidate_to_baseline, candidate, baseline_map);
             name_for(candidate_map, candidate);
         } else if !self.baseline.is_recorded() {
             // The candidate answers with recorded ids: map them to the baseline's.
@@ -331,12 +255,7 @@ impl Replay<'_> {
         if let Some(secondary) = secondary
             && !self.secondary.is_some_and(|target| target.is_recorded())
         {
-            pair_up(
-                secondary_map,
-                secondary_to_baseline,
-                secondary,
-                baseline_map,
-            );
+            pair_up(secondary_map, secondary_to_baseline, secondary, baseline_map);
             name_for(secondary_map, secondary);
         }
     }
@@ -348,12 +267,7 @@ fn first_id(id_paths: &[crate::path::PathPattern], outcome: &crate::record::Outc
         return None;
     };
     let body = crate::record::parsed_body(response)?;
-    id_paths.iter().find_map(|pattern| {
-        pattern
-            .lookup(&body)
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    })
+    id_paths.iter().find_map(|pattern| pattern.lookup(&body).and_then(Value::as_str).map(str::to_owned))
 }
 
 fn rewritten<'v>(event: &'v Value, ids: &IdMap) -> Cow<'v, Value> {

@@ -20,8 +20,7 @@ use crate::record::{Observed, Outcome, Record};
 use crate::redact::{Redactor, redact_field};
 use crate::rules::{ParityRules, RouteRules, RuleId, RuleKind};
 use crate::shape::{Shape, ShapeSet};
-use crate::side_effects::{
-    SIDE_EFFECTS_ROUTE, SideEffects, diff_side_effects, side_effect_pattern, SideEffectCounts};
+use crate::side_effects::{SIDE_EFFECTS_ROUTE, SideEffectCounts, SideEffects, diff_side_effects, side_effect_pattern};
 
 /// Record counts by tier.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -177,16 +176,13 @@ const LISTED_LIMIT: usize = 50;
 impl ParityReport {
     /// Mismatched writes: any of them fails parity.
     pub fn side_effect_mismatches(&self) -> usize {
-        self.side_effects
-            .as_ref()
-            .map_or(0, |report| report.mismatches)
+        self.side_effects.as_ref().map_or(0, |report| report.mismatches)
     }
 
     /// The verdict: at most `max_mismatch` records mismatched or failed, and no write
     /// differed.
     pub fn passed(&self, max_mismatch: usize) -> bool {
-        self.totals.mismatch + self.totals.errors <= max_mismatch
-            && self.side_effect_mismatches() == 0
+        self.totals.mismatch + self.totals.errors <= max_mismatch && self.side_effect_mismatches() == 0
     }
 
     /// Diffs the two sides' writes and adds the result (replacing any earlier one).
@@ -250,31 +246,13 @@ impl ParityReport {
         redact_field(candidate);
         secondary.iter_mut().for_each(redact_field);
         for summary in routes {
-            let RouteSummary {
-                route,
-                counts: _,
-                baseline_latency: _,
-                candidate_latency: _,
-            } = summary;
+            let RouteSummary { route, counts: _, baseline_latency: _, candidate_latency: _ } = summary;
             redact_field(route);
         }
         for signature in signatures {
-            let SignatureGroup {
-                route,
-                path,
-                kind: _,
-                tier: _,
-                count: _,
-                examples,
-            } = signature;
+            let SignatureGroup { route, path, kind: _, tier: _, count: _, examples } = signature;
             for example in examples {
-                let Example {
-                    record_id,
-                    path: example_path,
-                    baseline,
-                    candidate,
-                    diff,
-                } = example;
+                let Example { record_id, path: example_path, baseline, candidate, diff } = example;
                 redact_shown(redactor, route, example_path, baseline);
                 redact_shown(redactor, route, example_path, candidate);
                 redact_field(diff);
@@ -285,13 +263,7 @@ impl ParityReport {
             redact_field(route);
         }
         for learned in learned_noise {
-            let LearnedNoise {
-                route,
-                path,
-                occurrences: _,
-                kinds: _,
-                shapes,
-            } = learned;
+            let LearnedNoise { route, path, occurrences: _, kinds: _, shapes } = learned;
             // The pattern of a secret would tell its length and alphabet: only its type
             // is shown.
             if last_key_is_secret(path) {
@@ -316,13 +288,7 @@ impl ParityReport {
                 differences,
             } = report;
             for difference in differences {
-                let SideEffectDifference {
-                    path,
-                    pattern,
-                    kind: _,
-                    baseline,
-                    candidate,
-                } = difference;
+                let SideEffectDifference { path, pattern, kind: _, baseline, candidate } = difference;
                 redact_shown(redactor, SIDE_EFFECTS_ROUTE, path, baseline);
                 redact_shown(redactor, SIDE_EFFECTS_ROUTE, path, candidate);
                 redact_path(redactor, path);
@@ -331,12 +297,7 @@ impl ParityReport {
         }
         side_effects_note.iter_mut().for_each(redact_field);
         for error in errors {
-            let ErrorExample {
-                record_id,
-                route,
-                side: _,
-                message,
-            } = error;
+            let ErrorExample { record_id, route, side: _, message } = error;
             redact_field(record_id);
             redact_field(route);
             redact_field(message);
@@ -381,10 +342,7 @@ fn redact_path(redactor: &Redactor, path: &mut JsonPath) {
 fn add_fired(list: &mut Vec<FiredRule>, rules: &ParityRules, rule: RuleId, count: usize) {
     let info = rules.rule(rule);
     match list.iter_mut().find(|fired| {
-        fired.line == info.line
-            && fired.kind == info.kind
-            && fired.path == info.path
-            && fired.route == info.route
+        fired.line == info.line && fired.kind == info.kind && fired.path == info.path && fired.route == info.route
     }) {
         Some(fired) => fired.count += count,
         None => list.push(FiredRule {
@@ -410,11 +368,7 @@ const BUCKETS_PER_DOUBLING: f64 = 32.0;
 impl LatencyHistogram {
     fn record(&mut self, latency: Duration) {
         let micros = latency.as_secs_f64() * 1e6;
-        let index = if micros < 1.0 {
-            0
-        } else {
-            (micros.log2() * BUCKETS_PER_DOUBLING) as usize + 1
-        };
+        let index = if micros < 1.0 { 0 } else { (micros.log2() * BUCKETS_PER_DOUBLING) as usize + 1 };
         if self.buckets.len() <= index {
             self.buckets.resize(index + 1, 0);
         }
@@ -431,11 +385,7 @@ impl LatencyHistogram {
         for (index, &count) in self.buckets.iter().enumerate() {
             seen += u64::from(count);
             if seen >= rank {
-                let micros = if index == 0 {
-                    0.5
-                } else {
-                    2f64.powf((index as f64 - 0.5) / BUCKETS_PER_DOUBLING)
-                };
+                let micros = if index == 0 { 0.5 } else { 2f64.powf((index as f64 - 0.5) / BUCKETS_PER_DOUBLING) };
                 return Some(micros.round() / 1000.0);
             }
         }
@@ -443,10 +393,7 @@ impl LatencyHistogram {
     }
 
     fn latency(&self) -> Latency {
-        Latency {
-            p50_ms: self.percentile(0.50),
-            p99_ms: self.percentile(0.99),
-        }
+        Latency { p50_ms: self.percentile(0.50), p99_ms: self.percentile(0.99) }
     }
 }
 
@@ -552,10 +499,8 @@ impl<'r> ReportBuilder<'r> {
         if let Some(&index) = self.route_index.get(route) {
             return index;
         }
-        self.routes
-            .push((route.to_owned(), RouteAccumulator::default()));
-        self.route_index
-            .insert(route.to_owned(), self.routes.len() - 1);
+        self.routes.push((route.to_owned(), RouteAccumulator::default()));
+        self.route_index.insert(route.to_owned(), self.routes.len() - 1);
         self.routes.len() - 1
     }
 
@@ -584,8 +529,7 @@ impl<'r> ReportBuilder<'r> {
         // The texts examples are diffs of: the normalised answers for semantic kinds, the
         // raw bodies for cosmetic ones (each made once per record, when first needed).
         let mut documents: [Option<(String, String)>; 2] = [None, None];
-        let mut pending: Vec<PendingDifference> =
-            Vec::with_capacity(comparison.differences.len());
+        let mut pending: Vec<PendingDifference> = Vec::with_capacity(comparison.differences.len());
         for difference in &comparison.differences {
             let pattern = difference.path.pattern();
             let key = (route, pattern, difference.kind);
@@ -607,22 +551,12 @@ impl<'r> ReportBuilder<'r> {
                 self.intern(Shape::of_shown(difference.baseline.as_deref())),
                 self.intern(Shape::of_shown(difference.candidate.as_deref())),
             );
-            if pending
-                .iter()
-                .any(|seen| seen.signature == id && seen.shapes == shapes)
-            {
+            if pending.iter().any(|seen| seen.signature == id && seen.shapes == shapes) {
                 continue;
             }
-            pending.push(PendingDifference {
-                signature: id,
-                shapes,
-            });
+            pending.push(PendingDifference { signature: id, shapes });
             let signature = &mut self.signatures[id as usize];
-            let same_pair = signature
-                .examples
-                .iter()
-                .filter(|(pair, _)| *pair == shapes)
-                .count();
+            let same_pair = signature.examples.iter().filter(|(pair, _)| *pair == shapes).count();
             let limit = self.examples_per_signature * EXAMPLE_PAIRS_PER_SIGNATURE;
             if same_pair < self.examples_per_signature && signature.examples.len() < limit {
                 let texts = &mut documents[usize::from(difference.kind.is_cosmetic())];
@@ -658,18 +592,11 @@ impl<'r> ReportBuilder<'r> {
     pub fn add_noise_sample(&mut self, route: &str, comparison: &Comparison) {
         let route = self.route(route);
         for difference in &comparison.differences {
-            let profile = self
-                .noise
-                .entry((route, difference.path.pattern()))
-                .or_default();
+            let profile = self.noise.entry((route, difference.path.pattern())).or_default();
             profile.occurrences += 1;
             profile.kinds.insert(difference.kind);
-            profile
-                .shapes
-                .insert(Shape::of_shown(difference.baseline.as_deref()));
-            profile
-                .shapes
-                .insert(Shape::of_shown(difference.candidate.as_deref()));
+            profile.shapes.insert(Shape::of_shown(difference.baseline.as_deref()));
+            profile.shapes.insert(Shape::of_shown(difference.candidate.as_deref()));
         }
     }
 
@@ -697,24 +624,13 @@ impl<'r> ReportBuilder<'r> {
         let mut judge = |signature_id: u32, shapes: ShapePair| -> Tier {
             *tier_of.entry((signature_id, shapes)).or_insert_with(|| {
                 let signature = &self.signatures[signature_id as usize];
-                let route = self
-                    .route_index
-                    .get(&signature.route)
-                    .copied()
-                    .unwrap_or_default();
-                let is_noise = self
-                    .noise
-                    .get(&(route, signature.pattern.clone()))
-                    .is_some_and(|profile| {
-                        profile.kinds.contains(&signature.kind)
-                            && profile.shapes.fits(&self.shapes[shapes.0 as usize])
-                            && profile.shapes.fits(&self.shapes[shapes.1 as usize])
-                    });
-                if is_noise {
-                    Tier::Noise
-                } else {
-                    signature.kind.tier()
-                }
+                let route = self.route_index.get(&signature.route).copied().unwrap_or_default();
+                let is_noise = self.noise.get(&(route, signature.pattern.clone())).is_some_and(|profile| {
+                    profile.kinds.contains(&signature.kind)
+                        && profile.shapes.fits(&self.shapes[shapes.0 as usize])
+                        && profile.shapes.fits(&self.shapes[shapes.1 as usize])
+                });
+                if is_noise { Tier::Noise } else { signature.kind.tier() }
             })
         };
         // Records per (signature, tier): a signature can be noise in one record and a
@@ -830,9 +746,7 @@ fn example_texts(
         let body_path = JsonPath::root().key("body");
         let raw = |response: &Value| {
             let body = response.get("body").and_then(Value::as_str).unwrap_or("");
-            let mut shown = redactor
-                .redact_json_text(route, &body_path, body)
-                .into_owned();
+            let mut shown = redactor.redact_json_text(route, &body_path, body).into_owned();
             shown.push('\n');
             shown
         };
@@ -859,13 +773,10 @@ fn document(rules: &ParityRules, route_rules: &RouteRules<'_>, outcome: &Outcome
         }),
         Outcome::Response(response) if response.get("statusCode").is_some() => {
             let (headers, _) = visible_headers(response, rules);
-            let headers: serde_json::Map<String, Value> = headers
-                .into_iter()
-                .map(|(name, value)| (name, Value::String(value)))
-                .collect();
+            let headers: serde_json::Map<String, Value> =
+                headers.into_iter().map(|(name, value)| (name, Value::String(value))).collect();
             let body_text = response.get("body").and_then(Value::as_str).unwrap_or("");
-            let body = serde_json::from_str::<Value>(body_text)
-                .unwrap_or_else(|_| Value::String(body_text.to_owned()));
+            let body = serde_json::from_str::<Value>(body_text).unwrap_or_else(|_| Value::String(body_text.to_owned()));
             serde_json::json!({
                 "statusCode": response.get("statusCode"),
                 "headers": headers,

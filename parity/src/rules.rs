@@ -78,11 +78,7 @@ pub enum RulesError {
     #[error("{path}: {message}")]
     Syntax { path: PathBuf, message: String },
     #[error("{path}:{line}: {message}")]
-    Invalid {
-        path: PathBuf,
-        line: usize,
-        message: String,
-    },
+    Invalid { path: PathBuf, line: usize, message: String },
 }
 
 /// What a rule does, for reports.
@@ -174,15 +170,10 @@ impl Replacement {
 fn timestamp_format(matched: &str) -> String {
     // `dddd-dd-ddTdd:dd:dd` is 19 ASCII characters; a fraction follows, then the zone.
     let (date_time, rest) = matched.split_at(19.min(matched.len()));
-    let fraction_end = rest
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
-        .unwrap_or(rest.len());
+    let fraction_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ',')).unwrap_or(rest.len());
     let (fraction, zone) = rest.split_at(fraction_end);
-    let digits_as_d = |part: &str| -> String {
-        part.chars()
-            .map(|c| if c.is_ascii_digit() { 'd' } else { c })
-            .collect()
-    };
+    let digits_as_d =
+        |part: &str| -> String { part.chars().map(|c| if c.is_ascii_digit() { 'd' } else { c }).collect() };
     format!("{}{}{zone}", digits_as_d(date_time), digits_as_d(fraction))
 }
 
@@ -214,10 +205,7 @@ impl Default for ParityRules {
             normalisers: Vec::new(),
             ids: Vec::new(),
             redactions: Vec::new(),
-            volatile_headers: DEFAULT_VOLATILE_HEADERS
-                .iter()
-                .map(|h| (*h).to_owned())
-                .collect(),
+            volatile_headers: DEFAULT_VOLATILE_HEADERS.iter().map(|h| (*h).to_owned()).collect(),
             volatile_headers_rule: 0,
         }
     }
@@ -233,10 +221,8 @@ fn default_volatile_rule() -> RuleInfo {
     }
 }
 
-const BUILTIN_UUID: &str =
-    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
-const BUILTIN_TIMESTAMP: &str =
-    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?";
+const BUILTIN_UUID: &str = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+const BUILTIN_TIMESTAMP: &str = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -309,10 +295,7 @@ fn any_route() -> String {
 impl ParityRules {
     /// Reads and compiles a rules file.
     pub fn load(path: &Path) -> Result<Self, RulesError> {
-        let text = std::fs::read_to_string(path).map_err(|source| RulesError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|source| RulesError::Io { path: path.to_owned(), source })?;
         Self::parse(&text, path)
     }
 
@@ -322,19 +305,9 @@ impl ParityRules {
             path: origin.to_owned(),
             message: error.to_string().trim_end().replace('\n', " "),
         })?;
-        let line_of = |span: std::ops::Range<usize>| {
-            text[..span.start.min(text.len())].matches('\n').count() + 1
-        };
-        let invalid = |line: usize, message: String| RulesError::Invalid {
-            path: origin.to_owned(),
-            line,
-            message,
-        };
-        let mut rules = Self {
-            origin: origin.to_owned(),
-            catalogue: Vec::new(),
-            ..Self::default()
-        };
+        let line_of = |span: std::ops::Range<usize>| text[..span.start.min(text.len())].matches('\n').count() + 1;
+        let invalid = |line: usize, message: String| RulesError::Invalid { path: origin.to_owned(), line, message };
+        let mut rules = Self { origin: origin.to_owned(), catalogue: Vec::new(), ..Self::default() };
 
         let path_rule = |rules: &mut Self,
                          kind: RuleKind,
@@ -342,17 +315,11 @@ impl ParityRules {
          -> Result<PathRule, RulesError> {
             let line = line_of(spanned.span());
             let rule = spanned.get_ref();
-            let pattern: PathPattern = rule
-                .path
-                .parse()
-                .map_err(|error: crate::path::PathPatternError| invalid(line, error.to_string()))?;
+            let pattern: PathPattern =
+                rule.path.parse().map_err(|error: crate::path::PathPatternError| invalid(line, error.to_string()))?;
             let id = rules.push(kind, &rule.route, Some(&rule.path), &rule.reason, line);
             check_reason(&rule.reason, line, &invalid)?;
-            Ok(PathRule {
-                id,
-                route: rule.route.clone(),
-                pattern,
-            })
+            Ok(PathRule { id, route: rule.route.clone(), pattern })
         };
 
         for spanned in &file.ignore {
@@ -387,30 +354,14 @@ impl ParityRules {
                 .map_err(|error: crate::path::PathPatternError| invalid(line, error.to_string()))?;
             let valid = |value: f64| value.is_finite() && value >= 0.0;
             if !valid(tolerance.absolute) || !valid(tolerance.relative) {
-                return Err(invalid(
-                    line,
-                    "`absolute` and `relative` must be finite and >= 0".into(),
-                ));
+                return Err(invalid(line, "`absolute` and `relative` must be finite and >= 0".into()));
             }
             if tolerance.absolute == 0.0 && tolerance.relative == 0.0 {
-                return Err(invalid(
-                    line,
-                    "a tolerance needs `absolute` or `relative` above 0".into(),
-                ));
+                return Err(invalid(line, "a tolerance needs `absolute` or `relative` above 0".into()));
             }
-            let id = rules.push(
-                RuleKind::Tolerance,
-                &tolerance.route,
-                Some(&tolerance.path),
-                &tolerance.reason,
-                line,
-            );
+            let id = rules.push(RuleKind::Tolerance, &tolerance.route, Some(&tolerance.path), &tolerance.reason, line);
             rules.tolerances.push(ToleranceRule {
-                rule: PathRule {
-                    id,
-                    route: tolerance.route.clone(),
-                    pattern,
-                },
+                rule: PathRule { id, route: tolerance.route.clone(), pattern },
                 absolute: tolerance.absolute,
                 relative: tolerance.relative,
             });
@@ -426,25 +377,17 @@ impl ParityRules {
                     other => {
                         return Err(invalid(
                             line,
-                            format!(
-                                "unknown builtin normaliser {other:?} (known: uuid, timestamp)"
-                            ),
+                            format!("unknown builtin normaliser {other:?} (known: uuid, timestamp)"),
                         ));
                     }
                 },
                 (None, Some(regex)) => (regex.clone(), None),
                 _ => {
-                    return Err(invalid(
-                        line,
-                        "a normaliser needs exactly one of `builtin` or `regex`".into(),
-                    ));
+                    return Err(invalid(line, "a normaliser needs exactly one of `builtin` or `regex`".into()));
                 }
             };
             if normalise.regex.is_some() && normalise.replacement.is_none() {
-                return Err(invalid(
-                    line,
-                    "a `regex` normaliser needs a `replacement`".into(),
-                ));
+                return Err(invalid(line, "a `regex` normaliser needs a `replacement`".into()));
             }
             if normalise.builtin.is_some() && normalise.replacement.is_some() {
                 return Err(invalid(
@@ -452,29 +395,22 @@ impl ParityRules {
                     "a `builtin` normaliser has its own replacement, which keeps the value's format; remove `replacement`".into(),
                 ));
             }
-            let regex = Regex::new(&source)
-                .map_err(|error| invalid(line, format!("invalid regex: {error}")))?;
+            let regex = Regex::new(&source).map_err(|error| invalid(line, format!("invalid regex: {error}")))?;
             let pattern = normalise
                 .path
                 .as_deref()
                 .map(str::parse::<PathPattern>)
                 .transpose()
                 .map_err(|error| invalid(line, error.to_string()))?;
-            let id = rules.push(
-                RuleKind::Normalise,
-                &normalise.route,
-                normalise.path.as_deref(),
-                &normalise.reason,
-                line,
-            );
+            let id =
+                rules.push(RuleKind::Normalise, &normalise.route, normalise.path.as_deref(), &normalise.reason, line);
             rules.normalisers.push(Normaliser {
                 id,
                 route: normalise.route.clone(),
                 pattern,
                 regex,
-                replacement: builtin_replacement.unwrap_or_else(|| {
-                    Replacement::Text(normalise.replacement.clone().unwrap_or_default())
-                }),
+                replacement: builtin_replacement
+                    .unwrap_or_else(|| Replacement::Text(normalise.replacement.clone().unwrap_or_default())),
             });
         }
         match &file.headers {
@@ -482,18 +418,9 @@ impl ParityRules {
                 let line = line_of(spanned.span());
                 let headers = spanned.get_ref();
                 check_reason(&headers.reason, line, &invalid)?;
-                rules.volatile_headers = headers
-                    .volatile
-                    .iter()
-                    .map(|h| h.to_ascii_lowercase())
-                    .collect();
-                rules.volatile_headers_rule = rules.push(
-                    RuleKind::VolatileHeaders,
-                    "*",
-                    Some("$.headers"),
-                    &headers.reason,
-                    line,
-                );
+                rules.volatile_headers = headers.volatile.iter().map(|h| h.to_ascii_lowercase()).collect();
+                rules.volatile_headers_rule =
+                    rules.push(RuleKind::VolatileHeaders, "*", Some("$.headers"), &headers.reason, line);
             }
             None => {
                 rules.catalogue.push(default_volatile_rule());
@@ -503,14 +430,7 @@ impl ParityRules {
         Ok(rules)
     }
 
-    fn push(
-        &mut self,
-        kind: RuleKind,
-        route: &str,
-        path: Option<&str>,
-        reason: &str,
-        line: usize,
-    ) -> RuleId {
+    fn push(&mut self, kind: RuleKind, route: &str, path: Option<&str>, reason: &str, line: usize) -> RuleId {
         self.catalogue.push(RuleInfo {
             kind,
             route: route.to_owned(),
@@ -545,9 +465,7 @@ impl ParityRules {
             .iter()
             .filter(|rule| rule.line > 0)
             .map(|rule| rule.route.as_str())
-            .filter(|route| {
-                *route != "*" && *route != crate::side_effects::SIDE_EFFECTS_ROUTE && !declares(route)
-            })
+            .filter(|route| *route != "*" && *route != crate::side_effects::SIDE_EFFECTS_ROUTE && !declares(route))
             .collect();
         if unseen.is_empty() {
             return Ok(());
@@ -570,12 +488,7 @@ impl ParityRules {
         known.sort();
         known.dedup();
         const SHOWN: usize = 12;
-        let mut listed = known
-            .iter()
-            .take(SHOWN)
-            .map(|route| format!("`{route}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let mut listed = known.iter().take(SHOWN).map(|route| format!("`{route}`")).collect::<Vec<_>>().join(", ");
         if known.len() > SHOWN {
             listed.push_str(&format!(" and {} more", known.len() - SHOWN));
         }
@@ -605,61 +518,29 @@ impl ParityRules {
     /// The id paths in force for `route`: the `[[id]]` rules, else [`DEFAULT_ID_PATHS`].
     pub fn id_paths(&self, route: &str) -> Vec<PathPattern> {
         if self.ids.is_empty() {
-            return DEFAULT_ID_PATHS
-                .iter()
-                .filter_map(|path| path.parse().ok())
-                .collect();
+            return DEFAULT_ID_PATHS.iter().filter_map(|path| path.parse().ok()).collect();
         }
-        self.ids
-            .iter()
-            .filter(|rule| route_applies(&rule.route, route))
-            .map(|rule| rule.pattern.clone())
-            .collect()
+        self.ids.iter().filter(|rule| route_applies(&rule.route, route)).map(|rule| rule.pattern.clone()).collect()
     }
 
     pub(crate) fn is_volatile_header(&self, lowercase_name: &str) -> bool {
-        self.volatile_headers
-            .iter()
-            .any(|header| header == lowercase_name)
+        self.volatile_headers.iter().any(|header| header == lowercase_name)
     }
 
     /// The rules that apply to one route, borrowed for one comparison.
     pub(crate) fn for_route<'r>(&'r self, route: &str) -> RouteRules<'r> {
         RouteRules {
-            ignores: self
-                .ignores
-                .iter()
-                .filter(|r| route_applies(&r.route, route))
-                .collect(),
-            sets: self
-                .sets
-                .iter()
-                .filter(|r| route_applies(&r.route, route))
-                .collect(),
-            tolerances: self
-                .tolerances
-                .iter()
-                .filter(|r| route_applies(&r.rule.route, route))
-                .collect(),
-            normalisers: self
-                .normalisers
-                .iter()
-                .filter(|r| route_applies(&r.route, route))
-                .collect(),
+            ignores: self.ignores.iter().filter(|r| route_applies(&r.route, route)).collect(),
+            sets: self.sets.iter().filter(|r| route_applies(&r.route, route)).collect(),
+            tolerances: self.tolerances.iter().filter(|r| route_applies(&r.rule.route, route)).collect(),
+            normalisers: self.normalisers.iter().filter(|r| route_applies(&r.route, route)).collect(),
         }
     }
 }
 
-fn check_reason(
-    reason: &str,
-    line: usize,
-    invalid: &impl Fn(usize, String) -> RulesError,
-) -> Result<(), RulesError> {
+fn check_reason(reason: &str, line: usize, invalid: &impl Fn(usize, String) -> RulesError) -> Result<(), RulesError> {
     if reason.trim().is_empty() {
-        return Err(invalid(
-            line,
-            "`reason` must say why the rule exists".into(),
-        ));
+        return Err(invalid(line, "`reason` must say why the rule exists".into()));
     }
     Ok(())
 }
@@ -679,44 +560,25 @@ pub(crate) struct RouteRules<'r> {
 
 impl RouteRules<'_> {
     pub(crate) fn ignore_covering(&self, path: &[Seg<'_>]) -> Option<RuleId> {
-        self.ignores
-            .iter()
-            .find(|rule| rule.pattern.covers(path))
-            .map(|rule| rule.id)
+        self.ignores.iter().find(|rule| rule.pattern.covers(path)).map(|rule| rule.id)
     }
 
     pub(crate) fn set_at(&self, path: &[Seg<'_>]) -> Option<RuleId> {
-        self.sets
-            .iter()
-            .find(|rule| rule.pattern.matches(path))
-            .map(|rule| rule.id)
+        self.sets.iter().find(|rule| rule.pattern.matches(path)).map(|rule| rule.id)
     }
 
     pub(crate) fn tolerance_at(&self, path: &[Seg<'_>]) -> Option<&ToleranceRule> {
-        self.tolerances
-            .iter()
-            .copied()
-            .find(|rule| rule.rule.pattern.matches(path))
+        self.tolerances.iter().copied().find(|rule| rule.rule.pattern.matches(path))
     }
 
     /// Applies every normaliser that covers `path` to `text`, noting which changed it.
-    pub(crate) fn normalise<'t>(
-        &self,
-        path: &[Seg<'_>],
-        text: &'t str,
-        fired: &mut Vec<RuleId>,
-    ) -> Cow<'t, str> {
+    pub(crate) fn normalise<'t>(&self, path: &[Seg<'_>], text: &'t str, fired: &mut Vec<RuleId>) -> Cow<'t, str> {
         let mut current = Cow::Borrowed(text);
         for normaliser in &self.normalisers {
-            if normaliser
-                .pattern
-                .as_ref()
-                .is_some_and(|pattern| !pattern.covers(path))
-            {
+            if normaliser.pattern.as_ref().is_some_and(|pattern| !pattern.covers(path)) {
                 continue;
             }
-            if let Cow::Owned(replaced) = normaliser.replacement.apply(&normaliser.regex, &current)
-            {
+            if let Cow::Owned(replaced) = normaliser.replacement.apply(&normaliser.regex, &current) {
                 fired.push(normaliser.id);
                 current = Cow::Owned(replaced);
             }
@@ -777,10 +639,7 @@ reason = "a client certificate"
         assert_eq!(rules.rule(rules.redactions[0].id).kind, RuleKind::Redact);
         assert_eq!(rules.rule(0).line, 2);
         assert_eq!(rules.rule(0).kind, RuleKind::Ignore);
-        assert_eq!(
-            rules.for_route("GET /clusters/{cluster_id}").ignores.len(),
-            1
-        );
+        assert_eq!(rules.for_route("GET /clusters/{cluster_id}").ignores.len(), 1);
         assert_eq!(rules.for_route("GET /clusters").ignores.len(), 0);
         assert_eq!(rules.id_paths("POST /clusters").len(), 1);
         assert!(rules.is_volatile_header("date"));
@@ -798,8 +657,7 @@ reason = "a client certificate"
 
     #[test]
     fn unknown_keys_are_errors_naming_the_key_and_line() {
-        let error = parse("[[ignore]]\npath = \"$.a\"\nreason = \"r\"\npaht = \"$.b\"\n")
-            .expect_err("unknown key");
+        let error = parse("[[ignore]]\npath = \"$.a\"\nreason = \"r\"\npaht = \"$.b\"\n").expect_err("unknown key");
         let message = error.to_string();
         assert!(message.contains("paht"), "{message}");
         assert!(message.contains("line 4"), "{message}");
@@ -810,19 +668,11 @@ reason = "a client certificate"
     #[test]
     fn bad_values_are_explained() {
         let bad_path = parse("[[ignore]]\npath = \"body.x\"\nreason = \"r\"\n").expect_err("path");
-        assert!(
-            bad_path.to_string().contains("parity.toml:1: invalid path"),
-            "{bad_path}"
-        );
+        assert!(bad_path.to_string().contains("parity.toml:1: invalid path"), "{bad_path}");
         let bad_regex =
-            parse("[[normalise]]\nregex = \"(\"\nreplacement = \"x\"\nreason = \"r\"\n")
-                .expect_err("regex");
-        assert!(
-            bad_regex.to_string().contains("invalid regex"),
-            "{bad_regex}"
-        );
-        let unknown =
-            parse("[[normalise]]\nbuiltin = \"ulid\"\nreason = \"r\"\n").expect_err("builtin");
+            parse("[[normalise]]\nregex = \"(\"\nreplacement = \"x\"\nreason = \"r\"\n").expect_err("regex");
+        assert!(bad_regex.to_string().contains("invalid regex"), "{bad_regex}");
+        let unknown = parse("[[normalise]]\nbuiltin = \"ulid\"\nreason = \"r\"\n").expect_err("builtin");
         assert!(unknown.to_string().contains("\"ulid\""), "{unknown}");
         let zero = parse("[[tolerance]]\npath = \"$.a\"\nreason = \"r\"\n").expect_err("zero");
         assert!(zero.to_string().contains("above 0"), "{zero}");
@@ -838,10 +688,7 @@ reason = "a client certificate"
         let mut fired = Vec::new();
         let text = "c-0f8fad5b-d9cb-469f-a165-70867728950e at 2026-11-27T05:12:41.123456+00:00";
         let normalised = route.normalise(&[], text, &mut fired);
-        assert_eq!(
-            normalised,
-            "c-<uuid> at <timestamp dddd-dd-ddTdd:dd:dd.dddddd+00:00>"
-        );
+        assert_eq!(normalised, "c-<uuid> at <timestamp dddd-dd-ddTdd:dd:dd.dddddd+00:00>");
         assert_eq!(fired, vec![0, 1]);
         let mut fired = Vec::new();
         assert_eq!(route.normalise(&[], "plain", &mut fired), "plain");
@@ -859,15 +706,9 @@ reason = "a client certificate"
         let message = error.to_string();
         assert!(message.starts_with("parity.toml:6: route `GET /clusters/{id}`"), "{message}");
         assert!(message.contains("`GET /clusters/{cluster_id}`"), "{message}");
-        rules
-            .check_routes(corpus(), &["GET /clusters/{id}".to_owned()])
-            .expect("declared in the config");
-        rules
-            .check_routes(corpus(), &["ANY /clusters/{id}".to_owned()])
-            .expect("ANY declares every method");
-        rules
-            .check_routes(["GET /clusters/{id}".to_owned()], &[])
-            .expect("in the corpus");
+        rules.check_routes(corpus(), &["GET /clusters/{id}".to_owned()]).expect("declared in the config");
+        rules.check_routes(corpus(), &["ANY /clusters/{id}".to_owned()]).expect("ANY declares every method");
+        rules.check_routes(["GET /clusters/{id}".to_owned()], &[]).expect("in the corpus");
         // Reading stops once every scoped route was seen.
         let endless = std::iter::repeat("GET /clusters/{id}".to_owned());
         rules.check_routes(endless, &[]).expect("stops");

@@ -31,13 +31,8 @@ pub enum ReplayOrder {
 /// Runs `work` for every item, keeping per-entity order (`entity_of` returns `None` for
 /// items that depend on nothing) with at most `concurrency` running at once. `on_done`
 /// receives each result as it completes.
-pub async fn run_by_entity<I, T, K, F, Fut, D>(
-    items: I,
-    concurrency: usize,
-    entity_of: K,
-    work: F,
-    on_done: D,
-) where
+pub async fn run_by_entity<I, T, K, F, Fut, D>(items: I, concurrency: usize, entity_of: K, work: F, on_done: D)
+where
     I: IntoIterator,
     K: Fn(&I::Item) -> Option<String>,
     F: Fn(I::Item) -> Fut,
@@ -55,13 +50,8 @@ pub async fn run_by_entity<I, T, K, F, Fut, D>(
 }
 
 /// [`run_by_entity`] with barriers: `order_of` says how each item is ordered.
-pub async fn run_ordered<I, T, K, F, Fut, D>(
-    items: I,
-    concurrency: usize,
-    order_of: K,
-    work: F,
-    mut on_done: D,
-) where
+pub async fn run_ordered<I, T, K, F, Fut, D>(items: I, concurrency: usize, order_of: K, work: F, mut on_done: D)
+where
     I: IntoIterator,
     K: Fn(&I::Item) -> ReplayOrder,
     F: Fn(I::Item) -> Fut,
@@ -110,12 +100,8 @@ pub async fn run_ordered<I, T, K, F, Fut, D>(
             result
         });
         if latest_of_entity.len() > 2 * window + 1024 {
-            latest_of_entity.retain(|_, finished| {
-                matches!(
-                    finished.try_recv(),
-                    Err(oneshot::error::TryRecvError::Empty)
-                )
-            });
+            latest_of_entity
+                .retain(|_, finished| matches!(finished.try_recv(), Err(oneshot::error::TryRecvError::Empty)));
         }
     }
     while let Some(result) = in_flight.next().await {
@@ -167,11 +153,7 @@ mod tests {
         )
         .await;
         let log = log.into_inner();
-        let position = |kind: &str, id: i32| {
-            log.iter()
-                .position(|(k, _, i)| *k == kind && *i == id)
-                .expect("logged")
-        };
+        let position = |kind: &str, id: i32| log.iter().position(|(k, _, i)| *k == kind && *i == id).expect("logged");
         // Entity a: 1 then 3 then 6, each starting after the previous ended.
         assert!(position("end", 1) < position("start", 3));
         assert!(position("end", 3) < position("start", 6));
@@ -181,10 +163,7 @@ mod tests {
         assert!(position("end", 4) < position("end", 1));
         let (_, peak) = running.into_inner();
         assert!(peak >= 2, "work ran concurrently");
-        assert!(
-            peak <= 3,
-            "never more than the concurrency limit, saw {peak}"
-        );
+        assert!(peak <= 3, "never more than the concurrency limit, saw {peak}");
         finished.sort_unstable();
         assert_eq!(finished, [1, 2, 3, 4, 5, 6]);
     }
@@ -216,19 +195,12 @@ mod tests {
         )
         .await;
         let log = log.into_inner();
-        let position = |kind: &str, id: i32| {
-            log.iter()
-                .position(|(k, i)| *k == kind && *i == id)
-                .expect("logged")
-        };
+        let position = |kind: &str, id: i32| log.iter().position(|(k, i)| *k == kind && *i == id).expect("logged");
         assert!(position("end", 1) < position("start", 3));
         assert!(position("end", 2) < position("start", 3));
         assert!(position("end", 3) < position("start", 4));
         assert!(position("end", 3) < position("start", 5));
-        assert!(
-            position("start", 2) < position("end", 1),
-            "1 and 2 still overlap"
-        );
+        assert!(position("start", 2) < position("end", 1), "1 and 2 still overlap");
     }
 
     #[tokio::test(start_paused = true)]

@@ -44,18 +44,11 @@ impl ParitySession {
                 None => None,
             }
         };
-        let (baseline, candidate, secondary) = futures::join!(
-            open_target(baseline, options),
-            open_target(candidate, options),
-            secondary_future
-        );
+        let (baseline, candidate, secondary) =
+            futures::join!(open_target(baseline, options), open_target(candidate, options), secondary_future);
         let secondary = secondary.transpose();
         if let (Ok(_), Ok(_), Ok(_)) = (&baseline, &candidate, &secondary) {
-            return Ok(Self {
-                baseline: baseline?,
-                candidate: candidate?,
-                secondary: secondary?,
-            });
+            return Ok(Self { baseline: baseline?, candidate: candidate?, secondary: secondary? });
         }
         let mut first_error = None;
         let mut note = |error: OpenTargetError| {
@@ -100,33 +93,19 @@ impl ParitySession {
         };
         let outcome = replay.run(records, on_progress).await?;
         let mut report = outcome.report;
-        let (baseline, candidate) =
-            futures::join!(self.baseline.side_effects(), self.candidate.side_effects());
+        let (baseline, candidate) = futures::join!(self.baseline.side_effects(), self.candidate.side_effects());
         match (baseline, candidate) {
             (Some(baseline), Some(candidate)) => {
-                let baseline = baseline.map_err(|source| SessionError::Capture {
-                    side: "baseline",
-                    source,
-                })?;
-                let candidate = candidate.map_err(|source| SessionError::Capture {
-                    side: "candidate",
-                    source,
-                })?;
-                report.add_side_effects(
-                    rules,
-                    &baseline,
-                    &candidate,
-                    &outcome.ids.candidate_to_baseline,
-                );
+                let baseline = baseline.map_err(|source| SessionError::Capture { side: "baseline", source })?;
+                let candidate = candidate.map_err(|source| SessionError::Capture { side: "candidate", source })?;
+                report.add_side_effects(rules, &baseline, &candidate, &outcome.ids.candidate_to_baseline);
             }
             (baseline, candidate) => {
-                let missing: Vec<String> = [
-                    (baseline.is_none(), self.baseline.name()),
-                    (candidate.is_none(), self.candidate.name()),
-                ]
-                .into_iter()
-                .filter_map(|(missing, name)| missing.then_some(name))
-                .collect();
+                let missing: Vec<String> =
+                    [(baseline.is_none(), self.baseline.name()), (candidate.is_none(), self.candidate.name())]
+                        .into_iter()
+                        .filter_map(|(missing, name)| missing.then_some(name))
+                        .collect();
                 report.side_effects_note = Some(format!(
                     "side effects not captured: {} cannot tell what it wrote (only local: targets with a moto back end can)",
                     missing.join(" and ")
@@ -143,10 +122,6 @@ impl ParitySession {
                 target.shutdown().await;
             }
         };
-        futures::join!(
-            self.baseline.shutdown(),
-            self.candidate.shutdown(),
-            secondary
-        );
+        futures::join!(self.baseline.shutdown(), self.candidate.shutdown(), secondary);
     }
 }

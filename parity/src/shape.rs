@@ -16,7 +16,6 @@
 
 use std::collections::BTreeSet;
 
-
 /// Patterns kept per noisy path before its strings are taken to have no format.
 pub(crate) const MAX_PATTERNS: usize = 16;
 
@@ -95,11 +94,7 @@ impl ShapeSet {
             if self.any_string {
                 return;
             }
-            let patterns = self
-                .shapes
-                .iter()
-                .filter(|shape| matches!(shape, Shape::String(_)))
-                .count();
+            let patterns = self.shapes.iter().filter(|shape| matches!(shape, Shape::String(_))).count();
             if patterns >= MAX_PATTERNS && !self.shapes.contains(&shape) {
                 self.shapes.retain(|shape| !matches!(shape, Shape::String(_)));
                 self.any_string = true;
@@ -140,9 +135,7 @@ pub(crate) fn string_pattern(text: &str) -> String {
     while let Some(start) = rest.find(|c: char| c.is_ascii_alphanumeric()) {
         pattern.push_str(&rest[..start]);
         rest = &rest[start..];
-        let end = rest
-            .find(|c: char| !c.is_ascii_alphanumeric())
-            .unwrap_or(rest.len());
+        let end = rest.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(rest.len());
         push_run_pattern(&mut pattern, &rest[..end]);
         rest = &rest[end..];
     }
@@ -171,8 +164,7 @@ fn push_run_pattern(pattern: &mut String, run: &str) {
             letter => {
                 let previous_is_digit = index > 0 && bytes[index - 1].is_ascii_digit();
                 let next = bytes.get(index + 1);
-                let lone = next.is_none_or(u8::is_ascii_digit)
-                    && (index == 0 || previous_is_digit);
+                let lone = next.is_none_or(u8::is_ascii_digit) && (index == 0 || previous_is_digit);
                 if lone && has_digit {
                     char::from(letter)
                 } else if letter.is_ascii_lowercase() {
@@ -210,15 +202,9 @@ mod tests {
 
     #[test]
     fn strings_have_patterns_of_classes_and_separators() {
-        assert_eq!(
-            string_pattern("2026-11-27T05:12:41.123456+00:00"),
-            "dddd-dd-ddTdd:dd:dd.dddddd+dd:dd"
-        );
+        assert_eq!(string_pattern("2026-11-27T05:12:41.123456+00:00"), "dddd-dd-ddTdd:dd:dd.dddddd+dd:dd");
         assert_eq!(string_pattern("2026-11-27T05:12:41Z"), "dddd-dd-ddTdd:dd:ddZ");
-        assert_eq!(
-            string_pattern("0f8fad5b-d9cb-469f-a165-70867728950e"),
-            "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
-        );
+        assert_eq!(string_pattern("0f8fad5b-d9cb-469f-a165-70867728950e"), "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx");
         assert_eq!(string_pattern("req-42"), "aaa-dd");
         assert_eq!(string_pattern("PENDING"), "AAAAAAA");
         assert_eq!(string_pattern("café 1"), "aaaé d");
@@ -227,10 +213,7 @@ mod tests {
     #[test]
     fn a_value_fits_the_format_it_was_drawn_from_and_no_other() {
         let mut learned = ShapeSet::default();
-        for sample in [
-            "2026-11-27T05:12:41.123456+00:00",
-            "0f8fad5b-d9cb-469f-a165-70867728950e",
-        ] {
+        for sample in ["2026-11-27T05:12:41.123456+00:00", "0f8fad5b-d9cb-469f-a165-70867728950e"] {
             learned.insert(Shape::of_value(Some(&Value::from(sample))));
         }
         let fits = |text: &str| learned.fits(&Shape::of_value(Some(&Value::from(text))));

@@ -43,10 +43,7 @@ pub struct SideEffectCounts {
 impl SideEffects {
     /// Records the item stored under `key` in `table` (the last write wins, as in DynamoDB).
     pub fn record_write(&mut self, table: &str, key: &str, item: Value) {
-        self.tables
-            .entry(table.to_owned())
-            .or_default()
-            .insert(key.to_owned(), item);
+        self.tables.entry(table.to_owned()).or_default().insert(key.to_owned(), item);
     }
 
     /// Records a pipeline and its definition.
@@ -114,9 +111,7 @@ pub fn diff_side_effects(
 pub fn side_effect_pattern(path: &JsonPath) -> String {
     match path.segments().first() {
         Some(Segment::Key(root)) if root == "tables" => path.pattern_with_wildcard_key(2),
-        Some(Segment::Key(root)) if root == "pipelines" || root == "objects" => {
-            path.pattern_with_wildcard_key(1)
-        }
+        Some(Segment::Key(root)) if root == "pipelines" || root == "objects" => path.pattern_with_wildcard_key(1),
         _ => path.pattern(),
     }
 }
@@ -135,22 +130,11 @@ mod tests {
             cluster_id,
             json!({"cluster_id": cluster_id, "status": "PENDING", "created_at": "2026-01-01T00:00:00Z"}),
         );
-        effects.record_write(
-            "audit",
-            &format!("{cluster_id}#0001"),
-            json!({"event": "CREATED"}),
-        );
+        effects.record_write("audit", &format!("{cluster_id}#0001"), json!({"event": "CREATED"}));
         if extra_audit {
-            effects.record_write(
-                "audit",
-                &format!("{cluster_id}#0002"),
-                json!({"event": "CREATED"}),
-            );
+            effects.record_write("audit", &format!("{cluster_id}#0002"), json!({"event": "CREATED"}));
         }
-        effects.record_pipeline(
-            &format!("eks-{cluster_id}"),
-            json!({"stages": ["Source", "Build"]}),
-        );
+        effects.record_pipeline(&format!("eks-{cluster_id}"), json!({"stages": ["Source", "Build"]}));
         effects
     }
 
@@ -158,12 +142,8 @@ mod tests {
     fn equal_writes_match_after_id_translation() {
         let mut ids = IdMap::default();
         ids.insert("cand-2", "base-1");
-        let comparison = diff_side_effects(
-            &ParityRules::default(),
-            &snapshot(false, "base-1"),
-            &snapshot(false, "cand-2"),
-            &ids,
-        );
+        let comparison =
+            diff_side_effects(&ParityRules::default(), &snapshot(false, "base-1"), &snapshot(false, "cand-2"), &ids);
         assert_eq!(comparison, Comparison::default());
     }
 
@@ -175,19 +155,9 @@ mod tests {
             &snapshot(true, "c1"),
             &IdMap::default(),
         );
-        let found: Vec<_> = comparison
-            .differences
-            .iter()
-            .map(|d| (d.path.to_string(), d.kind, side_effect_pattern(&d.path)))
-            .collect();
-        assert_eq!(
-            found,
-            [(
-                "$.tables.audit['c1#0002']".to_owned(),
-                DiffKind::Extra,
-                "$.tables.audit.*".to_owned()
-            )]
-        );
+        let found: Vec<_> =
+            comparison.differences.iter().map(|d| (d.path.to_string(), d.kind, side_effect_pattern(&d.path))).collect();
+        assert_eq!(found, [("$.tables.audit['c1#0002']".to_owned(), DiffKind::Extra, "$.tables.audit.*".to_owned())]);
     }
 
     #[test]
@@ -203,8 +173,7 @@ mod tests {
             "c1",
             json!({"cluster_id": "c1", "status": "PENDING", "created_at": "2026-01-02T00:00:00Z"}),
         );
-        let comparison =
-            diff_side_effects(&rules, &snapshot(false, "c1"), &later, &IdMap::default());
+        let comparison = diff_side_effects(&rules, &snapshot(false, "c1"), &later, &IdMap::default());
         assert!(comparison.differences.is_empty(), "{comparison:?}");
         assert_eq!(comparison.fired, vec![0]);
     }

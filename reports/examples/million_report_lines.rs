@@ -34,12 +34,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             state ^= state << 17;
             let python = index % 2 == 0;
             let jitter = state % 40_000;
-            let (label, base, memory, init) = if python { ("orders:1", 78_000 + jitter * 3, 512, 310_000) } else { ("orders:2", 9_000 + jitter / 4, 128, 1_600) };
+            let (label, base, memory, init) = if python {
+                ("orders:1", 78_000 + jitter * 3, 512, 310_000)
+            } else {
+                ("orders:2", 9_000 + jitter / 4, 128, 1_600)
+            };
             let cold = index % 100 < 2;
             let duration = base as f64 / 100.0;
             let billed = if cold { ((base + init) as f64 / 100.0).ceil() } else { duration.ceil() };
             writeln!(out, "[{label}] START RequestId: r{index} Version: {}", if python { 1 } else { 2 })?;
-            write!(out, "[{label}] REPORT RequestId: r{index}\tDuration: {duration:.2} ms\tBilled Duration: {billed} ms\tMemory Size: {memory} MB\tMax Memory Used: {} MB\t", if python { 96 } else { 18 })?;
+            write!(
+                out,
+                "[{label}] REPORT RequestId: r{index}\tDuration: {duration:.2} ms\tBilled Duration: {billed} ms\tMemory Size: {memory} MB\tMax Memory Used: {} MB\t",
+                if python { 96 } else { 18 }
+            )?;
             if cold {
                 write!(out, "Init Duration: {:.2} ms\t", init as f64 / 100.0)?;
             }
@@ -53,14 +61,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let plan = FunctionPlan {
         function: "orders".into(),
         api: None,
-        before: VersionPlan { version: "1".into(), runtime: "python3.12".into(), architecture: Architecture::X86_64, package_type: PackageType::Zip, memory_mb: Some(512) },
-        after: VersionPlan { version: "2".into(), runtime: "provided.al2023".into(), architecture: Architecture::Arm64, package_type: PackageType::Zip, memory_mb: Some(128) },
+        before: VersionPlan {
+            version: "1".into(),
+            runtime: "python3.12".into(),
+            architecture: Architecture::X86_64,
+            package_type: PackageType::Zip,
+            memory_mb: Some(512),
+        },
+        after: VersionPlan {
+            version: "2".into(),
+            runtime: "provided.al2023".into(),
+            architecture: Architecture::Arm64,
+            package_type: PackageType::Zip,
+            memory_mb: Some(128),
+        },
     };
     let end = time::OffsetDateTime::now_utc();
     let window = Window { start: end - time::Duration::hours(24), end };
     let read_started = Instant::now();
     let reader = BufReader::with_capacity(1 << 16, std::fs::File::open(&path)?);
-    let (usage, aggregator) = reports::usage_from_emulator_log(reader, "run.log", std::slice::from_ref(&plan), "us-east-1", window)?;
+    let (usage, aggregator) =
+        reports::usage_from_emulator_log(reader, "run.log", std::slice::from_ref(&plan), "us-east-1", window)?;
     let read = read_started.elapsed();
     let rss_after_read = peak_rss_kb();
     let price_started = Instant::now();

@@ -175,7 +175,11 @@ pub struct LineCost {
 
 /// Prices every usage of one account and month, line by line, in the order given.
 /// Lines with nothing to bill are left out; a price is only asked for when it is needed.
-pub fn account_bill(usages: &[MonthlyUsage], prices: &RegionPrices<'_>, free_tier: bool) -> Result<Vec<Vec<LineCost>>, PriceError> {
+pub fn account_bill(
+    usages: &[MonthlyUsage],
+    prices: &RegionPrices<'_>,
+    free_tier: bool,
+) -> Result<Vec<Vec<LineCost>>, PriceError> {
     let sum = |value: &dyn Fn(&MonthlyUsage) -> f64| usages.iter().map(value).sum::<f64>();
     let on_demand = |usage: &MonthlyUsage| usage.duration_gb_seconds + usage.init_gb_seconds;
     let requests_price = prices.get(PriceKey::LambdaRequests)?;
@@ -204,7 +208,11 @@ pub fn account_bill(usages: &[MonthlyUsage], prices: &RegionPrices<'_>, free_tie
         }
     }
     let rate_of = |architecture: Architecture| {
-        duration_rates.iter().find(|(candidate, _)| *candidate == architecture).map(|(_, rate)| *rate).unwrap_or_default()
+        duration_rates
+            .iter()
+            .find(|(candidate, _)| *candidate == architecture)
+            .map(|(_, rate)| *rate)
+            .unwrap_or_default()
     };
     let mut bills = Vec::with_capacity(usages.len());
     for usage in usages {
@@ -219,7 +227,12 @@ pub fn account_bill(usages: &[MonthlyUsage], prices: &RegionPrices<'_>, free_tie
         push(Line::Init, usage.init_gb_seconds, "GB-second", usage.init_gb_seconds * rate);
         if usage.ephemeral_storage_gb_seconds > 0.0 {
             let price = prices.get(PriceKey::LambdaEphemeralStorage)?;
-            push(Line::EphemeralStorage, usage.ephemeral_storage_gb_seconds, "GB-second", usage.ephemeral_storage_gb_seconds * price.list_rate());
+            push(
+                Line::EphemeralStorage,
+                usage.ephemeral_storage_gb_seconds,
+                "GB-second",
+                usage.ephemeral_storage_gb_seconds * price.list_rate(),
+            );
         }
         if usage.provisioned_gb_seconds > 0.0 {
             let configured = prices.get(PriceKey::provisioned_concurrency(usage.architecture))?.list_rate();
@@ -237,7 +250,8 @@ pub fn account_bill(usages: &[MonthlyUsage], prices: &RegionPrices<'_>, free_tie
             push(Line::Logs, usage.log_gigabytes, "GB", usage.log_gigabytes * price.list_rate());
         }
         if let Some(api) = usage.api {
-            let rate = api_rates.iter().find(|(candidate, _)| *candidate == api).map(|(_, rate)| *rate).unwrap_or_default();
+            let rate =
+                api_rates.iter().find(|(candidate, _)| *candidate == api).map(|(_, rate)| *rate).unwrap_or_default();
             push(Line::ApiGateway, usage.requests, "request", usage.requests * rate);
         }
         if free_tier {
@@ -346,8 +360,12 @@ mod tests {
         let prices = table.region("us-east-1").expect("region");
         // Two functions, 3M and 1M requests, no duration: $0.60 and $0.20; free tier
         // credits $0.20 split 3:1 → -$0.15 and -$0.05.
-        let bills = account_bill(&[usage(Architecture::X86_64, 3e6, 0.0), usage(Architecture::X86_64, 1e6, 0.0)], &prices, true)
-            .expect("bill");
+        let bills = account_bill(
+            &[usage(Architecture::X86_64, 3e6, 0.0), usage(Architecture::X86_64, 1e6, 0.0)],
+            &prices,
+            true,
+        )
+        .expect("bill");
         assert!(close(line(&bills[0], Line::Requests), 0.6));
         assert!(close(line(&bills[1], Line::Requests), 0.2));
         assert!(close(line(&bills[0], Line::FreeTier), -0.15));
@@ -360,8 +378,12 @@ mod tests {
         let prices = table.region("us-east-1").expect("region");
         // 600,000 GB-s x86_64 and 200,000 arm64: the 400,000 free split 300,000 / 100,000.
         // x86_64: 300,000 × 0.0000166667 = $5.00001; arm64: 100,000 × 0.0000133334 = $1.33334.
-        let bills = account_bill(&[usage(Architecture::X86_64, 0.0, 600_000.0), usage(Architecture::Arm64, 0.0, 200_000.0)], &prices, true)
-            .expect("bill");
+        let bills = account_bill(
+            &[usage(Architecture::X86_64, 0.0, 600_000.0), usage(Architecture::Arm64, 0.0, 200_000.0)],
+            &prices,
+            true,
+        )
+        .expect("bill");
         assert!(close(line(&bills[0], Line::Duration), 10.00002));
         assert!(close(line(&bills[0], Line::FreeTier), -5.00001));
         assert!(close(line(&bills[1], Line::Duration), 2.66668));
@@ -377,13 +399,21 @@ mod tests {
         // Two x86_64 functions of 4B GB-s each: 8B in the account, so 2B fall in tier 2.
         // 6e9 × 0.0000166667 + 2e9 × 0.000015 = 100,000.2 + 30,000 = $130,000.2, half each.
         // Priced per function (as Infracost does) each would stay in tier 1: $66,666.8.
-        let bills = account_bill(&[usage(Architecture::X86_64, 0.0, 4e9), usage(Architecture::X86_64, 0.0, 4e9)], &prices, false)
-            .expect("bill");
+        let bills = account_bill(
+            &[usage(Architecture::X86_64, 0.0, 4e9), usage(Architecture::X86_64, 0.0, 4e9)],
+            &prices,
+            false,
+        )
+        .expect("bill");
         assert!(close(line(&bills[0], Line::Duration), 65_000.1));
         assert!(close(line(&bills[1], Line::Duration), 65_000.1));
         // An arm64 function beside them does not push them into a tier, nor they it.
-        let mixed = account_bill(&[usage(Architecture::X86_64, 0.0, 4e9), usage(Architecture::Arm64, 0.0, 4e9)], &prices, false)
-            .expect("bill");
+        let mixed = account_bill(
+            &[usage(Architecture::X86_64, 0.0, 4e9), usage(Architecture::Arm64, 0.0, 4e9)],
+            &prices,
+            false,
+        )
+        .expect("bill");
         assert!(close(line(&mixed[0], Line::Duration), 66_666.8));
         assert!(close(line(&mixed[1], Line::Duration), 53_333.6));
     }
@@ -413,7 +443,10 @@ mod tests {
         // The message names both ways out: a region that has the price, or a price file.
         let message = error.to_string();
         assert!(message.contains("--region with a region that has it (us-east-1, us-east-2, us-west-2)"), "{message}");
-        assert!(message.contains("--prices FILE") && message.contains("cutover report prices refresh --offer FILE"), "{message}");
+        assert!(
+            message.contains("--prices FILE") && message.contains("cutover report prices refresh --offer FILE"),
+            "{message}"
+        );
     }
 
     #[test]

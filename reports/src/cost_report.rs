@@ -7,8 +7,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::bill::{
-    self, LineCost, MONTH_SECONDS, MonthlyUsage, account_bill, ephemeral_storage_gb_seconds, gb_seconds, init_is_billed,
-    log_gigabytes, provisioned_concurrency_gb_seconds,
+    self, LineCost, MONTH_SECONDS, MonthlyUsage, account_bill, ephemeral_storage_gb_seconds, gb_seconds,
+    init_is_billed, log_gigabytes, provisioned_concurrency_gb_seconds,
 };
 use crate::bootstrap::{self, Interval};
 use crate::histogram::Histogram;
@@ -292,7 +292,10 @@ impl<'usage> Profile<'usage> {
             provisioned_gb_seconds: provisioned
                 .map(|provisioned| provisioned_concurrency_gb_seconds(provisioned.instances, memory_mb, MONTH_SECONDS))
                 .unwrap_or_default(),
-            ephemeral_storage_gb_seconds: ephemeral_storage_gb_seconds(self.version.ephemeral_storage_mb, self.mean_billed_ms * requests),
+            ephemeral_storage_gb_seconds: ephemeral_storage_gb_seconds(
+                self.version.ephemeral_storage_mb,
+                self.mean_billed_ms * requests,
+            ),
             log_gigabytes: log_gigabytes(self.log_bytes_per_invocation * requests),
             api,
         }
@@ -314,7 +317,11 @@ fn scaled(usage: &MonthlyUsage, factor: f64) -> MonthlyUsage {
 }
 
 /// Prices `usage` with `prices` as `settings` say.
-pub fn build_report(usage: &UsageModel, prices: &PriceTable, settings: &ReportSettings) -> Result<CostReport, ReportError> {
+pub fn build_report(
+    usage: &UsageModel,
+    prices: &PriceTable,
+    settings: &ReportSettings,
+) -> Result<CostReport, ReportError> {
     let window = usage.window;
     let (start, end) = (rfc3339(window.start), rfc3339(window.end));
     if window.seconds() <= 0.0 {
@@ -344,14 +351,24 @@ pub fn build_report(usage: &UsageModel, prices: &PriceTable, settings: &ReportSe
                 let missing: Vec<String> = [(before.is_none(), &function.before), (after.is_none(), &function.after)]
                     .into_iter()
                     .filter(|(missing, _)| *missing)
-                    .map(|(_, version)| format!("version {} has {} invocations and no REPORT lines", version.version, version.invocations()))
+                    .map(|(_, version)| {
+                        format!(
+                            "version {} has {} invocations and no REPORT lines",
+                            version.version,
+                            version.invocations()
+                        )
+                    })
                     .collect();
                 inconclusive.push(Inconclusive { function: function.function.clone(), reason: missing.join("; ") });
             }
         }
     }
     if conclusive.is_empty() {
-        let detail = inconclusive.iter().map(|entry| format!("{}: {}", entry.function, entry.reason)).collect::<Vec<_>>().join("; ");
+        let detail = inconclusive
+            .iter()
+            .map(|entry| format!("{}: {}", entry.function, entry.reason))
+            .collect::<Vec<_>>()
+            .join("; ");
         return Err(ReportError::NoData { start, end, detail });
     }
 
@@ -424,8 +441,14 @@ pub fn build_report(usage: &UsageModel, prices: &PriceTable, settings: &ReportSe
     for month in 1..=settings.projection_months {
         let factor = (1.0 + settings.growth_per_month).powi(month as i32 - 1);
         let grown = |usages: &[MonthlyUsage]| usages.iter().map(|usage| scaled(usage, factor)).collect::<Vec<_>>();
-        let before: f64 = account_bill(&grown(&before_usage), &region, settings.free_tier)?.iter().map(|lines| bill::total(lines, false)).sum();
-        let after: f64 = account_bill(&grown(&after_usage), &region, settings.free_tier)?.iter().map(|lines| bill::total(lines, false)).sum();
+        let before: f64 = account_bill(&grown(&before_usage), &region, settings.free_tier)?
+            .iter()
+            .map(|lines| bill::total(lines, false))
+            .sum();
+        let after: f64 = account_bill(&grown(&after_usage), &region, settings.free_tier)?
+            .iter()
+            .map(|lines| bill::total(lines, false))
+            .sum();
         cumulative += before - after;
         projection_months.push(ProjectionMonth {
             month,
@@ -441,7 +464,9 @@ pub fn build_report(usage: &UsageModel, prices: &PriceTable, settings: &ReportSe
     used_keys.retain(|key| price_used(*key, &before_usage, &after_usage));
     let price_sources = used_keys
         .iter()
-        .filter_map(|key| region.get(*key).ok().map(|price| (key.name().to_string(), describe_source(prices, &price.source))))
+        .filter_map(|key| {
+            region.get(*key).ok().map(|price| (key.name().to_string(), describe_source(prices, &price.source)))
+        })
         .collect();
 
     Ok(CostReport {
@@ -491,13 +516,20 @@ fn monthly_requests(function: &FunctionUsage, window: &Window, settings: &Report
     (observed / window.seconds() * MONTH_SECONDS, "observed")
 }
 
-fn version_report(profile: &Profile<'_>, monthly: &MonthlyUsage, monthly_lines: &[LineCost], region: &RegionPrices<'_>) -> Result<VersionReport, PriceError> {
+fn version_report(
+    profile: &Profile<'_>,
+    monthly: &MonthlyUsage,
+    monthly_lines: &[LineCost],
+    region: &RegionPrices<'_>,
+) -> Result<VersionReport, PriceError> {
     let version = profile.version;
     let per_million_usage = scaled(monthly, 1e6 / monthly.requests.max(f64::MIN_POSITIVE));
     let per_million = account_bill(std::slice::from_ref(&per_million_usage), region, false)?.remove(0);
     let sample = &version.sample;
     let cold_billed_with_init = sample.cold_billed_ms.billed(true);
-    let line_usd = |lines: &[LineCost], line: bill::Line| lines.iter().filter(|cost| cost.line == line).map(|cost| cost.usd).sum::<f64>();
+    let line_usd = |lines: &[LineCost], line: bill::Line| {
+        lines.iter().filter(|cost| cost.line == line).map(|cost| cost.usd).sum::<f64>()
+    };
     Ok(VersionReport {
         version: version.version.clone(),
         runtime: version.runtime.clone(),
@@ -538,7 +570,9 @@ fn cdf(histogram: &Histogram) -> Vec<(u64, f64)> {
     let count = histogram.count().max(1) as f64;
     for quantile in quantiles {
         if let Some(ms) = histogram.quantile(quantile) {
-            let share = histogram.iter().take_while(|(value, _)| *value <= ms).map(|(_, entries)| entries).sum::<u64>() as f64 / count;
+            let share = histogram.iter().take_while(|(value, _)| *value <= ms).map(|(_, entries)| entries).sum::<u64>()
+                as f64
+                / count;
             if points.last().map(|(last, _)| *last) != Some(ms) {
                 points.push((ms, share));
             }
@@ -564,7 +598,12 @@ fn sweep_costs(function: &FunctionUsage, region: &RegionPrices<'_>) -> Result<Ve
 /// The least memory with headroom over the peak used, rounded up to 64 MB (and at least
 /// Lambda's 128 MB); with sweep data, the cheapest measured size that keeps both the
 /// headroom and the latency objective.
-fn memory_advice(function: &FunctionUsage, after: &VersionReport, sweep: &[SweepCost], settings: &ReportSettings) -> MemoryAdvice {
+fn memory_advice(
+    function: &FunctionUsage,
+    after: &VersionReport,
+    sweep: &[SweepCost],
+    settings: &ReportSettings,
+) -> MemoryAdvice {
     let peak = function.after.max_memory_used_mb;
     let floor = peak.map(|peak| (f64::from(peak) * settings.memory_headroom).ceil() as u32);
     let rounded = floor.map(|floor| floor.div_ceil(64).max(2) * 64);
@@ -573,7 +612,10 @@ fn memory_advice(function: &FunctionUsage, after: &VersionReport, sweep: &[Sweep
         .filter(|point| floor.is_none_or(|floor| point.memory_mb >= floor))
         .filter(|point| settings.latency_slo_ms.is_none_or(|slo| point.p99_ms <= slo))
         .collect();
-    let (recommended_mb, basis) = match (eligible.iter().min_by(|a, b| a.compute_per_million_usd.total_cmp(&b.compute_per_million_usd)), rounded) {
+    let (recommended_mb, basis) = match (
+        eligible.iter().min_by(|a, b| a.compute_per_million_usd.total_cmp(&b.compute_per_million_usd)),
+        rounded,
+    ) {
         (Some(point), _) => (
             Some(point.memory_mb),
             format!(
@@ -608,7 +650,12 @@ fn memory_advice(function: &FunctionUsage, after: &VersionReport, sweep: &[Sweep
 fn sum_lines<'line>(lines: impl Iterator<Item = &'line LineCost>) -> Vec<LineCost> {
     let mut sums: BTreeMap<bill::Line, LineCost> = BTreeMap::new();
     for line in lines {
-        let entry = sums.entry(line.line).or_insert_with(|| LineCost { line: line.line, quantity: 0.0, unit: line.unit.clone(), usd: 0.0 });
+        let entry = sums.entry(line.line).or_insert_with(|| LineCost {
+            line: line.line,
+            quantity: 0.0,
+            unit: line.unit.clone(),
+            usd: 0.0,
+        });
         entry.quantity += line.quantity;
         entry.usd += line.usd;
     }

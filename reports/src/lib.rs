@@ -39,20 +39,23 @@ mod usage_file;
 
 pub use bootstrap::{DEFAULT_RESAMPLES, DEFAULT_SEED, Interval};
 pub use cost_report::{
-    CostReport, DeltaPerMillion, DurationSummary, FunctionReport, Inconclusive, MemoryAdvice, ProjectionMonth, Provenance,
-    ReportError, ReportSettings, Saving, Savings, SweepCost, Totals, VersionReport, build_report,
+    CostReport, DeltaPerMillion, DurationSummary, FunctionReport, Inconclusive, MemoryAdvice, ProjectionMonth,
+    Provenance, ReportError, ReportSettings, Saving, Savings, SweepCost, Totals, VersionReport, build_report,
 };
 pub use histogram::{ColdHistogram, Histogram};
 pub use price_list::{OfferError, apply_offer};
 pub use prices::{EMBEDDED_PRICES, Price, PriceError, PriceKey, PriceTable, RegionPrices, Tier};
-pub use reconcile::{ActualCost, ActualsError, Category, CostExplorerActuals, Reconciliation, ReconciliationRow, cost_explorer_dates, reconcile};
+pub use reconcile::{
+    ActualCost, ActualsError, Category, CostExplorerActuals, Reconciliation, ReconciliationRow, cost_explorer_dates,
+    reconcile,
+};
 pub use report_line::{LineAggregator, ReportLine, VersionLines, version_from_stream};
 pub use sources::{
-    AwsUsageSource, AwsWindow, FunctionPlan, INSIGHTS_ROW_LIMIT, InsightsSettings, log_bytes_query, report_query, SourceError, VersionPlan, usage_from_bench,
-    usage_from_emulator_log,
+    AwsUsageSource, AwsWindow, FunctionPlan, INSIGHTS_ROW_LIMIT, InsightsSettings, SourceError, VersionPlan,
+    log_bytes_query, report_query, usage_from_bench, usage_from_emulator_log,
 };
 pub use usage::{
-    ApiKind, Architecture, FunctionUsage, InvocationSample, PackageType, ProvisionedConcurrency, SourceKind, SweepPoint, USAGE_FORMAT,
-    UsageModel, UsageSource, VersionUsage, Window,
+    ApiKind, Architecture, FunctionUsage, InvocationSample, PackageType, ProvisionedConcurrency, SourceKind,
+    SweepPoint, USAGE_FORMAT, UsageModel, UsageSource, VersionUsage, Window,
 };
 pub use usage_file::{UsageFileError, parse_usage, read_usage_file, usage_to_json};

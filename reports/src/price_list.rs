@@ -61,7 +61,11 @@ struct PriceDimension {
 /// `Requests-Tier1` of another service, or mix `-ARM` into x86_64.
 fn price_key(offer_code: &str, attributes: &BTreeMap<String, String>) -> Option<PriceKey> {
     let usage_type = attributes.get("usagetype").map(String::as_str).unwrap_or_default();
-    let suffix = usage_type.split_once('-').filter(|(prefix, _)| prefix.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())).map(|(_, rest)| rest).unwrap_or(usage_type);
+    let suffix = usage_type
+        .split_once('-')
+        .filter(|(prefix, _)| prefix.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
+        .map(|(_, rest)| rest)
+        .unwrap_or(usage_type);
     match offer_code {
         "AWSLambda" => match attributes.get("group").map(String::as_str)? {
             "AWS-Lambda-Requests" => Some(PriceKey::LambdaRequests),
@@ -94,25 +98,35 @@ pub fn apply_offer(table: &mut PriceTable, text: &str, what: &str) -> Result<usi
         what: what.to_string(),
         line: error.line(),
         column: error.column(),
-        message: error.to_string().rsplit_once(" at line ").map(|(message, _)| message.to_string()).unwrap_or_else(|| error.to_string()),
+        message: error
+            .to_string()
+            .rsplit_once(" at line ")
+            .map(|(message, _)| message.to_string())
+            .unwrap_or_else(|| error.to_string()),
     })?;
-    let source_key = format!("price-list-{}-{}", offer.offer_code, offer.publication_date.get(..10).unwrap_or(&offer.publication_date));
+    let source_key = format!(
+        "price-list-{}-{}",
+        offer.offer_code,
+        offer.publication_date.get(..10).unwrap_or(&offer.publication_date)
+    );
     let mut applied = 0;
     for product in offer.products.values() {
         let Some(key) = price_key(&offer.offer_code, &product.attributes) else { continue };
         let Some(region) = product.attributes.get("regionCode") else { continue };
         let Some(terms) = offer.terms.on_demand.get(&product.sku) else { continue };
-        let mut dimensions: Vec<&PriceDimension> = terms.values().flat_map(|term| term.price_dimensions.values()).collect();
+        let mut dimensions: Vec<&PriceDimension> =
+            terms.values().flat_map(|term| term.price_dimensions.values()).collect();
         dimensions.sort_by(|a, b| range_value(&a.begin_range).total_cmp(&range_value(&b.begin_range)));
         let mut tiers = Vec::new();
         let mut rate_codes = Vec::new();
         let mut unit = String::new();
         for dimension in dimensions {
-            let usd: f64 = dimension
-                .price_per_unit
-                .get("USD")
-                .and_then(|usd| usd.parse().ok())
-                .ok_or_else(|| OfferError::Content { what: what.to_string(), message: format!("rate {} has no USD price", dimension.rate_code) })?;
+            let usd: f64 = dimension.price_per_unit.get("USD").and_then(|usd| usd.parse().ok()).ok_or_else(|| {
+                OfferError::Content {
+                    what: what.to_string(),
+                    message: format!("rate {} has no USD price", dimension.rate_code),
+                }
+            })?;
             let up_to = (dimension.end_range != "Inf").then(|| range_value(&dimension.end_range));
             tiers.push(Tier { up_to, usd });
             rate_codes.push(dimension.rate_code.clone());
@@ -123,17 +137,20 @@ pub fn apply_offer(table: &mut PriceTable, text: &str, what: &str) -> Result<usi
         }
         table.sources.insert(
             source_key.clone(),
-            format!("AWS price list offer {} published {} (SKU and rate codes per figure)", offer.offer_code, offer.publication_date),
+            format!(
+                "AWS price list offer {} published {} (SKU and rate codes per figure)",
+                offer.offer_code, offer.publication_date
+            ),
         );
-        table.regions.entry(region.clone()).or_default().insert(
-            key,
-            Price { tiers, unit, source: source_key.clone() },
-        );
+        table.regions.entry(region.clone()).or_default().insert(key, Price { tiers, unit, source: source_key.clone() });
         table.sources.insert(format!("{source_key}/{}", product.sku), rate_codes.join(", "));
         applied += 1;
     }
     if applied == 0 {
-        return Err(OfferError::Content { what: what.to_string(), message: format!("no Lambda, API Gateway or CloudWatch Logs price in offer {}", offer.offer_code) });
+        return Err(OfferError::Content {
+            what: what.to_string(),
+            message: format!("no Lambda, API Gateway or CloudWatch Logs price in offer {}", offer.offer_code),
+        });
     }
     table.prices_as_of = offer.publication_date.get(..10).unwrap_or(&offer.publication_date).to_string();
     table.origin = what.to_string();
@@ -167,7 +184,10 @@ mod tests {
 "SKU1.JRTCKXETXF.C":{"rateCode":"SKU1.JRTCKXETXF.C","unit":"Lambda-GB-Second","beginRange":"15000000000","endRange":"Inf","pricePerUnit":{"USD":"0.0000133334"}}}}}}}}"#;
         assert_eq!(apply_offer(&mut table, offer, "offer.json").expect("offer"), 1);
         let price = table.region("sa-east-1").expect("new region").get(PriceKey::LambdaDurationX86).expect("duration");
-        assert_eq!(price.tiers.iter().map(|tier| tier.usd).collect::<Vec<_>>(), vec![0.0000166667, 0.000015, 0.0000133334]);
+        assert_eq!(
+            price.tiers.iter().map(|tier| tier.usd).collect::<Vec<_>>(),
+            vec![0.0000166667, 0.000015, 0.0000133334]
+        );
         assert_eq!(price.tiers[0].up_to, Some(6e9));
         assert_eq!(table.prices_as_of, "2026-10-01");
     }

@@ -166,8 +166,13 @@ impl<'table> RegionPrices<'table> {
     /// which `--region` would work, besides `--prices FILE`.
     pub fn get(&self, key: PriceKey) -> Result<&'table Price, PriceError> {
         self.prices.get(&key).ok_or_else(|| {
-            let priced: Vec<&str> =
-                self.table.regions.iter().filter(|(_, prices)| prices.contains_key(&key)).map(|(region, _)| region.as_str()).collect();
+            let priced: Vec<&str> = self
+                .table
+                .regions
+                .iter()
+                .filter(|(_, prices)| prices.contains_key(&key))
+                .map(|(region, _)| region.as_str())
+                .collect();
             PriceError::Missing {
                 region: self.region.to_string(),
                 price: key,
@@ -180,7 +185,9 @@ impl<'table> RegionPrices<'table> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PriceError {
-    #[error("no prices for region `{region}` in the price table ({origin}); it has {known}. Give one with --prices FILE")]
+    #[error(
+        "no prices for region `{region}` in the price table ({origin}); it has {known}. Give one with --prices FILE"
+    )]
     UnknownRegion { region: String, origin: String, known: String },
     #[error(
         "the price table ({origin}) has no `{price}` for region `{region}`; it is needed by this report and is never assumed to be $0. \
@@ -201,11 +208,13 @@ pub enum PriceError {
 impl PriceTable {
     pub fn embedded() -> PriceTable {
         // The embedded table is checked by a unit test; a failure here is a build defect.
-        PriceTable::parse(EMBEDDED_PRICES, Path::new("embedded")).unwrap_or_else(|error| panic!("embedded prices: {error}"))
+        PriceTable::parse(EMBEDDED_PRICES, Path::new("embedded"))
+            .unwrap_or_else(|error| panic!("embedded prices: {error}"))
     }
 
     pub fn load(path: &Path) -> Result<PriceTable, PriceError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PriceError::Read { path: path.to_path_buf(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| PriceError::Read { path: path.to_path_buf(), source })?;
         PriceTable::parse(&text, path)
     }
 
@@ -226,7 +235,8 @@ impl PriceTable {
             for (key, spanned) in prices {
                 let span = spanned.span();
                 let raw_price = spanned.into_inner();
-                let here = |message: String| invalid(Some(span.clone()), format!("[regions.{region}] {key}: {message}"));
+                let here =
+                    |message: String| invalid(Some(span.clone()), format!("[regions.{region}] {key}: {message}"));
                 let tiers = match (raw_price.usd, raw_price.tiers) {
                     (Some(usd), None) => vec![Tier { up_to: None, usd }],
                     (None, Some(tiers)) if !tiers.is_empty() => tiers,
@@ -235,15 +245,24 @@ impl PriceTable {
                 let mut floor = 0.0;
                 for (index, tier) in tiers.iter().enumerate() {
                     if !(tier.usd >= 0.0 && tier.usd.is_finite()) {
-                        return Err(here(format!("tier {} has a negative or non-finite amount {}", index + 1, tier.usd)));
+                        return Err(here(format!(
+                            "tier {} has a negative or non-finite amount {}",
+                            index + 1,
+                            tier.usd
+                        )));
                     }
                     let last = index + 1 == tiers.len();
                     match (tier.up_to, last) {
                         (None, true) => {}
-                        (None, false) => return Err(here(format!("tier {} has no `up_to` but is not the last", index + 1))),
+                        (None, false) => {
+                            return Err(here(format!("tier {} has no `up_to` but is not the last", index + 1)));
+                        }
                         (Some(_), true) => return Err(here("the last tier must be open (no `up_to`)".into())),
                         (Some(up_to), false) if up_to <= floor => {
-                            return Err(here(format!("tier {} ends at {up_to}, not above the previous tier's end", index + 1)));
+                            return Err(here(format!(
+                                "tier {} ends at {up_to}, not above the previous tier's end",
+                                index + 1
+                            )));
                         }
                         (Some(up_to), false) => floor = up_to,
                     }
@@ -273,7 +292,11 @@ impl PriceTable {
     /// The file form of this table, for `prices refresh`.
     pub fn to_toml(&self) -> String {
         let mut text = String::new();
-        text.push_str(&format!("prices_as_of = {}\ncurrency = {}\n\n[sources]\n", quote(&self.prices_as_of), quote(&self.currency)));
+        text.push_str(&format!(
+            "prices_as_of = {}\ncurrency = {}\n\n[sources]\n",
+            quote(&self.prices_as_of),
+            quote(&self.currency)
+        ));
         for (key, value) in &self.sources {
             text.push_str(&format!("{} = {}\n", quote(key), quote(value)));
         }
@@ -369,7 +392,8 @@ mod tests {
         let table = PriceTable::embedded();
         let error = table.region("mars-north-1").expect_err("unknown");
         assert!(error.to_string().contains("`mars-north-1`") && error.to_string().contains("us-east-1"), "{error}");
-        let error = table.region("eu-central-1").expect("region").get(PriceKey::ApiGatewayRestRequests).expect_err("missing");
+        let error =
+            table.region("eu-central-1").expect("region").get(PriceKey::ApiGatewayRestRequests).expect_err("missing");
         assert!(error.to_string().contains("api_gateway_rest_requests") && error.to_string().contains("$0"), "{error}");
     }
 

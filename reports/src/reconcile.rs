@@ -35,7 +35,15 @@ pub enum Category {
 
 impl Category {
     pub fn of_usage_type(usage_type: &str) -> Category {
-        let suffix = usage_type.split_once('-').filter(|(prefix, _)| prefix.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) && !prefix.is_empty() && *prefix != "Lambda").map(|(_, rest)| rest).unwrap_or(usage_type);
+        let suffix = usage_type
+            .split_once('-')
+            .filter(|(prefix, _)| {
+                prefix.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                    && !prefix.is_empty()
+                    && *prefix != "Lambda"
+            })
+            .map(|(_, rest)| rest)
+            .unwrap_or(usage_type);
         let suffix = suffix.strip_suffix("-ARM").unwrap_or(suffix);
         match suffix {
             "Request" => Category::Requests,
@@ -89,7 +97,11 @@ pub struct ReconciliationRow {
 /// The model's cost of what ran in the window (each version at its own invocations, list
 /// prices, no free tier: Cost Explorer's UnblendedCost shows the free tier as usage at $0
 /// only where AWS applied it) against the actuals.
-pub fn reconcile(usage: &UsageModel, prices: &PriceTable, actuals: &[ActualCost]) -> Result<Reconciliation, ReportError> {
+pub fn reconcile(
+    usage: &UsageModel,
+    prices: &PriceTable,
+    actuals: &[ActualCost],
+) -> Result<Reconciliation, ReportError> {
     let region = prices.region(&usage.region)?;
     let usages = window_usage(usage);
     let bills = bill::account_bill(&usages, &region, false)?;
@@ -149,7 +161,9 @@ pub fn reconcile(usage: &UsageModel, prices: &PriceTable, actuals: &[ActualCost]
 
 fn likely_causes(usage: &UsageModel, rows: &[ReconciliationRow], residual_usd: f64) -> Vec<String> {
     let mut causes = Vec::new();
-    let quantity = |category: Category| rows.iter().find(|row| row.category == category).map(|row| (row.model_quantity, row.actual_quantity));
+    let quantity = |category: Category| {
+        rows.iter().find(|row| row.category == category).map(|row| (row.model_quantity, row.actual_quantity))
+    };
     let share_of_month = usage.window.seconds() / MONTH_SECONDS;
     if residual_usd.abs() < 0.005 {
         causes.push("model and bill agree to the cent".to_string());
@@ -191,7 +205,11 @@ fn likely_causes(usage: &UsageModel, rows: &[ReconciliationRow], residual_usd: f
 /// Cost Explorer's dates for a window: start day inclusive, end day exclusive.
 pub fn cost_explorer_dates(window: &Window) -> (String, String) {
     let start = window.start.date();
-    let end_date = if window.end.time() == time::Time::MIDNIGHT { window.end.date() } else { window.end.date().next_day().unwrap_or(window.end.date()) };
+    let end_date = if window.end.time() == time::Time::MIDNIGHT {
+        window.end.date()
+    } else {
+        window.end.date().next_day().unwrap_or(window.end.date())
+    };
     (start.to_string(), end_date.to_string())
 }
 
@@ -216,19 +234,33 @@ impl CostExplorerActuals {
 
     /// Cost Explorer answers in us-east-1 whatever region the functions run in.
     pub fn from_config(config: &aws_config::SdkConfig) -> CostExplorerActuals {
-        let config = aws_sdk_costexplorer::config::Builder::from(config).region(aws_sdk_costexplorer::config::Region::new("us-east-1")).build();
+        let config = aws_sdk_costexplorer::config::Builder::from(config)
+            .region(aws_sdk_costexplorer::config::Region::new("us-east-1"))
+            .build();
         CostExplorerActuals { client: aws_sdk_costexplorer::Client::from_conf(config) }
     }
 
     pub async fn actuals(&self, window: &Window, region: &str) -> Result<Vec<ActualCost>, ActualsError> {
-        use aws_sdk_costexplorer::types::{DateInterval, Dimension, DimensionValues, Expression, Granularity, GroupDefinition, GroupDefinitionType};
+        use aws_sdk_costexplorer::types::{
+            DateInterval, Dimension, DimensionValues, Expression, Granularity, GroupDefinition, GroupDefinitionType,
+        };
         let (start, end) = cost_explorer_dates(window);
-        let build = |result: Result<_, aws_sdk_costexplorer::error::BuildError>| result.map_err(|error| ActualsError::Service(Box::new(error)));
+        let build = |result: Result<_, aws_sdk_costexplorer::error::BuildError>| {
+            result.map_err(|error| ActualsError::Service(Box::new(error)))
+        };
         let period = build(DateInterval::builder().start(start).end(end).build())?;
         let services = Expression::builder()
-            .dimensions(DimensionValues::builder().key(Dimension::Service).values("AWS Lambda").values("Amazon API Gateway").build())
+            .dimensions(
+                DimensionValues::builder()
+                    .key(Dimension::Service)
+                    .values("AWS Lambda")
+                    .values("Amazon API Gateway")
+                    .build(),
+            )
             .build();
-        let regions = Expression::builder().dimensions(DimensionValues::builder().key(Dimension::Region).values(region).build()).build();
+        let regions = Expression::builder()
+            .dimensions(DimensionValues::builder().key(Dimension::Region).values(region).build())
+            .build();
         let filter = Expression::builder().and(services).and(regions).build();
         let mut totals: BTreeMap<String, ActualCost> = BTreeMap::new();
         let mut next_page: Option<String> = None;
@@ -255,7 +287,11 @@ impl CostExplorerActuals {
                             None => Ok(0.0),
                         }
                     };
-                    let entry = totals.entry(usage_type.clone()).or_insert_with(|| ActualCost { usage_type: usage_type.clone(), usd: 0.0, quantity: 0.0 });
+                    let entry = totals.entry(usage_type.clone()).or_insert_with(|| ActualCost {
+                        usage_type: usage_type.clone(),
+                        usd: 0.0,
+                        quantity: 0.0,
+                    });
                     entry.usd += amount("UnblendedCost")?;
                     entry.quantity += amount("UsageQuantity")?;
                 }

@@ -90,7 +90,11 @@ impl ReportLine {
 /// Insights groups, so both sources bill a cold start the same way.
 pub(crate) fn cold_billed_from(billed_ms: u64, handler_ms: u64, with_init_ms: u64) -> (u64, u64) {
     let (handler_ms, with_init_ms) = (handler_ms.max(1), with_init_ms.max(1));
-    if billed_ms >= with_init_ms { (handler_ms.min(billed_ms), billed_ms) } else { (billed_ms, with_init_ms.max(billed_ms)) }
+    if billed_ms >= with_init_ms {
+        (handler_ms.min(billed_ms), billed_ms)
+    } else {
+        (billed_ms, with_init_ms.max(billed_ms))
+    }
 }
 
 /// "2.07" → 207. Up to two decimals, as Lambda prints; more are rounded up.
@@ -169,7 +173,9 @@ impl LineAggregator {
     pub fn add_emulator_line(&mut self, line: &str) {
         let line = line.trim_end_matches(['\n', '\r']);
         let labelled = line.strip_prefix('[').and_then(|rest| rest.split_once("] "));
-        match labelled.and_then(|(label, message)| label.split_once(':').map(|(function, version)| (function, version, message))) {
+        match labelled
+            .and_then(|(label, message)| label.split_once(':').map(|(function, version)| (function, version, message)))
+        {
             Some((function, version, message)) => self.add(function, version, message),
             None => self.lines_read += 1,
         }
@@ -185,7 +191,10 @@ impl LineAggregator {
 
     /// Distinct histogram entries held: the aggregator's memory, whatever the line count.
     pub fn distinct_entries(&self) -> usize {
-        self.versions.values().map(|version| version.sample.warm_billed_ms.distinct() + version.sample.cold_billed_ms.distinct()).sum()
+        self.versions
+            .values()
+            .map(|version| version.sample.warm_billed_ms.distinct() + version.sample.cold_billed_ms.distinct())
+            .sum()
     }
 }
 
@@ -208,7 +217,13 @@ mod tests {
         let report = ReportLine::parse(COLD).expect("report");
         assert_eq!(
             report,
-            ReportLine { duration_hundredths: 207, billed_ms: 19, memory_size_mb: 128, max_memory_used_mb: 18, init_hundredths: Some(1596) }
+            ReportLine {
+                duration_hundredths: 207,
+                billed_ms: 19,
+                memory_size_mb: 128,
+                max_memory_used_mb: 18,
+                init_hundredths: Some(1596)
+            }
         );
         // Billed 19 = ceil(2.07 + 15.96): INIT included; without it 3 ms.
         assert_eq!(report.cold_billed(), Some((3, 19)));
@@ -227,7 +242,10 @@ mod tests {
     fn the_json_log_format_parses_too() {
         let line = r#"{"time":"2026-08-01T00:00:00.000Z","type":"platform.report","record":{"requestId":"r","metrics":{"durationMs":201.67,"billedDurationMs":202,"memorySizeMB":2048,"maxMemoryUsedMB":81}}}"#;
         let report = ReportLine::parse(line).expect("report");
-        assert_eq!((report.duration_hundredths, report.billed_ms, report.memory_size_mb, report.init_hundredths), (20167, 202, 2048, None));
+        assert_eq!(
+            (report.duration_hundredths, report.billed_ms, report.memory_size_mb, report.init_hundredths),
+            (20167, 202, 2048, None)
+        );
     }
 
     #[test]

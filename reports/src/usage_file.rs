@@ -20,7 +20,8 @@ pub enum UsageFileError {
 }
 
 pub fn read_usage_file(path: &Path) -> Result<UsageModel, UsageFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| UsageFileError::Read { path: path.to_path_buf(), source })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|source| UsageFileError::Read { path: path.to_path_buf(), source })?;
     parse_usage(&text, path)
 }
 

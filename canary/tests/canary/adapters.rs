@@ -22,10 +22,14 @@ async fn the_sdk_adapter_reads_and_shifts_the_emulators_alias_under_revision_ids
     let settings = lambda.version_settings("echo", "2").await.expect("configuration");
     assert_eq!(settings.timeout, Duration::from_secs(2));
 
-    let split = lambda.update_alias("echo", "live", &AliasTarget::split("1", "2", 0.1), &alias.revision_id).await.expect("shift");
+    let split = lambda
+        .update_alias("echo", "live", &AliasTarget::split("1", "2", 0.1), &alias.revision_id)
+        .await
+        .expect("shift");
     assert!(split.routing.same_routing(&AliasTarget::split("1", "2", 0.1)));
     assert_ne!(split.revision_id, alias.revision_id);
-    let stale = lambda.update_alias("echo", "live", &AliasTarget::only("2"), &alias.revision_id).await.expect_err("stale");
+    let stale =
+        lambda.update_alias("echo", "live", &AliasTarget::only("2"), &alias.revision_id).await.expect_err("stale");
     assert!(matches!(stale, ControlError::PreconditionFailed { .. }), "{stale:?}");
     let back = lambda.update_alias("echo", "live", &AliasTarget::only("1"), &split.revision_id).await.expect("back");
     assert!(back.routing.additional_version_weights.is_empty(), "an empty weight map clears the split");
@@ -35,7 +39,12 @@ async fn the_sdk_adapter_reads_and_shifts_the_emulators_alias_under_revision_ids
 }
 
 fn record(sequence: u64, owner: &str) -> JournalRecord {
-    JournalRecord { sequence, at: epoch_start(), owner: owner.into(), event: canary::Event::Operator { command: format!("test {sequence}") } }
+    JournalRecord {
+        sequence,
+        at: epoch_start(),
+        owner: owner.into(),
+        event: canary::Event::Operator { command: format!("test {sequence}") },
+    }
 }
 
 #[tokio::test]
@@ -58,7 +67,8 @@ async fn the_dynamodb_store_locks_with_conditional_writes_and_takes_each_sequenc
     let not_holder = other.append(&record(3, "b")).await.expect_err("not the holder");
     assert!(matches!(not_holder, StoreError::LostLock { .. }), "{not_holder}");
 
-    let taken = other.acquire("b", now + Duration::from_secs(61), lease, false).await.expect("expired lease taken over");
+    let taken =
+        other.acquire("b", now + Duration::from_secs(61), lease, false).await.expect("expired lease taken over");
     assert_eq!(taken.owner, "b");
     other.append(&record(3, "b")).await.expect("the new holder writes");
     assert!(matches!(store.append(&record(4, "a")).await, Err(StoreError::LostLock { .. })));

@@ -16,13 +16,19 @@ use crate::support::{echo_config_with, lambda_client};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_done_the_old_version_is_deleted_only_with_yes_and_only_when_nothing_routes_to_it() {
     let config = echo_config_with("[[function.alias]]\nname = \"legacy\"\nversion = \"1\"\n");
-    let emulator = Emulator::start(config, EmulatorOptions { serve_http: true, ..Default::default() }).await.expect("emulator");
+    let emulator =
+        Emulator::start(config, EmulatorOptions { serve_http: true, ..Default::default() }).await.expect("emulator");
     let endpoint = format!("http://{}", emulator.lambda_api_address().expect("serving"));
     for _ in 0..3 {
         emulator.invoke("echo", Some("live"), bytes::Bytes::from_static(b"{}")).await.expect("invoke");
     }
     let sdk = canary::rehearsal::local_sdk_config(&endpoint);
-    let controller = Controller::new(SdkLambda::from_config(&sdk), CloudWatchMetrics::from_config(&sdk), Arc::new(MemoryStore::default()), "controller");
+    let controller = Controller::new(
+        SdkLambda::from_config(&sdk),
+        CloudWatchMetrics::from_config(&sdk),
+        Arc::new(MemoryStore::default()),
+        "controller",
+    );
     let lambda = SdkLambda::new(lambda_client(&endpoint));
     let now = SystemTime::now();
     let mut deployment = request(settings());
@@ -41,7 +47,10 @@ async fn after_done_the_old_version_is_deleted_only_with_yes_and_only_when_nothi
         let check = run.decommission.expect("decommission");
         assert_eq!(check.version, "1");
         assert!(!check.safe() && !check.deleted, "yes = {yes}");
-        assert_eq!(check.references, vec![VersionReference { kind: "alias".into(), detail: "echo:legacy routes to version 1".into() }]);
+        assert_eq!(
+            check.references,
+            vec![VersionReference { kind: "alias".into(), detail: "echo:legacy routes to version 1".into() }]
+        );
     }
     assert!(lambda.list_versions("echo").await.expect("versions").contains(&"1".to_string()));
     // The emulator refuses as Lambda does, should a reference appear after the check.
@@ -64,7 +73,10 @@ async fn after_done_the_old_version_is_deleted_only_with_yes_and_only_when_nothi
 #[tokio::test]
 async fn provisioned_concurrency_an_event_source_mapping_or_a_url_pins_the_old_version() {
     let pins = [
-        ("provisioned-concurrency", "5 provisioned environments on arn:aws:lambda:eu-west-1:123456789012:function:get-cluster:1"),
+        (
+            "provisioned-concurrency",
+            "5 provisioned environments on arn:aws:lambda:eu-west-1:123456789012:function:get-cluster:1",
+        ),
         ("event-source-mapping", "4d2c0f7e from arn:aws:sqs:eu-west-1:123456789012:cluster-events"),
         ("function-url", "https://abc.lambda-url.eu-west-1.on.aws/"),
     ];
@@ -75,7 +87,10 @@ async fn provisioned_concurrency_an_event_source_mapping_or_a_url_pins_the_old_v
         assert_eq!(run.status, RunStatus::Done, "{kind}");
         let pin = VersionReference { kind: kind.into(), detail: detail.into() };
         simulation.lambda.add_reference("1", pin.clone());
-        simulation.lambda.add_reference("2", VersionReference { kind: "function-url".into(), detail: "on the candidate: irrelevant".into() });
+        simulation.lambda.add_reference(
+            "2",
+            VersionReference { kind: "function-url".into(), detail: "on the candidate: irrelevant".into() },
+        );
         let run = simulation.controller.decommission(FUNCTION, ALIAS, simulation.now, true).await.expect("check");
         let check = run.decommission.expect("decommission");
         assert_eq!(check.references, vec![pin], "{kind}: only what pins version 1");

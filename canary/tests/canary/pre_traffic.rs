@@ -29,7 +29,12 @@ impl ParityCheck for FixedReplay {
         "replay of events/get-cluster.jsonl".into()
     }
 
-    async fn verdict(&self, _function: &str, _baseline: &str, _candidate: &str) -> Result<ParityVerdict, ParityCheckError> {
+    async fn verdict(
+        &self,
+        _function: &str,
+        _baseline: &str,
+        _candidate: &str,
+    ) -> Result<ParityVerdict, ParityCheckError> {
         self.0.clone().ok_or(ParityCheckError::NoRecords { function: FUNCTION.into() })
     }
 }
@@ -39,7 +44,9 @@ fn parity_decisions(simulation: &Simulation) -> Vec<(Decision, Option<ParityVerd
         .journal()
         .into_iter()
         .filter_map(|record| match record.event {
-            Event::Decision { decision, parity, .. } if matches!(decision, Decision::ParityPassed | Decision::ParityFailed) => {
+            Event::Decision { decision, parity, .. }
+                if matches!(decision, Decision::ParityPassed | Decision::ParityFailed) =>
+            {
                 Some((decision, parity))
             }
             _ => None,
@@ -71,7 +78,10 @@ async fn a_passing_report_is_journaled_with_its_counts_before_the_first_shift() 
 async fn a_report_that_failed_is_empty_or_names_another_candidate_refuses_the_start() {
     let simulation = Simulation::new(1000);
     let cases = [
-        (report("lambda:get-cluster:2", 40, 3), "parity: report parity.json failed: 3 mismatched and 0 failed of 40 records"),
+        (
+            report("lambda:get-cluster:2", 40, 3),
+            "parity: report parity.json failed: 3 mismatched and 0 failed of 40 records",
+        ),
         (report("lambda:get-cluster:2", 0, 0), "no record was replayed"),
         (report("lambda:get-cluster:3", 40, 0), "its candidate `lambda:get-cluster:3` is get-cluster:3, not version 2"),
         (report("lambda:list-clusters:2", 40, 0), "is function list-clusters, not get-cluster"),
@@ -95,7 +105,11 @@ async fn a_replay_runs_after_the_start_and_a_failing_verdict_moves_no_traffic() 
     passing.pre_traffic = PreTraffic::Replay(Arc::new(FixedReplay(Some(report("lambda:get-cluster:2", 12, 0)))));
     let preflight = simulation.controller.preflight(&passing, simulation.now).await.expect("preflight");
     let check = preflight.checks.iter().find(|check| check.check == "parity").expect("a parity check");
-    assert!(check.detail.starts_with("replay of events/get-cluster.jsonl against get-cluster:1 and get-cluster:2"), "{}", check.detail);
+    assert!(
+        check.detail.starts_with("replay of events/get-cluster.jsonl against get-cluster:1 and get-cluster:2"),
+        "{}",
+        check.detail
+    );
     let run = simulation.controller.start(&passing, simulation.now, false).await.expect("start");
     assert_eq!((run.status, run.candidate_percent), (RunStatus::Running, 10.0));
     simulation.controller.abort(FUNCTION, ALIAS, simulation.now + TICK).await.expect("abort");
@@ -144,8 +158,17 @@ async fn a_controller_that_stopped_during_the_replay_never_shifts_without_a_verd
     let owner = "controller-a";
     simulation.store.acquire(owner, simulation.now, preflight.plan.lease, false).await.expect("lock");
     let alias = simulation.lambda.alias(ALIAS).expect("alias");
-    let started = Event::Started { deployment_id: "d-1".into(), plan: Box::new(preflight.plan), alias, baseline: preflight.baseline };
-    simulation.store.append(&canary::JournalRecord { sequence: 1, at: simulation.now, owner: owner.into(), event: started }).await.expect("started");
+    let started = Event::Started {
+        deployment_id: "d-1".into(),
+        plan: Box::new(preflight.plan),
+        alias,
+        baseline: preflight.baseline,
+    };
+    simulation
+        .store
+        .append(&canary::JournalRecord { sequence: 1, at: simulation.now, owner: owner.into(), event: started })
+        .await
+        .expect("started");
     let run = simulation.controller.tick(FUNCTION, ALIAS, simulation.now + TICK).await.expect("tick");
     assert_eq!(run.status, RunStatus::RolledBack);
     assert_eq!(simulation.lambda.calls("UpdateAlias"), 0, "no shift without a verdict");

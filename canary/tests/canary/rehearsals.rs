@@ -26,7 +26,8 @@ async fn rehearse_with(faults: Faults) -> RehearsalReport {
     settings.gates.max_error_rate = 0.1;
     settings.gates.max_error_rate_increase = 0.1;
     settings.gates.max_throttle_rate = 0.1;
-    settings.gates.latency = vec![LatencyGate { percentile: "p50".into(), max_ms: None, max_ratio: Some(3.0), required: false }];
+    settings.gates.latency =
+        vec![LatencyGate { percentile: "p50".into(), max_ms: None, max_ratio: Some(3.0), required: false }];
     let state = tempfile::tempdir().expect("state");
     let report = rehearse(
         &emulator,
@@ -52,7 +53,11 @@ async fn rehearse_with(faults: Faults) -> RehearsalReport {
 async fn a_healthy_candidate_is_promoted_and_baked_and_a_faulty_one_rolled_back() {
     let healthy = rehearse_with(Faults::default()).await;
     assert_eq!(healthy.run.status, RunStatus::Done, "{:#?}", healthy.timeline);
-    assert!(healthy.invocations_by_version.get("2").copied().unwrap_or_default() > 100, "{:?}", healthy.invocations_by_version);
+    assert!(
+        healthy.invocations_by_version.get("2").copied().unwrap_or_default() > 100,
+        "{:?}",
+        healthy.invocations_by_version
+    );
     assert!(healthy.real_seconds < 60.0, "took {} s", healthy.real_seconds);
 
     let faulty = rehearse_with(Faults { error_share: 0.3, ..Faults::default() }).await;
@@ -62,6 +67,11 @@ async fn a_healthy_candidate_is_promoted_and_baked_and_a_faulty_one_rolled_back(
     assert!(breach <= 240.0, "{breach} s from the first shift to the rollback");
     eprintln!(
         "healthy: {:.1} s real, {} ticks, {} Lambda calls, {} CloudWatch calls, {} metrics; faulty: breach to rollback {breach} virtual s, {:.1} s real",
-        healthy.real_seconds, healthy.ticks, healthy.lambda_calls, healthy.cloudwatch_calls, healthy.cloudwatch_metrics_requested, faulty.real_seconds
+        healthy.real_seconds,
+        healthy.ticks,
+        healthy.lambda_calls,
+        healthy.cloudwatch_calls,
+        healthy.cloudwatch_metrics_requested,
+        faulty.real_seconds
     );
 }

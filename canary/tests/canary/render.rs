@@ -24,7 +24,8 @@ fn redacted() -> insta::Settings {
 /// A deployment whose candidate errs at 50 %: shifted, judged, rolled back.
 async fn rolled_back() -> Simulation {
     let mut simulation = Simulation::new(1000);
-    simulation.candidate = Box::new(|percent| Profile { error_rate: if percent >= 50.0 { 0.2 } else { 0.0 }, p50_ms: 90.0 });
+    simulation.candidate =
+        Box::new(|percent| Profile { error_rate: if percent >= 50.0 { 0.2 } else { 0.0 }, p50_ms: 90.0 });
     simulation.start(settings()).await;
     let run = simulation.run_to_end(Duration::from_secs(3 * 3600)).await;
     assert_eq!(run.status, RunStatus::RolledBack);

@@ -102,7 +102,10 @@ impl Simulation {
             let candidate_count = (self.per_minute as f64 * percent / 100.0).round() as u64;
             let baseline_count = self.per_minute - candidate_count;
             if candidate_count > 0 {
-                self.metrics.put(Series::executed(FUNCTION, ALIAS, "2"), period(at, candidate_count, (self.candidate)(percent)));
+                self.metrics.put(
+                    Series::executed(FUNCTION, ALIAS, "2"),
+                    period(at, candidate_count, (self.candidate)(percent)),
+                );
             }
             if baseline_count > 0 {
                 self.metrics.put(Series::executed(FUNCTION, ALIAS, "1"), period(at, baseline_count, self.baseline));

@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
-use canary::{AliasTarget, CanaryError, Decision, Event, InconclusivePolicy, LatencyGate, PauseCause, Phase, RunStatus, StoreError, Verdict};
+use canary::{
+    AliasTarget, CanaryError, Decision, Event, InconclusivePolicy, LatencyGate, PauseCause, Phase, RunStatus,
+    StoreError, Verdict,
+};
 
 use crate::simulation::{ALIAS, FUNCTION, HEALTHY, Profile, Simulation, TICK, settings};
 
@@ -35,7 +38,8 @@ async fn a_healthy_candidate_moves_10_50_100_bakes_and_is_done() {
 #[tokio::test]
 async fn an_error_spike_at_50_percent_rolls_back_on_the_first_tick_after_the_period_closes() {
     let mut simulation = Simulation::new(1000);
-    simulation.candidate = Box::new(|percent| if percent >= 50.0 { Profile { error_rate: 0.2, ..HEALTHY } } else { HEALTHY });
+    simulation.candidate =
+        Box::new(|percent| if percent >= 50.0 { Profile { error_rate: 0.2, ..HEALTHY } } else { HEALTHY });
     simulation.start(settings()).await;
     let at_fifty = simulation.run_until(HOUR, |run| run.candidate_percent == 50.0).await;
     let shifted = at_fifty.phase_since.expect("since");
@@ -48,7 +52,11 @@ async fn an_error_spike_at_50_percent_rolls_back_on_the_first_tick_after_the_per
     let breach_closes = simulation.start + Duration::from_secs((minute + 2) * 60);
     let readable = breach_closes + Duration::from_secs(123);
     assert!(simulation.now >= readable, "never before the period is final");
-    assert!(simulation.now < readable + TICK, "within one tick: rolled back at {:?}, readable at {readable:?}", simulation.now);
+    assert!(
+        simulation.now < readable + TICK,
+        "within one tick: rolled back at {:?}, readable at {readable:?}",
+        simulation.now
+    );
     assert!(simulation.lambda.alias(ALIAS).expect("alias").routing.same_routing(&AliasTarget::only("1")));
 }
 
@@ -96,7 +104,8 @@ use canary::CanarySettings;
 async fn a_required_p99_from_too_few_samples_keeps_the_step_open() {
     let mut simulation = Simulation::new(1000);
     let mut with_p99 = settings();
-    with_p99.gates.latency = vec![LatencyGate { percentile: "p99".into(), max_ms: None, max_ratio: Some(2.0), required: true }];
+    with_p99.gates.latency =
+        vec![LatencyGate { percentile: "p99".into(), max_ms: None, max_ratio: Some(2.0), required: true }];
     simulation.start(with_p99).await;
     let run = simulation.run_until(Duration::from_secs(15 * 60), |_| false).await;
     assert_eq!(run.candidate_percent, 10.0, "did not advance past its minimum");
@@ -124,7 +133,8 @@ async fn baseline_and_candidate_degrading_together_hold_instead_of_rolling_back(
 async fn pause_stops_progress_resume_continues_promote_skips_and_abort_rolls_back() {
     let mut simulation = Simulation::new(1000);
     simulation.start(settings()).await;
-    let paused = simulation.controller.pause(FUNCTION, ALIAS, simulation.now, "looking at a dashboard").await.expect("pause");
+    let paused =
+        simulation.controller.pause(FUNCTION, ALIAS, simulation.now, "looking at a dashboard").await.expect("pause");
     assert_eq!(paused.status, RunStatus::Paused);
     let run = simulation.run_until(HOUR, |_| false).await;
     assert_eq!(run.candidate_percent, 10.0, "a paused deployment does not move");
@@ -169,7 +179,8 @@ async fn two_controllers_on_one_alias_exactly_one_proceeds() {
     let mut simulation = Simulation::new(1000);
     simulation.start(settings()).await;
     let other = simulation.second_controller("controller-b");
-    let refused = other.start(&crate::simulation::request(settings()), simulation.now, false).await.expect_err("second start");
+    let refused =
+        other.start(&crate::simulation::request(settings()), simulation.now, false).await.expect_err("second start");
     assert!(refused.is_input_error());
     assert!(refused.to_string().contains("holds"), "{refused}");
     let error = other.tick(FUNCTION, ALIAS, simulation.now + TICK).await.expect_err("lock held");
@@ -193,9 +204,17 @@ async fn bad_input_is_named_and_leaves_the_alias_alone() {
     let mut over = settings();
     over.steps = vec![10.0, 150.0];
     for (settings, expected) in [(decreasing, "steps must increase"), (over, "at most 100")] {
-        let error = simulation.controller.start(&crate::simulation::request(settings), now, false).await.expect_err("bad steps");
+        let error = simulation
+            .controller
+            .start(&crate::simulation::request(settings), now, false)
+            .await
+            .expect_err("bad steps");
         assert!(error.is_input_error());
-        assert!(format!("{error}: {}", std::error::Error::source(&error).map(|e| e.to_string()).unwrap_or_default()).contains(expected), "{error:?}");
+        assert!(
+            format!("{error}: {}", std::error::Error::source(&error).map(|e| e.to_string()).unwrap_or_default())
+                .contains(expected),
+            "{error:?}"
+        );
     }
     let mut unknown_alias = crate::simulation::request(settings());
     unknown_alias.alias = "prod".into();
@@ -203,7 +222,14 @@ async fn bad_input_is_named_and_leaves_the_alias_alone() {
     assert_eq!(error.to_string(), "alias get-cluster:prod not found");
     let mut unknown_function = crate::simulation::request(settings());
     unknown_function.function = "nope".into();
-    assert!(simulation.controller.start(&unknown_function, now, false).await.expect_err("unknown function").is_input_error());
+    assert!(
+        simulation
+            .controller
+            .start(&unknown_function, now, false)
+            .await
+            .expect_err("unknown function")
+            .is_input_error()
+    );
     let mut latest = crate::simulation::request(settings());
     latest.candidate_version = "$LATEST".into();
     let error = simulation.controller.start(&latest, now, false).await.expect_err("$LATEST");
@@ -240,18 +266,29 @@ async fn a_crash_at_every_transition_resumes_to_an_alias_the_journal_explains() 
                 at == point && counter.fetch_add(1, Ordering::SeqCst) + 1 == crash_on
             }));
             simulation.feed();
-            let mut outcome = crashing.start(&crate::simulation::request(settings()), simulation.now, false).await.map(|_| ());
+            let mut outcome =
+                crashing.start(&crate::simulation::request(settings()), simulation.now, false).await.map(|_| ());
             while outcome.is_ok() {
                 simulation.now += TICK;
                 simulation.feed();
                 outcome = crashing.tick(FUNCTION, ALIAS, simulation.now).await.map(|_| ());
             }
-            assert!(matches!(outcome, Err(CanaryError::Crashed(at)) if at == point), "{point:?} {crash_on}: {outcome:?}");
+            assert!(
+                matches!(outcome, Err(CanaryError::Crashed(at)) if at == point),
+                "{point:?} {crash_on}: {outcome:?}"
+            );
             let resumed = simulation.controller.resume(FUNCTION, ALIAS, simulation.now, true).await.expect("resume");
-            assert!(resumed.records.iter().any(|record| matches!(record.event, Event::Applied { .. })), "the interrupted change is settled");
+            assert!(
+                resumed.records.iter().any(|record| matches!(record.event, Event::Applied { .. })),
+                "the interrupted change is settled"
+            );
             let run = simulation.run_to_end(4 * HOUR).await;
             assert_eq!(run.status, RunStatus::Done, "{point:?} {crash_on}");
-            assert_eq!(simulation.applied_percents(), vec![10.0, 50.0, 100.0], "{point:?} {crash_on}: one outcome per intent");
+            assert_eq!(
+                simulation.applied_percents(),
+                vec![10.0, 50.0, 100.0],
+                "{point:?} {crash_on}: one outcome per intent"
+            );
             let last_applied = simulation
                 .journal()
                 .iter()
@@ -293,7 +330,11 @@ async fn a_lease_no_longer_than_the_poll_interval_is_refused_before_anything_sta
     short.poll_interval = Duration::from_secs(300);
     short.lease = Duration::from_secs(300);
     assert!(short.validate().is_err());
-    let error = simulation.controller.start(&crate::simulation::request(short), simulation.now, false).await.expect_err("short lease");
+    let error = simulation
+        .controller
+        .start(&crate::simulation::request(short), simulation.now, false)
+        .await
+        .expect_err("short lease");
     assert!(error.is_input_error());
     assert!(error.to_string().contains("lease` (5m) must be longer than `poll_interval` (5m)"), "{error}");
     assert!(simulation.store.records().is_empty());

@@ -33,7 +33,8 @@ async fn the_folder_lock_is_a_lease_and_the_journal_takes_each_sequence_once() {
     let not_holder = store.append(&record(2, "b")).await.expect_err("not the holder");
     assert!(matches!(not_holder, StoreError::LostLock { .. }));
 
-    let taken = store.acquire("b", now + Duration::from_secs(91), lease, false).await.expect("expired lease taken over");
+    let taken =
+        store.acquire("b", now + Duration::from_secs(91), lease, false).await.expect("expired lease taken over");
     assert_eq!(taken.owner, "b");
     store.append(&record(2, "b")).await.expect("the new holder writes");
     assert!(matches!(store.append(&record(3, "a")).await, Err(StoreError::LostLock { .. })));

@@ -96,7 +96,12 @@ fn resolve(args: &BenchRewriteArgs) -> anyhow::Result<Plan> {
     let corpus = read_corpus(&args.events)?;
     let recorded: BTreeSet<&str> = corpus.iter().map(|record| record.function.as_str()).collect();
     let measured: Vec<String> = if args.functions.is_empty() {
-        config.functions.iter().map(|function| function.name.clone()).filter(|name| recorded.contains(name.as_str())).collect()
+        config
+            .functions
+            .iter()
+            .map(|function| function.name.clone())
+            .filter(|name| recorded.contains(name.as_str()))
+            .collect()
     } else {
         for name in &args.functions {
             if config.function(name).is_none() {
@@ -113,15 +118,17 @@ fn resolve(args: &BenchRewriteArgs) -> anyhow::Result<Plan> {
     }
     let mut replayed: BTreeSet<String> = measured.iter().cloned().collect();
     if measured.iter().any(|name| !STATELESS.contains(&name.as_str())) {
-        replayed.extend(
-            STATE_PROVIDERS.iter().filter(|name| config.function(name).is_some()).map(|name| name.to_string()),
-        );
+        replayed
+            .extend(STATE_PROVIDERS.iter().filter(|name| config.function(name).is_some()).map(|name| name.to_string()));
     }
     for name in &replayed {
         let function = config.function(name).ok_or_else(|| anyhow!("{name}: not in the config"))?;
         match function.version(&args.python_version).map(|version| &version.runtime) {
             Some(RuntimeConfig::Python { .. }) => {}
-            _ => bail!("{name}: version {} of the config is not a Python handler (--python-version)", args.python_version),
+            _ => bail!(
+                "{name}: version {} of the config is not a Python handler (--python-version)",
+                args.python_version
+            ),
         }
         if function.version(&args.rust_version).is_none() {
             bail!("{name}: the config has no version {} (--rust-version)", args.rust_version);
@@ -174,7 +181,8 @@ fn read_corpus(path: &Path) -> anyhow::Result<Vec<Record>> {
         if record["schema"] != "cutover.record/v1" {
             bail!("{}: field schema must be \"cutover.record/v1\"", at());
         }
-        let function = record["function"].as_str().ok_or_else(|| anyhow!("{}: field function must be a string", at()))?;
+        let function =
+            record["function"].as_str().ok_or_else(|| anyhow!("{}: field function must be a string", at()))?;
         if !record["event"].is_object() {
             bail!("{}: field event must be an object", at());
         }
@@ -242,7 +250,13 @@ async fn measure(plan: &Plan) -> anyhow::Result<BTreeMap<Side, Vec<Sample>>> {
 
 /// The records in order, on a fresh stack, against one version of every function.
 async fn replay_once(plan: &Plan, version: &str) -> anyhow::Result<Vec<Sample>> {
-    let options = EmulatorOptions { logs: LogSink::Discard, routing_seed: None, serve_http: false, start_backend: true, ..EmulatorOptions::default() };
+    let options = EmulatorOptions {
+        logs: LogSink::Discard,
+        routing_seed: None,
+        serve_http: false,
+        start_backend: true,
+        ..EmulatorOptions::default()
+    };
     let emulator = Emulator::start(plan.config.clone(), options).await.context("could not start the local Lambda")?;
     let mut ids = GeneratedIds::default();
     let mut samples = Vec::with_capacity(plan.records.len());
@@ -308,7 +322,8 @@ struct GeneratedIds {
 
 impl GeneratedIds {
     fn learn(&mut self, recorded: &Value, live: &Value) {
-        let body = |value: &Value| value.get("body").and_then(Value::as_str).and_then(|body| serde_json::from_str(body).ok());
+        let body =
+            |value: &Value| value.get("body").and_then(Value::as_str).and_then(|body| serde_json::from_str(body).ok());
         if let (Some(recorded_body), Some(live_body)) = (body(recorded), body(live)) {
             self.walk(&recorded_body, &live_body, None);
         }
@@ -330,7 +345,9 @@ impl GeneratedIds {
                 }
             }
             (Value::String(recorded), Value::String(live))
-                if key.is_some_and(|key| GENERATED_ID_KEYS.contains(&key)) && !recorded.is_empty() && recorded != live =>
+                if key.is_some_and(|key| GENERATED_ID_KEYS.contains(&key))
+                    && !recorded.is_empty()
+                    && recorded != live =>
             {
                 self.recorded_to_live.insert(recorded.clone(), live.clone());
             }
@@ -586,7 +603,11 @@ fn summarise(plan: &Plan, runs: &BTreeMap<Side, Vec<Sample>>, python_sizes: &Pyt
             let rust = figures(Side::Rust, &plan.rust_version, rust_zip);
             let as_f64 = |value: Option<u64>| value.map(|value| value as f64);
             let ratios = Ratios {
-                package: ratio(as_f64(rust.package_zip_bytes), as_f64(python.package_zip_bytes), Some(PACKAGE_RATIO_TARGET)),
+                package: ratio(
+                    as_f64(rust.package_zip_bytes),
+                    as_f64(python.package_zip_bytes),
+                    Some(PACKAGE_RATIO_TARGET),
+                ),
                 cold_start: ratio(rust.cold_start_ms, python.cold_start_ms, Some(COLD_START_RATIO_TARGET)),
                 peak_rss: ratio(as_f64(rust.peak_rss_mb), as_f64(python.peak_rss_mb), Some(PEAK_RSS_RATIO_TARGET)),
                 warm_p50: ratio(
@@ -619,9 +640,11 @@ fn summarise(plan: &Plan, runs: &BTreeMap<Side, Vec<Sample>>, python_sizes: &Pyt
 }
 
 fn side_figures(version: &str, package_zip_bytes: Option<u64>, samples: &[&Sample]) -> SideFigures {
-    let cold: Vec<f64> = samples.iter().filter_map(|sample| sample.init_ms.map(|init| init + sample.duration_ms)).collect();
+    let cold: Vec<f64> =
+        samples.iter().filter_map(|sample| sample.init_ms.map(|init| init + sample.duration_ms)).collect();
     let init: Vec<f64> = samples.iter().filter_map(|sample| sample.init_ms).collect();
-    let warm: Vec<f64> = samples.iter().filter(|sample| sample.init_ms.is_none()).map(|sample| sample.duration_ms).collect();
+    let warm: Vec<f64> =
+        samples.iter().filter(|sample| sample.init_ms.is_none()).map(|sample| sample.duration_ms).collect();
     SideFigures {
         version: version.to_string(),
         package_zip_bytes,
@@ -757,7 +780,12 @@ mod tests {
             answered_like_recording: true,
             outcome: outcome.into(),
         };
-        let samples = [sample("201", Some(50.0), 9.0), sample("201", None, 4.0), sample("422", None, 1.0), sample("201", None, 6.0)];
+        let samples = [
+            sample("201", Some(50.0), 9.0),
+            sample("201", None, 4.0),
+            sample("422", None, 1.0),
+            sample("201", None, 6.0),
+        ];
         let references: Vec<&Sample> = samples.iter().collect();
         let split = warm_by_outcome(&references);
         assert_eq!(split["201"].warm_invocations, 2);

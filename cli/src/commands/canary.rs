@@ -13,8 +13,8 @@ use anyhow::anyhow;
 use aws_settings::{AwsSettings, FunctionRef};
 use canary::render;
 use canary::{
-    CanaryError, CanaryRun, CanarySettings, CrashPoint, DeploymentRequest, InconclusivePolicy, LambdaParity, ParityVerdict,
-    PreTraffic, RunStatus, SdkController, StateLocation, owner_name, parse_duration, sdk_controller,
+    CanaryError, CanaryRun, CanarySettings, CrashPoint, DeploymentRequest, InconclusivePolicy, LambdaParity,
+    ParityVerdict, PreTraffic, RunStatus, SdkController, StateLocation, owner_name, parse_duration, sdk_controller,
 };
 
 use crate::args::{
@@ -52,7 +52,8 @@ pub fn run(args: CanaryArgs, format: OutputFormat) -> Result<(), Failure> {
             }
             CanaryCommand::History(args) => {
                 let context = CanaryContext::resolve(&args, None).await?;
-                let records = context.controller.history(&context.function, &context.alias).await.map_err(canary_failure)?;
+                let records =
+                    context.controller.history(&context.function, &context.alias).await.map_err(canary_failure)?;
                 match format {
                     OutputFormat::Json => output::stdout_line(&to_json(&records)?),
                     OutputFormat::Table => output::stdout(&render::history(&records)),
@@ -60,7 +61,8 @@ pub fn run(args: CanaryArgs, format: OutputFormat) -> Result<(), Failure> {
             }
             CanaryCommand::Resume(args) => {
                 let context = CanaryContext::resolve(&args.target, None).await?;
-                let run = context.controller.resume(&context.function, &context.alias, SystemTime::now(), args.force).await;
+                let run =
+                    context.controller.resume(&context.function, &context.alias, SystemTime::now(), args.force).await;
                 let run = context.finish(run).await?;
                 if args.once || run.status != RunStatus::Running {
                     return finish_run(&run, format, !args.once);
@@ -70,13 +72,17 @@ pub fn run(args: CanaryArgs, format: OutputFormat) -> Result<(), Failure> {
             }
             CanaryCommand::Pause(args) => {
                 let context = CanaryContext::resolve(&args, None).await?;
-                let run = context.controller.pause(&context.function, &context.alias, SystemTime::now(), "paused by an operator").await;
+                let run = context
+                    .controller
+                    .pause(&context.function, &context.alias, SystemTime::now(), "paused by an operator")
+                    .await;
                 let run = context.finish(run).await?;
                 finish_run(&run, format, false)
             }
             CanaryCommand::Promote(args) => {
                 let context = CanaryContext::resolve(&args.target, None).await?;
-                let run = context.controller.promote(&context.function, &context.alias, SystemTime::now(), args.full).await;
+                let run =
+                    context.controller.promote(&context.function, &context.alias, SystemTime::now(), args.full).await;
                 let run = context.finish(run).await?;
                 finish_run(&run, format, false)
             }
@@ -89,7 +95,10 @@ pub fn run(args: CanaryArgs, format: OutputFormat) -> Result<(), Failure> {
             }
             CanaryCommand::Decommission(args) => {
                 let context = CanaryContext::resolve(&args.target, None).await?;
-                let run = context.controller.decommission(&context.function, &context.alias, SystemTime::now(), args.yes).await;
+                let run = context
+                    .controller
+                    .decommission(&context.function, &context.alias, SystemTime::now(), args.yes)
+                    .await;
                 let run = run.map_err(canary_failure)?;
                 render_run(&run, format)?;
                 match &run.decommission {
@@ -226,19 +235,24 @@ impl CanaryContext {
     /// The parity gate the flags ask for, read and checked before anything starts.
     fn pre_traffic(&self, args: &CanaryParityArgs) -> Result<PreTraffic, Failure> {
         if let Some(path) = &args.parity_report {
-            let text = std::fs::read_to_string(path)
-                .map_err(|error| Failure::Input(anyhow!(error).context(format!("--parity-report: could not read {}", path.display()))))?;
-            let verdict = ParityVerdict::from_report(&text, path).map_err(|error| Failure::Input(anyhow!("--parity-report: {error}")))?;
+            let text = std::fs::read_to_string(path).map_err(|error| {
+                Failure::Input(anyhow!(error).context(format!("--parity-report: could not read {}", path.display())))
+            })?;
+            let verdict = ParityVerdict::from_report(&text, path)
+                .map_err(|error| Failure::Input(anyhow!("--parity-report: {error}")))?;
             return Ok(PreTraffic::Report(verdict));
         }
         if args.parity_corpus.is_empty() {
             return Ok(PreTraffic::None);
         }
         // Open the corpus now: a missing file is bad input, found before the deployment starts.
-        parity::Corpus::open(&args.parity_corpus).map_err(|error| Failure::Input(anyhow!("--parity-corpus: {error}")))?;
+        parity::Corpus::open(&args.parity_corpus)
+            .map_err(|error| Failure::Input(anyhow!("--parity-corpus: {error}")))?;
         let rules = match &args.parity_rules {
             Some(path) => parity::ParityRules::load(path),
-            None if Path::new(DEFAULT_PARITY_RULES).exists() => parity::ParityRules::load(Path::new(DEFAULT_PARITY_RULES)),
+            None if Path::new(DEFAULT_PARITY_RULES).exists() => {
+                parity::ParityRules::load(Path::new(DEFAULT_PARITY_RULES))
+            }
             None => Ok(parity::ParityRules::default()),
         }
         .map_err(|error| Failure::Input(anyhow!("--parity-rules: {error}")))?;
@@ -302,7 +316,9 @@ async fn rehearse(args: CanaryRehearseArgs, format: OutputFormat) -> Result<(), 
 fn parse_faults(faults: &[String]) -> Result<emulator::Faults, Failure> {
     let mut parsed = emulator::Faults::default();
     for fault in faults {
-        let bad = |detail: &str| Failure::Input(anyhow!("--fault {fault}: {detail}; write error-share=0.2, latency=300ms or crash-after=50"));
+        let bad = |detail: &str| {
+            Failure::Input(anyhow!("--fault {fault}: {detail}; write error-share=0.2, latency=300ms or crash-after=50"))
+        };
         let Some((name, value)) = fault.split_once('=') else { return Err(bad("no value")) };
         match name {
             "error-share" => match value.parse::<f64>() {
@@ -354,7 +370,8 @@ fn render_run(run: &CanaryRun, format: OutputFormat) -> Result<(), Failure> {
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Failure> {
-    serde_json::to_string_pretty(value).map_err(|error| Failure::Unexpected(anyhow!(error).context("could not render JSON")))
+    serde_json::to_string_pretty(value)
+        .map_err(|error| Failure::Unexpected(anyhow!(error).context("could not render JSON")))
 }
 
 fn canary_failure(error: CanaryError) -> Failure {
@@ -404,7 +421,9 @@ fn apply_overrides(settings: &mut CanarySettings, overrides: &CanaryOverrides) -
         };
     }
     if overrides.poll_interval.is_some() {
-        settings.validate().map_err(|error| Failure::Input(anyhow!("--poll-interval: {error} (`lease` comes from [canary] in cutover.toml)")))?;
+        settings.validate().map_err(|error| {
+            Failure::Input(anyhow!("--poll-interval: {error} (`lease` comes from [canary] in cutover.toml)"))
+        })?;
     }
     Ok(())
 }

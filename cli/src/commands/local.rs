@@ -96,7 +96,8 @@ async fn serve(args: LocalServeArgs, format: OutputFormat) -> Result<(), Failure
 }
 
 fn render_serve_info(info: &ServeInfo) -> String {
-    let mut text = format!("Lambda API    {}   (endpoint_url for aws-sdk, boto3, aws --endpoint-url)\n", info.lambda_api);
+    let mut text =
+        format!("Lambda API    {}   (endpoint_url for aws-sdk, boto3, aws --endpoint-url)\n", info.lambda_api);
     if let Some(api_gateway) = &info.api_gateway {
         text.push_str(&format!("API Gateway   {api_gateway}\n"));
     }
@@ -283,10 +284,7 @@ async fn metrics(args: LocalMetricsArgs, format: OutputFormat) -> Result<(), Fai
         Some((function, qualifier)) => (function.to_string(), Some(qualifier.to_string())),
         None => (args.target.clone(), None),
     };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO)
-        .as_secs();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs();
     let mut query = vec![
         ("function", function.clone()),
         ("start", now.saturating_sub(args.since).to_string()),
@@ -316,8 +314,11 @@ async fn metrics(args: LocalMetricsArgs, format: OutputFormat) -> Result<(), Fai
         let body = response.text().await.unwrap_or_default();
         return Err(Failure::Input(anyhow!("metrics query refused ({status}): {body}")));
     }
-    let result: emulator::MetricsResult =
-        response.json().await.context("the emulator's metrics answer is not as expected").map_err(Failure::Unexpected)?;
+    let result: emulator::MetricsResult = response
+        .json()
+        .await
+        .context("the emulator's metrics answer is not as expected")
+        .map_err(Failure::Unexpected)?;
     match format {
         OutputFormat::Json => output::stdout_line(&to_json(&result)?)?,
         OutputFormat::Table => output::stdout(&render_metrics(&result, args.since, args.period))?,
@@ -379,11 +380,7 @@ fn period_label(epoch: u64, period: u64) -> String {
         return epoch.to_string();
     };
     let (hour, minute, second) = moment.to_hms();
-    if period >= 86_400 {
-        moment.date().to_string()
-    } else {
-        format!("{hour:02}:{minute:02}:{second:02}")
-    }
+    if period >= 86_400 { moment.date().to_string() } else { format!("{hour:02}:{minute:02}:{second:02}") }
 }
 
 fn to_json(value: &impl Serialize) -> Result<String, Failure> {

@@ -197,7 +197,8 @@ fn on_path(program: &str) -> bool {
 
 fn render_plan(plan: &PackagePlan) -> String {
     let mut text = format!("package {} function(s) for {} ({})\n", plan.packages.len(), plan.arch, plan.target);
-    let environment: Vec<String> = plan.cargo_environment.iter().map(|(key, value)| format!("{key}={value} ")).collect();
+    let environment: Vec<String> =
+        plan.cargo_environment.iter().map(|(key, value)| format!("{key}={value} ")).collect();
     text.push_str(&format!("build    {}{}\n", environment.concat(), plan.cargo_command.join(" ")));
     for package in &plan.packages {
         text.push_str(&format!(

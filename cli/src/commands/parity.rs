@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use anyhow::anyhow;
 use parity::{
-    AwsSettings, Corpus, CorpusFilter, ParityRules, ParitySession, ReplaySettings, ReportFormat,
-    StatusFilter, TargetOptions, TargetUri,
+    AwsSettings, Corpus, CorpusFilter, ParityRules, ParitySession, ReplaySettings, ReportFormat, StatusFilter,
+    TargetOptions, TargetUri,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -28,9 +28,7 @@ pub fn run(args: ParityArgs, format: ParityFormatArg) -> Result<(), Failure> {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
-                .map_err(|error| {
-                    Failure::Unexpected(anyhow!(error).context("could not start the async runtime"))
-                })?;
+                .map_err(|error| Failure::Unexpected(anyhow!(error).context("could not start the async runtime")))?;
             runtime.block_on(run_parity(settings))
         }
     }
@@ -56,15 +54,13 @@ fn input(error: impl Into<anyhow::Error>) -> Failure {
 }
 
 fn target_uri(flag: &str, text: &str) -> Result<TargetUri, Failure> {
-    text.parse::<TargetUri>()
-        .map_err(|error| input(anyhow!(error).context(format!("--{flag}"))))
+    text.parse::<TargetUri>().map_err(|error| input(anyhow!(error).context(format!("--{flag}"))))
 }
 
 fn timestamp(flag: &str, text: Option<&str>) -> Result<Option<OffsetDateTime>, Failure> {
     text.map(|text| {
-        OffsetDateTime::parse(text, &Rfc3339).map_err(|error| {
-            input(anyhow!("--{flag} {text:?} is not an RFC 3339 time: {error}"))
-        })
+        OffsetDateTime::parse(text, &Rfc3339)
+            .map_err(|error| input(anyhow!("--{flag} {text:?} is not an RFC 3339 time: {error}")))
     })
     .transpose()
 }
@@ -73,11 +69,7 @@ impl RunSettings {
     fn resolve(args: ParityRunArgs, format: ParityFormatArg) -> Result<Self, Failure> {
         let baseline = target_uri("baseline", &args.baseline)?;
         let candidate = target_uri("candidate", &args.candidate)?;
-        let secondary = args
-            .secondary
-            .as_deref()
-            .map(|text| target_uri("secondary", text))
-            .transpose()?;
+        let secondary = args.secondary.as_deref().map(|text| target_uri("secondary", text)).transpose()?;
         let rules = match &args.rules {
             Some(path) => ParityRules::load(path).map_err(input)?,
             None if Path::new(DEFAULT_RULES_FILE).exists() => {
@@ -97,10 +89,7 @@ impl RunSettings {
                     .collect()
             })
             .unwrap_or_default();
-        let corpus_routes = corpus
-            .records(CorpusFilter::default())
-            .map_while(Result::ok)
-            .map(|record| record.route);
+        let corpus_routes = corpus.records(CorpusFilter::default()).map_while(Result::ok).map(|record| record.route);
         rules.check_routes(corpus_routes, &declared).map_err(input)?;
         let statuses = args
             .status
@@ -153,10 +142,7 @@ impl RunSettings {
             corpus,
             filter,
             rules,
-            replay: ReplaySettings {
-                concurrency: args.concurrency,
-                examples_per_signature: args.examples,
-            },
+            replay: ReplaySettings { concurrency: args.concurrency, examples_per_signature: args.examples },
             targets: TargetOptions {
                 timeout: Duration::from_secs_f64(args.timeout),
                 config_path: args.config.config,
@@ -165,11 +151,7 @@ impl RunSettings {
                     region: args.aws.region,
                     endpoint_url: args.aws.endpoint_url,
                 },
-                logs: if args.sandbox_logs {
-                    emulator::LogSink::Stderr
-                } else {
-                    emulator::LogSink::Discard
-                },
+                logs: if args.sandbox_logs { emulator::LogSink::Stderr } else { emulator::LogSink::Discard },
             },
             max_mismatch: args.max_mismatch,
             format,
@@ -179,25 +161,15 @@ impl RunSettings {
 }
 
 async fn run_parity(settings: RunSettings) -> Result<(), Failure> {
-    let session = ParitySession::open(
-        &settings.baseline,
-        &settings.candidate,
-        settings.secondary.as_ref(),
-        &settings.targets,
-    )
-    .await
-    .map_err(|error| {
-        if error.is_input_error() {
-            Failure::Input(error.into())
-        } else {
-            Failure::Unexpected(error.into())
-        }
-    })?;
+    let session =
+        ParitySession::open(&settings.baseline, &settings.candidate, settings.secondary.as_ref(), &settings.targets)
+            .await
+            .map_err(|error| {
+                if error.is_input_error() { Failure::Input(error.into()) } else { Failure::Unexpected(error.into()) }
+            })?;
     let progress = Progress::new(&settings);
     let records = settings.corpus.records(settings.filter.clone());
-    let result = session
-        .run(records, &settings.rules, settings.replay, |done| progress.update(done))
-        .await;
+    let result = session.run(records, &settings.rules, settings.replay, |done| progress.update(done)).await;
     progress.finish();
     session.shutdown().await;
     let report = result.map_err(|error| match error {
@@ -209,11 +181,7 @@ async fn run_parity(settings: RunSettings) -> Result<(), Failure> {
         Some(path) => output::write_atomically(path, text.as_bytes()).map_err(Failure::Unexpected)?,
         None => output::stdout(&text)?,
     }
-    if report.passed(settings.max_mismatch) {
-        Ok(())
-    } else {
-        Err(Failure::Checked)
-    }
+    if report.passed(settings.max_mismatch) { Ok(()) } else { Err(Failure::Checked) }
 }
 
 /// A progress bar on stderr, only when stderr is a terminal (logs and CI output stay
@@ -227,13 +195,9 @@ impl Progress {
     const WIDTH: usize = 30;
 
     fn new(settings: &RunSettings) -> Self {
-        let total = std::io::stderr().is_terminal().then(|| {
-            settings
-                .corpus
-                .records(settings.filter.clone())
-                .filter(Result::is_ok)
-                .count()
-        });
+        let total = std::io::stderr()
+            .is_terminal()
+            .then(|| settings.corpus.records(settings.filter.clone()).filter(Result::is_ok).count());
         Self { total }
     }
 
@@ -241,11 +205,7 @@ impl Progress {
         let Some(total) = self.total else { return };
         if done < 10 || done.is_multiple_of(10) || done == total {
             let filled = (done * Self::WIDTH).checked_div(total).unwrap_or(Self::WIDTH).min(Self::WIDTH);
-            eprint!(
-                "\r[{}{}] {done}/{total} records",
-                "#".repeat(filled),
-                "-".repeat(Self::WIDTH - filled)
-            );
+            eprint!("\r[{}{}] {done}/{total} records", "#".repeat(filled), "-".repeat(Self::WIDTH - filled));
         }
     }
 

@@ -11,14 +11,15 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, anyhow};
 use aws_settings::AwsSettings;
 use reports::{
-    ApiKind, Architecture, AwsUsageSource, AwsWindow, CostExplorerActuals, FunctionPlan, InsightsSettings, PackageType, PriceTable, ReportSettings,
-    UsageModel, VersionPlan, Window,
+    ApiKind, Architecture, AwsUsageSource, AwsWindow, CostExplorerActuals, FunctionPlan, InsightsSettings, PackageType,
+    PriceTable, ReportSettings, UsageModel, VersionPlan, Window,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::args::{
-    ApiArg, ArchitectureArg, PricesCommand, PricesRefreshArgs, ReportArgs, ReportCommand, ReportFormatArg, ReportRunArgs, UsageSourceArg,
+    ApiArg, ArchitectureArg, PricesCommand, PricesRefreshArgs, ReportArgs, ReportCommand, ReportFormatArg,
+    ReportRunArgs, UsageSourceArg,
 };
 use crate::exit::Failure;
 use crate::output::{stdout, write_atomically};
@@ -72,11 +73,16 @@ impl RunSettings {
             Some(path) => PriceTable::load(path).map_err(|error| input(error.into()))?,
             None => PriceTable::embedded(),
         };
-        let (monthly_requests, monthly_requests_by_function) = parse_monthly_requests(&args.monthly_requests).map_err(input)?;
+        let (monthly_requests, monthly_requests_by_function) =
+            parse_monthly_requests(&args.monthly_requests).map_err(input)?;
         if !(args.growth > -100.0 && args.growth.is_finite()) {
             return Err(input(anyhow!("--growth {} is not a monthly growth in percent above -100", args.growth)));
         }
-        let aws = AwsSettings { profile: args.aws.profile.clone(), region: args.aws.region.clone(), endpoint_url: args.aws.endpoint_url.clone() };
+        let aws = AwsSettings {
+            profile: args.aws.profile.clone(),
+            region: args.aws.region.clone(),
+            endpoint_url: args.aws.endpoint_url.clone(),
+        };
         let now = OffsetDateTime::now_utc();
         let (source, region) = match (&args.usage, args.source) {
             (Some(path), _) => {
@@ -86,13 +92,20 @@ impl RunSettings {
             }
             (None, Some(UsageSourceArg::Local)) => {
                 if args.logs.is_none() && args.bench.is_none() {
-                    return Err(input(anyhow!("--source local reads --logs FILE (an emulator log) or --bench FILE (`cutover bench rewrite --format json`)")));
+                    return Err(input(anyhow!(
+                        "--source local reads --logs FILE (an emulator log) or --bench FILE (`cutover bench rewrite --format json`)"
+                    )));
                 }
                 if monthly_requests.is_none() && monthly_requests_by_function.is_empty() {
-                    return Err(input(anyhow!("--source local has no traffic rate to scale to a month: give --monthly-requests N")));
+                    return Err(input(anyhow!(
+                        "--source local has no traffic rate to scale to a month: give --monthly-requests N"
+                    )));
                 }
-                let config = emulator::Config::load(&args.config).with_context(|| format!("could not read {}", args.config.display())).map_err(input)?;
-                let wanted = |name: &str| args.functions.is_empty() || args.functions.iter().any(|function| function == name);
+                let config = emulator::Config::load(&args.config)
+                    .with_context(|| format!("could not read {}", args.config.display()))
+                    .map_err(input)?;
+                let wanted =
+                    |name: &str| args.functions.is_empty() || args.functions.iter().any(|function| function == name);
                 for function in &args.functions {
                     if !config.functions.iter().any(|candidate| &candidate.name == function) {
                         return Err(input(anyhow!("function `{function}` is not in {}", args.config.display())));
@@ -101,9 +114,14 @@ impl RunSettings {
                 let mut plans = Vec::new();
                 for function in config.functions.iter().filter(|function| wanted(&function.name)) {
                     let version = |number: &str, architecture: ArchitectureArg| -> Result<VersionPlan, Failure> {
-                        let declared = function.versions.iter().find(|version| version.version == number).ok_or_else(|| {
-                            input(anyhow!("function `{}` has no version {number} in {}", function.name, args.config.display()))
-                        })?;
+                        let declared =
+                            function.versions.iter().find(|version| version.version == number).ok_or_else(|| {
+                                input(anyhow!(
+                                    "function `{}` has no version {number} in {}",
+                                    function.name,
+                                    args.config.display()
+                                ))
+                            })?;
                         let runtime = match &declared.runtime {
                             emulator::RuntimeConfig::Python { .. } => args.before_runtime.clone(),
                             emulator::RuntimeConfig::Bootstrap { .. } => "provided.al2023".to_string(),
@@ -142,7 +160,11 @@ impl RunSettings {
                     None => until - time::Duration::days(i64::from(args.days)),
                 };
                 if until <= since {
-                    return Err(input(anyhow!("the window {} .. {} is empty: --until must be after --since", rfc3339(since), rfc3339(until))));
+                    return Err(input(anyhow!(
+                        "the window {} .. {} is empty: --until must be after --since",
+                        rfc3339(since),
+                        rfc3339(until)
+                    )));
                 }
                 let plan_version = |number: &str, runtime: &str, architecture: ArchitectureArg| VersionPlan {
                     version: number.to_string(),
@@ -161,7 +183,11 @@ impl RunSettings {
                         after: plan_version(&args.after, &args.after_runtime, args.after_arch),
                     })
                     .collect();
-                let region = args.aws.region.clone().ok_or_else(|| input(anyhow!("--source aws needs --region (prices are regional)")))?;
+                let region = args
+                    .aws
+                    .region
+                    .clone()
+                    .ok_or_else(|| input(anyhow!("--source aws needs --region (prices are regional)")))?;
                 (
                     Source::Aws {
                         plans,
@@ -180,7 +206,9 @@ impl RunSettings {
                     region,
                 )
             }
-            (None, None) => return Err(input(anyhow!("say where usage comes from: --usage FILE, --source local or --source aws"))),
+            (None, None) => {
+                return Err(input(anyhow!("say where usage comes from: --usage FILE, --source local or --source aws")));
+            }
         };
         // An unknown region fails here, before any AWS call.
         prices.region(&region).map_err(|error| input(error.into()))?;
@@ -221,15 +249,31 @@ impl RunSettings {
             let mut usage = match &self.source {
                 Source::File(usage) => usage.clone(),
                 Source::Local { plans, logs: Some(logs), .. } => {
-                    let file = std::fs::File::open(logs).with_context(|| format!("could not open {}", logs.display())).map_err(Failure::Input)?;
-                    let (usage, _) = reports::usage_from_emulator_log(BufReader::new(file), &logs.display().to_string(), plans, &self.region, nominal_window())
-                        .map_err(|error| Failure::Input(error.into()))?;
+                    let file = std::fs::File::open(logs)
+                        .with_context(|| format!("could not open {}", logs.display()))
+                        .map_err(Failure::Input)?;
+                    let (usage, _) = reports::usage_from_emulator_log(
+                        BufReader::new(file),
+                        &logs.display().to_string(),
+                        plans,
+                        &self.region,
+                        nominal_window(),
+                    )
+                    .map_err(|error| Failure::Input(error.into()))?;
                     usage
                 }
                 Source::Local { plans, bench: Some(bench), .. } => {
-                    let text = std::fs::read_to_string(bench).with_context(|| format!("could not read {}", bench.display())).map_err(Failure::Input)?;
-                    reports::usage_from_bench(&text, &bench.display().to_string(), plans, &self.region, nominal_window())
-                        .map_err(|error| Failure::Input(error.into()))?
+                    let text = std::fs::read_to_string(bench)
+                        .with_context(|| format!("could not read {}", bench.display()))
+                        .map_err(Failure::Input)?;
+                    reports::usage_from_bench(
+                        &text,
+                        &bench.display().to_string(),
+                        plans,
+                        &self.region,
+                        nominal_window(),
+                    )
+                    .map_err(|error| Failure::Input(error.into()))?
                 }
                 Source::Local { .. } => return Err(Failure::Input(anyhow!("--source local needs --logs or --bench"))),
                 Source::Aws { plans, read, metrics, lambda_configuration } => {
@@ -242,15 +286,17 @@ impl RunSettings {
             if let Some(path) = &self.save_usage {
                 write_atomically(path, reports::usage_to_json(&usage).as_bytes()).map_err(Failure::Unexpected)?;
             }
-            let mut report = reports::build_report(&usage, &self.prices, &self.report).map_err(|error| Failure::Input(error.into()))?;
+            let mut report = reports::build_report(&usage, &self.prices, &self.report)
+                .map_err(|error| Failure::Input(error.into()))?;
             if self.reconcile {
                 let config = self.aws.sdk_config().await;
                 let actuals = CostExplorerActuals::from_config(&config)
                     .actuals(&usage.window, &self.region)
                     .await
                     .map_err(|error| Failure::Unexpected(error.into()))?;
-                report.reconciliation =
-                    Some(reports::reconcile(&usage, &self.prices, &actuals).map_err(|error| Failure::Input(error.into()))?);
+                report.reconciliation = Some(
+                    reports::reconcile(&usage, &self.prices, &actuals).map_err(|error| Failure::Input(error.into()))?,
+                );
             }
             Ok(report)
         })
@@ -263,8 +309,11 @@ fn refresh_prices(args: PricesRefreshArgs) -> Result<(), Failure> {
         None => PriceTable::embedded(),
     };
     for offer in &args.offer {
-        let text = std::fs::read_to_string(offer).with_context(|| format!("could not read offer file {}", offer.display())).map_err(Failure::Input)?;
-        reports::apply_offer(&mut table, &text, &offer.display().to_string()).map_err(|error| Failure::Input(error.into()))?;
+        let text = std::fs::read_to_string(offer)
+            .with_context(|| format!("could not read offer file {}", offer.display()))
+            .map_err(Failure::Input)?;
+        reports::apply_offer(&mut table, &text, &offer.display().to_string())
+            .map_err(|error| Failure::Input(error.into()))?;
     }
     let text = table.to_toml();
     // The written table must read back: check before it replaces anything.
@@ -301,7 +350,8 @@ fn parse_monthly_requests(values: &[String]) -> anyhow::Result<(Option<f64>, BTr
 }
 
 fn parse_time(text: &str, flag: &str) -> anyhow::Result<OffsetDateTime> {
-    OffsetDateTime::parse(text, &Rfc3339).with_context(|| format!("{flag} `{text}` is not an RFC 3339 time such as 2026-08-01T00:00:00Z"))
+    OffsetDateTime::parse(text, &Rfc3339)
+        .with_context(|| format!("{flag} `{text}` is not an RFC 3339 time such as 2026-08-01T00:00:00Z"))
 }
 
 fn rfc3339(at: OffsetDateTime) -> String {

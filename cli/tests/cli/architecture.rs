@@ -41,7 +41,9 @@ const TOOL_CRATES: [&str; 8] =
 #[test]
 fn dependencies_flow_one_way() {
     let crates = workspace_dependencies();
-    for crate_name in ["cutover", "parity", "canary", "reports", "emulator", "cluster-domain", "aws-settings", "lambda-metrics"] {
+    for crate_name in
+        ["cutover", "parity", "canary", "reports", "emulator", "cluster-domain", "aws-settings", "lambda-metrics"]
+    {
         assert!(crates.contains_key(crate_name), "{crate_name} is a workspace member");
     }
     let function_crates: Vec<&String> = crates.keys().filter(|name| !TOOL_CRATES.contains(&name.as_str())).collect();
@@ -54,7 +56,9 @@ fn dependencies_flow_one_way() {
             "emulator" => &["cutover", "parity", "canary", "reports"],
             "parity" | "canary" | "reports" => &["cutover"],
             // The shared plumbing is a leaf of the tool side.
-            "aws-settings" | "lambda-metrics" | "atomic-file" => &["cutover", "parity", "canary", "reports", "emulator"],
+            "aws-settings" | "lambda-metrics" | "atomic-file" => {
+                &["cutover", "parity", "canary", "reports", "emulator"]
+            }
             "cutover" => &[],
             // functions/* never depend on tool crates.
             _ => &TOOL_CRATES,

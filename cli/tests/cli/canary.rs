@@ -25,10 +25,16 @@ fn bad_input_is_named_and_exits_2_before_any_call() {
     // The endpoint is a closed port: any AWS call would fail with exit 3, not 2.
     let cases: [(&[&str], &str); 5] = [
         (&["plan", "get-cluster:live", "--to", "2"], "cutover.toml:3: `canary.steps`: steps must increase"),
-        (&["start", "get-cluster:live", "--to", "2", "--steps", "10,150", "--config", "/dev/null"], "--steps: step 2 is 150 %"),
+        (
+            &["start", "get-cluster:live", "--to", "2", "--steps", "10,150", "--config", "/dev/null"],
+            "--steps: step 2 is 150 %",
+        ),
         (&["tick", "get-cluster"], "names no alias"),
         (&["status", "get-cluster:live", "--config", "/dev/null"], "no deployment of get-cluster:live"),
-        (&["start", "get-cluster:live", "--to", "2", "--step-duration", "ten", "--config", "/dev/null"], "--step-duration: `ten` is not a duration"),
+        (
+            &["start", "get-cluster:live", "--to", "2", "--step-duration", "ten", "--config", "/dev/null"],
+            "--step-duration: `ten` is not a duration",
+        ),
     ];
     for (args, expected) in cases {
         let output = canary(args, folder.path());
@@ -110,7 +116,12 @@ async fn a_controller_killed_at_either_side_of_update_alias_is_resumed_to_what_t
             .env("CUTOVER_CANARY_CRASH_AT", point)
             .output()
             .expect("runs");
-        assert_eq!(crashed.status.code(), None, "{point}: killed by a signal: {}", String::from_utf8_lossy(&crashed.stderr));
+        assert_eq!(
+            crashed.status.code(),
+            None,
+            "{point}: killed by a signal: {}",
+            String::from_utf8_lossy(&crashed.stderr)
+        );
         let alias_after_crash = emulator.aliases().get("echo", "live").expect("alias");
         let expected_weight = if point == "after-intent" { None } else { Some(0.1) };
         assert_eq!(alias_after_crash.additional_version_weights.get("2").copied(), expected_weight, "{point}");
@@ -119,22 +130,31 @@ async fn a_controller_killed_at_either_side_of_update_alias_is_resumed_to_what_t
         let second = against(&endpoint, folder.path(), &["start", "echo:live", "--to", "2"]).output().expect("runs");
         assert_eq!(second.status.code(), Some(2), "{}", String::from_utf8_lossy(&second.stderr));
 
-        let resumed = against(&endpoint, folder.path(), &["resume", "echo:live", "--force", "--once", "--format", "json"])
-            .output()
-            .expect("runs");
+        let resumed =
+            against(&endpoint, folder.path(), &["resume", "echo:live", "--force", "--once", "--format", "json"])
+                .output()
+                .expect("runs");
         let run = support::json_stdout(&resumed);
         assert_eq!(run["status"], "running", "{run}");
         assert_eq!(run["candidate_percent"], 10.0);
-        let events: Vec<&str> = run["records"].as_array().expect("records").iter().map(|record| record["event"]["event"].as_str().unwrap_or_default()).collect();
+        let events: Vec<&str> = run["records"]
+            .as_array()
+            .expect("records")
+            .iter()
+            .map(|record| record["event"]["event"].as_str().unwrap_or_default())
+            .collect();
         assert!(events.contains(&"applied"), "{point}: the interrupted change is settled: {events:?}");
         let alias = emulator.aliases().get("echo", "live").expect("alias");
         assert_eq!(alias.additional_version_weights.get("2").copied(), Some(0.1), "{point}");
         assert_eq!(run["alias_observed"]["revision_id"], alias.revision_id, "{point}: the journal explains the alias");
 
-        let history = against(&endpoint, folder.path(), &["history", "echo:live", "--format", "json"]).output().expect("runs");
+        let history =
+            against(&endpoint, folder.path(), &["history", "echo:live", "--format", "json"]).output().expect("runs");
         let records = support::json_stdout(&history);
-        let intents = records.as_array().expect("array").iter().filter(|record| record["event"]["event"] == "intent").count();
-        let applied = records.as_array().expect("array").iter().filter(|record| record["event"]["event"] == "applied").count();
+        let intents =
+            records.as_array().expect("array").iter().filter(|record| record["event"]["event"] == "intent").count();
+        let applied =
+            records.as_array().expect("array").iter().filter(|record| record["event"]["event"] == "applied").count();
         assert_eq!((intents, applied), (1, 1), "{point}: one outcome for one intent");
 
         let aborted = against(&endpoint, folder.path(), &["abort", "echo:live"]).output().expect("runs");
@@ -164,7 +184,8 @@ fn parity_decision(records: &[serde_json::Value]) -> serde_json::Value {
 async fn a_parity_replay_against_the_emulator_gates_the_first_shift() {
     let corpus = support::repo_root().join("canary/tests/fixtures/echo-corpus.jsonl");
     let rules = support::repo_root().join("canary/tests/fixtures/echo-parity.toml");
-    let parity_args = ["--parity-corpus", corpus.to_str().expect("utf-8"), "--parity-rules", rules.to_str().expect("utf-8")];
+    let parity_args =
+        ["--parity-corpus", corpus.to_str().expect("utf-8"), "--parity-rules", rules.to_str().expect("utf-8")];
 
     // Passing: the verdict is journaled with its counts, then the first shift; Ctrl-C stops the loop.
     let folder = tempfile::tempdir().expect("temp");
@@ -172,16 +193,25 @@ async fn a_parity_replay_against_the_emulator_gates_the_first_shift() {
     let endpoint = format!("http://{}", emulator.lambda_api_address().expect("serving"));
     let mut args = vec!["start", "echo:live", "--to", "2"];
     args.extend(parity_args);
-    let start = against(&endpoint, folder.path(), &args).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().expect("starts");
+    let start = against(&endpoint, folder.path(), &args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
     let mut shifted = false;
     for _ in 0..300 {
-        if emulator.aliases().get("echo", "live").is_some_and(|alias| alias.additional_version_weights.contains_key("2")) {
+        if emulator
+            .aliases()
+            .get("echo", "live")
+            .is_some_and(|alias| alias.additional_version_weights.contains_key("2"))
+        {
             shifted = true;
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let interrupted = std::process::Command::new("kill").args(["-INT", &start.id().to_string()]).status().expect("kill");
+    let interrupted =
+        std::process::Command::new("kill").args(["-INT", &start.id().to_string()]).status().expect("kill");
     assert!(interrupted.success());
     let output = start.wait_with_output().expect("stops");
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -205,12 +235,20 @@ async fn a_parity_replay_against_the_emulator_gates_the_first_shift() {
     let output = against(&endpoint, folder.path(), &args).output().expect("runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "refused: {stderr}");
-    assert!(String::from_utf8_lossy(&output.stdout).contains("[rolled back]"), "{}", String::from_utf8_lossy(&output.stdout));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("[rolled back]"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
     let alias = emulator.aliases().get("echo", "live").expect("alias");
     assert!(alias.additional_version_weights.is_empty() && alias.version == "1", "{alias:?}");
     let decision = parity_decision(&history(&endpoint, folder.path()));
     assert_eq!(decision["decision"], "parity_failed");
-    assert_eq!(decision["parity"]["errors"].as_u64().unwrap_or_default() + decision["parity"]["mismatch"].as_u64().unwrap_or_default(), 6);
+    assert_eq!(
+        decision["parity"]["errors"].as_u64().unwrap_or_default()
+            + decision["parity"]["mismatch"].as_u64().unwrap_or_default(),
+        6
+    );
     assert!(decision["reason"].as_str().unwrap_or_default().contains("of 6 records"), "{decision}");
     emulator.shutdown().await;
 }
@@ -239,12 +277,16 @@ async fn a_parity_report_that_does_not_admit_the_candidate_refuses_the_start_wit
         ("missing.json", "--parity-report: could not read missing.json"),
     ];
     for (file, expected) in cases {
-        let output = against(&endpoint, folder.path(), &["start", "echo:live", "--to", "2", "--parity-report", file]).output().expect("runs");
+        let output = against(&endpoint, folder.path(), &["start", "echo:live", "--to", "2", "--parity-report", file])
+            .output()
+            .expect("runs");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{file}: {stderr}");
         assert!(stderr.contains(expected), "{file}: {stderr}");
     }
-    assert!(!folder.path().join("state/echo-live/journal.jsonl").exists() || history(&endpoint, folder.path()).is_empty());
+    assert!(
+        !folder.path().join("state/echo-live/journal.jsonl").exists() || history(&endpoint, folder.path()).is_empty()
+    );
     let alias = emulator.aliases().get("echo", "live").expect("alias");
     assert!(alias.additional_version_weights.is_empty(), "untouched");
     emulator.shutdown().await;

@@ -32,7 +32,8 @@ fn invoke_runs_one_call_in_process_and_prints_json() {
 fn a_failing_function_exits_with_one_and_prints_its_error() {
     let folder = tempfile::tempdir().expect("tempdir");
     let config = support::write_echo_config(folder.path(), "");
-    let output = support::cutover().args(["local", "invoke", "echo:2", "--config"]).arg(&config).output().expect("runs");
+    let output =
+        support::cutover().args(["local", "invoke", "echo:2", "--config"]).arg(&config).output().expect("runs");
     assert_eq!(output.status.code(), Some(1));
     let error: Value = serde_json::from_slice(&output.stdout).expect("the error document on stdout");
     assert_eq!(error["errorType"], "ValueError");

@@ -52,10 +52,7 @@ fn max_mismatch_decides_the_exit_code() {
     assert!(table.contains("FAIL: 3 mismatched or failed records of 3 (allowed 2)"), "{table}");
     assert!(table.contains("side effects not captured"), "{table}");
 
-    let passing = parity_run(
-        folder.path(),
-        &[&sides[..], &["--max-mismatch", "3", "--format", "json"]].concat(),
-    );
+    let passing = parity_run(folder.path(), &[&sides[..], &["--max-mismatch", "3", "--format", "json"]].concat());
     assert_eq!(passing.status.code(), Some(0), "{}", stderr(&passing));
     let report: Value = serde_json::from_slice(&passing.stdout).expect("JSON on stdout");
     assert_eq!(report["totals"]["mismatch"], 3);
@@ -71,7 +68,12 @@ fn reports_are_written_atomically_in_every_format() {
         let output_file = folder.path().join(format!("report.{format}"));
         let output = parity_run(
             folder.path(),
-            &[&sides[..], &["--format", format, "--max-mismatch", "3", "--output"], &[output_file.to_str().expect("utf-8")]].concat(),
+            &[
+                &sides[..],
+                &["--format", format, "--max-mismatch", "3", "--output"],
+                &[output_file.to_str().expect("utf-8")],
+            ]
+            .concat(),
         );
         assert_eq!(output.status.code(), Some(0), "{format}: {}", stderr(&output));
         assert!(output.stdout.is_empty(), "the report goes to the file only");
@@ -144,10 +146,8 @@ fn a_replay_of_nothing_is_an_input_error_not_a_pass() {
     assert!(stderr(&contradictory).contains("is after --until"), "{}", stderr(&contradictory));
 
     let missing_folder = folder.path().join("no/such/folder/report.json");
-    let unwritable = parity_run(
-        folder.path(),
-        &[&sides[..], &["--output", missing_folder.to_str().expect("utf-8")]].concat(),
-    );
+    let unwritable =
+        parity_run(folder.path(), &[&sides[..], &["--output", missing_folder.to_str().expect("utf-8")]].concat());
     assert_eq!(unwritable.status.code(), Some(2), "{}", stderr(&unwritable));
     assert!(stderr(&unwritable).contains("does not exist"), "{}", stderr(&unwritable));
 }
@@ -255,7 +255,8 @@ fn exit_codes_through_the_binary_for_a_bad_line_an_output_folder_and_a_side_that
     assert!(bad_line.stdout.is_empty(), "no verdict for a corpus that could not be read");
 
     // An --output that names a folder: refused before any side starts.
-    let as_folder = parity_run(folder.path(), &[&sides[..], &["--output", folder.path().to_str().expect("utf-8")]].concat());
+    let as_folder =
+        parity_run(folder.path(), &[&sides[..], &["--output", folder.path().to_str().expect("utf-8")]].concat());
     assert_eq!(as_folder.status.code(), Some(2), "{}", stderr(&as_folder));
     assert!(stderr(&as_folder).contains("is a folder"), "{}", stderr(&as_folder));
 
@@ -312,7 +313,16 @@ fn a_local_side_retries_throttles_until_the_timeout() {
             .arg(&config)
             .arg("--corpus")
             .arg(&corpus)
-            .args(["--baseline", "local:slow:1", "--candidate", "local:slow:1", "--concurrency", "4", "--timeout", timeout])
+            .args([
+                "--baseline",
+                "local:slow:1",
+                "--candidate",
+                "local:slow:1",
+                "--concurrency",
+                "4",
+                "--timeout",
+                timeout,
+            ])
             .output()
             .expect("runs")
     };
@@ -325,5 +335,8 @@ fn a_local_side_retries_throttles_until_the_timeout() {
     let impatient = run("0.1");
     assert_eq!(impatient.status.code(), Some(1), "{}", stderr(&impatient));
     let report: Value = serde_json::from_slice(&impatient.stdout).expect("JSON");
-    assert!(report["totals"]["errors"].as_u64().unwrap_or_default() > 0, "throttles past the timeout are errors: {report}");
+    assert!(
+        report["totals"]["errors"].as_u64().unwrap_or_default() > 0,
+        "throttles past the timeout are errors: {report}"
+    );
 }

@@ -22,11 +22,22 @@ fn package_dry_run_prints_the_cargo_command_and_the_outputs_without_building() {
     let plan = support::json_stdout(&output);
     assert_eq!(plan["arch"], "x86_64");
     assert_eq!(plan["target"], "x86_64-unknown-linux-musl");
-    let command: Vec<&str> = plan["cargo_command"].as_array().expect("a list").iter().filter_map(Value::as_str).collect();
+    let command: Vec<&str> =
+        plan["cargo_command"].as_array().expect("a list").iter().filter_map(Value::as_str).collect();
     assert!(command[0].ends_with("cargo"), "{command:?}");
     assert_eq!(
         &command[1..],
-        ["build", "--profile", "release-lambda", "--target", "x86_64-unknown-linux-musl", "-p", "create-cluster", "-p", "get-cluster"]
+        [
+            "build",
+            "--profile",
+            "release-lambda",
+            "--target",
+            "x86_64-unknown-linux-musl",
+            "-p",
+            "create-cluster",
+            "-p",
+            "get-cluster"
+        ]
     );
     let packages = plan["packages"].as_array().expect("a list");
     assert_eq!(packages.len(), 2);
@@ -41,11 +52,18 @@ fn package_dry_run_prints_the_cargo_command_and_the_outputs_without_building() {
 
 #[test]
 fn package_all_for_arm64_plans_every_function_crate_for_aarch64() {
-    let output = support::cutover().args(["package", "--format", "json", "--dry-run", "--all", "--arch", "arm64"]).output().expect("runs");
+    let output = support::cutover()
+        .args(["package", "--format", "json", "--dry-run", "--all", "--arch", "arm64"])
+        .output()
+        .expect("runs");
     let plan = support::json_stdout(&output);
     assert_eq!(plan["target"], "aarch64-unknown-linux-musl");
-    let functions: Vec<&str> =
-        plan["packages"].as_array().expect("a list").iter().filter_map(|package| package["function"].as_str()).collect();
+    let functions: Vec<&str> = plan["packages"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|package| package["function"].as_str())
+        .collect();
     let mut expected: Vec<String> = std::fs::read_dir(support::repo_root().join("functions"))
         .expect("functions/")
         .filter_map(Result::ok)
@@ -116,7 +134,11 @@ fn bench_rewrite_measures_both_sides_of_one_function_on_the_corpus() {
     assert!(bench["ratios"]["package"].is_null());
     assert!(bench["ratios"]["cold_start"]["value"].as_f64().is_some());
     assert_eq!(bench["ratios"]["warm_p50"]["target"], Value::Null, "the warm target is create-cluster's alone");
-    let distributions: Vec<&str> =
-        result["python_dependencies"]["distributions"].as_array().expect("a list").iter().filter_map(Value::as_str).collect();
+    let distributions: Vec<&str> = result["python_dependencies"]["distributions"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
     assert!(distributions.iter().any(|name| name.starts_with("boto3==")), "{distributions:?}");
 }

@@ -22,9 +22,7 @@ pub fn repo_root() -> PathBuf {
 }
 
 pub fn python() -> PathBuf {
-    let venv = std::env::var_os("CUTOVER_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".venv"));
+    let venv = std::env::var_os("CUTOVER_VENV").map(PathBuf::from).unwrap_or_else(|| repo_root().join(".venv"));
     venv.join("bin/python")
 }
 

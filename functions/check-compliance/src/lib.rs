@@ -5,9 +5,9 @@
 //! Python reads the caller after storing the summary: an event without
 //! `requestContext.identity` stores it and then fails with `KeyError`, unaudited.
 
+use cluster_domain::{AuditLog, Clock, ClusterStore, IdGenerator, PyDict, PyValue};
 use cluster_domain::{COMPLIANCE_CHECKED, audit_item};
 use cluster_domain::{check_compliance, compliance_audit_details, compliance_body, compliance_summary};
-use cluster_domain::{AuditLog, Clock, ClusterStore, IdGenerator, PyDict, PyValue};
 use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, json_response};
 use serde_json::Value;
 
@@ -34,7 +34,9 @@ impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> CheckCompliance<S, 
     }
 
     async fn check(&self, request: &ProxyRequest, cluster_id: &str) -> Result<ProxyResponse, FunctionError> {
-        let Some(item) = self.clusters.get(cluster_id).await.map_err(|error| FunctionError::from_port(error, "GetItem"))? else {
+        let Some(item) =
+            self.clusters.get(cluster_id).await.map_err(|error| FunctionError::from_port(error, "GetItem"))?
+        else {
             return Ok(ProxyResponse::cluster_not_found(cluster_id));
         };
         // `item.get("spec") or {}`
@@ -50,7 +52,14 @@ impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> CheckCompliance<S, 
             .await
             .map_err(|error| FunctionError::from_port(error, "UpdateItem"))?;
         let actor = request.caller()?;
-        let audit_event = audit_item(&self.clock, &self.ids, cluster_id, COMPLIANCE_CHECKED, actor, compliance_audit_details(&summary));
+        let audit_event = audit_item(
+            &self.clock,
+            &self.ids,
+            cluster_id,
+            COMPLIANCE_CHECKED,
+            actor,
+            compliance_audit_details(&summary),
+        );
         self.audit.append(&audit_event).await.map_err(|error| FunctionError::from_port(error, "PutItem"))?;
         Ok(json_response(200, &PyValue::Dict(compliance_body(cluster_id, &summary, &findings))))
     }

@@ -24,7 +24,8 @@ fn handler() -> CheckCompliance<FakeClusterStore, FakeAuditLog, FixedClock, Sequ
 }
 
 fn corpus() -> Vec<Value> {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/corpus.jsonl")).expect("events/corpus.jsonl");
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/corpus.jsonl"))
+        .expect("events/corpus.jsonl");
     text.lines().map(|line| serde_json::from_str::<Value>(line).expect("a record")).collect()
 }
 
@@ -50,8 +51,10 @@ async fn every_checked_cluster_gets_pythons_findings() {
     let corpus = corpus();
     let items = created_items(&corpus);
     let timestamp = Regex::new(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00").expect("regex");
-    let checked: Vec<&Value> =
-        corpus.iter().filter(|record| record["function"] == "check-compliance" && record["response"]["statusCode"] == 200).collect();
+    let checked: Vec<&Value> = corpus
+        .iter()
+        .filter(|record| record["function"] == "check-compliance" && record["response"]["statusCode"] == 200)
+        .collect();
     assert!(checked.len() >= 15);
     let mut outcomes = std::collections::BTreeSet::new();
     for record in checked {
@@ -85,8 +88,10 @@ async fn every_checked_cluster_gets_pythons_findings() {
 #[tokio::test]
 async fn every_404_answers_pythons_bytes_and_writes_nothing() {
     let handler = handler();
-    let not_found: Vec<Value> =
-        corpus().into_iter().filter(|record| record["function"] == "check-compliance" && record["response"]["statusCode"] == 404).collect();
+    let not_found: Vec<Value> = corpus()
+        .into_iter()
+        .filter(|record| record["function"] == "check-compliance" && record["response"]["statusCode"] == 404)
+        .collect();
     assert!(not_found.len() >= 4);
     for record in not_found {
         let rust = handler.handle(record["event"].clone()).await.expect("an answer");

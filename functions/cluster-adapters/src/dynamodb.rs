@@ -12,8 +12,8 @@ use cluster_domain::{PyDict, PyValue};
 use serde_json::{Map, Value, json};
 
 use crate::AdapterError;
-use crate::error::{invalid, port_error};
 use crate::attribute_json::{dict_from_wire, dict_to_sdk, dict_to_wire};
+use crate::error::{invalid, port_error};
 use crate::raw_json_body::{CaptureResponseBody, ReplaceRequestBody};
 
 const ENVIRONMENT_INDEX: &str = "environment-index";
@@ -79,7 +79,9 @@ fn set_clause(attributes: &PyDict) -> (PyDict, PyDict, String) {
 }
 
 fn names_to_wire(names: &PyDict) -> Value {
-    Value::Object(names.iter().map(|(key, value)| (key.to_owned(), json!(value.as_str().unwrap_or_default()))).collect())
+    Value::Object(
+        names.iter().map(|(key, value)| (key.to_owned(), json!(value.as_str().unwrap_or_default()))).collect(),
+    )
 }
 
 fn names_to_sdk(names: &PyDict) -> std::collections::HashMap<String, String> {
@@ -103,7 +105,8 @@ impl Table {
         if let Some(key_name) = not_exists {
             body.push(("ConditionExpression", json!("attribute_not_exists(#n0)")));
             body.push(("ExpressionAttributeNames", json!({"#n0": key_name})));
-            request = request.condition_expression("attribute_not_exists(#n0)").expression_attribute_names("#n0", key_name);
+            request =
+                request.condition_expression("attribute_not_exists(#n0)").expression_attribute_names("#n0", key_name);
         }
         request
             .customize()
@@ -163,8 +166,12 @@ impl Table {
             }
         }
         body.push(("ExpressionAttributeNames", names_to_wire(&names)));
-        body.push(("ExpressionAttributeValues", Value::Object(dict_to_wire(&values).map_err(|error| invalid(OPERATION, error))?)));
-        request = request.set_expression_attribute_values(Some(dict_to_sdk(&values).map_err(|error| invalid(OPERATION, error))?));
+        body.push((
+            "ExpressionAttributeValues",
+            Value::Object(dict_to_wire(&values).map_err(|error| invalid(OPERATION, error))?),
+        ));
+        request = request
+            .set_expression_attribute_values(Some(dict_to_sdk(&values).map_err(|error| invalid(OPERATION, error))?));
         if return_updated_old {
             body.push(("ReturnValues", json!("UPDATED_OLD")));
             request = request.return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedOld);
@@ -178,7 +185,9 @@ impl Table {
             .await
             .map_err(|error| port_error(OPERATION, error))?;
         match capture.json().as_ref().and_then(|response| response.get("Attributes")) {
-            Some(Value::Object(attributes)) => dict_from_wire(attributes).map(Some).map_err(|error| invalid(OPERATION, error)),
+            Some(Value::Object(attributes)) => {
+                dict_from_wire(attributes).map(Some).map_err(|error| invalid(OPERATION, error))
+            }
             _ => Ok(None),
         }
     }
@@ -212,7 +221,10 @@ impl Table {
         }
         if !names.is_empty() {
             body.push(("ExpressionAttributeNames", Value::Object(names.clone())));
-            body.push(("ExpressionAttributeValues", Value::Object(dict_to_wire(&values).map_err(|error| invalid(operation, error))?)));
+            body.push((
+                "ExpressionAttributeValues",
+                Value::Object(dict_to_wire(&values).map_err(|error| invalid(operation, error))?),
+            ));
         }
         body.push(("Limit", json!(read.limit)));
         if read.key_condition.is_some() {
@@ -227,8 +239,13 @@ impl Table {
             Some((Err(error), _) | (_, Err(error))) => return Err(invalid(operation, error)),
             None => None,
         };
-        let sdk_names = names.iter().map(|(key, value)| (key.clone(), value.as_str().unwrap_or_default().to_owned())).collect();
-        let sdk_values = if values.is_empty() { None } else { Some(dict_to_sdk(&values).map_err(|error| invalid(operation, error))?) };
+        let sdk_names =
+            names.iter().map(|(key, value)| (key.clone(), value.as_str().unwrap_or_default().to_owned())).collect();
+        let sdk_values = if values.is_empty() {
+            None
+        } else {
+            Some(dict_to_sdk(&values).map_err(|error| invalid(operation, error))?)
+        };
         let limit = i32::try_from(read.limit).unwrap_or(i32::MAX);
         let replacement = ReplaceRequestBody::new(&object(body));
         let capture = CaptureResponseBody::default();
@@ -276,7 +293,9 @@ impl Table {
             _ => Vec::new(),
         };
         let last_evaluated_key = match response.get("LastEvaluatedKey") {
-            Some(Value::Object(key)) if !key.is_empty() => Some(dict_from_wire(key).map_err(|error| invalid(operation, error))?),
+            Some(Value::Object(key)) if !key.is_empty() => {
+                Some(dict_from_wire(key).map_err(|error| invalid(operation, error))?)
+            }
             _ => None,
         };
         Ok(Page { items, last_evaluated_key })
@@ -306,7 +325,8 @@ impl ClusterStore for DynamoClusterStore {
     }
 
     async fn change_status(&self, change: &StatusChange) -> Result<String, PortError> {
-        let mut attributes = PyDict::new().with("status", change.new_status.as_str()).with("updated_at", change.updated_at.as_str());
+        let mut attributes =
+            PyDict::new().with("status", change.new_status.as_str()).with("updated_at", change.updated_at.as_str());
         for (name, value) in change.extra.iter() {
             attributes.insert(name, value.clone());
         }
@@ -314,7 +334,8 @@ impl ClusterStore for DynamoClusterStore {
         for (index, status) in change.allowed_from.iter().enumerate() {
             allowed.insert(format!(":from{index}"), status.as_str());
         }
-        let expression = format!("attribute_exists(cluster_id) AND #a0 IN ({})", allowed.keys().collect::<Vec<_>>().join(", "));
+        let expression =
+            format!("attribute_exists(cluster_id) AND #a0 IN ({})", allowed.keys().collect::<Vec<_>>().join(", "));
         let old = self
             .table
             .update_item(&key_of("cluster_id", &change.cluster_id), &attributes, Some((&expression, &allowed)), true)
@@ -364,7 +385,12 @@ impl AuditLog for DynamoAuditLog {
             .map_err(|error| port_error(OPERATION, error))
     }
 
-    async fn page(&self, cluster_id: &str, limit: u32, exclusive_start_key: Option<&PyDict>) -> Result<Page, PortError> {
+    async fn page(
+        &self,
+        cluster_id: &str,
+        limit: u32,
+        exclusive_start_key: Option<&PyDict>,
+    ) -> Result<Page, PortError> {
         self.table
             .page(PageRead {
                 index: None,
@@ -378,7 +404,8 @@ impl AuditLog for DynamoAuditLog {
 }
 
 fn record_from_item(item: &PyDict) -> Result<IdempotencyRecord, AdapterError> {
-    let text = |name: &'static str| item.get_str(name).map(str::to_owned).ok_or(AdapterError::MissingAttribute { name });
+    let text =
+        |name: &'static str| item.get_str(name).map(str::to_owned).ok_or(AdapterError::MissingAttribute { name });
     let number = |name: &'static str| match item.get(name) {
         Some(PyValue::Decimal(text)) => text.parse::<i64>().map_err(|_| AdapterError::MissingAttribute { name }),
         _ => Err(AdapterError::MissingAttribute { name }),
@@ -386,7 +413,8 @@ fn record_from_item(item: &PyDict) -> Result<IdempotencyRecord, AdapterError> {
     Ok(IdempotencyRecord {
         idempotency_key: text("idempotency_key")?,
         request_hash: text("request_hash")?,
-        status_code: u16::try_from(number("status_code")?).map_err(|_| AdapterError::MissingAttribute { name: "status_code" })?,
+        status_code: u16::try_from(number("status_code")?)
+            .map_err(|_| AdapterError::MissingAttribute { name: "status_code" })?,
         response_body: text("response_body")?,
         location: item.get_str("location").map(str::to_owned),
         created_at: text("created_at")?,

@@ -58,10 +58,19 @@ pub fn sdk_config_from(lookup: impl Fn(&str) -> Option<String>) -> Result<SdkCon
     let get = |name: &str| lookup(name).filter(|value| !value.is_empty());
     let require = |name: &str| get(name).ok_or_else(|| MissingVariable { name: name.to_owned() });
 
-    let region = get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION")).ok_or_else(|| MissingVariable { name: "AWS_REGION".to_owned() })?;
-    let credentials = Credentials::new(require("AWS_ACCESS_KEY_ID")?, require("AWS_SECRET_ACCESS_KEY")?, get("AWS_SESSION_TOKEN"), None, "Environment");
+    let region = get("AWS_REGION")
+        .or_else(|| get("AWS_DEFAULT_REGION"))
+        .ok_or_else(|| MissingVariable { name: "AWS_REGION".to_owned() })?;
+    let credentials = Credentials::new(
+        require("AWS_ACCESS_KEY_ID")?,
+        require("AWS_SECRET_ACCESS_KEY")?,
+        get("AWS_SESSION_TOKEN"),
+        None,
+        "Environment",
+    );
 
-    let ignore_endpoints = get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|value| value.eq_ignore_ascii_case("true"));
+    let ignore_endpoints =
+        get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|value| value.eq_ignore_ascii_case("true"));
     let endpoints = if ignore_endpoints { EndpointUrls::default() } else { EndpointUrls::read(&get) };
 
     let mut builder = SdkConfig::builder()
@@ -88,10 +97,8 @@ const SERVICE_IDS: [&str; 3] = ["DynamoDB", "S3", "CodePipeline"];
 
 impl EndpointUrls {
     fn read(get: &impl Fn(&str) -> Option<String>) -> Self {
-        let per_service = SERVICE_IDS
-            .into_iter()
-            .filter_map(|id| get(&service_variable(id)).map(|url| (id, url)))
-            .collect();
+        let per_service =
+            SERVICE_IDS.into_iter().filter_map(|id| get(&service_variable(id)).map(|url| (id, url))).collect();
         Self { global: get("AWS_ENDPOINT_URL"), per_service }
     }
 }
@@ -128,7 +135,12 @@ mod tests {
     }
 
     fn service_endpoint<'a>(config: &'a SdkConfig, service_id: &'a str) -> Option<String> {
-        let key = ServiceConfigKey::builder().service_id(service_id).env("AWS_ENDPOINT_URL").profile("endpoint_url").build().ok()?;
+        let key = ServiceConfigKey::builder()
+            .service_id(service_id)
+            .env("AWS_ENDPOINT_URL")
+            .profile("endpoint_url")
+            .build()
+            .ok()?;
         config.service_config()?.load_config(key)
     }
 
@@ -136,7 +148,8 @@ mod tests {
     async fn reads_region_and_credentials_lambda_sets() {
         let config = config(&LAMBDA).expect("complete environment");
         assert_eq!(config.region().map(Region::as_ref), Some("eu-west-1"));
-        let credentials = config.credentials_provider().expect("a provider").provide_credentials().await.expect("credentials");
+        let credentials =
+            config.credentials_provider().expect("a provider").provide_credentials().await.expect("credentials");
         assert_eq!(credentials.access_key_id(), "AKIDEXAMPLE");
         assert_eq!(credentials.secret_access_key(), "secret");
         assert_eq!(credentials.session_token(), Some("token"));
@@ -146,7 +159,9 @@ mod tests {
 
     #[test]
     fn region_falls_back_to_aws_default_region() {
-        let config = config(&[("AWS_DEFAULT_REGION", "us-east-2"), ("AWS_ACCESS_KEY_ID", "a"), ("AWS_SECRET_ACCESS_KEY", "s")]).expect("complete");
+        let config =
+            config(&[("AWS_DEFAULT_REGION", "us-east-2"), ("AWS_ACCESS_KEY_ID", "a"), ("AWS_SECRET_ACCESS_KEY", "s")])
+                .expect("complete");
         assert_eq!(config.region().map(Region::as_ref), Some("us-east-2"));
     }
 
@@ -158,7 +173,10 @@ mod tests {
             assert_eq!(error.name, missing);
             assert!(error.to_string().contains(missing), "{error}");
         }
-        let empty: Vec<_> = LAMBDA.iter().map(|(name, value)| (*name, if *name == "AWS_SECRET_ACCESS_KEY" { "" } else { value })).collect();
+        let empty: Vec<_> = LAMBDA
+            .iter()
+            .map(|(name, value)| (*name, if *name == "AWS_SECRET_ACCESS_KEY" { "" } else { value }))
+            .collect();
         assert_eq!(config(&empty).expect_err("empty counts as unset").name, "AWS_SECRET_ACCESS_KEY");
     }
 
@@ -166,13 +184,16 @@ mod tests {
     async fn session_token_is_optional() {
         let env: Vec<_> = LAMBDA.iter().copied().filter(|(name, _)| *name != "AWS_SESSION_TOKEN").collect();
         let config = config(&env).expect("no token is fine");
-        let credentials = config.credentials_provider().expect("a provider").provide_credentials().await.expect("credentials");
+        let credentials =
+            config.credentials_provider().expect("a provider").provide_credentials().await.expect("credentials");
         assert_eq!(credentials.session_token(), None);
     }
 
     #[test]
     fn service_endpoint_wins_over_the_global_one() {
-        let config = config(&with(&[("AWS_ENDPOINT_URL", "http://global:1"), ("AWS_ENDPOINT_URL_DYNAMODB", "http://dynamo:2")])).expect("complete");
+        let config =
+            config(&with(&[("AWS_ENDPOINT_URL", "http://global:1"), ("AWS_ENDPOINT_URL_DYNAMODB", "http://dynamo:2")]))
+                .expect("complete");
         assert_eq!(config.endpoint_url(), Some("http://global:1"));
         assert_eq!(service_endpoint(&config, "DynamoDB").as_deref(), Some("http://dynamo:2"));
         assert_eq!(service_endpoint(&config, "S3"), None, "S3 falls back to the global URL in its client");
@@ -182,7 +203,9 @@ mod tests {
     fn service_ids_spell_the_variables_as_the_sdk_does() {
         assert_eq!(service_variable("CodePipeline"), "AWS_ENDPOINT_URL_CODEPIPELINE");
         assert_eq!(service_variable("Secrets Manager"), "AWS_ENDPOINT_URL_SECRETS_MANAGER");
-        let config = config(&with(&[("AWS_ENDPOINT_URL_CODEPIPELINE", "http://cp:3"), ("AWS_ENDPOINT_URL_S3", "http://s3:4")])).expect("complete");
+        let config =
+            config(&with(&[("AWS_ENDPOINT_URL_CODEPIPELINE", "http://cp:3"), ("AWS_ENDPOINT_URL_S3", "http://s3:4")]))
+                .expect("complete");
         assert_eq!(service_endpoint(&config, "CodePipeline").as_deref(), Some("http://cp:3"));
         assert_eq!(service_endpoint(&config, "S3").as_deref(), Some("http://s3:4"));
         assert_eq!(service_endpoint(&config, "DynamoDB"), None);
@@ -219,12 +242,17 @@ mod tests {
     async fn clients_send_to_the_endpoint_the_environment_names() {
         let (dynamo_url, dynamo) = recording_listener().await;
         let (global_url, global) = recording_listener().await;
-        let env = with(&[("AWS_ENDPOINT_URL", global_url.as_str()), ("AWS_ENDPOINT_URL_DYNAMODB", dynamo_url.as_str())]);
+        let env =
+            with(&[("AWS_ENDPOINT_URL", global_url.as_str()), ("AWS_ENDPOINT_URL_DYNAMODB", dynamo_url.as_str())]);
         let env: BTreeMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let config = sdk_config_from(|name| env.get(name).cloned()).expect("complete");
         let once = RetryConfig::disabled();
-        let dynamodb = aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&config).retry_config(once.clone()).build());
-        let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).retry_config(once).force_path_style(true).build());
+        let dynamodb = aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(&config).retry_config(once.clone()).build(),
+        );
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config).retry_config(once).force_path_style(true).build(),
+        );
         let _ = dynamodb.list_tables().send().await;
         let _ = s3.list_objects_v2().bucket("artifacts").send().await;
         assert_eq!(dynamo.await.expect("dynamo listener"), "POST / HTTP/1.1");

@@ -53,4 +53,3 @@ pub(crate) fn invalid(operation: &str, error: AdapterError) -> PortError {
         source: Some(Box::new(error)),
     }
 }
-

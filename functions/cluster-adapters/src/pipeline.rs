@@ -8,15 +8,15 @@
 
 use aws_types::SdkConfig;
 use bytes::Bytes;
-use cluster_domain::{PipelineService, PortError};
 use cluster_domain::python_json;
 use cluster_domain::{PipelineDefinition, PipelineTag};
+use cluster_domain::{PipelineService, PortError};
 
 use crate::AdapterError;
 use crate::error::invalid;
 use crate::signed_http::{
-    Answer, CODEPIPELINE, S3, SignedHttp, TransportError, configured_endpoint, encode_key, json_error_code, json_error_message,
-    xml_element,
+    Answer, CODEPIPELINE, S3, SignedHttp, TransportError, configured_endpoint, encode_key, json_error_code,
+    json_error_message, xml_element,
 };
 
 /// S3 for the spec object and CodePipeline for the pipeline.
@@ -53,12 +53,24 @@ impl AwsPipelineService {
         let headers = [("content-type", "application/x-amz-json-1.1"), ("x-amz-target", target.as_str())];
         let answer = self
             .http
-            .send(CODEPIPELINE, "POST", &self.codepipeline_url, &headers, Bytes::from(body.to_string()), json_error_code)
+            .send(
+                CODEPIPELINE,
+                "POST",
+                &self.codepipeline_url,
+                &headers,
+                Bytes::from(body.to_string()),
+                json_error_code,
+            )
             .await
             .map_err(|error| transport_error(operation, error))?;
         if !answer.is_success() {
             let code = json_error_code(&answer).unwrap_or_else(|| "Unknown".to_owned());
-            return Err(PortError::Service { operation: operation.to_owned(), code, message: json_error_message(&answer), source: None });
+            return Err(PortError::Service {
+                operation: operation.to_owned(),
+                code,
+                message: json_error_message(&answer),
+                source: None,
+            });
         }
         Ok(serde_json::from_slice(&answer.body).unwrap_or(serde_json::Value::Null))
     }
@@ -72,7 +84,12 @@ fn transport_error(operation: &str, error: TransportError) -> PortError {
         TransportError::Body(_) => ("ResponseError", "the response could not be read"),
         _ => ("ConstructionFailure", "the request could not be built"),
     };
-    PortError::Service { operation: operation.to_owned(), code: code.to_owned(), message: message.to_owned(), source: Some(Box::new(error)) }
+    PortError::Service {
+        operation: operation.to_owned(),
+        code: code.to_owned(),
+        message: message.to_owned(),
+        source: Some(Box::new(error)),
+    }
 }
 
 /// An S3 error answer's code and message (the XML `<Error>`; a bodiless answer has
@@ -88,11 +105,11 @@ fn s3_error_code(answer: &Answer) -> Option<String> {
 }
 
 /// `{"pipeline": {...}, "tags": [...]}` in boto3's order.
-fn create_pipeline_body(definition: &PipelineDefinition, tags: &[PipelineTag]) -> Result<serde_json::Value, AdapterError> {
-    let tags = tags
-        .iter()
-        .map(|tag| serde_json::json!({"key": tag.key, "value": tag.value}))
-        .collect::<Vec<_>>();
+fn create_pipeline_body(
+    definition: &PipelineDefinition,
+    tags: &[PipelineTag],
+) -> Result<serde_json::Value, AdapterError> {
+    let tags = tags.iter().map(|tag| serde_json::json!({"key": tag.key, "value": tag.value})).collect::<Vec<_>>();
     let pipeline: serde_json::Value =
         serde_json::from_str(&python_json::dumps(&definition.to_pyvalue())).map_err(AdapterError::InvalidPipeline)?;
     Ok(serde_json::json!({"pipeline": pipeline, "tags": tags}))
@@ -118,12 +135,11 @@ impl PipelineService for AwsPipelineService {
     async fn start_execution(&self, pipeline_name: &str) -> Result<String, PortError> {
         // The SDKs (boto3 included) fill the idempotency token themselves; it makes the
         // client's retries of this call start one execution, not several.
-        let request = serde_json::json!({"name": pipeline_name, "clientRequestToken": uuid::Uuid::new_v4().to_string()});
+        let request =
+            serde_json::json!({"name": pipeline_name, "clientRequestToken": uuid::Uuid::new_v4().to_string()});
         let output = self.codepipeline("StartPipelineExecution", &request).await?;
-        output
-            .get("pipelineExecutionId")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| invalid("StartPipelineExecution", AdapterError::MissingAttribute { name: "pipelineExecutionId" }))
+        output.get("pipelineExecutionId").and_then(serde_json::Value::as_str).map(str::to_owned).ok_or_else(|| {
+            invalid("StartPipelineExecution", AdapterError::MissingAttribute { name: "pipelineExecutionId" })
+        })
     }
 }

@@ -13,7 +13,8 @@ use std::time::{Duration, SystemTime};
 
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sigv4::http_request::{
-    PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings, UriPathNormalizationMode, sign,
+    PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings, UriPathNormalizationMode,
+    sign,
 };
 use aws_smithy_async::rt::sleep::{AsyncSleep, SharedAsyncSleep, default_async_sleep};
 use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings, SharedHttpConnector};
@@ -209,7 +210,12 @@ fn signing_settings(service: Service) -> SigningSettings {
 /// The endpoint the environment configures for `service` (its own over the global one),
 /// without a trailing `/`; `None` means the regional AWS endpoint.
 pub(crate) fn configured_endpoint(config: &SdkConfig, service: Service) -> Option<String> {
-    let key = ServiceConfigKey::builder().service_id(service.id).env("AWS_ENDPOINT_URL").profile("endpoint_url").build().ok()?;
+    let key = ServiceConfigKey::builder()
+        .service_id(service.id)
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build()
+        .ok()?;
     config
         .service_config()
         .and_then(|loader| loader.load_config(key))
@@ -301,7 +307,8 @@ mod tests {
     }
 
     fn config(pairs: &[(&str, &str)]) -> SdkConfig {
-        let env: std::collections::BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: std::collections::BTreeMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         crate::sdk_config_from(|name| env.get(name).cloned()).expect("complete environment")
     }
 
@@ -342,9 +349,16 @@ mod tests {
     #[tokio::test]
     async fn retries_a_5xx_then_succeeds() {
         let (url, server) = flaky_server(2).await;
-        let mut client = SignedHttp::new(&config(&[("AWS_REGION", "eu-west-1"), ("AWS_ACCESS_KEY_ID", "a"), ("AWS_SECRET_ACCESS_KEY", "s")]));
+        let mut client = SignedHttp::new(&config(&[
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_ACCESS_KEY_ID", "a"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+        ]));
         client.base_backoff = Duration::from_millis(1);
-        let answer = client.send(CODEPIPELINE, "POST", &format!("{url}/"), &[], Bytes::from_static(b"{}"), json_error_code).await.expect("answered");
+        let answer = client
+            .send(CODEPIPELINE, "POST", &format!("{url}/"), &[], Bytes::from_static(b"{}"), json_error_code)
+            .await
+            .expect("answered");
         assert_eq!(answer.status, 200);
         assert_eq!(server.await.expect("server"), 3, "two failures and the success");
     }

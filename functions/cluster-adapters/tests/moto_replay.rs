@@ -8,9 +8,9 @@
 //! beside the Python original. Needs the project venv (`scripts/setup-python.sh`):
 //! `$CUTOVER_VENV` or `<repo>/.venv`.
 
-mod support;
 #[path = "moto/compensation.rs"]
 mod compensation;
+mod support;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
@@ -25,7 +25,14 @@ use serde_json::Value;
 
 struct Functions {
     validate: validate_cluster_spec::ValidateClusterSpec,
-    create: create_cluster::CreateCluster<DynamoClusterStore, DynamoAuditLog, AwsPipelineService, DynamoIdempotencyStore, SystemClock, RandomIds>,
+    create: create_cluster::CreateCluster<
+        DynamoClusterStore,
+        DynamoAuditLog,
+        AwsPipelineService,
+        DynamoIdempotencyStore,
+        SystemClock,
+        RandomIds,
+    >,
     get: get_cluster::GetCluster<DynamoClusterStore>,
     list: list_clusters::ListClusters<DynamoClusterStore>,
     decommission: decommission_cluster::DecommissionCluster<DynamoClusterStore, DynamoAuditLog, SystemClock, RandomIds>,
@@ -56,7 +63,12 @@ async fn functions(env: &HashMap<String, String>) -> Functions {
         },
         get: get_cluster::GetCluster { clusters: clusters() },
         list: list_clusters::ListClusters { clusters: clusters() },
-        decommission: decommission_cluster::DecommissionCluster { clusters: clusters(), audit: audit(), clock: SystemClock, ids: RandomIds },
+        decommission: decommission_cluster::DecommissionCluster {
+            clusters: clusters(),
+            audit: audit(),
+            clock: SystemClock,
+            ids: RandomIds,
+        },
         compliance: check_compliance::CheckCompliance {
             clusters: clusters(),
             audit: audit(),
@@ -65,7 +77,12 @@ async fn functions(env: &HashMap<String, String>) -> Functions {
             org_permission_boundary_arn: boundary,
         },
         events: get_cluster_events::GetClusterEvents { clusters: clusters(), audit: audit() },
-        pipeline_status: pipeline_status::PipelineStatus { clusters: clusters(), audit: audit(), clock: SystemClock, ids: RandomIds },
+        pipeline_status: pipeline_status::PipelineStatus {
+            clusters: clusters(),
+            audit: audit(),
+            clock: SystemClock,
+            ids: RandomIds,
+        },
     }
 }
 
@@ -141,7 +158,10 @@ fn learn_from_bodies(ids: &mut IdMap, python: &Value, rust: &Value) {
             for (key, python_value) in python {
                 let Some(rust_value) = rust.get(key) else { continue };
                 if let (Value::String(python_text), Value::String(rust_text)) = (python_value, rust_value)
-                    && matches!(key.as_str(), "cluster_id" | "pipeline_execution_id" | "execution_id" | "event_id" | "pipeline_name")
+                    && matches!(
+                        key.as_str(),
+                        "cluster_id" | "pipeline_execution_id" | "execution_id" | "event_id" | "pipeline_name"
+                    )
                 {
                     ids.learn(python_text, rust_text);
                 }
@@ -195,13 +215,16 @@ async fn corpus_replays_identically_against_moto() {
         let tally = per_route.entry(route.clone()).or_default();
         tally.1 += 1;
         let identical = match (&rust, &record["error"]) {
-            (Err(error), Value::Object(python_error)) => python_error.get("errorType").and_then(Value::as_str) == Some(error.error_type.as_str()),
+            (Err(error), Value::Object(python_error)) => {
+                python_error.get("errorType").and_then(Value::as_str) == Some(error.error_type.as_str())
+            }
             (Ok(rust_response), Value::Null) => {
                 let python_response = &record["response"];
                 let (python_body, rust_body) = match (python_response.get("body"), rust_response.get("body")) {
-                    (Some(Value::String(python)), Some(Value::String(rust))) => {
-                        (serde_json::from_str(python.as_str()).unwrap_or(Value::Null), serde_json::from_str(rust.as_str()).unwrap_or(Value::Null))
-                    }
+                    (Some(Value::String(python)), Some(Value::String(rust))) => (
+                        serde_json::from_str(python.as_str()).unwrap_or(Value::Null),
+                        serde_json::from_str(rust.as_str()).unwrap_or(Value::Null),
+                    ),
                     _ => (python_response.clone(), rust_response.clone()),
                 };
                 learn_from_bodies(&mut ids, &python_body, &rust_body);
@@ -216,17 +239,24 @@ async fn corpus_replays_identically_against_moto() {
                 for (python, rust) in &ids.python_to_rust {
                     reverse.learn(rust, python);
                 }
-                let rust_as_python = serde_json::from_str::<Value>(&reverse.to_rust(&rust_response.to_string())).unwrap_or(Value::Null);
-                let same = comparable(&masks, python_response, &IdMap::default()) == comparable(&masks, &rust_as_python, &reverse);
+                let rust_as_python =
+                    serde_json::from_str::<Value>(&reverse.to_rust(&rust_response.to_string())).unwrap_or(Value::Null);
+                let same = comparable(&masks, python_response, &IdMap::default())
+                    == comparable(&masks, &rust_as_python, &reverse);
                 // The tokens stand for the same position: later requests send Rust's.
-                if let (Some(Value::String(python)), Some(Value::String(rust))) = (python_body.get("next_token"), rust_body.get("next_token")) {
+                if let (Some(Value::String(python)), Some(Value::String(rust))) =
+                    (python_body.get("next_token"), rust_body.get("next_token"))
+                {
                     ids.learn(python, rust);
                 }
                 // The comparison can fail: an altered body must not compare equal.
                 let mut altered = python_response.clone();
                 if let Some(Value::String(body)) = altered.get_mut("body") {
                     body.push(' ');
-                    assert_ne!(comparable(&masks, python_response, &IdMap::default()), comparable(&masks, &altered, &IdMap::default()));
+                    assert_ne!(
+                        comparable(&masks, python_response, &IdMap::default()),
+                        comparable(&masks, &altered, &IdMap::default())
+                    );
                 }
                 same
             }
@@ -254,23 +284,57 @@ async fn corpus_replays_identically_against_moto() {
     }
 
     // The side effects: a created cluster's item and pipeline in Python's schema.
-    let created = ids.python_to_rust.iter().find(|(python, _)| python.starts_with("payments-dev-general-1-")).map(|(_, rust)| rust.clone());
+    let created = ids
+        .python_to_rust
+        .iter()
+        .find(|(python, _)| python.starts_with("payments-dev-general-1-"))
+        .map(|(_, rust)| rust.clone());
     let cluster_id = created.expect("the first scenario cluster was created");
     let item = functions.get.clusters.get(&cluster_id).await.expect("GetItem").expect("the item");
     let keys: Vec<&str> = item.keys().collect();
     assert_eq!(
         keys[..14],
         [
-            "cluster_id", "name", "team", "environment", "cluster_type", "kubernetes_version", "region", "status",
-            "pipeline_name", "created_at", "updated_at", "created_by", "spec", "warnings"
+            "cluster_id",
+            "name",
+            "team",
+            "environment",
+            "cluster_type",
+            "kubernetes_version",
+            "region",
+            "status",
+            "pipeline_name",
+            "created_at",
+            "updated_at",
+            "created_by",
+            "spec",
+            "warnings"
         ]
     );
-    let spec_keys: Vec<&str> = item.get("spec").and_then(|spec| spec.as_dict()).map(|spec| spec.keys().collect()).unwrap_or_default();
-    assert_eq!(spec_keys, ["name", "team", "environment", "cluster_type", "kubernetes_version", "region", "node_groups", "network", "security", "tags"]);
+    let spec_keys: Vec<&str> =
+        item.get("spec").and_then(|spec| spec.as_dict()).map(|spec| spec.keys().collect()).unwrap_or_default();
+    assert_eq!(
+        spec_keys,
+        [
+            "name",
+            "team",
+            "environment",
+            "cluster_type",
+            "kubernetes_version",
+            "region",
+            "node_groups",
+            "network",
+            "security",
+            "tags"
+        ]
+    );
     // moto writes GetPipeline's timestamps in a form the Rust SDK refuses, so the stored
     // pipeline is read with boto3, as the Python side would.
     let script = "import boto3, json, sys; c = boto3.client('codepipeline', endpoint_url=sys.argv[1], region_name='eu-west-1', aws_access_key_id='testing', aws_secret_access_key='testing'); p = c.get_pipeline(name=sys.argv[2])['pipeline']; print(json.dumps({'stages': [s['name'] for s in p['stages']], 'source': p['stages'][0]['actions'][0]['configuration'], 'roleArn': p['roleArn']}))";
-    let output = Command::new(python()).args(["-c", script, &moto.endpoint, &format!("eks-{cluster_id}")]).output().expect("boto3 runs");
+    let output = Command::new(python())
+        .args(["-c", script, &moto.endpoint, &format!("eks-{cluster_id}")])
+        .output()
+        .expect("boto3 runs");
     assert!(output.status.success(), "GetPipeline failed: {}", String::from_utf8_lossy(&output.stderr));
     let pipeline: Value = serde_json::from_slice(&output.stdout).expect("the pipeline JSON");
     assert_eq!(pipeline["stages"], serde_json::json!(["Source", "Plan", "Apply", "Verify"]));

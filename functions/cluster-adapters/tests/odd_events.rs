@@ -14,7 +14,9 @@
 use std::path::PathBuf;
 
 use check_compliance::CheckCompliance;
-use cluster_domain::fakes::{FakeAuditLog, FakeClusterStore, FakeIdempotencyStore, FakePipelineService, FixedClock, SequentialIds};
+use cluster_domain::fakes::{
+    FakeAuditLog, FakeClusterStore, FakeIdempotencyStore, FakePipelineService, FixedClock, SequentialIds,
+};
 use cluster_domain::{AuditLog, IdempotencyRecord, PyDict, PyValue, python_json};
 use create_cluster::{CreateCluster, CreateClusterConfig};
 use decommission_cluster::DecommissionCluster;
@@ -48,7 +50,12 @@ impl Masks {
             (r"-[0-9a-f]{8}\b", "-<HEX>"),
             (r#""expires_at": ?\d+"#, r#""expires_at": "<EPOCH>""#),
         ];
-        Masks(rules.into_iter().map(|(pattern, replacement)| (Regex::new(pattern).expect("a mask"), replacement)).collect())
+        Masks(
+            rules
+                .into_iter()
+                .map(|(pattern, replacement)| (Regex::new(pattern).expect("a mask"), replacement))
+                .collect(),
+        )
     }
 
     fn apply(&self, value: &Value) -> Value {
@@ -105,7 +112,12 @@ async fn seeded(seed: &Value) -> Ports {
 
 /// What the case's function answers over `ports`: the answer or `(errorType,
 /// errorMessage)`, and the ports back, to read what was written.
-async fn invoke(function: &str, event: Value, ports: Ports, boundary: &str) -> (Result<Value, (String, String)>, Ports) {
+async fn invoke(
+    function: &str,
+    event: Value,
+    ports: Ports,
+    boundary: &str,
+) -> (Result<Value, (String, String)>, Ports) {
     let clock = FixedClock::new(FixedClock::default_instant());
     let ids = SequentialIds::new();
     let Ports { clusters, audit, pipelines, idempotency } = ports;
@@ -141,7 +153,8 @@ async fn invoke(function: &str, event: Value, ports: Ports, boundary: &str) -> (
             (answer, Ports { clusters: handler.clusters, audit: handler.audit, pipelines, idempotency })
         }
         "check-compliance" => {
-            let handler = CheckCompliance { clusters, audit, clock, ids, org_permission_boundary_arn: boundary.to_owned() };
+            let handler =
+                CheckCompliance { clusters, audit, clock, ids, org_permission_boundary_arn: boundary.to_owned() };
             let answer = handler.handle(event).await;
             (answer, Ports { clusters: handler.clusters, audit: handler.audit, pipelines, idempotency })
         }
@@ -214,7 +227,11 @@ async fn rust_answers_and_writes_as_python_on_odd_events() {
     let boundary = golden["org_permission_boundary_arn"].as_str().expect("the boundary");
     let cases = golden["cases"].as_array().expect("cases");
     let seeds = &golden["seeds"];
-    assert_eq!(cases.len(), EXPECTED_CASES, "the golden file's case count changed; regenerate and update EXPECTED_CASES");
+    assert_eq!(
+        cases.len(),
+        EXPECTED_CASES,
+        "the golden file's case count changed; regenerate and update EXPECTED_CASES"
+    );
     let masks = Masks::new();
     let mut ran = 0;
     let mut mismatches = Vec::new();
@@ -226,7 +243,10 @@ async fn rust_answers_and_writes_as_python_on_odd_events() {
         let (outcome, ports) = invoke(function, case["event"].clone(), seeded(seed).await, boundary).await;
         ran += 1;
         let expected = match (&case["response"], &case["error"]) {
-            (Value::Null, error) => Err((error["errorType"].as_str().unwrap_or_default().to_owned(), error["errorMessage"].as_str().unwrap_or_default().to_owned())),
+            (Value::Null, error) => Err((
+                error["errorType"].as_str().unwrap_or_default().to_owned(),
+                error["errorMessage"].as_str().unwrap_or_default().to_owned(),
+            )),
             (response, _) => Ok(response.clone()),
         };
         let outcome = outcome.map(|answer| masks.apply(&answer)).map_err(|(error_type, message)| {
@@ -244,5 +264,10 @@ async fn rust_answers_and_writes_as_python_on_odd_events() {
         }
     }
     assert_eq!(ran, EXPECTED_CASES);
-    assert!(mismatches.is_empty(), "{} of {ran} odd events differ from Python:\n{}", mismatches.len(), mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} of {ran} odd events differ from Python:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
 }

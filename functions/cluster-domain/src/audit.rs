@@ -56,7 +56,11 @@ pub fn event_view(item: &PyDict) -> Result<PyValue, MissingAttribute> {
 }
 
 /// The 200 body of get-cluster-events: `{"cluster_id", "events", "next_token"}`.
-pub fn events_body(cluster_id: &str, items: &[PyDict], last_evaluated_key: Option<&PyDict>) -> Result<PyDict, MissingAttribute> {
+pub fn events_body(
+    cluster_id: &str,
+    items: &[PyDict],
+    last_evaluated_key: Option<&PyDict>,
+) -> Result<PyDict, MissingAttribute> {
     Ok(PyDict::new()
         .with("cluster_id", cluster_id)
         .with("events", items.iter().map(event_view).collect::<Result<Vec<_>, _>>()?)
@@ -78,7 +82,13 @@ pub fn pipeline_started_details(pipeline_name: &str, execution_id: &str) -> PyDi
 
 /// STATUS_CHANGED details: `{"from", "to", "pipeline_state", "execution_id", "event_id"}`;
 /// the last two are whatever the EventBridge event held (`None` when absent).
-pub fn status_changed_details(from: &str, to: &str, pipeline_state: &str, execution_id: PyValue, event_id: PyValue) -> PyDict {
+pub fn status_changed_details(
+    from: &str,
+    to: &str,
+    pipeline_state: &str,
+    execution_id: PyValue,
+    event_id: PyValue,
+) -> PyDict {
     PyDict::new()
         .with("from", from)
         .with("to", to)

@@ -4,7 +4,10 @@
 //! The spec comes from DynamoDB as a plain dict, so every check reads it the lenient
 //! way Python's `.get(...) or {}` does.
 
-use crate::rules::{COST_CENTER_PATTERN, CONTROL_PLANE_LOG_TYPES, DATA_CLASSIFICATIONS, OWNER_PATTERN, REQUIRED_PROD_LOG_TYPES, REQUIRED_TAGS};
+use crate::rules::{
+    CONTROL_PLANE_LOG_TYPES, COST_CENTER_PATTERN, DATA_CLASSIFICATIONS, OWNER_PATTERN, REQUIRED_PROD_LOG_TYPES,
+    REQUIRED_TAGS,
+};
 use crate::value::{PyDict, PyValue};
 
 pub const PASS: &str = "PASS";
@@ -69,11 +72,14 @@ pub fn check_compliance(spec: &PyDict, org_permission_boundary_arn: &str) -> Vec
     let tag_formats_ok = COST_CENTER_PATTERN.is_match(tag_text("cost-center"))
         && OWNER_PATTERN.is_match(tag_text("owner"))
         && tags.get_str("data-classification").is_some_and(|value| DATA_CLASSIFICATIONS.contains(&value));
-    let missing_required_logs: Vec<&str> = REQUIRED_PROD_LOG_TYPES.iter().copied().filter(|log_type| !enabled(log_type)).collect();
-    let missing_any_logs: Vec<&str> = CONTROL_PLANE_LOG_TYPES.iter().copied().filter(|log_type| !enabled(log_type)).collect();
+    let missing_required_logs: Vec<&str> =
+        REQUIRED_PROD_LOG_TYPES.iter().copied().filter(|log_type| !enabled(log_type)).collect();
+    let missing_any_logs: Vec<&str> =
+        CONTROL_PLANE_LOG_TYPES.iter().copied().filter(|log_type| !enabled(log_type)).collect();
     let mut zones: Vec<PyValue> = Vec::new();
     for subnet in list_or_empty(network, "subnets") {
-        let zone = subnet.as_dict().and_then(|subnet| subnet.get("availability_zone")).cloned().unwrap_or(PyValue::None);
+        let zone =
+            subnet.as_dict().and_then(|subnet| subnet.get("availability_zone")).cloned().unwrap_or(PyValue::None);
         if !zones.contains(&zone) {
             zones.push(zone);
         }
@@ -100,8 +106,12 @@ pub fn check_compliance(spec: &PyDict, org_permission_boundary_arn: &str) -> Vec
             title: "tag values follow the tagging standard",
             passed: tag_formats_ok,
             severity: "medium",
-            detail: if tag_formats_ok { "tag values are well formed" } else { "cost-center, owner or data-classification is malformed" }
-                .to_owned(),
+            detail: if tag_formats_ok {
+                "tag values are well formed"
+            } else {
+                "cost-center, owner or data-classification is malformed"
+            }
+            .to_owned(),
         },
         Finding {
             rule_id: "ENC-001",
@@ -165,7 +175,8 @@ pub fn is_compliant(findings: &[Finding]) -> bool {
 /// `{"compliant", "passed", "failed", "failed_rules", "checked_at"}`.
 pub fn compliance_summary(findings: &[Finding], checked_at: &str) -> PyDict {
     let passed = findings.iter().filter(|finding| finding.passed).count();
-    let failed_rules: Vec<PyValue> = findings.iter().filter(|finding| !finding.passed).map(|finding| PyValue::str(finding.rule_id)).collect();
+    let failed_rules: Vec<PyValue> =
+        findings.iter().filter(|finding| !finding.passed).map(|finding| PyValue::str(finding.rule_id)).collect();
     PyDict::new()
         .with("compliant", is_compliant(findings))
         .with("passed", PyValue::int(passed as i64))

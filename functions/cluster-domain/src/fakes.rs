@@ -12,8 +12,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::pipeline::{PipelineDefinition, PipelineTag};
 use crate::ports::{
-    AuditLog, Clock, ClusterListQuery, ClusterStore, IdGenerator, IdempotencyRecord, IdempotencyStore, Page, PipelineService,
-    PortError, StatusChange,
+    AuditLog, Clock, ClusterListQuery, ClusterStore, IdGenerator, IdempotencyRecord, IdempotencyStore, Page,
+    PipelineService, PortError, StatusChange,
 };
 use crate::time::Timestamp;
 use crate::value::{PyDict, PyValue};
@@ -77,7 +77,8 @@ impl Instrumentation {
     }
 
     fn fail(&self, operation: &str, code: &str, message: &str) {
-        lock(&self.failures).insert(operation.to_owned(), Failure { code: code.to_owned(), message: message.to_owned() });
+        lock(&self.failures)
+            .insert(operation.to_owned(), Failure { code: code.to_owned(), message: message.to_owned() });
     }
 
     fn calls(&self) -> Vec<String> {
@@ -207,7 +208,8 @@ impl ClusterStore for FakeClusterStore {
                 let mut in_environment: Vec<&PyDict> =
                     items.iter().filter(|item| item.get_str("environment") == Some(environment.as_str())).collect();
                 in_environment.sort_by(|left, right| {
-                    (left.get_str("created_at"), left.get_str("cluster_id")).cmp(&(right.get_str("created_at"), right.get_str("cluster_id")))
+                    (left.get_str("created_at"), left.get_str("cluster_id"))
+                        .cmp(&(right.get_str("created_at"), right.get_str("cluster_id")))
                 });
                 in_environment
             }
@@ -224,7 +226,8 @@ impl ClusterStore for FakeClusterStore {
         let more = candidates.len() > limit;
         let last_evaluated_key = match (more, examined.last()) {
             (true, Some(last)) => {
-                let mut key = PyDict::new().with("cluster_id", last.get("cluster_id").cloned().unwrap_or(PyValue::None));
+                let mut key =
+                    PyDict::new().with("cluster_id", last.get("cluster_id").cloned().unwrap_or(PyValue::None));
                 if query.environment.is_some() {
                     key.insert("environment", last.get("environment").cloned().unwrap_or(PyValue::None));
                     key.insert("created_at", last.get("created_at").cloned().unwrap_or(PyValue::None));
@@ -292,14 +295,22 @@ impl AuditLog for FakeAuditLog {
     async fn remove(&self, cluster_id: &str, event_key: &str) -> Result<(), PortError> {
         self.instrumentation.enter("remove", "DeleteItem", event_key)?;
         // DeleteItem of a missing key succeeds, as in DynamoDB.
-        lock(&self.items).retain(|item| !(item.get_str("cluster_id") == Some(cluster_id) && item.get_str("event_key") == Some(event_key)));
+        lock(&self.items).retain(|item| {
+            !(item.get_str("cluster_id") == Some(cluster_id) && item.get_str("event_key") == Some(event_key))
+        });
         Ok(())
     }
 
-    async fn page(&self, cluster_id: &str, limit: u32, exclusive_start_key: Option<&PyDict>) -> Result<Page, PortError> {
+    async fn page(
+        &self,
+        cluster_id: &str,
+        limit: u32,
+        exclusive_start_key: Option<&PyDict>,
+    ) -> Result<Page, PortError> {
         self.instrumentation.enter("page", "Query", cluster_id)?;
         let items = lock(&self.items);
-        let mut events: Vec<&PyDict> = items.iter().filter(|item| item.get_str("cluster_id") == Some(cluster_id)).collect();
+        let mut events: Vec<&PyDict> =
+            items.iter().filter(|item| item.get_str("cluster_id") == Some(cluster_id)).collect();
         events.sort_by(|left, right| left.get_str("event_key").cmp(&right.get_str("event_key")));
         if let Some(start) = exclusive_start_key.and_then(|key| key.get_str("event_key")) {
             events.retain(|item| item.get_str("event_key").is_some_and(|event_key| event_key > start));
@@ -606,7 +617,10 @@ mod tests {
     fn audit_pages_ascending_with_keys() {
         let audit = FakeAuditLog::new();
         for key in ["2026-01-01T00:00:03+00:00#c", "2026-01-01T00:00:01+00:00#a", "2026-01-01T00:00:02+00:00#b"] {
-            block_on(audit.append(&PyDict::new().with("cluster_id", "x").with("event_key", key).with("event_type", "T"))).expect("append");
+            block_on(
+                audit.append(&PyDict::new().with("cluster_id", "x").with("event_key", key).with("event_type", "T")),
+            )
+            .expect("append");
         }
         let first = block_on(audit.page("x", 2, None)).expect("page");
         let keys: Vec<_> = first.items.iter().filter_map(|item| item.get_str("event_key")).collect();
@@ -621,9 +635,16 @@ mod tests {
     fn injected_failures_surface_as_service_errors() {
         let pipelines = FakePipelineService::new();
         pipelines.fail("create_pipeline", "InternalError", "boom");
-        let definition = PipelineDefinition { name: "eks-a".to_owned(), role_arn: "r".to_owned(), artifact_bucket: "b".to_owned(), stages: Vec::new() };
+        let definition = PipelineDefinition {
+            name: "eks-a".to_owned(),
+            role_arn: "r".to_owned(),
+            artifact_bucket: "b".to_owned(),
+            stages: Vec::new(),
+        };
         match block_on(pipelines.create_pipeline(&definition, &[])) {
-            Err(PortError::Service { operation, code, .. }) => assert_eq!((operation.as_str(), code.as_str()), ("CreatePipeline", "InternalError")),
+            Err(PortError::Service { operation, code, .. }) => {
+                assert_eq!((operation.as_str(), code.as_str()), ("CreatePipeline", "InternalError"))
+            }
             other => panic!("expected a service error, got {other:?}"),
         }
         assert_eq!(pipelines.calls(), ["create_pipeline eks-a"]);
@@ -647,7 +668,16 @@ mod tests {
         block_on(audit.remove("x", "k1")).expect("removed");
         block_on(audit.remove("x", "missing")).expect("removing a missing key succeeds");
         assert_eq!(audit.event_types("x"), ["STATUS_CHANGED"]);
-        assert_eq!(audit.calls(), ["append CLUSTER_REQUESTED", "append PIPELINE_STARTED", "append STATUS_CHANGED", "remove k1", "remove missing"]);
+        assert_eq!(
+            audit.calls(),
+            [
+                "append CLUSTER_REQUESTED",
+                "append PIPELINE_STARTED",
+                "append STATUS_CHANGED",
+                "remove k1",
+                "remove missing"
+            ]
+        );
     }
 
     #[test]

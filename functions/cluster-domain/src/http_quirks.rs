@@ -33,8 +33,11 @@ pub fn read_body_text(body: Option<&str>, is_base64_encoded: bool) -> Result<Opt
 pub fn read_body(body: Option<&str>, is_base64_encoded: bool) -> Result<Option<Cow<'_, str>>, SpecRejection> {
     match body {
         Some(text) if is_base64_encoded && !text.is_empty() => {
-            let bytes = b64decode(text.as_bytes()).ok_or_else(|| SpecRejection::Rejected(vec![Violation::body_not_json()]))?;
-            String::from_utf8(bytes).map(|text| Some(Cow::Owned(text))).map_err(|_| SpecRejection::Rejected(vec![Violation::body_not_json()]))
+            let bytes =
+                b64decode(text.as_bytes()).ok_or_else(|| SpecRejection::Rejected(vec![Violation::body_not_json()]))?;
+            String::from_utf8(bytes)
+                .map(|text| Some(Cow::Owned(text)))
+                .map_err(|_| SpecRejection::Rejected(vec![Violation::body_not_json()]))
         }
         other => Ok(other.map(Cow::Borrowed)),
     }
@@ -47,7 +50,9 @@ pub fn parse_cluster_spec(body_text: Option<&str>) -> Result<ClusterSpec, SpecRe
     };
     let payload = python_json::loads(text).map_err(|error| match error {
         LoadsError::Decode { .. } => SpecRejection::Rejected(vec![Violation::body_not_json()]),
-        LoadsError::IntegerTooLong { .. } => SpecRejection::Unhandled { error_type: "ValueError", message: error.to_string() },
+        LoadsError::IntegerTooLong { .. } => {
+            SpecRejection::Unhandled { error_type: "ValueError", message: error.to_string() }
+        }
         LoadsError::TooDeep => SpecRejection::Unhandled { error_type: "RecursionError", message: error.to_string() },
         // pydantic refuses a str holding a lone surrogate as not a valid string; the
         // spec cannot be valid, but the exact error list is not reproduced.
@@ -229,7 +234,8 @@ pub fn parse_limit(raw: Option<&str>, default: u32, maximum: u32) -> Result<u32,
 /// dict raises `TypeError`.
 pub fn parse_limit_value(raw: Option<&PyValue>, default: u32, maximum: u32) -> Result<u32, QueryRejection> {
     let message = || QueryRejection::BadRequest(format!("limit must be an integer between 1 and {maximum}"));
-    let in_range = |limit: f64| if (1.0..=f64::from(maximum)).contains(&limit) { Ok(limit as u32) } else { Err(message()) };
+    let in_range =
+        |limit: f64| if (1.0..=f64::from(maximum)).contains(&limit) { Ok(limit as u32) } else { Err(message()) };
     match raw {
         None | Some(PyValue::None) => Ok(default),
         Some(PyValue::Str(text)) => Ok(parse_limit(Some(text), default, maximum)?),
@@ -242,7 +248,10 @@ pub fn parse_limit_value(raw: Option<&PyValue>, default: u32, maximum: u32) -> R
         Some(PyValue::Decimal(text)) => Ok(parse_limit(Some(text), default, maximum)?),
         Some(other) => Err(QueryRejection::Unhandled {
             error_type: "TypeError",
-            message: format!("int() argument must be a string, a bytes-like object or a real number, not '{}'", other.type_name()),
+            message: format!(
+                "int() argument must be a string, a bytes-like object or a real number, not '{}'",
+                other.type_name()
+            ),
         }),
     }
 }
@@ -299,7 +308,9 @@ pub fn decode_next_token(token: Option<&str>, required_keys: &[&str]) -> Result<
 /// `environment` must equal the filter). Query values may be of any JSON type: an
 /// environment or status that is not one of the known strings is a 400, `team` is
 /// kept as it is (the filter compares it as DynamoDB would).
-pub fn parse_list_clusters_query<'a>(query: impl Fn(&str) -> Option<&'a PyValue>) -> Result<ClusterListQuery, QueryRejection> {
+pub fn parse_list_clusters_query<'a>(
+    query: impl Fn(&str) -> Option<&'a PyValue>,
+) -> Result<ClusterListQuery, QueryRejection> {
     let present = |name: &str| query(name).filter(|value| !value.is_none());
     let environment = present("environment");
     let team = present("team");
@@ -308,19 +319,23 @@ pub fn parse_list_clusters_query<'a>(query: impl Fn(&str) -> Option<&'a PyValue>
     let environment = match environment {
         None => None,
         Some(PyValue::Str(text)) if ENVIRONMENTS.contains(&text.as_str()) => Some(text.as_str()),
-        Some(_) => return Err(QueryRejection::BadRequest(format!("environment must be one of {}", ENVIRONMENTS.join(", ")))),
+        Some(_) => {
+            return Err(QueryRejection::BadRequest(format!("environment must be one of {}", ENVIRONMENTS.join(", "))));
+        }
     };
     let status = match status {
         None => None,
         Some(PyValue::Str(text)) if STATUSES.contains(&text.as_str()) => Some(text.as_str()),
         Some(_) => return Err(QueryRejection::BadRequest(format!("status must be one of {}", STATUSES.join(", ")))),
     };
-    let key_names: &[&str] = if environment.is_some() { &["cluster_id", "environment", "created_at"] } else { &["cluster_id"] };
+    let key_names: &[&str] =
+        if environment.is_some() { &["cluster_id", "environment", "created_at"] } else { &["cluster_id"] };
     let start_key = decode_next_token(token_text(present("next_token"))?, key_names)?;
     if let (Some(key), Some(environment)) = (&start_key, environment)
-        && key.get_str("environment") != Some(environment) {
-            return Err(QueryRejection::BadRequest(NEXT_TOKEN_INVALID.to_owned()));
-        }
+        && key.get_str("environment") != Some(environment)
+    {
+        return Err(QueryRejection::BadRequest(NEXT_TOKEN_INVALID.to_owned()));
+    }
     Ok(ClusterListQuery {
         environment: environment.map(str::to_owned),
         team: team.cloned(),
@@ -333,13 +348,18 @@ pub fn parse_list_clusters_query<'a>(query: impl Fn(&str) -> Option<&'a PyValue>
 /// get-cluster-events' query checks, before the cluster lookup: limit (default 50, at
 /// most 100), then the token (keys `cluster_id`, `event_key`; `cluster_id` must be the
 /// path's). Returns the limit and the ExclusiveStartKey.
-pub fn parse_events_query(cluster_id: &str, limit: Option<&PyValue>, next_token: Option<&PyValue>) -> Result<(u32, Option<PyDict>), QueryRejection> {
+pub fn parse_events_query(
+    cluster_id: &str,
+    limit: Option<&PyValue>,
+    next_token: Option<&PyValue>,
+) -> Result<(u32, Option<PyDict>), QueryRejection> {
     let limit = parse_limit_value(limit, 50, 100)?;
     let start_key = decode_next_token(token_text(next_token)?, &["cluster_id", "event_key"])?;
     if let Some(key) = &start_key
-        && key.get_str("cluster_id") != Some(cluster_id) {
-            return Err(QueryRejection::BadRequest(NEXT_TOKEN_INVALID.to_owned()));
-        }
+        && key.get_str("cluster_id") != Some(cluster_id)
+    {
+        return Err(QueryRejection::BadRequest(NEXT_TOKEN_INVALID.to_owned()));
+    }
     Ok((limit, start_key))
 }
 
@@ -367,7 +387,10 @@ mod tests {
         assert_eq!(read_body_text(Some("e30="), false), Ok(Some("e30=".to_owned())));
         assert_eq!(read_body_text(Some(""), true), Ok(Some(String::new())));
         assert_eq!(read_body_text(None, true), Ok(None));
-        assert_eq!(read_body_text(Some("//4AZ2FyYmFnZQ=="), true), Err(SpecRejection::Rejected(vec![Violation::body_not_json()])));
+        assert_eq!(
+            read_body_text(Some("//4AZ2FyYmFnZQ=="), true),
+            Err(SpecRejection::Rejected(vec![Violation::body_not_json()]))
+        );
     }
 
     #[test]
@@ -403,7 +426,10 @@ mod tests {
         assert_eq!(parse_limit(Some(" 5"), 20, 100), Ok(5));
         assert_eq!(parse_limit(Some("0"), 20, 100), Err("limit must be an integer between 1 and 100".to_owned()));
         assert_eq!(parse_limit(Some("101"), 20, 100), Err("limit must be an integer between 1 and 100".to_owned()));
-        assert_eq!(parse_limit(Some(&"9".repeat(60)), 20, 100), Err("limit must be an integer between 1 and 100".to_owned()));
+        assert_eq!(
+            parse_limit(Some(&"9".repeat(60)), 20, 100),
+            Err("limit must be an integer between 1 and 100".to_owned())
+        );
     }
 
     #[test]

@@ -29,7 +29,14 @@ pub fn request_hash(body_text: Option<&str>) -> String {
 }
 
 /// The record create-cluster stores for a key: `expires_at` 24 hours after `now`.
-pub fn new_record(key: &str, body_hash: &str, status_code: u16, body: &str, now: &Timestamp, location: Option<&str>) -> IdempotencyRecord {
+pub fn new_record(
+    key: &str,
+    body_hash: &str,
+    status_code: u16,
+    body: &str,
+    now: &Timestamp,
+    location: Option<&str>,
+) -> IdempotencyRecord {
     IdempotencyRecord {
         idempotency_key: key.to_owned(),
         request_hash: body_hash.to_owned(),

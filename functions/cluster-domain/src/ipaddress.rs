@@ -14,7 +14,9 @@ use crate::python_json::str_repr;
 pub enum IpNetwork {
     V4(Ipv4Network),
     /// An IPv6 network; the rules only need to know it is one.
-    V6 { text: String },
+    V6 {
+        text: String,
+    },
 }
 
 /// An IPv4 network: address and prefix length, host bits clear.
@@ -67,11 +69,8 @@ fn format_ipv4(address: u32) -> String {
 }
 
 /// The private ranges the VPC must sit in: 10/8, 172.16/12, 192.168/16.
-pub const PRIVATE_RANGES: [Ipv4Network; 3] = [
-    Ipv4Network::new(0x0a00_0000, 8),
-    Ipv4Network::new(0xac10_0000, 12),
-    Ipv4Network::new(0xc0a8_0000, 16),
-];
+pub const PRIVATE_RANGES: [Ipv4Network; 3] =
+    [Ipv4Network::new(0x0a00_0000, 8), Ipv4Network::new(0xac10_0000, 12), Ipv4Network::new(0xc0a8_0000, 16)];
 
 /// Why a parse failed: either not an address of that family at all (the caller moves
 /// on), or host bits set (a `ValueError` with this text).
@@ -274,7 +273,9 @@ fn parse_ipv6_network(text: &str) -> Result<String, Failure> {
     };
     let address = parse_ipv6_address(address).ok_or(Failure::Invalid)?;
     let prefix_length = match prefix {
-        Some(prefix) if ascii_digits(prefix) => prefix.parse::<u32>().ok().filter(|value| *value <= 128).ok_or(Failure::Invalid)?,
+        Some(prefix) if ascii_digits(prefix) => {
+            prefix.parse::<u32>().ok().filter(|value| *value <= 128).ok_or(Failure::Invalid)?
+        }
         Some(_) => return Err(Failure::Invalid),
         None => 128,
     };

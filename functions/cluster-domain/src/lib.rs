@@ -40,18 +40,12 @@ pub use crate::audit::{
 };
 pub use crate::compliance::{check_compliance, compliance_audit_details, compliance_body, compliance_summary};
 pub use crate::http_quirks::{
-    QueryRejection, SpecRejection, parse_cluster_spec, parse_events_query, parse_list_clusters_query, read_body_text, urlsafe_b64decode,
+    QueryRejection, SpecRejection, parse_cluster_spec, parse_events_query, parse_list_clusters_query, read_body_text,
+    urlsafe_b64decode,
 };
 pub use crate::idempotency::{KEY_REUSED_MESSAGE, key_length_message, key_length_ok, new_record, request_hash};
-pub use crate::pipeline::{PipelineDefinition, PipelineTag, build_pipeline, pipeline_name, pipeline_tags, spec_object_key};
-pub use crate::status::{
-    DECOMMISSIONABLE, DECOMMISSIONING, PENDING, PIPELINE_ACTOR, PipelineEventDecision, UNKNOWN_CLUSTER, can_decommission,
-    decide_pipeline_event,
-};
-pub use crate::views::{
-    MissingAttribute, cannot_decommission_message, cluster_not_found_message, cluster_view, required, decommission_body, decommission_race_message,
-    error_body, list_body, new_cluster_id, new_cluster_item, pipeline_event_changed, pipeline_event_ignored,
-    pipeline_event_unchanged, route_not_found_body, spec_rejected_body, spec_violates_rules_body,
+pub use crate::pipeline::{
+    PipelineDefinition, PipelineTag, build_pipeline, pipeline_name, pipeline_tags, spec_object_key,
 };
 pub use crate::ports::{
     AuditLog, Clock, ClusterListQuery, ClusterStore, IdGenerator, IdempotencyRecord, IdempotencyStore, Page,
@@ -59,6 +53,16 @@ pub use crate::ports::{
 };
 pub use crate::rules::{Severity, Violation, check_spec, has_errors};
 pub use crate::spec::{ClusterSpec, ClusterType, Environment, SchemaError, parse_spec};
+pub use crate::status::{
+    DECOMMISSIONABLE, DECOMMISSIONING, PENDING, PIPELINE_ACTOR, PipelineEventDecision, UNKNOWN_CLUSTER,
+    can_decommission, decide_pipeline_event,
+};
 pub use crate::time::Timestamp;
 pub use crate::validate::{ValidateAnswer, validate_request};
 pub use crate::value::{PyDict, PyInt, PyValue};
+pub use crate::views::{
+    MissingAttribute, cannot_decommission_message, cluster_not_found_message, cluster_view, decommission_body,
+    decommission_race_message, error_body, list_body, new_cluster_id, new_cluster_item, pipeline_event_changed,
+    pipeline_event_ignored, pipeline_event_unchanged, required, route_not_found_body, spec_rejected_body,
+    spec_violates_rules_body,
+};

@@ -68,7 +68,12 @@ pub struct ActionType {
 
 impl ActionType {
     fn aws(category: &str, provider: &str) -> Self {
-        Self { category: category.to_owned(), owner: "AWS".to_owned(), provider: provider.to_owned(), version: "1".to_owned() }
+        Self {
+            category: category.to_owned(),
+            owner: "AWS".to_owned(),
+            provider: provider.to_owned(),
+            version: "1".to_owned(),
+        }
     }
 }
 
@@ -79,7 +84,14 @@ pub struct PipelineTag {
     pub value: String,
 }
 
-fn codebuild_action(name: &str, project: &str, cluster_id: &str, spec: &ClusterSpec, input: &str, output: Option<&str>) -> Action {
+fn codebuild_action(
+    name: &str,
+    project: &str,
+    cluster_id: &str,
+    spec: &ClusterSpec,
+    input: &str,
+    output: Option<&str>,
+) -> Action {
     let variable = |name: &str, value: &str| {
         PyValue::Dict(PyDict::new().with("name", name).with("value", value).with("type", "PLAINTEXT"))
     };
@@ -103,7 +115,12 @@ fn codebuild_action(name: &str, project: &str, cluster_id: &str, spec: &ClusterS
 }
 
 /// The pipeline for a new cluster (`build_pipeline` in `pipeline.py`).
-pub fn build_pipeline(cluster_id: &str, spec: &ClusterSpec, role_arn: &str, artifact_bucket: &str) -> PipelineDefinition {
+pub fn build_pipeline(
+    cluster_id: &str,
+    spec: &ClusterSpec,
+    role_arn: &str,
+    artifact_bucket: &str,
+) -> PipelineDefinition {
     let mut stages = vec![
         Stage {
             name: "Source".to_owned(),
@@ -122,7 +139,14 @@ pub fn build_pipeline(cluster_id: &str, spec: &ClusterSpec, role_arn: &str, arti
         },
         Stage {
             name: "Plan".to_owned(),
-            actions: vec![codebuild_action("TerraformPlan", PLAN_PROJECT, cluster_id, spec, "SpecOutput", Some("PlanOutput"))],
+            actions: vec![codebuild_action(
+                "TerraformPlan",
+                PLAN_PROJECT,
+                cluster_id,
+                spec,
+                "SpecOutput",
+                Some("PlanOutput"),
+            )],
         },
     ];
     if spec.environment == Environment::Prod {
@@ -143,7 +167,14 @@ pub fn build_pipeline(cluster_id: &str, spec: &ClusterSpec, role_arn: &str, arti
     }
     stages.push(Stage {
         name: "Apply".to_owned(),
-        actions: vec![codebuild_action("TerraformApply", APPLY_PROJECT, cluster_id, spec, "PlanOutput", Some("ApplyOutput"))],
+        actions: vec![codebuild_action(
+            "TerraformApply",
+            APPLY_PROJECT,
+            cluster_id,
+            spec,
+            "PlanOutput",
+            Some("ApplyOutput"),
+        )],
     });
     stages.push(Stage {
         name: "Verify".to_owned(),
@@ -211,7 +242,10 @@ impl Action {
             .with("runOrder", PyValue::int(i64::from(self.run_order)))
             .with(
                 "configuration",
-                self.configuration.iter().map(|(key, value)| (key.clone(), PyValue::str(value.as_str()))).collect::<PyDict>(),
+                self.configuration
+                    .iter()
+                    .map(|(key, value)| (key.clone(), PyValue::str(value.as_str())))
+                    .collect::<PyDict>(),
             );
         if !self.input_artifacts.is_empty() {
             action.insert("inputArtifacts", artifacts(&self.input_artifacts));

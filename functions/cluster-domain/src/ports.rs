@@ -63,39 +63,106 @@ impl PortError {
 /// exception by its class name, so an escaped `NoSuchBucket` is reported as
 /// `NoSuchBucket`, not `ClientError`.
 const DYNAMODB_MODELED_ERRORS: &[&str] = &[
-    "BackupInUseException", "BackupNotFoundException", "ConditionalCheckFailedException",
-    "ContinuousBackupsUnavailableException", "DuplicateItemException", "ExportConflictException",
-    "ExportNotFoundException", "GlobalTableAlreadyExistsException", "GlobalTableNotFoundException",
-    "IdempotentParameterMismatchException", "ImportConflictException", "ImportNotFoundException",
-    "IndexNotFoundException", "InternalServerError", "InvalidExportTimeException", "InvalidRestoreTimeException",
-    "ItemCollectionSizeLimitExceededException", "LimitExceededException", "PointInTimeRecoveryUnavailableException",
-    "PolicyNotFoundException", "ProvisionedThroughputExceededException", "ReplicaAlreadyExistsException",
-    "ReplicaNotFoundException", "ReplicatedWriteConflictException", "RequestLimitExceeded", "ResourceInUseException",
-    "ResourceNotFoundException", "TableAlreadyExistsException", "TableInUseException", "TableNotFoundException",
-    "ThrottlingException", "TransactionCanceledException", "TransactionConflictException",
+    "BackupInUseException",
+    "BackupNotFoundException",
+    "ConditionalCheckFailedException",
+    "ContinuousBackupsUnavailableException",
+    "DuplicateItemException",
+    "ExportConflictException",
+    "ExportNotFoundException",
+    "GlobalTableAlreadyExistsException",
+    "GlobalTableNotFoundException",
+    "IdempotentParameterMismatchException",
+    "ImportConflictException",
+    "ImportNotFoundException",
+    "IndexNotFoundException",
+    "InternalServerError",
+    "InvalidExportTimeException",
+    "InvalidRestoreTimeException",
+    "ItemCollectionSizeLimitExceededException",
+    "LimitExceededException",
+    "PointInTimeRecoveryUnavailableException",
+    "PolicyNotFoundException",
+    "ProvisionedThroughputExceededException",
+    "ReplicaAlreadyExistsException",
+    "ReplicaNotFoundException",
+    "ReplicatedWriteConflictException",
+    "RequestLimitExceeded",
+    "ResourceInUseException",
+    "ResourceNotFoundException",
+    "TableAlreadyExistsException",
+    "TableInUseException",
+    "TableNotFoundException",
+    "ThrottlingException",
+    "TransactionCanceledException",
+    "TransactionConflictException",
     "TransactionInProgressException",
 ];
 const S3_MODELED_ERRORS: &[&str] = &[
-    "AccessDenied", "AnnotationLimitExceeded", "AnnotationNameTooLong", "BucketAlreadyExists",
-    "BucketAlreadyOwnedByYou", "EncryptionTypeMismatch", "IdempotencyParameterMismatch", "InvalidAnnotationName",
-    "InvalidObjectState", "InvalidPrefix", "InvalidRequest", "InvalidWriteOffset", "NoSuchAnnotation", "NoSuchBucket",
-    "NoSuchKey", "NoSuchUpload", "ObjectAlreadyInActiveTierError", "ObjectNotInActiveTierError", "TooManyParts",
+    "AccessDenied",
+    "AnnotationLimitExceeded",
+    "AnnotationNameTooLong",
+    "BucketAlreadyExists",
+    "BucketAlreadyOwnedByYou",
+    "EncryptionTypeMismatch",
+    "IdempotencyParameterMismatch",
+    "InvalidAnnotationName",
+    "InvalidObjectState",
+    "InvalidPrefix",
+    "InvalidRequest",
+    "InvalidWriteOffset",
+    "NoSuchAnnotation",
+    "NoSuchBucket",
+    "NoSuchKey",
+    "NoSuchUpload",
+    "ObjectAlreadyInActiveTierError",
+    "ObjectNotInActiveTierError",
+    "TooManyParts",
     "UnsupportedMediaType",
 ];
 const CODEPIPELINE_MODELED_ERRORS: &[&str] = &[
-    "ActionExecutionNotFoundException", "ActionNotFoundException", "ActionTypeAlreadyExistsException",
-    "ActionTypeNotFoundException", "ApprovalAlreadyCompletedException", "ConcurrentModificationException",
-    "ConcurrentPipelineExecutionsLimitExceededException", "ConditionNotOverridableException", "ConflictException",
-    "DuplicatedStopRequestException", "InvalidActionDeclarationException", "InvalidApprovalTokenException",
-    "InvalidArnException", "InvalidBlockerDeclarationException", "InvalidClientTokenException", "InvalidJobException",
-    "InvalidJobStateException", "InvalidNextTokenException", "InvalidNonceException", "InvalidStageDeclarationException",
-    "InvalidStructureException", "InvalidTagsException", "InvalidWebhookAuthenticationParametersException",
-    "InvalidWebhookFilterPatternException", "JobNotFoundException", "LimitExceededException",
-    "NotLatestPipelineExecutionException", "OutputVariablesSizeExceededException", "PipelineExecutionNotFoundException",
-    "PipelineExecutionNotStoppableException", "PipelineExecutionOutdatedException", "PipelineNameInUseException",
-    "PipelineNotFoundException", "PipelineVersionNotFoundException", "RequestFailedException",
-    "ResourceNotFoundException", "StageNotFoundException", "StageNotRetryableException", "TooManyTagsException",
-    "UnableToRollbackStageException", "ValidationException", "WebhookNotFoundException",
+    "ActionExecutionNotFoundException",
+    "ActionNotFoundException",
+    "ActionTypeAlreadyExistsException",
+    "ActionTypeNotFoundException",
+    "ApprovalAlreadyCompletedException",
+    "ConcurrentModificationException",
+    "ConcurrentPipelineExecutionsLimitExceededException",
+    "ConditionNotOverridableException",
+    "ConflictException",
+    "DuplicatedStopRequestException",
+    "InvalidActionDeclarationException",
+    "InvalidApprovalTokenException",
+    "InvalidArnException",
+    "InvalidBlockerDeclarationException",
+    "InvalidClientTokenException",
+    "InvalidJobException",
+    "InvalidJobStateException",
+    "InvalidNextTokenException",
+    "InvalidNonceException",
+    "InvalidStageDeclarationException",
+    "InvalidStructureException",
+    "InvalidTagsException",
+    "InvalidWebhookAuthenticationParametersException",
+    "InvalidWebhookFilterPatternException",
+    "JobNotFoundException",
+    "LimitExceededException",
+    "NotLatestPipelineExecutionException",
+    "OutputVariablesSizeExceededException",
+    "PipelineExecutionNotFoundException",
+    "PipelineExecutionNotStoppableException",
+    "PipelineExecutionOutdatedException",
+    "PipelineNameInUseException",
+    "PipelineNotFoundException",
+    "PipelineVersionNotFoundException",
+    "RequestFailedException",
+    "ResourceNotFoundException",
+    "StageNotFoundException",
+    "StageNotRetryableException",
+    "TooManyTagsException",
+    "UnableToRollbackStageException",
+    "ValidationException",
+    "WebhookNotFoundException",
 ];
 
 impl PortError {
@@ -110,7 +177,9 @@ impl PortError {
         };
         let modeled = match operation {
             "PutObject" | "DeleteObject" | "GetObject" => S3_MODELED_ERRORS,
-            "CreatePipeline" | "StartPipelineExecution" | "DeletePipeline" | "GetPipeline" => CODEPIPELINE_MODELED_ERRORS,
+            "CreatePipeline" | "StartPipelineExecution" | "DeletePipeline" | "GetPipeline" => {
+                CODEPIPELINE_MODELED_ERRORS
+            }
             _ => DYNAMODB_MODELED_ERRORS,
         };
         if modeled.contains(&code) { code } else { "ClientError" }
@@ -161,7 +230,11 @@ pub trait ClusterStore: Send + Sync {
 
     /// UpdateItem `SET #a0 = :v0, ...` for the attributes in order, unconditionally
     /// (used for `pipeline_execution_id` and `compliance`).
-    fn set_attributes(&self, cluster_id: &str, attributes: &PyDict) -> impl Future<Output = Result<(), PortError>> + Send;
+    fn set_attributes(
+        &self,
+        cluster_id: &str,
+        attributes: &PyDict,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
 
     /// The conditional status write. Returns the status before the write;
     /// [`PortError::ConditionFailed`] when the cluster is missing or in another status.
@@ -193,7 +266,12 @@ pub trait AuditLog: Send + Sync {
 /// S3 and CodePipeline: what create-cluster needs to start provisioning.
 pub trait PipelineService: Send + Sync {
     /// S3 PutObject with `ContentType: application/json`.
-    fn put_spec_object(&self, bucket: &str, key: &str, body: &str) -> impl Future<Output = Result<(), PortError>> + Send;
+    fn put_spec_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: &str,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
 
     /// CodePipeline CreatePipeline with the definition and tags.
     fn create_pipeline(
@@ -281,9 +359,15 @@ mod tests {
         assert_eq!(PortError::ConditionFailed.python_error_type(), "ConditionalCheckFailedException");
         assert_eq!(PortError::service("PutObject", "NoSuchBucket", "x").python_error_type(), "NoSuchBucket");
         assert_eq!(PortError::service("PutObject", "InternalError", "x").python_error_type(), "ClientError");
-        assert_eq!(PortError::service("PutItem", "InternalServerError", "x").python_error_type(), "InternalServerError");
+        assert_eq!(
+            PortError::service("PutItem", "InternalServerError", "x").python_error_type(),
+            "InternalServerError"
+        );
         assert_eq!(PortError::service("CreatePipeline", "InternalServerError", "x").python_error_type(), "ClientError");
-        assert_eq!(PortError::service("StartPipelineExecution", "PipelineNotFoundException", "x").python_error_type(), "PipelineNotFoundException");
+        assert_eq!(
+            PortError::service("StartPipelineExecution", "PipelineNotFoundException", "x").python_error_type(),
+            "PipelineNotFoundException"
+        );
         assert_eq!(PortError::service("Query", "ValidationException", "x").python_error_type(), "ClientError");
     }
 

@@ -425,7 +425,11 @@ impl Parser<'_> {
         let digits = self.characters.get(self.position..self.position + 4);
         let code = digits.and_then(|digits| {
             let text: String = digits.iter().collect();
-            if text.chars().all(|character| character.is_ascii_hexdigit()) { u32::from_str_radix(&text, 16).ok() } else { None }
+            if text.chars().all(|character| character.is_ascii_hexdigit()) {
+                u32::from_str_radix(&text, 16).ok()
+            } else {
+                None
+            }
         });
         match code {
             Some(code) => {

@@ -83,7 +83,8 @@ pub fn has_errors(violations: &[Violation]) -> bool {
 pub const NAME_MAX_LENGTH: usize = 40;
 pub const ALLOWED_REGIONS: [&str; 4] = ["eu-west-1", "eu-central-1", "eu-north-1", "us-east-1"];
 pub const DEPRECATED_K8S_VERSIONS: [&str; 2] = ["1.28", "1.29"];
-pub const ALLOWED_INSTANCE_SIZES: [&str; 7] = ["large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"];
+pub const ALLOWED_INSTANCE_SIZES: [&str; 7] =
+    ["large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"];
 pub const DISK_SIZE_MIN_GB: i64 = 50;
 pub const DISK_SIZE_MAX_GB: i64 = 16384;
 pub const VPC_PREFIX_RANGE: (u8, u8) = (16, 24);
@@ -140,14 +141,14 @@ fn python_pattern(pattern: &str) -> Regex {
 
 pub(crate) static NAME_PATTERN: LazyLock<Regex> = LazyLock::new(|| python_pattern(r"^[a-z][a-z0-9-]*[a-z0-9]$"));
 pub(crate) static TEAM_PATTERN: LazyLock<Regex> = LazyLock::new(|| python_pattern(r"^[a-z][a-z0-9-]{1,29}$"));
-pub(crate) static NODE_GROUP_NAME_PATTERN: LazyLock<Regex> = LazyLock::new(|| python_pattern(r"^[a-z][a-z0-9-]{0,62}$"));
+pub(crate) static NODE_GROUP_NAME_PATTERN: LazyLock<Regex> =
+    LazyLock::new(|| python_pattern(r"^[a-z][a-z0-9-]{0,62}$"));
 pub(crate) static AZ_SUFFIX: LazyLock<Regex> = LazyLock::new(|| python_pattern(r"^[a-z]$"));
 pub(crate) static COST_CENTER_PATTERN: LazyLock<Regex> = LazyLock::new(|| python_pattern(r"^CC-\d{5}$"));
 pub(crate) static OWNER_PATTERN: LazyLock<Regex> =
     LazyLock::new(|| python_pattern(r"^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$"));
-pub(crate) static KMS_KEY_ARN_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
-    python_pattern(r"^arn:aws:kms:([a-z0-9-]+):(\d{12}):key/([0-9a-f-]{36}|mrk-[0-9a-f]{32})$")
-});
+pub(crate) static KMS_KEY_ARN_PATTERN: LazyLock<Regex> =
+    LazyLock::new(|| python_pattern(r"^arn:aws:kms:([a-z0-9-]+):(\d{12}):key/([0-9a-f-]{36}|mrk-[0-9a-f]{32})$"));
 
 /// `check_spec`: every violation, rules in file order.
 pub fn check_spec(spec: &ClusterSpec, org_permission_boundary_arn: &str) -> Vec<Violation> {
@@ -184,7 +185,10 @@ fn check_naming(spec: &ClusterSpec, found: &mut Vec<Violation>) {
         found.push(Violation::error(
             "TEAM_INVALID",
             "team",
-            format!("team must be 2-30 lowercase letters, digits or hyphens starting with a letter, got {}", str_repr(&spec.team)),
+            format!(
+                "team must be 2-30 lowercase letters, digits or hyphens starting with a letter, got {}",
+                str_repr(&spec.team)
+            ),
         ));
     }
 }
@@ -352,13 +356,14 @@ fn check_network(spec: &ClusterSpec, found: &mut Vec<Violation>) {
             )),
             Ok(block) => {
                 if let Some(vpc) = vpc
-                    && !block.subnet_of(&vpc) {
-                        found.push(Violation::error(
-                            "SUBNET_OUTSIDE_VPC",
-                            format!("{path}.cidr"),
-                            format!("subnet {block} is not inside the VPC {vpc}"),
-                        ));
-                    }
+                    && !block.subnet_of(&vpc)
+                {
+                    found.push(Violation::error(
+                        "SUBNET_OUTSIDE_VPC",
+                        format!("{path}.cidr"),
+                        format!("subnet {block} is not inside the VPC {vpc}"),
+                    ));
+                }
                 for (other_index, other) in &parsed {
                     if block.overlaps(other) {
                         found.push(Violation::error(
@@ -377,7 +382,10 @@ fn check_network(spec: &ClusterSpec, found: &mut Vec<Violation>) {
             found.push(Violation::error(
                 "SUBNET_AZ_DUPLICATE",
                 format!("{path}.availability_zone"),
-                format!("availability zone {} already has a subnet; spread subnets over distinct zones", str_repr(zone)),
+                format!(
+                    "availability zone {} already has a subnet; spread subnets over distinct zones",
+                    str_repr(zone)
+                ),
             ));
         }
         seen_zones.push(zone);
@@ -420,37 +428,44 @@ fn check_network(spec: &ClusterSpec, found: &mut Vec<Violation>) {
 fn check_tags(spec: &ClusterSpec, found: &mut Vec<Violation>) {
     for key in REQUIRED_TAGS {
         if spec.tag(key).is_none() {
-            found.push(Violation::error("TAG_MISSING", format!("tags.{key}"), format!("tag {} is required", str_repr(key))));
+            found.push(Violation::error(
+                "TAG_MISSING",
+                format!("tags.{key}"),
+                format!("tag {} is required", str_repr(key)),
+            ));
         }
     }
     if let Some(cost_center) = spec.tag("cost-center")
-        && !COST_CENTER_PATTERN.is_match(cost_center) {
-            found.push(Violation::error(
-                "TAG_COST_CENTER_FORMAT",
-                "tags.cost-center",
-                format!("cost-center must look like CC-12345, got {}", str_repr(cost_center)),
-            ));
-        }
+        && !COST_CENTER_PATTERN.is_match(cost_center)
+    {
+        found.push(Violation::error(
+            "TAG_COST_CENTER_FORMAT",
+            "tags.cost-center",
+            format!("cost-center must look like CC-12345, got {}", str_repr(cost_center)),
+        ));
+    }
     if let Some(owner) = spec.tag("owner")
-        && !OWNER_PATTERN.is_match(owner) {
-            found.push(Violation::error(
-                "TAG_OWNER_FORMAT",
-                "tags.owner",
-                format!("owner must be a lowercase email address, got {}", str_repr(owner)),
-            ));
-        }
+        && !OWNER_PATTERN.is_match(owner)
+    {
+        found.push(Violation::error(
+            "TAG_OWNER_FORMAT",
+            "tags.owner",
+            format!("owner must be a lowercase email address, got {}", str_repr(owner)),
+        ));
+    }
     if let Some(classification) = spec.tag("data-classification")
-        && !DATA_CLASSIFICATIONS.contains(&classification) {
-            found.push(Violation::error(
-                "TAG_DATA_CLASSIFICATION_INVALID",
-                "tags.data-classification",
-                format!(
-                    "data-classification must be one of {}, got {}",
-                    DATA_CLASSIFICATIONS.join(", "),
-                    str_repr(classification)
-                ),
-            ));
-        }
+        && !DATA_CLASSIFICATIONS.contains(&classification)
+    {
+        found.push(Violation::error(
+            "TAG_DATA_CLASSIFICATION_INVALID",
+            "tags.data-classification",
+            format!(
+                "data-classification must be one of {}, got {}",
+                DATA_CLASSIFICATIONS.join(", "),
+                str_repr(classification)
+            ),
+        ));
+    }
 }
 
 fn check_security(spec: &ClusterSpec, org_permission_boundary_arn: &str, found: &mut Vec<Violation>) {
@@ -497,7 +512,11 @@ fn check_security(spec: &ClusterSpec, org_permission_boundary_arn: &str, found: 
             found.push(Violation::error(
                 "CONTROL_PLANE_LOG_TYPE_INVALID",
                 format!("security.control_plane_logging.{index}"),
-                format!("unknown control-plane log type {}; use {}", str_repr(log_type), CONTROL_PLANE_LOG_TYPES.join(", ")),
+                format!(
+                    "unknown control-plane log type {}; use {}",
+                    str_repr(log_type),
+                    CONTROL_PLANE_LOG_TYPES.join(", ")
+                ),
             ));
         }
     }

@@ -145,7 +145,12 @@ impl ClusterSpec {
                 )
             })
             .collect::<Vec<_>>();
-        let logging = self.security.control_plane_logging.iter().map(|log_type| PyValue::str(log_type.as_str())).collect::<Vec<_>>();
+        let logging = self
+            .security
+            .control_plane_logging
+            .iter()
+            .map(|log_type| PyValue::str(log_type.as_str()))
+            .collect::<Vec<_>>();
         let tags = self.tags.iter().map(|(key, value)| (key.clone(), PyValue::str(value.as_str()))).collect::<PyDict>();
         PyDict::new()
             .with("name", self.name.as_str())
@@ -431,7 +436,8 @@ impl Validator {
         });
         let kubernetes_version = self.field(dict, "kubernetes_version", None, Self::string);
         let region = self.field(dict, "region", None, Self::string);
-        let node_groups = self.field(dict, "node_groups", None, |validator, value| validator.list(value, Self::node_group));
+        let node_groups =
+            self.field(dict, "node_groups", None, |validator, value| validator.list(value, Self::node_group));
         let network = self.field(dict, "network", None, Self::network);
         let security = self.field(dict, "security", Some(Security::default()), Self::security);
         let tags = self.field(dict, "tags", Some(Vec::new()), Self::string_dict);
@@ -494,8 +500,9 @@ impl Validator {
         let dict = self.model(value, "Security")?;
         let kms_key_arn = self.field(dict, "kms_key_arn", Some(None), Self::optional_string);
         let permission_boundary_arn = self.field(dict, "permission_boundary_arn", Some(None), Self::optional_string);
-        let control_plane_logging =
-            self.field(dict, "control_plane_logging", Some(Vec::new()), |validator, value| validator.list(value, Self::string));
+        let control_plane_logging = self.field(dict, "control_plane_logging", Some(Vec::new()), |validator, value| {
+            validator.list(value, Self::string)
+        });
         self.extras(dict, &FIELDS);
         Some(Security {
             kms_key_arn: kms_key_arn?,
@@ -564,7 +571,8 @@ fn valid_underscored_digits(body: &str) -> bool {
     if bytes.is_empty() || !bytes[0].is_ascii_digit() || !bytes[bytes.len() - 1].is_ascii_digit() {
         return false;
     }
-    bytes.windows(2).all(|pair| !(pair[0] == b'_' && pair[1] == b'_')) && bytes.iter().all(|byte| byte.is_ascii_digit() || *byte == b'_')
+    bytes.windows(2).all(|pair| !(pair[0] == b'_' && pair[1] == b'_'))
+        && bytes.iter().all(|byte| byte.is_ascii_digit() || *byte == b'_')
 }
 
 /// pydantic's lax `bool` from a Python value (python mode).

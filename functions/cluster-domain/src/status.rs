@@ -89,7 +89,8 @@ mod tests {
             ("started", None),
         ];
         for (state, expected) in table {
-            let actual = pipeline_transition(state).map(|transition| (transition.new_status, transition.allowed_from.to_vec()));
+            let actual =
+                pipeline_transition(state).map(|transition| (transition.new_status, transition.allowed_from.to_vec()));
             assert_eq!(actual, expected, "{state}");
         }
     }
@@ -112,14 +113,20 @@ mod tests {
             decide_pipeline_event("other-pipeline", "STARTED"),
             PipelineEventDecision::Ignore { reason: "not a cluster pipeline".to_owned() }
         );
-        assert_eq!(decide_pipeline_event("eks-", "STARTED"), PipelineEventDecision::Ignore { reason: "not a cluster pipeline".to_owned() });
+        assert_eq!(
+            decide_pipeline_event("eks-", "STARTED"),
+            PipelineEventDecision::Ignore { reason: "not a cluster pipeline".to_owned() }
+        );
         assert_eq!(
             decide_pipeline_event("eks-a-1", "RESUMED"),
             PipelineEventDecision::Ignore { reason: "state RESUMED does not change the cluster status".to_owned() }
         );
         assert_eq!(
             decide_pipeline_event("eks-a-1", "SUCCEEDED"),
-            PipelineEventDecision::Apply { cluster_id: "a-1", transition: pipeline_transition("SUCCEEDED").expect("known") }
+            PipelineEventDecision::Apply {
+                cluster_id: "a-1",
+                transition: pipeline_transition("SUCCEEDED").expect("known")
+            }
         );
     }
 }

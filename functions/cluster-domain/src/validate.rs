@@ -22,7 +22,11 @@ pub fn validation_body(valid: bool, violations: &[Violation]) -> String {
 
 /// The whole validate-cluster-spec handler over the event's `body` and
 /// `isBase64Encoded`: 400 for a body that is not a spec, else 200 with every violation.
-pub fn validate_request(body: Option<&str>, is_base64_encoded: bool, org_permission_boundary_arn: &str) -> ValidateAnswer {
+pub fn validate_request(
+    body: Option<&str>,
+    is_base64_encoded: bool,
+    org_permission_boundary_arn: &str,
+) -> ValidateAnswer {
     let spec = read_body(body, is_base64_encoded).and_then(|text| parse_cluster_spec(text.as_deref()));
     match spec {
         Ok(spec) => {

@@ -426,7 +426,10 @@ mod tests {
         assert!(int("-5") < int("-4"));
         assert!(int("100000000000000000000") > int("99999999999999999999"));
         assert!(int("-1") < PyInt::zero());
-        assert_eq!(PyInt::sum([&int("3"), &int("4"), &int("1180591620717411303424")]).to_string(), "1180591620717411303431");
+        assert_eq!(
+            PyInt::sum([&int("3"), &int("4"), &int("1180591620717411303424")]).to_string(),
+            "1180591620717411303431"
+        );
         assert_eq!(PyInt::from(i64::MIN).to_string(), "-9223372036854775808");
         assert_eq!(PyInt::parse_decimal("1.0"), None);
         assert_eq!(PyInt::parse_decimal(""), None);

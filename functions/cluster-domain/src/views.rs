@@ -62,7 +62,13 @@ pub fn new_cluster_id(spec: &ClusterSpec, token_hex4: &str) -> String {
 
 /// The item create-cluster puts (status PENDING); `pipeline_execution_id` is added
 /// once the pipeline has started, and the 201 body is this item with it.
-pub fn new_cluster_item(cluster_id: &str, spec: &ClusterSpec, warnings: &[Violation], now: &str, actor: PyValue) -> PyDict {
+pub fn new_cluster_item(
+    cluster_id: &str,
+    spec: &ClusterSpec,
+    warnings: &[Violation],
+    now: &str,
+    actor: PyValue,
+) -> PyDict {
     PyDict::new()
         .with("cluster_id", cluster_id)
         .with("name", spec.name.as_str())
@@ -165,7 +171,11 @@ pub fn pipeline_event_changed(cluster_id: &str, state: &str, new_status: &str, p
 
 /// pipeline-status' answer when the condition failed: the status read before.
 pub fn pipeline_event_unchanged(cluster_id: &str, state: &str, status_before: PyValue) -> PyDict {
-    PyDict::new().with("cluster_id", cluster_id).with("state", state).with("result", "unchanged").with("status", status_before)
+    PyDict::new()
+        .with("cluster_id", cluster_id)
+        .with("state", state)
+        .with("result", "unchanged")
+        .with("status", status_before)
 }
 
 #[cfg(test)]
@@ -176,7 +186,10 @@ mod tests {
     #[test]
     fn attributes_python_indexes_directly_are_key_errors() {
         assert_eq!(cluster_view(&PyDict::new()).err().map(|error| error.to_string()), Some("'cluster_id'".to_owned()));
-        assert_eq!(cluster_summary(&PyDict::new().with("name", "a")).err(), Some(MissingAttribute { name: "cluster_id" }));
+        assert_eq!(
+            cluster_summary(&PyDict::new().with("name", "a")).err(),
+            Some(MissingAttribute { name: "cluster_id" })
+        );
     }
 
     #[test]

@@ -5,9 +5,9 @@
 
 use std::path::PathBuf;
 
-use cluster_domain::{QueryRejection, parse_events_query, parse_list_clusters_query};
 use cluster_domain::python_json;
 use cluster_domain::{PyDict, PyValue};
+use cluster_domain::{QueryRejection, parse_events_query, parse_list_clusters_query};
 use cluster_domain::{ValidateAnswer, validate_request};
 use serde_json::Value;
 
@@ -71,7 +71,13 @@ fn every_validate_record_is_answered_byte_for_byte() {
             ));
         }
     }
-    assert!(mismatches.is_empty(), "{} of {} validate records differ:\n{}", mismatches.len(), validate.len(), mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} validate records differ:\n{}",
+        mismatches.len(),
+        validate.len(),
+        mismatches.join("\n")
+    );
 }
 
 fn query_value(event: &Value, name: &str) -> Option<PyValue> {
@@ -90,9 +96,13 @@ fn query_parameter_rejections_match_python() {
             if response["statusCode"] == 404 && event["pathParameters"].is_null() && function == "get-cluster-events" {
                 continue;
             }
-            let values: Vec<(&str, Option<PyValue>)> =
-                ["environment", "team", "status", "limit", "next_token"].into_iter().map(|name| (name, query_value(event, name))).collect();
-            let value = |name: &str| values.iter().find(|(parameter, _)| *parameter == name).and_then(|(_, value)| value.as_ref());
+            let values: Vec<(&str, Option<PyValue>)> = ["environment", "team", "status", "limit", "next_token"]
+                .into_iter()
+                .map(|name| (name, query_value(event, name)))
+                .collect();
+            let value = |name: &str| {
+                values.iter().find(|(parameter, _)| *parameter == name).and_then(|(_, value)| value.as_ref())
+            };
             let outcome = if function == "list-clusters" {
                 parse_list_clusters_query(value).map(|_| ())
             } else {
@@ -103,7 +113,10 @@ fn query_parameter_rejections_match_python() {
             match outcome {
                 Err(QueryRejection::Unhandled { error_type, message }) => {
                     checked += 1;
-                    mismatches.push(format!("{}: rust raises {error_type}: {message}, python {}", record["id"], response["body"]));
+                    mismatches.push(format!(
+                        "{}: rust raises {error_type}: {message}, python {}",
+                        record["id"], response["body"]
+                    ));
                 }
                 Err(QueryRejection::BadRequest(message)) => {
                     checked += 1;
@@ -149,7 +162,8 @@ fn text(value: &Value) -> &str {
 fn json_dumps_and_loads_match_python() {
     let outputs = python_outputs();
     for case in cases(&outputs, "dumps", 7) {
-        let value = python_json::loads(text(&case["input"])).unwrap_or_else(|error| panic!("{}: {error}", case["input"]));
+        let value =
+            python_json::loads(text(&case["input"])).unwrap_or_else(|error| panic!("{}: {error}", case["input"]));
         assert_eq!(python_json::dumps(&value), text(&case["compact"]), "compact dumps of {}", case["input"]);
         assert_eq!(python_json::dumps_default(&value), text(&case["default"]), "default dumps of {}", case["input"]);
     }
@@ -180,12 +194,18 @@ fn spec_validation_matches_pydantic() {
         match (cluster_domain::parse_spec(&payload), case.get("errors")) {
             (Ok(spec), None) => {
                 valid += 1;
-                assert_eq!(python_json::dumps(&PyValue::Dict(spec.model_dump())), text(&case["dump"]), "{}", case["input"]);
+                assert_eq!(
+                    python_json::dumps(&PyValue::Dict(spec.model_dump())),
+                    text(&case["dump"]),
+                    "{}",
+                    case["input"]
+                );
                 assert_eq!(spec.model_dump_json(), text(&case["dump_json"]), "{}", case["input"]);
             }
             (Err(errors), Some(expected)) => {
                 invalid += 1;
-                let actual: Vec<Value> = errors.iter().map(|error| serde_json::json!([error.field(), error.msg])).collect();
+                let actual: Vec<Value> =
+                    errors.iter().map(|error| serde_json::json!([error.field(), error.msg])).collect();
                 assert_eq!(&Value::Array(actual), expected, "{}", case["input"]);
             }
             (actual, _) => panic!("{}: rust {actual:?}, python {case}", case["input"]),
@@ -201,7 +221,8 @@ fn compliance_findings_match_python() {
     for case in cases(&outputs, "compliance", 4) {
         let PyValue::Dict(spec) = python_json::loads(text(&case["input"])).expect("JSON") else { panic!("a dict") };
         let findings = cluster_domain::check_compliance(&spec, boundary);
-        let rendered = python_json::dumps(&PyValue::List(findings.iter().map(|finding| finding.to_pyvalue()).collect()));
+        let rendered =
+            python_json::dumps(&PyValue::List(findings.iter().map(|finding| finding.to_pyvalue()).collect()));
         assert_eq!(rendered, text(&case["findings"]), "{}", case["input"]);
     }
 }
@@ -212,11 +233,18 @@ fn pipeline_definition_and_tags_match_python() {
     let pipeline = &outputs["pipeline"];
     let payload = python_json::loads(text(&pipeline["spec"])).expect("JSON");
     let spec = cluster_domain::parse_spec(&payload).expect("a valid spec");
-    let definition = cluster_domain::build_pipeline("payments-1a2b3c4d", &spec, "arn:aws:iam::123456789012:role/pipeline", "artifacts");
+    let definition = cluster_domain::build_pipeline(
+        "payments-1a2b3c4d",
+        &spec,
+        "arn:aws:iam::123456789012:role/pipeline",
+        "artifacts",
+    );
     assert_eq!(python_json::dumps(&definition.to_pyvalue()), text(&pipeline["definition"]));
     let tags = cluster_domain::pipeline_tags("payments-1a2b3c4d", &spec);
     let tags = PyValue::List(
-        tags.iter().map(|tag| PyValue::Dict(PyDict::new().with("key", tag.key.as_str()).with("value", tag.value.as_str()))).collect(),
+        tags.iter()
+            .map(|tag| PyValue::Dict(PyDict::new().with("key", tag.key.as_str()).with("value", tag.value.as_str())))
+            .collect(),
     );
     assert_eq!(python_json::dumps(&tags), text(&pipeline["tags"]));
 }

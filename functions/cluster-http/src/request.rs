@@ -51,7 +51,11 @@ impl ProxyRequest {
     pub fn header(&self, name: &str) -> Result<Option<Value>, FunctionError> {
         let headers = case_insensitive_dict(self.field("headers"))?;
         let name = name.to_lowercase();
-        Ok(headers.into_iter().find(|(existing, _)| *existing == name).map(|(_, value)| value).filter(|value| !value.is_null()))
+        Ok(headers
+            .into_iter()
+            .find(|(existing, _)| *existing == name)
+            .map(|(_, value)| value)
+            .filter(|value| !value.is_null()))
     }
 
     /// `event.get_query_string_value(name)`: `(event.get("queryStringParameters") or
@@ -130,7 +134,10 @@ impl ProxyRequest {
 
 /// `json.loads(value)` for a value that is not text: `TypeError`.
 pub fn json_loads_type_error(value: &Value) -> FunctionError {
-    FunctionError::new("TypeError", format!("the JSON object must be str, bytes or bytearray, not {}", type_name(value)))
+    FunctionError::new(
+        "TypeError",
+        format!("the JSON object must be str, bytes or bytearray, not {}", type_name(value)),
+    )
 }
 
 /// `(body_text or "").encode("utf-8")` for a body of another type: `""` when it is
@@ -148,7 +155,8 @@ mod tests {
     const ROUTE: Route = Route::new("POST", "/clusters");
 
     fn event(extra: Value) -> ProxyRequest {
-        let mut event = json!({"httpMethod": "POST", "path": "/clusters", "headers": {"Content-Type": "application/json"}});
+        let mut event =
+            json!({"httpMethod": "POST", "path": "/clusters", "headers": {"Content-Type": "application/json"}});
         if let (Some(target), Value::Object(extra)) = (event.as_object_mut(), extra) {
             target.extend(extra);
         }
@@ -179,7 +187,10 @@ mod tests {
     #[test]
     fn routing_reads_method_then_path() {
         assert_eq!(error_of(ProxyRequest::new(json!({"path": "/"})).route(&ROUTE)), "KeyError: 'httpMethod'");
-        assert_eq!(error_of(ProxyRequest::new(json!({"httpMethod": 5})).route(&ROUTE)), "AttributeError: 'int' object has no attribute 'upper'");
+        assert_eq!(
+            error_of(ProxyRequest::new(json!({"httpMethod": 5})).route(&ROUTE)),
+            "AttributeError: 'int' object has no attribute 'upper'"
+        );
         assert_eq!(error_of(ProxyRequest::new(json!({"httpMethod": "post"})).route(&ROUTE)), "KeyError: 'path'");
         assert_eq!(ProxyRequest::new(json!({"httpMethod": "GET", "path": 5})).route(&ROUTE).ok(), Some(None));
         assert_eq!(
@@ -190,8 +201,14 @@ mod tests {
 
     #[test]
     fn bodies_of_another_type() {
-        assert_eq!(event(json!({"body": 0, "isBase64Encoded": true})).body_of_another_type().ok(), Some(Some(&json!(0))));
-        assert_eq!(error_of(event(json!({"body": [1], "isBase64Encoded": 1})).body_of_another_type()), "AttributeError: 'list' object has no attribute 'encode'");
+        assert_eq!(
+            event(json!({"body": 0, "isBase64Encoded": true})).body_of_another_type().ok(),
+            Some(Some(&json!(0)))
+        );
+        assert_eq!(
+            error_of(event(json!({"body": [1], "isBase64Encoded": 1})).body_of_another_type()),
+            "AttributeError: 'list' object has no attribute 'encode'"
+        );
         assert_eq!(event(json!({"body": "e30="})).body_of_another_type().ok(), Some(None));
     }
 }

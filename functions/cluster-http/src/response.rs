@@ -86,7 +86,10 @@ mod tests {
 
     #[test]
     fn service_errors_escape_like_python() {
-        assert_eq!(ProxyResponse::service_error(404, "cluster é not found").body, r#"{"statusCode":404,"message":"cluster \u00e9 not found"}"#);
+        assert_eq!(
+            ProxyResponse::service_error(404, "cluster é not found").body,
+            r#"{"statusCode":404,"message":"cluster \u00e9 not found"}"#
+        );
         assert_eq!(ProxyResponse::not_found().body, r#"{"statusCode":404,"message":"Not found"}"#);
     }
 }

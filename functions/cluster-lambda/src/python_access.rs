@@ -87,7 +87,10 @@ pub fn case_insensitive_dict(data: &Value) -> Result<Vec<(String, Value)>, Funct
     let pairs: Vec<(Value, Value)> = match data {
         Value::Null => Vec::new(),
         Value::Object(map) => map.iter().map(|(key, value)| (Value::String(key.clone()), value.clone())).collect(),
-        Value::String(text) => text.chars().map(|character| unpack_pair(&Value::String(character.to_string()))).collect::<Result<_, _>>()?,
+        Value::String(text) => text
+            .chars()
+            .map(|character| unpack_pair(&Value::String(character.to_string())))
+            .collect::<Result<_, _>>()?,
         Value::Array(items) => items.iter().map(unpack_pair).collect::<Result<_, _>>()?,
         other => return Err(FunctionError::new("TypeError", format!("'{}' object is not iterable", type_name(other)))),
     };
@@ -109,14 +112,18 @@ fn unpack_pair(item: &Value) -> Result<(Value, Value), FunctionError> {
         Value::Array(items) => items.clone(),
         Value::Object(map) => map.keys().map(|key| Value::String(key.clone())).collect(),
         other => {
-            return Err(FunctionError::new("TypeError", format!("cannot unpack non-iterable {} object", type_name(other))));
+            return Err(FunctionError::new(
+                "TypeError",
+                format!("cannot unpack non-iterable {} object", type_name(other)),
+            ));
         }
     };
     match <[Value; 2]>::try_from(parts) {
         Ok([key, value]) => Ok((key, value)),
-        Err(parts) if parts.len() < 2 => {
-            Err(FunctionError::new("ValueError", format!("not enough values to unpack (expected 2, got {})", parts.len())))
-        }
+        Err(parts) if parts.len() < 2 => Err(FunctionError::new(
+            "ValueError",
+            format!("not enough values to unpack (expected 2, got {})", parts.len()),
+        )),
         Err(_) => Err(FunctionError::new("ValueError", "too many values to unpack (expected 2)")),
     }
 }
@@ -143,7 +150,10 @@ mod tests {
 
     #[test]
     fn case_insensitive_dict_unpacks_like_python() {
-        assert_eq!(case_insensitive_dict(&json!([["A", 1], "bc"])).ok(), Some(vec![("a".to_owned(), json!(1)), ("b".to_owned(), json!("c"))]));
+        assert_eq!(
+            case_insensitive_dict(&json!([["A", 1], "bc"])).ok(),
+            Some(vec![("a".to_owned(), json!(1)), ("b".to_owned(), json!("c"))])
+        );
         assert_eq!(failure(case_insensitive_dict(&json!("text"))).1, "not enough values to unpack (expected 2, got 1)");
         assert_eq!(failure(case_insensitive_dict(&json!([1]))).1, "cannot unpack non-iterable int object");
         assert_eq!(failure(case_insensitive_dict(&json!(["abc"]))).1, "too many values to unpack (expected 2)");

@@ -37,17 +37,21 @@
 //!    Should a compensating DeleteItem itself fail, the answer is still Python's error
 //!    and the stray event is logged with its key (a warning) for an operator.
 
-use cluster_domain::{CLUSTER_REQUESTED, PIPELINE_STARTED, audit_item, cluster_requested_details, pipeline_started_details};
-use cluster_domain::{SpecRejection, parse_cluster_spec, read_body_text};
-use cluster_domain::{KEY_REUSED_MESSAGE, key_length_message, key_length_ok, new_record, request_hash};
-use cluster_domain::{build_pipeline, pipeline_name, pipeline_tags, spec_object_key};
-use cluster_domain::{Severity, Violation};
-use cluster_domain::{new_cluster_id, new_cluster_item, spec_rejected_body, spec_violates_rules_body};
 use cluster_domain::{
     AuditLog, Clock, ClusterSpec, ClusterStore, IdGenerator, IdempotencyStore, PipelineService, PortError, PyDict,
     PyValue, check_spec, has_errors, python_json,
 };
-use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, body_text_for_hash, json_loads_type_error, json_response};
+use cluster_domain::{
+    CLUSTER_REQUESTED, PIPELINE_STARTED, audit_item, cluster_requested_details, pipeline_started_details,
+};
+use cluster_domain::{KEY_REUSED_MESSAGE, key_length_message, key_length_ok, new_record, request_hash};
+use cluster_domain::{Severity, Violation};
+use cluster_domain::{SpecRejection, parse_cluster_spec, read_body_text};
+use cluster_domain::{build_pipeline, pipeline_name, pipeline_tags, spec_object_key};
+use cluster_domain::{new_cluster_id, new_cluster_item, spec_rejected_body, spec_violates_rules_body};
+use cluster_http::{
+    FunctionError, ProxyRequest, ProxyResponse, Route, body_text_for_hash, json_loads_type_error, json_response,
+};
 use cluster_lambda::python_access;
 use serde_json::Value;
 
@@ -125,7 +129,9 @@ where
             None => match read_body_text(request.raw_body(), request.is_base64_encoded()) {
                 Ok(text) => text,
                 Err(SpecRejection::Rejected(violations)) => return Ok(not_a_spec(&violations)),
-                Err(SpecRejection::Unhandled { error_type, message }) => return Err(FunctionError::new(error_type, message)),
+                Err(SpecRejection::Unhandled { error_type, message }) => {
+                    return Err(FunctionError::new(error_type, message));
+                }
             },
         };
         let body_hash = match body_of_another_type {
@@ -138,14 +144,19 @@ where
             Some(other) if python_access::truthy(&other) => {
                 // DynamoDB refuses a key attribute of another type than the table's S.
                 return Err(FunctionError::from_port(
-                    PortError::service("GetItem", "ValidationException", "The provided key element does not match the schema"),
+                    PortError::service(
+                        "GetItem",
+                        "ValidationException",
+                        "The provided key element does not match the schema",
+                    ),
                     "GetItem",
                 ));
             }
             Some(_) | None => None,
         };
         if let Some(key) = &idempotency_key {
-            let previous = self.idempotency.get(key).await.map_err(|error| FunctionError::from_port(error, "GetItem"))?;
+            let previous =
+                self.idempotency.get(key).await.map_err(|error| FunctionError::from_port(error, "GetItem"))?;
             if let Some(previous) = previous {
                 if previous.request_hash != body_hash {
                     return Ok(ProxyResponse::service_error(422, KEY_REUSED_MESSAGE));
@@ -159,14 +170,17 @@ where
         let spec = match parse_cluster_spec(body_text.as_deref()) {
             Ok(spec) => spec,
             Err(SpecRejection::Rejected(violations)) => return Ok(not_a_spec(&violations)),
-            Err(SpecRejection::Unhandled { error_type, message }) => return Err(FunctionError::new(error_type, message)),
+            Err(SpecRejection::Unhandled { error_type, message }) => {
+                return Err(FunctionError::new(error_type, message));
+            }
         };
         let violations = check_spec(&spec, &self.config.org_permission_boundary_arn);
         let now = self.clock.now();
         let (status_code, body, location) = if has_errors(&violations) {
             (422, python_json::dumps(&PyValue::Dict(spec_violates_rules_body(&violations))), None)
         } else {
-            let warnings: Vec<Violation> = violations.into_iter().filter(|violation| violation.severity != Severity::Error).collect();
+            let warnings: Vec<Violation> =
+                violations.into_iter().filter(|violation| violation.severity != Severity::Error).collect();
             // Python reads the caller as an argument of `_create`, before any write.
             let actor = request.caller()?;
             let (body, location) = self.provision(&spec, &warnings, &now.isoformat(), actor).await?;
@@ -174,14 +188,23 @@ where
         };
         if let Some(key) = &idempotency_key {
             let record = new_record(key, &body_hash, status_code, &body, &now, location.as_deref());
-            self.idempotency.put_if_absent(&record).await.map_err(|error| FunctionError::from_port(error, "PutItem"))?;
+            self.idempotency
+                .put_if_absent(&record)
+                .await
+                .map_err(|error| FunctionError::from_port(error, "PutItem"))?;
         }
         Ok(answer(status_code, body, location.as_deref(), false))
     }
 
     /// Stores the cluster and starts its pipeline (see the crate docs for the order).
     /// Returns the 201 body and the `Location`.
-    async fn provision(&self, spec: &ClusterSpec, warnings: &[Violation], now: &str, actor: PyValue) -> Result<(String, String), FunctionError> {
+    async fn provision(
+        &self,
+        spec: &ClusterSpec,
+        warnings: &[Violation],
+        now: &str,
+        actor: PyValue,
+    ) -> Result<(String, String), FunctionError> {
         let cluster_id = new_cluster_id(spec, &self.ids.token_hex4());
         let name = pipeline_name(&cluster_id);
         let mut item = new_cluster_item(&cluster_id, spec, warnings, now, actor.clone());
@@ -193,13 +216,17 @@ where
             .await
             .map_err(|error| FunctionError::from_port(error, "PutObject"))?;
 
-        let definition = build_pipeline(&cluster_id, spec, &self.config.pipeline_role_arn, &self.config.artifact_bucket);
+        let definition =
+            build_pipeline(&cluster_id, spec, &self.config.pipeline_role_arn, &self.config.artifact_bucket);
         self.pipelines
             .create_pipeline(&definition, &pipeline_tags(&cluster_id, spec))
             .await
             .map_err(|error| FunctionError::from_port(error, "CreatePipeline"))?;
-        let execution_id =
-            self.pipelines.start_execution(&name).await.map_err(|error| FunctionError::from_port(error, "StartPipelineExecution"))?;
+        let execution_id = self
+            .pipelines
+            .start_execution(&name)
+            .await
+            .map_err(|error| FunctionError::from_port(error, "StartPipelineExecution"))?;
 
         let requested = audit_item(
             &self.clock,
@@ -209,7 +236,14 @@ where
             actor.clone(),
             cluster_requested_details(spec.environment.as_str(), spec.cluster_type.as_str(), warnings.len()),
         );
-        let started = audit_item(&self.clock, &self.ids, &cluster_id, PIPELINE_STARTED, actor, pipeline_started_details(&name, &execution_id));
+        let started = audit_item(
+            &self.clock,
+            &self.ids,
+            &cluster_id,
+            PIPELINE_STARTED,
+            actor,
+            pipeline_started_details(&name, &execution_id),
+        );
         let execution_attribute = PyDict::new().with("pipeline_execution_id", execution_id.as_str());
         let (updated, requested_written, started_written) = futures::join!(
             self.clusters.set_attributes(&cluster_id, &execution_attribute),

@@ -2,7 +2,9 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    use cluster_adapters::{AwsPipelineService, DynamoAuditLog, DynamoClusterStore, DynamoIdempotencyStore, required_env, sdk_config};
+    use cluster_adapters::{
+        AwsPipelineService, DynamoAuditLog, DynamoClusterStore, DynamoIdempotencyStore, required_env, sdk_config,
+    };
     let config = sdk_config()?;
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
     let handler = create_cluster::CreateCluster {

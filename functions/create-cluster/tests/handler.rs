@@ -12,13 +12,16 @@
 
 use std::path::{Path, PathBuf};
 
-use cluster_domain::fakes::{FakeAuditLog, FakeClusterStore, FakeIdempotencyStore, FakePipelineService, FixedClock, SequentialIds};
+use cluster_domain::fakes::{
+    FakeAuditLog, FakeClusterStore, FakeIdempotencyStore, FakePipelineService, FixedClock, SequentialIds,
+};
 use cluster_domain::{PyDict, PyValue, python_json};
 use create_cluster::{CreateCluster, CreateClusterConfig};
 use regex::Regex;
 use serde_json::{Value, json};
 
-type Handler = CreateCluster<FakeClusterStore, FakeAuditLog, FakePipelineService, FakeIdempotencyStore, FixedClock, SequentialIds>;
+type Handler =
+    CreateCluster<FakeClusterStore, FakeAuditLog, FakePipelineService, FakeIdempotencyStore, FixedClock, SequentialIds>;
 
 const BOUNDARY: &str = "arn:aws:iam::123456789012:policy/org/eks-permission-boundary";
 const BUCKET: &str = "eks-cluster-specs";
@@ -83,7 +86,9 @@ struct Substitution {
 
 impl Substitution {
     fn apply(&self, text: &str, timestamp: &Regex) -> String {
-        let text = text.replace(&self.python_cluster_id, &self.expected_cluster_id).replace(&self.python_execution_id, &self.expected_execution_id);
+        let text = text
+            .replace(&self.python_cluster_id, &self.expected_cluster_id)
+            .replace(&self.python_execution_id, &self.expected_execution_id);
         timestamp.replace_all(&text, NOW).into_owned()
     }
 }
@@ -99,7 +104,10 @@ async fn corpus_create_records_answer_like_python() {
     for record in &records {
         let id = record["id"].as_str().unwrap_or_default();
         let python = &record["response"];
-        let rust = handler.handle(record["event"].clone()).await.unwrap_or_else(|error| panic!("{id}: {}: {}", error.error_type, error.message));
+        let rust = handler
+            .handle(record["event"].clone())
+            .await
+            .unwrap_or_else(|error| panic!("{id}: {}: {}", error.error_type, error.message));
         let status = python["statusCode"].as_u64().unwrap_or_default();
         *statuses.entry(status).or_default() += 1;
         let python_body = python["body"].as_str().unwrap_or_default();
@@ -118,9 +126,9 @@ async fn corpus_create_records_answer_like_python() {
                 expected_execution_id: execution_id(created_before + 1),
             });
         }
-        let substitution = python_body
-            .find("\"cluster_id\":\"")
-            .and_then(|_| substitutions.iter().find(|substitution| python_body.contains(&substitution.python_cluster_id)));
+        let substitution = python_body.find("\"cluster_id\":\"").and_then(|_| {
+            substitutions.iter().find(|substitution| python_body.contains(&substitution.python_cluster_id))
+        });
         let expected = match substitution {
             Some(substitution) => substitution.apply(&python.to_string(), &timestamp),
             None => python.to_string(),
@@ -144,14 +152,21 @@ async fn corpus_create_records_answer_like_python() {
     }
     // Idempotency: the 201 and the rule-breaking 422 are stored, the bad keys are not.
     let stored = handler.idempotency.record("portal-request-8c41f0").expect("the 201 is stored");
-    assert_eq!((stored.status_code, stored.location.as_deref().map(|location| location.starts_with("/clusters/idempotent-payments-"))), (201, Some(true)));
+    assert_eq!(
+        (
+            stored.status_code,
+            stored.location.as_deref().map(|location| location.starts_with("/clusters/idempotent-payments-"))
+        ),
+        (201, Some(true))
+    );
     assert_eq!(handler.idempotency.record("portal-request-bad-1").map(|record| record.status_code), Some(422));
     assert!(handler.idempotency.record("").is_none());
 }
 
 /// The fixture's spec, as Python answered it (record r000001).
 fn fixture() -> (Value, Value) {
-    let fixture = read_json(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/create-payments-dev-general-1.json"));
+    let fixture =
+        read_json(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/create-payments-dev-general-1.json"));
     (fixture["event"].clone(), fixture["response"].clone())
 }
 
@@ -216,13 +231,23 @@ fn python_order(failing: &[usize], python_body: &PyDict) -> PythonOutcome {
             .with("actor", "anonymous")
             .with("details", details)
     };
-    let mut world = World { cluster: None, objects: Vec::new(), pipelines: Vec::new(), executions: 0, audit: Vec::new(), idempotency_records: 0 };
+    let mut world = World {
+        cluster: None,
+        objects: Vec::new(),
+        pipelines: Vec::new(),
+        executions: 0,
+        audit: Vec::new(),
+        idempotency_records: 0,
+    };
     for (call, (_, api_operation)) in CALLS.iter().enumerate() {
         if failing.contains(&call) {
-            let message = format!("An error occurred (InternalServerError) when calling the {api_operation} operation: call {call} refused");
+            let message = format!(
+                "An error occurred (InternalServerError) when calling the {api_operation} operation: call {call} refused"
+            );
             // botocore raises DynamoDB's modeled InternalServerError as its own class;
             // S3 and CodePipeline do not model it, so it is a plain ClientError there.
-            let error_type = if matches!(*api_operation, "PutItem" | "UpdateItem") { "InternalServerError" } else { "ClientError" };
+            let error_type =
+                if matches!(*api_operation, "PutItem" | "UpdateItem") { "InternalServerError" } else { "ClientError" };
             return PythonOutcome { world, error: Some((error_type.to_owned(), message)) };
         }
         match call {
@@ -238,12 +263,17 @@ fn python_order(failing: &[usize], python_body: &PyDict) -> PythonOutcome {
             5 => world.audit.push(audit_event(
                 2,
                 "CLUSTER_REQUESTED",
-                PyDict::new().with("environment", "dev").with("cluster_type", "general").with("warnings", PyValue::int(1)),
+                PyDict::new()
+                    .with("environment", "dev")
+                    .with("cluster_type", "general")
+                    .with("warnings", PyValue::int(1)),
             )),
             _ => world.audit.push(audit_event(
                 3,
                 "PIPELINE_STARTED",
-                PyDict::new().with("pipeline_name", format!("eks-{cluster_id}")).with("execution_id", execution.as_str()),
+                PyDict::new()
+                    .with("pipeline_name", format!("eks-{cluster_id}"))
+                    .with("execution_id", execution.as_str()),
             )),
         }
     }
@@ -270,7 +300,10 @@ fn expected_python_body(python_response: &Value) -> PyDict {
         python_execution_id: "88dfd804-c588-431e-9f1a-d5b33c2fd4fc".to_owned(),
         expected_execution_id: execution_id(1),
     };
-    assert!(python_body.contains(&substitution.python_cluster_id) && python_body.contains(&substitution.python_execution_id));
+    assert!(
+        python_body.contains(&substitution.python_cluster_id)
+            && python_body.contains(&substitution.python_execution_id)
+    );
     let timestamp = Regex::new(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00").expect("regex");
     match python_json::loads(&substitution.apply(python_body, &timestamp)) {
         Ok(PyValue::Dict(body)) => body,
@@ -297,7 +330,10 @@ async fn every_combination_of_failing_calls_leaves_what_pythons_order_leaves() {
             }
             (Ok(response), None) => {
                 assert_eq!(response["statusCode"], 201);
-                assert_eq!(python_json::loads(response["body"].as_str().unwrap_or_default()).ok(), Some(PyValue::Dict(python_body.clone())));
+                assert_eq!(
+                    python_json::loads(response["body"].as_str().unwrap_or_default()).ok(),
+                    Some(PyValue::Dict(python_body.clone()))
+                );
             }
             (answer, expected) => panic!("failing {failing:?}: answered {answer:?}, Python would have {expected:?}"),
         }
@@ -305,9 +341,17 @@ async fn every_combination_of_failing_calls_leaves_what_pythons_order_leaves() {
         assert_eq!(world, expected.world, "failing {failing:?}");
         if expected.world.objects.len() == 1 {
             // The object holds the spec Python answered with.
-            let object = handler.pipelines.objects().into_iter().next().map(|(bucket, _, body)| (bucket, body)).unwrap_or_default();
+            let object = handler
+                .pipelines
+                .objects()
+                .into_iter()
+                .next()
+                .map(|(bucket, _, body)| (bucket, body))
+                .unwrap_or_default();
             assert_eq!(object.0, BUCKET);
-            let spec = serde_json::from_str::<Value>(&python_json::dumps(python_body.get("spec").unwrap_or(&PyValue::None))).ok();
+            let spec =
+                serde_json::from_str::<Value>(&python_json::dumps(python_body.get("spec").unwrap_or(&PyValue::None)))
+                    .ok();
             assert_eq!(serde_json::from_str::<Value>(&object.1).ok(), spec, "failing {failing:?}");
         }
     }
@@ -351,7 +395,10 @@ async fn a_failed_compensation_still_answers_pythons_error() {
     handler.audit.fail("remove", "InternalServerError", "delete refused");
     let error = handler.handle(event).await.expect_err("UpdateItem's error escapes");
     assert_eq!(error.error_type, "InternalServerError");
-    assert_eq!(error.message, "An error occurred (InternalServerError) when calling the UpdateItem operation: update refused");
+    assert_eq!(
+        error.message,
+        "An error occurred (InternalServerError) when calling the UpdateItem operation: update refused"
+    );
     // The known divergence: the events stay (and are logged) when DeleteItem fails.
     assert_eq!(handler.audit.items().len(), 2);
 }
@@ -376,7 +423,10 @@ async fn the_calls_follow_pythons_order_up_to_the_concurrent_writes() {
     let stages: Vec<&str> = definition.stages.iter().map(|stage| stage.name.as_str()).collect();
     assert_eq!(stages, ["Source", "Plan", "Apply", "Verify"]);
     let tag_keys: Vec<&str> = tags.iter().map(|tag| tag.key.as_str()).collect();
-    assert_eq!(tag_keys, ["cost-center", "owner", "data-classification", "cluster-id", "team", "environment", "managed-by"]);
+    assert_eq!(
+        tag_keys,
+        ["cost-center", "owner", "data-classification", "cluster-id", "team", "environment", "managed-by"]
+    );
 }
 
 #[tokio::test]
@@ -417,15 +467,21 @@ async fn replays_reuse_and_bad_keys() {
     assert_eq!(replay["statusCode"], 201);
     assert_eq!(header(&replay, "Location"), header(&first, "Location"));
     assert_eq!(header(&replay, "Idempotent-Replayed"), Some("true"));
-    let header_names: Vec<&String> = replay["multiValueHeaders"].as_object().map(|headers| headers.keys().collect()).unwrap_or_default();
+    let header_names: Vec<&String> =
+        replay["multiValueHeaders"].as_object().map(|headers| headers.keys().collect()).unwrap_or_default();
     assert_eq!(header_names, ["Location", "Idempotent-Replayed", "Content-Type"]);
     assert_eq!(handler.clusters.len(), 1, "a replay provisions nothing");
 
     let mut other_body = with_idempotency_key(event.clone(), "k-1");
-    other_body["body"] = json!(other_body["body"].as_str().unwrap_or_default().replace("payments-dev-general-1", "payments-dev-general-9"));
+    other_body["body"] = json!(
+        other_body["body"].as_str().unwrap_or_default().replace("payments-dev-general-1", "payments-dev-general-9")
+    );
     let reused = handler.handle(other_body).await.expect("422");
     assert_eq!(reused["statusCode"], 422);
-    assert_eq!(reused["body"], r#"{"statusCode":422,"message":"Idempotency-Key was already used with a different request body"}"#);
+    assert_eq!(
+        reused["body"],
+        r#"{"statusCode":422,"message":"Idempotency-Key was already used with a different request body"}"#
+    );
 
     for key in [String::new(), "k".repeat(256)] {
         let answer = handler.handle(with_idempotency_key(event.clone(), &key)).await.expect("400");

@@ -6,10 +6,10 @@
 //! `requestContext.identity` (ALB, a Lambda authorizer's context) changes the status
 //! and then fails with `KeyError`, without the audit event; this handler does the same.
 
+use cluster_domain::{AuditLog, Clock, ClusterStore, IdGenerator, PortError, PyDict, PyValue, StatusChange};
 use cluster_domain::{DECOMMISSION_REQUESTED, audit_item, decommission_details};
 use cluster_domain::{DECOMMISSIONABLE, DECOMMISSIONING, can_decommission, required};
 use cluster_domain::{cannot_decommission_message, decommission_body, decommission_race_message};
-use cluster_domain::{AuditLog, Clock, ClusterStore, IdGenerator, PortError, PyDict, PyValue, StatusChange};
 use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, json_response};
 use serde_json::Value;
 
@@ -35,7 +35,9 @@ impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> DecommissionCluster
     }
 
     async fn decommission(&self, request: &ProxyRequest, cluster_id: &str) -> Result<ProxyResponse, FunctionError> {
-        let Some(item) = self.clusters.get(cluster_id).await.map_err(|error| FunctionError::from_port(error, "GetItem"))? else {
+        let Some(item) =
+            self.clusters.get(cluster_id).await.map_err(|error| FunctionError::from_port(error, "GetItem"))?
+        else {
             return Ok(ProxyResponse::cluster_not_found(cluster_id));
         };
         // `item["status"]`: a stored cluster without a status is a KeyError.

@@ -55,7 +55,10 @@ async fn other_statuses_are_409_and_nothing_is_written() {
         handler.clusters.insert(cluster("c-1", status));
         let answer = handler.handle(delete("c-1")).await.expect("an answer");
         assert_eq!(answer["statusCode"], 409);
-        assert_eq!(answer["body"], format!(r#"{{"statusCode":409,"message":"cluster c-1 cannot be decommissioned from status {status}"}}"#));
+        assert_eq!(
+            answer["body"],
+            format!(r#"{{"statusCode":409,"message":"cluster c-1 cannot be decommissioned from status {status}"}}"#)
+        );
         assert!(handler.audit.items().is_empty());
     }
 }

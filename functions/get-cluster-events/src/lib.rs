@@ -31,12 +31,18 @@ impl<S: ClusterStore, A: AuditLog> GetClusterEvents<S, A> {
         let (limit, start_key) = match parse_events_query(cluster_id, limit.as_ref(), next_token.as_ref()) {
             Ok(parsed) => parsed,
             Err(QueryRejection::BadRequest(message)) => return Ok(ProxyResponse::service_error(400, &message)),
-            Err(QueryRejection::Unhandled { error_type, message }) => return Err(FunctionError::new(error_type, message)),
+            Err(QueryRejection::Unhandled { error_type, message }) => {
+                return Err(FunctionError::new(error_type, message));
+            }
         };
         if self.clusters.get(cluster_id).await.map_err(|error| FunctionError::from_port(error, "GetItem"))?.is_none() {
             return Ok(ProxyResponse::cluster_not_found(cluster_id));
         }
-        let page = self.audit.page(cluster_id, limit, start_key.as_ref()).await.map_err(|error| FunctionError::from_port(error, "Query"))?;
+        let page = self
+            .audit
+            .page(cluster_id, limit, start_key.as_ref())
+            .await
+            .map_err(|error| FunctionError::from_port(error, "Query"))?;
         let body = events_body(cluster_id, &page.items, page.last_evaluated_key.as_ref())?;
         Ok(json_response(200, &PyValue::Dict(body)))
     }

@@ -14,7 +14,8 @@ fn handler() -> GetClusterEvents<FakeClusterStore, FakeAuditLog> {
 }
 
 fn corpus() -> Vec<Value> {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/corpus.jsonl")).expect("events/corpus.jsonl");
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/corpus.jsonl"))
+        .expect("events/corpus.jsonl");
     text.lines().map(|line| serde_json::from_str::<Value>(line).expect("a record")).collect()
 }
 
@@ -64,7 +65,10 @@ async fn pages_of_the_trail_answer_pythons_bytes_with_pythons_tokens() {
         assert_eq!(rust.to_string(), page["response"].to_string(), "{}", page["id"]);
     }
     // Without a limit: 50 a page, so the whole trail and no token.
-    let rust = handler.handle(json!({"httpMethod": "GET", "path": format!("/clusters/{cluster_id}/events"), "headers": {}})).await.expect("an answer");
+    let rust = handler
+        .handle(json!({"httpMethod": "GET", "path": format!("/clusters/{cluster_id}/events"), "headers": {}}))
+        .await
+        .expect("an answer");
     let body: Value = serde_json::from_str(rust["body"].as_str().unwrap_or_default()).unwrap_or_default();
     assert_eq!(body["events"].as_array().map(Vec::len), Some(items.len()));
     assert_eq!(body["next_token"], Value::Null);
@@ -89,7 +93,9 @@ async fn every_400_and_404_answers_pythons_bytes() {
 #[tokio::test]
 async fn the_query_is_checked_before_the_lookup_and_failures_escape() {
     let handler = handler();
-    for (limit, message) in [("0", "limit must be an integer between 1 and 100"), ("101", "limit must be an integer between 1 and 100")] {
+    for (limit, message) in
+        [("0", "limit must be an integer between 1 and 100"), ("101", "limit must be an integer between 1 and 100")]
+    {
         let event = json!({"httpMethod": "GET", "path": "/clusters/unknown/events", "headers": {}, "queryStringParameters": {"limit": limit}});
         let rust = handler.handle(event).await.expect("an answer");
         assert_eq!(rust["statusCode"], 400, "a 400 before the 404");
@@ -98,7 +104,10 @@ async fn the_query_is_checked_before_the_lookup_and_failures_escape() {
     assert!(handler.clusters.calls().is_empty(), "no lookup for a bad query");
     handler.clusters.insert(PyDict::new().with("cluster_id", "c-1"));
     handler.audit.fail("page", "ProvisionedThroughputExceededException", "slow down");
-    let error = handler.handle(json!({"httpMethod": "GET", "path": "/clusters/c-1/events", "headers": {}})).await.expect_err("Query fails");
+    let error = handler
+        .handle(json!({"httpMethod": "GET", "path": "/clusters/c-1/events", "headers": {}}))
+        .await
+        .expect_err("Query fails");
     assert_eq!(error.error_type, "ProvisionedThroughputExceededException");
     assert!(error.message.contains("when calling the Query operation"));
 }

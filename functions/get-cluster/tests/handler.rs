@@ -15,19 +15,26 @@ fn repo_root() -> PathBuf {
 
 fn records(function: &str) -> Vec<Value> {
     let text = std::fs::read_to_string(repo_root().join("events/corpus.jsonl")).expect("events/corpus.jsonl");
-    text.lines().map(|line| serde_json::from_str::<Value>(line).expect("a record")).filter(|record| record["function"] == function).collect()
+    text.lines()
+        .map(|line| serde_json::from_str::<Value>(line).expect("a record"))
+        .filter(|record| record["function"] == function)
+        .collect()
 }
 
 fn record(id: &str) -> Value {
     let text = std::fs::read_to_string(repo_root().join("events/corpus.jsonl")).expect("events/corpus.jsonl");
-    text.lines().map(|line| serde_json::from_str::<Value>(line).expect("a record")).find(|record| record["id"] == id).expect("the record")
+    text.lines()
+        .map(|line| serde_json::from_str::<Value>(line).expect("a record"))
+        .find(|record| record["id"] == id)
+        .expect("the record")
 }
 
 /// The item Python's create-cluster wrote for record r000001 (its 201 body), as
 /// pipeline-status left it before record r000065.
 fn stored_item() -> PyDict {
     let created = record("r000001");
-    let Ok(PyValue::Dict(mut item)) = python_json::loads(created["response"]["body"].as_str().unwrap_or_default()) else {
+    let Ok(PyValue::Dict(mut item)) = python_json::loads(created["response"]["body"].as_str().unwrap_or_default())
+    else {
         panic!("the 201 body is an object");
     };
     item.insert("status", "ACTIVE");
@@ -49,7 +56,8 @@ async fn a_stored_cluster_answers_pythons_bytes() {
 #[tokio::test]
 async fn every_404_answers_pythons_bytes() {
     let handler = GetCluster { clusters: FakeClusterStore::new() };
-    let not_found: Vec<Value> = records("get-cluster").into_iter().filter(|record| record["response"]["statusCode"] == 404).collect();
+    let not_found: Vec<Value> =
+        records("get-cluster").into_iter().filter(|record| record["response"]["statusCode"] == 404).collect();
     assert!(not_found.len() >= 4);
     for record in not_found {
         let rust = handler.handle(record["event"].clone()).await.expect("an answer");
@@ -70,5 +78,8 @@ async fn missing_attributes_read_as_null_and_store_failures_escape() {
     handler.clusters.fail("get", "ResourceNotFoundException", "Requested resource not found");
     let error = handler.handle(event).await.expect_err("GetItem fails");
     assert_eq!(error.error_type, "ResourceNotFoundException");
-    assert_eq!(error.message, "An error occurred (ResourceNotFoundException) when calling the GetItem operation: Requested resource not found");
+    assert_eq!(
+        error.message,
+        "An error occurred (ResourceNotFoundException) when calling the GetItem operation: Requested resource not found"
+    );
 }

@@ -33,11 +33,14 @@ impl<S: ClusterStore> ListClusters<S> {
         for name in PARAMETERS {
             values.push((name, request.query(name)?.map(python_json::from_serde)));
         }
-        let value = |name: &str| values.iter().find(|(parameter, _)| *parameter == name).and_then(|(_, value)| value.as_ref());
+        let value =
+            |name: &str| values.iter().find(|(parameter, _)| *parameter == name).and_then(|(_, value)| value.as_ref());
         let query = match parse_list_clusters_query(value) {
             Ok(query) => query,
             Err(QueryRejection::BadRequest(message)) => return Ok(ProxyResponse::service_error(400, &message)),
-            Err(QueryRejection::Unhandled { error_type, message }) => return Err(FunctionError::new(error_type, message)),
+            Err(QueryRejection::Unhandled { error_type, message }) => {
+                return Err(FunctionError::new(error_type, message));
+            }
         };
         let operation = if query.environment.is_some() { "Query" } else { "Scan" };
         let page = self.clusters.list(&query).await.map_err(|error| FunctionError::from_port(error, operation))?;

@@ -10,7 +10,8 @@ use list_clusters::ListClusters;
 use serde_json::{Value, json};
 
 fn corpus() -> Vec<Value> {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/corpus.jsonl")).expect("events/corpus.jsonl");
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/corpus.jsonl"))
+        .expect("events/corpus.jsonl");
     text.lines().map(|line| serde_json::from_str::<Value>(line).expect("a record")).collect()
 }
 
@@ -52,7 +53,10 @@ async fn every_400_and_404_answers_pythons_bytes() {
     let handler = handler();
     let errors: Vec<Value> = corpus()
         .into_iter()
-        .filter(|record| record["function"] == "list-clusters" && matches!(record["response"]["statusCode"].as_u64(), Some(400 | 404)))
+        .filter(|record| {
+            record["function"] == "list-clusters"
+                && matches!(record["response"]["statusCode"].as_u64(), Some(400 | 404))
+        })
         .collect();
     assert!(errors.len() >= 12);
     for record in errors {
@@ -120,5 +124,8 @@ async fn a_scan_failure_escapes_like_botocore() {
         .handle(json!({"httpMethod": "GET", "path": "/clusters", "headers": {}, "queryStringParameters": null}))
         .await
         .expect_err("Scan fails");
-    assert_eq!((error.error_type.as_str(), error.message.as_str()), ("InternalServerError", "An error occurred (InternalServerError) when calling the Scan operation: no"));
+    assert_eq!(
+        (error.error_type.as_str(), error.message.as_str()),
+        ("InternalServerError", "An error occurred (InternalServerError) when calling the Scan operation: no")
+    );
 }

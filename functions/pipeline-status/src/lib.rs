@@ -5,11 +5,11 @@
 //! (from PENDING or PROVISIONING). Each applied transition is audited.
 
 use cluster_domain::python_json;
+use cluster_domain::required;
+use cluster_domain::{AuditLog, Clock, ClusterStore, IdGenerator, PortError, PyDict, PyValue, StatusChange};
 use cluster_domain::{PIPELINE_ACTOR, PipelineEventDecision, UNKNOWN_CLUSTER, decide_pipeline_event};
 use cluster_domain::{STATUS_CHANGED, audit_item, status_changed_details};
 use cluster_domain::{pipeline_event_changed, pipeline_event_ignored, pipeline_event_unchanged};
-use cluster_domain::{AuditLog, Clock, ClusterStore, IdGenerator, PortError, PyDict, PyValue, StatusChange};
-use cluster_domain::required;
 use cluster_lambda::{FunctionError, python_access};
 use serde_json::Value;
 
@@ -32,14 +32,19 @@ fn to_json(value: &PyValue) -> Value {
 /// The "ignored" answer echoes `pipeline` and `state` as the event held them, whatever
 /// their JSON type (Python returns the values it read).
 fn ignored(pipeline: &Value, state: &Value, reason: &str) -> Value {
-    to_json(&PyValue::Dict(pipeline_event_ignored(&python_json::from_serde(pipeline), &python_json::from_serde(state), reason)))
+    to_json(&PyValue::Dict(pipeline_event_ignored(
+        &python_json::from_serde(pipeline),
+        &python_json::from_serde(state),
+        reason,
+    )))
 }
 
 impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> PipelineStatus<S, A, C, I> {
     pub async fn handle(&self, event: Value) -> Result<Value, FunctionError> {
         // `detail = event.get("detail") or {}`: an event that is not an object has no `get`.
         let empty = Value::Object(serde_json::Map::new());
-        let detail = python_access::get(&event, "detail")?.filter(|detail| python_access::truthy(detail)).unwrap_or(&empty);
+        let detail =
+            python_access::get(&event, "detail")?.filter(|detail| python_access::truthy(detail)).unwrap_or(&empty);
         // `detail.get("pipeline", "")`: the default only when the key is absent (a JSON
         // null is `None`), and `AttributeError` when `detail` is not an object.
         let detail_map = detail.as_object().ok_or_else(|| python_access::no_attribute(detail, "get"))?;
@@ -54,9 +59,14 @@ impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> PipelineStatus<S, A
         // `state not in TRANSITIONS` hashes the state: a list or a dict cannot be.
         let unhashable = matches!(state, Value::Array(_) | Value::Object(_));
         let (cluster_id, transition) = match decide_pipeline_event(pipeline_name, &state_text) {
-            PipelineEventDecision::Ignore { reason } if reason == NOT_A_CLUSTER_PIPELINE => return Ok(ignored(pipeline, state, &reason)),
+            PipelineEventDecision::Ignore { reason } if reason == NOT_A_CLUSTER_PIPELINE => {
+                return Ok(ignored(pipeline, state, &reason));
+            }
             _ if unhashable => {
-                return Err(FunctionError::new("TypeError", format!("unhashable type: '{}'", python_access::type_name(state))));
+                return Err(FunctionError::new(
+                    "TypeError",
+                    format!("unhashable type: '{}'", python_access::type_name(state)),
+                ));
             }
             PipelineEventDecision::Ignore { reason } => return Ok(ignored(pipeline, state, &reason)),
             PipelineEventDecision::Apply { cluster_id, transition } if state.is_string() => (cluster_id, transition),
@@ -64,7 +74,9 @@ impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> PipelineStatus<S, A
                 return Ok(ignored(pipeline, state, &format!("state {state_text} does not change the cluster status")));
             }
         };
-        let Some(item) = self.clusters.get(cluster_id).await.map_err(|error| FunctionError::from_port(error, "GetItem"))? else {
+        let Some(item) =
+            self.clusters.get(cluster_id).await.map_err(|error| FunctionError::from_port(error, "GetItem"))?
+        else {
             return Ok(ignored(pipeline, state, UNKNOWN_CLUSTER));
         };
         let now = self.clock.now().isoformat();

@@ -44,7 +44,10 @@ async fn failed_and_stopped_mark_the_cluster_failed() {
         let handler = handler();
         handler.clusters.insert(PyDict::new().with("cluster_id", "c-1").with("status", "PROVISIONING"));
         let answer = handler.handle(event("eks-c-1", state)).await.expect("an answer");
-        assert_eq!(answer, json!({"cluster_id": "c-1", "state": state, "result": "changed", "status": "FAILED", "previous_status": "PROVISIONING"}));
+        assert_eq!(
+            answer,
+            json!({"cluster_id": "c-1", "state": state, "result": "changed", "status": "FAILED", "previous_status": "PROVISIONING"})
+        );
     }
 }
 

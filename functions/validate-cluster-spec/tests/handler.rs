@@ -33,7 +33,8 @@ fn python_codes() -> BTreeSet<String> {
     let code = Regex::new(r#""([A-Z][A-Z0-9_]{5,})""#).expect("regex");
     let mut codes = BTreeSet::new();
     for file in ["rules.py", "http.py"] {
-        let source = std::fs::read_to_string(repo_root().join("legacy-python/cluster_platform").join(file)).expect("the Python source");
+        let source = std::fs::read_to_string(repo_root().join("legacy-python/cluster_platform").join(file))
+            .expect("the Python source");
         codes.extend(code.captures_iter(&source).map(|capture| capture[1].to_owned()));
     }
     codes
@@ -47,7 +48,8 @@ async fn every_corpus_record_answers_like_python_and_every_code_is_produced() {
     let mut statuses = BTreeSet::new();
     for record in &records {
         let id = record["id"].as_str().unwrap_or_default();
-        let rust = handler().handle(record["event"].clone()).await.unwrap_or_else(|error| panic!("{id}: {}", error.message));
+        let rust =
+            handler().handle(record["event"].clone()).await.unwrap_or_else(|error| panic!("{id}: {}", error.message));
         assert_eq!(rust.to_string(), record["response"].to_string(), "{id}");
         statuses.insert(rust["statusCode"].as_u64().unwrap_or_default());
         let body: Value = serde_json::from_str(rust["body"].as_str().unwrap_or_default()).unwrap_or_default();
@@ -58,7 +60,8 @@ async fn every_corpus_record_answers_like_python_and_every_code_is_produced() {
     assert_eq!(statuses, BTreeSet::from([200, 400, 404]));
     let python = python_codes();
     assert!(python.len() >= 35, "the Python rules define {} codes", python.len());
-    let missing: Vec<&String> = python.difference(&produced).filter(|code| code.as_str() != "ERROR" && code.as_str() != "WARNING").collect();
+    let missing: Vec<&String> =
+        python.difference(&produced).filter(|code| code.as_str() != "ERROR" && code.as_str() != "WARNING").collect();
     assert!(missing.is_empty(), "codes no corpus record produced: {missing:?}");
 }
 
@@ -79,6 +82,9 @@ async fn valid_and_invalid_bodies() {
         .expect("an answer");
     assert_eq!(answer["statusCode"], 400);
     assert!(answer["body"].as_str().unwrap_or_default().contains("BODY_NOT_JSON"));
-    let answer = handler().handle(json!({"httpMethod": "GET", "path": "/clusters/validate", "headers": {}})).await.expect("an answer");
+    let answer = handler()
+        .handle(json!({"httpMethod": "GET", "path": "/clusters/validate", "headers": {}}))
+        .await
+        .expect("an answer");
     assert_eq!(answer["body"], r#"{"statusCode":404,"message":"Not found"}"#);
 }

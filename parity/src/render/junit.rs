@@ -29,34 +29,18 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
     for route in &report.routes {
         tests += 1;
         let failing = route.counts.mismatch + route.counts.errors;
-        cases.push_str(&format!(
-            "    <testcase classname=\"parity\" name=\"{}\">\n",
-            escape(&route.route)
-        ));
+        cases.push_str(&format!("    <testcase classname=\"parity\" name=\"{}\">\n", escape(&route.route)));
         if failing > 0 {
             failures += 1;
             let mut details = String::new();
-            for signature in report
-                .signatures
-                .iter()
-                .filter(|s| s.route == route.route && s.tier == Tier::Mismatch)
-            {
-                details.push_str(&format!(
-                    "{} {} x{}\n",
-                    signature.path, signature.kind, signature.count
-                ));
+            for signature in report.signatures.iter().filter(|s| s.route == route.route && s.tier == Tier::Mismatch) {
+                details.push_str(&format!("{} {} x{}\n", signature.path, signature.kind, signature.count));
                 for example in &signature.examples {
-                    details.push_str(&format!(
-                        "record {} at {}:\n{}\n",
-                        example.record_id, example.path, example.diff
-                    ));
+                    details.push_str(&format!("record {} at {}:\n{}\n", example.record_id, example.path, example.diff));
                 }
             }
             for error in report.errors.iter().filter(|e| e.route == route.route) {
-                details.push_str(&format!(
-                    "error on {} for {}: {}\n",
-                    error.side, error.record_id, error.message
-                ));
+                details.push_str(&format!("error on {} for {}: {}\n", error.side, error.record_id, error.message));
             }
             cases.push_str(&format!(
                 "      <failure message=\"{} of {} records mismatched or failed\" type=\"parity\">{}</failure>\n",
@@ -72,11 +56,7 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
         cases.push_str("    <testcase classname=\"parity\" name=\"side effects\">\n");
         if side_effects.mismatches > 0 {
             failures += 1;
-            let details: String = side_effects
-                .differences
-                .iter()
-                .map(|d| format!("{} {}\n", d.path, d.kind))
-                .collect();
+            let details: String = side_effects.differences.iter().map(|d| format!("{} {}\n", d.path, d.kind)).collect();
             cases.push_str(&format!(
                 "      <failure message=\"{} side-effect mismatches\" type=\"parity\">{}</failure>\n",
                 side_effects.mismatches,

@@ -11,10 +11,7 @@ fn cell(text: &str) -> String {
 
 pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
     let mut out = String::from("# Parity report\n\n");
-    out.push_str(&format!(
-        "Baseline `{}`, candidate `{}`",
-        report.baseline, report.candidate
-    ));
+    out.push_str(&format!("Baseline `{}`, candidate `{}`", report.baseline, report.candidate));
     if let Some(secondary) = &report.secondary {
         out.push_str(&format!(", noise learned from `{secondary}`"));
     }
@@ -46,7 +43,9 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
     ));
 
     if !report.signatures.is_empty() {
-        out.push_str("\n## Differences by signature\n\n| tier | route | path | kind | count |\n|---|---|---|---|---:|\n");
+        out.push_str(
+            "\n## Differences by signature\n\n| tier | route | path | kind | count |\n|---|---|---|---|---:|\n",
+        );
         for signature in &report.signatures {
             out.push_str(&format!(
                 "| {} | `{}` | `{}` | {} | {} |\n",

@@ -28,9 +28,7 @@ impl FromStr for ReportFormat {
             "json" => Ok(Self::Json),
             "markdown" | "md" => Ok(Self::Markdown),
             "junit" => Ok(Self::Junit),
-            other => Err(format!(
-                "unknown report format {other:?} (table, json, markdown, junit)"
-            )),
+            other => Err(format!("unknown report format {other:?} (table, json, markdown, junit)")),
         }
     }
 }
@@ -55,20 +53,11 @@ pub fn render(report: &ParityReport, format: ReportFormat, max_mismatch: usize) 
 /// `PASS` or `FAIL` with the reason, shared by the human formats.
 pub(crate) fn verdict(report: &ParityReport, max_mismatch: usize) -> String {
     let failing = report.totals.mismatch + report.totals.errors;
-    let status = if report.passed(max_mismatch) {
-        "PASS"
-    } else {
-        "FAIL"
-    };
-    let mut text = format!(
-        "{status}: {failing} mismatched or failed records of {} (allowed {max_mismatch})",
-        report.totals.total
-    );
+    let status = if report.passed(max_mismatch) { "PASS" } else { "FAIL" };
+    let mut text =
+        format!("{status}: {failing} mismatched or failed records of {} (allowed {max_mismatch})", report.totals.total);
     if report.side_effect_mismatches() > 0 {
-        text.push_str(&format!(
-            "; {} side-effect mismatches (none allowed)",
-            report.side_effect_mismatches()
-        ));
+        text.push_str(&format!("; {} side-effect mismatches (none allowed)", report.side_effect_mismatches()));
     }
     text
 }

@@ -15,10 +15,7 @@ fn table(header: Vec<&str>) -> Table {
 }
 
 pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
-    let mut out = format!(
-        "parity: {} (baseline) vs {} (candidate)",
-        report.baseline, report.candidate
-    );
+    let mut out = format!("parity: {} (baseline) vs {} (candidate)", report.baseline, report.candidate);
     if let Some(secondary) = &report.secondary {
         out.push_str(&format!(", noise learned from {secondary}"));
     }
@@ -73,17 +70,14 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
     if !report.signatures.is_empty() {
         let mut signatures = table(vec!["tier", "route", "path", "kind", "count", "example"]);
         for signature in &report.signatures {
-            let example = signature
-                .examples
-                .first()
-                .map_or_else(String::new, |example| {
-                    format!(
-                        "{}: {} → {}",
-                        example.record_id,
-                        clip(example.baseline.as_deref().unwrap_or("(absent)")),
-                        clip(example.candidate.as_deref().unwrap_or("(absent)"))
-                    )
-                });
+            let example = signature.examples.first().map_or_else(String::new, |example| {
+                format!(
+                    "{}: {} → {}",
+                    example.record_id,
+                    clip(example.baseline.as_deref().unwrap_or("(absent)")),
+                    clip(example.candidate.as_deref().unwrap_or("(absent)"))
+                )
+            });
             signatures.add_row(vec![
                 tier_name(signature.tier).to_owned(),
                 signature.route.clone(),
@@ -97,11 +91,7 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
         out.push_str(&signatures.to_string());
         out.push('\n');
         // One readable diff per mismatch signature; the other formats carry them all.
-        for signature in report
-            .signatures
-            .iter()
-            .filter(|s| s.tier == Tier::Mismatch)
-        {
+        for signature in report.signatures.iter().filter(|s| s.tier == Tier::Mismatch) {
             if let Some(example) = signature.examples.first() {
                 out.push_str(&format!(
                     "\n{} {} ({}), record {}:\n{}",
@@ -112,17 +102,9 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
     }
 
     if !report.learned_noise.is_empty() {
-        let mut noise = table(vec![
-            "route",
-            "noisy path (baseline differs from itself)",
-            "occurrences",
-        ]);
+        let mut noise = table(vec!["route", "noisy path (baseline differs from itself)", "occurrences"]);
         for learned in &report.learned_noise {
-            noise.add_row(vec![
-                learned.route.clone(),
-                learned.path.clone(),
-                learned.occurrences.to_string(),
-            ]);
+            noise.add_row(vec![learned.route.clone(), learned.path.clone(), learned.occurrences.to_string()]);
         }
         out.push_str("\nlearned noise\n");
         out.push_str(&noise.to_string());
@@ -159,14 +141,8 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
                 writes.add_row(vec![
                     difference.path.to_string(),
                     difference.kind.to_string(),
-                    difference
-                        .baseline
-                        .clone()
-                        .unwrap_or_else(|| "(absent)".into()),
-                    difference
-                        .candidate
-                        .clone()
-                        .unwrap_or_else(|| "(absent)".into()),
+                    difference.baseline.clone().unwrap_or_else(|| "(absent)".into()),
+                    difference.candidate.clone().unwrap_or_else(|| "(absent)".into()),
                 ]);
             }
             out.push_str(&writes.to_string());

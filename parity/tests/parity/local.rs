@@ -10,9 +10,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use parity::{
-    AwsSettings, Corpus, CorpusFilter, DiffKind, LambdaTarget, Outcome, ParityRules, ParitySession,
-    RECORD_SCHEMA, Record, Replay, ReplaySettings, RuleKind, Target, TargetOptions, TargetUri,
-    Tier,
+    AwsSettings, Corpus, CorpusFilter, DiffKind, LambdaTarget, Outcome, ParityRules, ParitySession, RECORD_SCHEMA,
+    Record, Replay, ReplaySettings, RuleKind, Target, TargetOptions, TargetUri, Tier,
 };
 use serde_json::{Value, json};
 
@@ -31,16 +30,11 @@ const FUNCTIONS: [&str; 8] = [
 ];
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()
-        .expect("the repository root")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().expect("the repository root")
 }
 
 fn python() -> PathBuf {
-    let venv = std::env::var_os("CUTOVER_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".venv"));
+    let venv = std::env::var_os("CUTOVER_VENV").map(PathBuf::from).unwrap_or_else(|| repo_root().join(".venv"));
     let python = venv.join("bin/python");
     assert!(
         python.exists(),
@@ -55,10 +49,7 @@ fn python() -> PathBuf {
 fn binaries_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("the test's path");
     // target/debug/deps/parity-<hash> -> target/debug
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>")
-        .to_owned()
+    exe.parent().and_then(Path::parent).expect("target/<profile>").to_owned()
 }
 
 fn toml_string(path: &Path) -> String {
@@ -70,33 +61,19 @@ fn toml_string(path: &Path) -> String {
 fn platform_config(folder: &Path) -> PathBuf {
     let root = repo_root();
     let binaries = binaries_dir();
-    let missing: Vec<String> = FUNCTIONS
-        .iter()
-        .filter(|name| !binaries.join(name).exists())
-        .map(|name| name.to_string())
-        .collect();
+    let missing: Vec<String> =
+        FUNCTIONS.iter().filter(|name| !binaries.join(name).exists()).map(|name| name.to_string()).collect();
     assert!(
         missing.is_empty(),
         "the Rust function binaries {missing:?} are missing from {}: run `cargo build --workspace --bins` first (make test does)",
         binaries.display()
     );
-    let mut text =
-        std::fs::read_to_string(root.join("cutover.toml")).expect("the project's cutover.toml");
-    text = text.replace(
-        "\"legacy-python",
-        &format!("\"{}/legacy-python", root.display()),
-    );
+    let mut text = std::fs::read_to_string(root.join("cutover.toml")).expect("the project's cutover.toml");
+    text = text.replace("\"legacy-python", &format!("\"{}/legacy-python", root.display()));
     for name in FUNCTIONS {
-        text = text.replace(
-            &format!("\"target/lambda/{name}/bootstrap\""),
-            &toml_string(&binaries.join(name)),
-        );
+        text = text.replace(&format!("\"target/lambda/{name}/bootstrap\""), &toml_string(&binaries.join(name)));
     }
-    text = text.replacen(
-        "[local]\n",
-        &format!("[local]\npython = {}\n", toml_string(&python())),
-        1,
-    );
+    text = text.replacen("[local]\n", &format!("[local]\npython = {}\n", toml_string(&python())), 1);
     let path = folder.join("cutover.toml");
     std::fs::write(&path, text).expect("write the config");
     path
@@ -117,10 +94,7 @@ async fn python_and_rust_answer_and_write_the_same_on_the_whole_corpus() {
     let config = platform_config(folder.path());
     let rules = ParityRules::load(&repo_root().join("parity.toml")).expect("parity.toml");
     let corpus = Corpus::open(&[repo_root().join("events")]).expect("the corpus");
-    let corpus_size = corpus
-        .records(CorpusFilter::default())
-        .filter(Result::is_ok)
-        .count();
+    let corpus_size = corpus.records(CorpusFilter::default()).filter(Result::is_ok).count();
     let baseline: TargetUri = "local:*:1".parse().expect("uri");
     let candidate: TargetUri = "local:*:2".parse().expect("uri");
     let session = ParitySession::open(&baseline, &candidate, None, &options(config))
@@ -130,10 +104,7 @@ async fn python_and_rust_answer_and_write_the_same_on_the_whole_corpus() {
         .run(
             corpus.records(CorpusFilter::default()),
             &rules,
-            ReplaySettings {
-                concurrency: 4,
-                examples_per_signature: 2,
-            },
+            ReplaySettings { concurrency: 4, examples_per_signature: 2 },
             |_| {},
         )
         .await;
@@ -144,22 +115,12 @@ async fn python_and_rust_answer_and_write_the_same_on_the_whole_corpus() {
     assert_eq!(report.totals.total, corpus_size, "every record replayed");
     assert_eq!(report.totals.errors, 0, "{}", shown());
     assert_eq!(report.totals.mismatch, 0, "{}", shown());
-    assert!(
-        report
-            .signatures
-            .iter()
-            .all(|group| group.tier != Tier::Mismatch),
-        "{}",
-        shown()
-    );
+    assert!(report.signatures.iter().all(|group| group.tier != Tier::Mismatch), "{}", shown());
     assert!(report.passed(0), "{}", shown());
 
     // The writes: both sides stored the same items, pipelines and objects.
     let side_effects = report.side_effects.as_ref().expect("side effects captured");
-    assert!(
-        side_effects.baseline_items > 100,
-        "tables, pipelines and objects were read back: {side_effects:?}"
-    );
+    assert!(side_effects.baseline_items > 100, "tables, pipelines and objects were read back: {side_effects:?}");
     assert_eq!(side_effects.baseline_items, side_effects.candidate_items);
     // Every kind of write was captured on both sides, so every kind was compared: a run
     // with pipeline or S3 capture switched off must not pass here.
@@ -173,19 +134,13 @@ async fn python_and_rust_answer_and_write_the_same_on_the_whole_corpus() {
     // Every remaining difference is explained by a rule of parity.toml with its reason,
     // and every normaliser there is needed on this corpus.
     for fired in &report.rules_fired {
-        assert!(
-            fired.line > 0 || fired.kind == RuleKind::VolatileHeaders,
-            "{fired:?}"
-        );
+        assert!(fired.line > 0 || fired.kind == RuleKind::VolatileHeaders, "{fired:?}");
         assert!(!fired.reason.trim().is_empty(), "{fired:?}");
     }
     for rule in rules.rules() {
         if rule.kind == RuleKind::Normalise {
             assert!(
-                report
-                    .rules_fired
-                    .iter()
-                    .any(|fired| fired.line == rule.line && fired.count > 0),
+                report.rules_fired.iter().any(|fired| fired.line == rule.line && fired.count > 0),
                 "parity.toml:{} never fired: {rule:?}",
                 rule.line
             );
@@ -229,29 +184,16 @@ async fn an_extra_dynamodb_write_fails_parity_though_every_answer_matches() {
     let config = writer_config(folder.path());
     let records: Vec<Record> = (1..=3)
         .map(|n| {
-            let mut record = record(
-                &format!("r{n}"),
-                "POST /items",
-                "/items",
-                Some(&json!({"id": format!("k-{n}"), "note": "é"})),
-            );
+            let mut record =
+                record(&format!("r{n}"), "POST /items", "/items", Some(&json!({"id": format!("k-{n}"), "note": "é"})));
             record.function = "writer".into();
             record
         })
         .collect();
     let baseline: TargetUri = "local:writer:1".parse().expect("uri");
     let candidate: TargetUri = "local:writer:2".parse().expect("uri");
-    let session = ParitySession::open(&baseline, &candidate, None, &options(config))
-        .await
-        .expect("both sides start");
-    let result = session
-        .run(
-            ok_records(records),
-            &ParityRules::default(),
-            ReplaySettings::default(),
-            |_| {},
-        )
-        .await;
+    let session = ParitySession::open(&baseline, &candidate, None, &options(config)).await.expect("both sides start");
+    let result = session.run(ok_records(records), &ParityRules::default(), ReplaySettings::default(), |_| {}).await;
     session.shutdown().await;
     let report = result.expect("the run completes");
 
@@ -262,19 +204,9 @@ async fn an_extra_dynamodb_write_fails_parity_though_every_answer_matches() {
     assert_eq!(side_effects.baseline_items, 3);
     assert_eq!(side_effects.candidate_items, 4);
     assert_eq!(side_effects.mismatches, 1, "{side_effects:?}");
-    let found: Vec<(String, DiffKind, &str)> = side_effects
-        .differences
-        .iter()
-        .map(|d| (d.path.to_string(), d.kind, d.pattern.as_str()))
-        .collect();
-    assert_eq!(
-        found,
-        [(
-            "$.tables.writer-items.k-extra".to_owned(),
-            DiffKind::Extra,
-            "$.tables.writer-items.*"
-        )]
-    );
+    let found: Vec<(String, DiffKind, &str)> =
+        side_effects.differences.iter().map(|d| (d.path.to_string(), d.kind, d.pattern.as_str())).collect();
+    assert_eq!(found, [("$.tables.writer-items.k-extra".to_owned(), DiffKind::Extra, "$.tables.writer-items.*")]);
     assert!(!report.passed(0), "a mismatched write fails parity");
     assert!(!report.passed(100), "whatever --max-mismatch allows");
 }
@@ -328,11 +260,7 @@ async fn the_lambda_target_invokes_through_the_emulators_invoke_api() {
     let config = emulator::Config::load(&echo_config(folder.path())).expect("config");
     let local = emulator::Emulator::start(
         config,
-        emulator::EmulatorOptions {
-            logs: emulator::LogSink::Discard,
-            serve_http: true,
-            ..Default::default()
-        },
+        emulator::EmulatorOptions { logs: emulator::LogSink::Discard, serve_http: true, ..Default::default() },
     )
     .await
     .expect("the emulator starts");
@@ -341,28 +269,20 @@ async fn the_lambda_target_invokes_through_the_emulators_invoke_api() {
         .behavior_version(aws_sdk_lambda::config::BehaviorVersion::latest())
         .region(aws_sdk_lambda::config::Region::new("eu-west-1"))
         .endpoint_url(format!("http://{address}"))
-        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ))
+        .credentials_provider(aws_sdk_lambda::config::Credentials::new("testing", "testing", None, None, "test"))
         .build();
     let client = aws_sdk_lambda::Client::from_conf(sdk);
     let echo = LambdaTarget::new("echo", Some("1"), client.clone());
     let failing = LambdaTarget::new("echo", Some("2"), client.clone());
     assert_eq!(echo.name(), "lambda:echo:1");
     let event = json!({"n": 1, "text": "é"});
-    let answered = echo
-        .invoke(&plain_record("r1", event.clone()), &event)
-        .await
-        .expect("Invoke answers");
+    let answered = echo.invoke(&plain_record("r1", event.clone()), &event).await.expect("Invoke answers");
     let Outcome::Response(answer) = &answered.outcome else {
         panic!("expected a response, got {:?}", answered.outcome);
     };
     assert_eq!(answer["event"], event);
     assert_eq!(answer["function_version"], "1");
-    let failed = failing
-        .invoke(&plain_record("r2", event.clone()), &event)
-        .await
-        .expect("Invoke answers");
+    let failed = failing.invoke(&plain_record("r2", event.clone()), &event).await.expect("Invoke answers");
     match &failed.outcome {
         Outcome::FunctionError(error) => {
             assert_eq!(error.error_type, "ValueError");
@@ -372,10 +292,7 @@ async fn the_lambda_target_invokes_through_the_emulators_invoke_api() {
     }
 
     // A replay through the Invoke API: every record differs in its outcome, nothing else.
-    let records = vec![
-        plain_record("r1", json!({"n": 1})),
-        plain_record("r2", json!({"n": 2})),
-    ];
+    let records = vec![plain_record("r1", json!({"n": 1})), plain_record("r2", json!({"n": 2}))];
     let replay = Replay {
         baseline: &echo,
         candidate: &failing,
@@ -383,18 +300,11 @@ async fn the_lambda_target_invokes_through_the_emulators_invoke_api() {
         rules: &ParityRules::default(),
         settings: ReplaySettings::default(),
     };
-    let report = replay
-        .run(ok_records(records), |_| {})
-        .await
-        .expect("replayed")
-        .report;
+    let report = replay.run(ok_records(records), |_| {}).await.expect("replayed").report;
     local.shutdown().await;
     assert_eq!(report.totals.mismatch, 2);
     assert_eq!(report.totals.errors, 0);
-    let kinds: Vec<(String, DiffKind)> = report
-        .signatures
-        .iter()
-        .map(|group| (group.path.clone(), group.kind))
-        .collect();
+    let kinds: Vec<(String, DiffKind)> =
+        report.signatures.iter().map(|group| (group.path.clone(), group.kind)).collect();
     assert_eq!(kinds, [("$".to_owned(), DiffKind::Outcome)]);
 }

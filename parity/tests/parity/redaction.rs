@@ -8,8 +8,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parity::{
-    FunctionError, Outcome, ParityReport, ParityRules, Record, Replay, ReplayOutcome,
-    ReplaySettings, ReportFormat, SideEffects, render,
+    FunctionError, Outcome, ParityReport, ParityRules, Record, Replay, ReplayOutcome, ReplaySettings, ReportFormat,
+    SideEffects, render,
 };
 use serde_json::{Value, json};
 
@@ -19,8 +19,7 @@ use crate::support::{FnTarget, ok_records, raw_response, record, response};
 const PLANTED: &str = "PLANTED";
 const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlLW9mLWEtdGVzdA";
 const JWT_PAYLOAD: &str = "eyJzdWIiOiJhZG1pbiJ9";
-const PEM: &str =
-    "-----BEGIN RSA PRIVATE KEY-----\nMIIEowPLANTEDpemBODY\n-----END RSA PRIVATE KEY-----";
+const PEM: &str = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowPLANTEDpemBODY\n-----END RSA PRIVATE KEY-----";
 /// A candidate named by a URI with a password in it.
 const CANDIDATE_NAME: &str = "https://deploy:PLANTEDurlpassword@rust.example";
 
@@ -87,10 +86,7 @@ fn answer(side: Side, record: &Record, counter: &AtomicUsize, writes: &mut SideE
         "same-password" => response(200, &json!({"user": "u", "password": "PLANTED-pw-same"})),
         "paging" => response(
             200,
-            &pick(
-                json!({"items": [], "next_token": "page-base-2"}),
-                json!({"items": [], "next_token": "page-cand-2"}),
-            ),
+            &pick(json!({"items": [], "next_token": "page-base-2"}), json!({"items": [], "next_token": "page-cand-2"})),
         ),
         "headers" => {
             let mut outcome = json!({
@@ -172,11 +168,7 @@ fn answer(side: Side, record: &Record, counter: &AtomicUsize, writes: &mut SideE
                 );
                 writes.record_object("bucket", "keys.json", json!({"id": "AKIAPLANTED000000004"}));
             } else {
-                writes.record_write(
-                    "vault",
-                    "s-1",
-                    json!({"value": {"private_key": "PLANTED-db-missing"}}),
-                );
+                writes.record_write("vault", "s-1", json!({"value": {"private_key": "PLANTED-db-missing"}}));
             }
             response(200, &json!({"ok": true}))
         }
@@ -189,9 +181,7 @@ fn target(
     side: Side,
     counter: &'static AtomicUsize,
 ) -> FnTarget<impl Fn(&Record, &Value, &mut Value, &mut SideEffects) -> Outcome + Send + Sync> {
-    FnTarget::new(name, move |record, _, _, writes| {
-        answer(side, record, counter, writes)
-    })
+    FnTarget::new(name, move |record, _, _, writes| answer(side, record, counter, writes))
 }
 
 const SCENARIOS: &[&str] = &[
@@ -229,10 +219,8 @@ async fn planted_report() -> ParityReport {
     let baseline = target("python", Side::Baseline, &BASE);
     let secondary = target("python-again", Side::Secondary, &SECOND);
     let candidate = target(CANDIDATE_NAME, Side::Candidate, &CAND);
-    let records: Vec<Record> = SCENARIOS
-        .iter()
-        .map(|id| record(id, &format!("GET /{id}"), &format!("/{id}"), None))
-        .collect();
+    let records: Vec<Record> =
+        SCENARIOS.iter().map(|id| record(id, &format!("GET /{id}"), &format!("/{id}"), None)).collect();
     let replay = Replay {
         baseline: &baseline,
         candidate: &candidate,
@@ -240,27 +228,13 @@ async fn planted_report() -> ParityReport {
         rules: &rules,
         settings: ReplaySettings::default(),
     };
-    let ReplayOutcome {
-        mut report, ids, ..
-    } = replay
-        .run(ok_records(records), |_| {})
-        .await
-        .expect("replay");
-    report.add_side_effects(
-        &rules,
-        &baseline.side_effects(),
-        &candidate.side_effects(),
-        &ids.candidate_to_baseline,
-    );
+    let ReplayOutcome { mut report, ids, .. } = replay.run(ok_records(records), |_| {}).await.expect("replay");
+    report.add_side_effects(&rules, &baseline.side_effects(), &candidate.side_effects(), &ids.candidate_to_baseline);
     report
 }
 
-const FORMATS: [ReportFormat; 4] = [
-    ReportFormat::Table,
-    ReportFormat::Json,
-    ReportFormat::Markdown,
-    ReportFormat::Junit,
-];
+const FORMATS: [ReportFormat; 4] =
+    [ReportFormat::Table, ReportFormat::Json, ReportFormat::Markdown, ReportFormat::Junit];
 
 #[tokio::test]
 async fn no_planted_secret_reaches_any_format() {
@@ -271,16 +245,10 @@ async fn no_planted_secret_reaches_any_format() {
             assert!(
                 !text.contains(secret),
                 "{format:?} shows {secret:?}:\n{}",
-                text.lines()
-                    .filter(|line| line.contains(secret))
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                text.lines().filter(|line| line.contains(secret)).collect::<Vec<_>>().join("\n")
             );
         }
-        assert!(
-            text.contains("[REDACTED "),
-            "{format:?} shows where secrets were"
-        );
+        assert!(text.contains("[REDACTED "), "{format:?} shows where secrets were");
     }
 }
 
@@ -341,68 +309,45 @@ async fn every_redacted_difference_is_still_reported() {
         );
     }
     assert!(
-        !found
-            .iter()
-            .any(|(route, _, _)| route == "GET /same-password"),
+        !found.iter().any(|(route, _, _)| route == "GET /same-password"),
         "an equal secret on both sides is no difference: comparison sees the real values"
     );
     assert_eq!(json["totals"]["total"], SCENARIOS.len());
 
     // Two different secrets at one path: both redacted, still visibly different.
     let passwords = example(&json, "GET /passwords", "$.body.password");
-    let (left, right) = (
-        passwords["baseline"].as_str().expect("baseline"),
-        passwords["candidate"].as_str().expect("candidate"),
-    );
+    let (left, right) =
+        (passwords["baseline"].as_str().expect("baseline"), passwords["candidate"].as_str().expect("candidate"));
     assert!(left.starts_with("\"[REDACTED "), "{left}");
     assert!(right.starts_with("\"[REDACTED "), "{right}");
     assert_ne!(left, right, "different secrets keep different fingerprints");
     let diff = passwords["diff"].as_str().expect("diff");
     assert!(
-        diff.contains(&format!("-    \"password\": {left}"))
-            && diff.contains(&format!("+    \"password\": {right}")),
+        diff.contains(&format!("-    \"password\": {left}")) && diff.contains(&format!("+    \"password\": {right}")),
         "the diff shows the changed line:\n{diff}"
     );
 
     // The extra subtree is shown, with only its secret replaced.
     let extra = example(&json, "GET /extra", "$.body.config");
     let shown = extra["candidate"].as_str().expect("candidate");
-    assert!(
-        shown.starts_with(r#"{"db":[{"host":"db1","password":"[REDACTED "#),
-        "{shown}"
-    );
+    assert!(shown.starts_with(r#"{"db":[{"host":"db1","password":"[REDACTED "#), "{shown}");
 
     // A bearer token keeps its scheme; the configured path is redacted by its rule.
     let hint = example(&json, "GET /shapes", "$.body.hint");
-    assert!(
-        hint["candidate"]
-            .as_str()
-            .expect("candidate")
-            .starts_with("\"send Bearer [REDACTED "),
-        "{hint}"
-    );
+    assert!(hint["candidate"].as_str().expect("candidate").starts_with("\"send Bearer [REDACTED "), "{hint}");
     let configured = example(&json, "GET /configured", "$.body.kubeconfig");
     assert_ne!(configured["baseline"], configured["candidate"]);
 
     // A cosmetic example keeps the raw spelling it is about.
     let key_order = example(&json, "GET /key-order", "$.body");
-    assert!(
-        key_order["diff"]
-            .as_str()
-            .expect("diff")
-            .contains(r#"+{"a":1,"password":"[REDACTED "#),
-        "{key_order}"
-    );
+    assert!(key_order["diff"].as_str().expect("diff").contains(r#"+{"a":1,"password":"[REDACTED "#), "{key_order}");
 
     // Noise learned at a path named by an access key id.
     let noise = json["learned_noise"].as_array().expect("learned noise");
     assert_eq!(noise.len(), 1, "{noise:?}");
     assert_eq!(noise[0]["route"], "GET /noise");
     let noisy_path = noise[0]["path"].as_str().expect("path");
-    assert!(
-        noisy_path.starts_with("$.body.sessions") && noisy_path.contains("[REDACTED "),
-        "{noise:?}"
-    );
+    assert!(noisy_path.starts_with("$.body.sessions") && noisy_path.contains("[REDACTED "), "{noise:?}");
 }
 
 #[tokio::test]
@@ -414,12 +359,7 @@ async fn secret_writes_are_redacted_and_still_fail_parity() {
         .as_array()
         .expect("differences")
         .iter()
-        .map(|d| {
-            (
-                d["path"].as_str().unwrap_or(""),
-                d["kind"].as_str().unwrap_or(""),
-            )
-        })
+        .map(|d| (d["path"].as_str().unwrap_or(""), d["kind"].as_str().unwrap_or("")))
         .collect();
     for expected in [
         ("$.tables.clusters.c-1.db_password", "value"),
@@ -474,11 +414,7 @@ async fn a_paging_token_is_no_secret_and_shows_both_values() {
 async fn a_report_built_by_hand_is_redacted_when_rendered() {
     // A renderer only ever sees a redacted report, however the report was made.
     let mut report = planted_report().await;
-    let signature = report
-        .signatures
-        .iter_mut()
-        .find(|s| s.route == "GET /paging")
-        .expect("paging signature");
+    let signature = report.signatures.iter_mut().find(|s| s.route == "GET /paging").expect("paging signature");
     signature.examples[0].candidate = Some(r#"{"password":"PLANTED-by-hand"}"#.into());
     signature.examples[0].diff = format!("+  \"cursor\": \"{JWT}\"\n");
     report.errors.push(parity::ErrorExample {

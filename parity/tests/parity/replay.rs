@@ -4,10 +4,7 @@
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use parity::{
-    Corpus, CorpusFilter, DiffKind, Outcome, ParityRules, RecordedTarget, Replay, ReplaySettings,
-    Tier,
-};
+use parity::{Corpus, CorpusFilter, DiffKind, Outcome, ParityRules, RecordedTarget, Replay, ReplaySettings, Tier};
 use serde_json::{Value, json};
 
 use crate::support::{FnTarget, ok_records, raw_response, record, response};
@@ -17,15 +14,11 @@ fn noisy(
     counter: &'static AtomicUsize,
     prefix: &'static str,
     region: &'static str,
-) -> impl Fn(&parity::Record, &Value, &mut Value, &mut parity::SideEffects) -> Outcome + Send + Sync
-{
+) -> impl Fn(&parity::Record, &Value, &mut Value, &mut parity::SideEffects) -> Outcome + Send + Sync {
     move |_, event, _, _| {
         let n = counter.fetch_add(1, Ordering::SeqCst);
         let id = event["pathParameters"]["cluster_id"].as_str().unwrap_or("");
-        response(
-            200,
-            &json!({"cluster_id": id, "request_id": format!("{prefix}-{n}"), "region": region}),
-        )
+        response(200, &json!({"cluster_id": id, "request_id": format!("{prefix}-{n}"), "region": region}))
     }
 }
 
@@ -39,14 +32,7 @@ async fn noise_is_learned_from_a_second_baseline_run_and_listed() {
     let candidate = FnTarget::new("rust", noisy(&CAND, "c", "eu-west-1"));
     let rules = ParityRules::default();
     let records: Vec<_> = (0..5)
-        .map(|i| {
-            record(
-                &format!("r{i}"),
-                "GET /clusters/{cluster_id}",
-                &format!("/clusters/c{i}"),
-                None,
-            )
-        })
+        .map(|i| record(&format!("r{i}"), "GET /clusters/{cluster_id}", &format!("/clusters/c{i}"), None))
         .collect();
     let replay = Replay {
         baseline: &baseline,
@@ -55,11 +41,7 @@ async fn noise_is_learned_from_a_second_baseline_run_and_listed() {
         rules: &rules,
         settings: ReplaySettings::default(),
     };
-    let report = replay
-        .run(ok_records(records.clone()), |_| {})
-        .await
-        .expect("replay")
-        .report;
+    let report = replay.run(ok_records(records.clone()), |_| {}).await.expect("replay").report;
     assert_eq!(report.totals.noise, 5);
     assert_eq!(report.totals.mismatch, 0);
     assert!(report.passed(0));
@@ -71,51 +53,27 @@ async fn noise_is_learned_from_a_second_baseline_run_and_listed() {
     // A real difference next to the noise is still a mismatch.
     static CAND2: AtomicUsize = AtomicUsize::new(3000);
     let other_region = FnTarget::new("rust", noisy(&CAND2, "c", "us-east-1"));
-    let replay = Replay {
-        candidate: &other_region,
-        ..replay
-    };
-    let report = replay
-        .run(ok_records(records), |_| {})
-        .await
-        .expect("replay")
-        .report;
+    let replay = Replay { candidate: &other_region, ..replay };
+    let report = replay.run(ok_records(records), |_| {}).await.expect("replay").report;
     assert_eq!(report.totals.mismatch, 5);
-    let tiers: Vec<_> = report
-        .signatures
-        .iter()
-        .map(|s| (s.path.as_str(), s.tier))
-        .collect();
-    assert_eq!(
-        tiers,
-        [
-            ("$.body.region", Tier::Mismatch),
-            ("$.body.request_id", Tier::Noise)
-        ]
-    );
+    let tiers: Vec<_> = report.signatures.iter().map(|s| (s.path.as_str(), s.tier)).collect();
+    assert_eq!(tiers, [("$.body.region", Tier::Mismatch), ("$.body.request_id", Tier::Noise)]);
 }
 
 /// Creates generate `<prefix>-<n>`; gets look the id up and note which ids they saw.
 fn generating(
     prefix: &'static str,
-) -> impl Fn(&parity::Record, &Value, &mut Value, &mut parity::SideEffects) -> Outcome + Send + Sync
-{
+) -> impl Fn(&parity::Record, &Value, &mut Value, &mut parity::SideEffects) -> Outcome + Send + Sync {
     move |record, event, state, _| match record.route.as_str() {
         "POST /clusters" => {
             let n = state["next"].as_u64().unwrap_or(1);
             state["next"] = json!(n + 1);
             let id = format!("{prefix}-{n}");
             state["clusters"][&id] = json!(true);
-            response(
-                201,
-                &json!({"cluster_id": id, "pipeline": format!("eks-{id}")}),
-            )
+            response(201, &json!({"cluster_id": id, "pipeline": format!("eks-{id}")}))
         }
         _ => {
-            let id = event["pathParameters"]["cluster_id"]
-                .as_str()
-                .unwrap_or("")
-                .to_owned();
+            let id = event["pathParameters"]["cluster_id"].as_str().unwrap_or("").to_owned();
             let seen = state["seen"].as_array().cloned().unwrap_or_default();
             state["seen"] = Value::Array(seen.into_iter().chain([json!(id.clone())]).collect());
             if state["clusters"].get(&id).is_some() {
@@ -128,21 +86,12 @@ fn generating(
 }
 
 fn recorded_lifecycle() -> Vec<parity::Record> {
-    let mut create = record(
-        "r1",
-        "POST /clusters",
-        "/clusters",
-        Some(&json!({"name": "a"})),
-    );
-    create.response = Some(
-        json!({"statusCode": 201, "headers": {"Content-Type": "application/json"},
-        "body": "{\"cluster_id\":\"rec-7\",\"pipeline\":\"eks-rec-7\"}"}),
-    );
+    let mut create = record("r1", "POST /clusters", "/clusters", Some(&json!({"name": "a"})));
+    create.response = Some(json!({"statusCode": 201, "headers": {"Content-Type": "application/json"},
+        "body": "{\"cluster_id\":\"rec-7\",\"pipeline\":\"eks-rec-7\"}"}));
     let mut get = record("r2", "GET /clusters/{cluster_id}", "/clusters/rec-7", None);
-    get.response = Some(
-        json!({"statusCode": 200, "headers": {"Content-Type": "application/json"},
-        "body": "{\"cluster_id\":\"rec-7\",\"status\":\"PENDING\"}"}),
-    );
+    get.response = Some(json!({"statusCode": 200, "headers": {"Content-Type": "application/json"},
+        "body": "{\"cluster_id\":\"rec-7\",\"status\":\"PENDING\"}"}));
     vec![create, get]
 }
 
@@ -156,32 +105,13 @@ async fn ids_generated_differently_are_mapped_for_later_events_and_answers() {
         candidate: &candidate,
         secondary: None,
         rules: &rules,
-        settings: ReplaySettings {
-            concurrency: 4,
-            examples_per_signature: 3,
-        },
+        settings: ReplaySettings { concurrency: 4, examples_per_signature: 3 },
     };
-    let outcome = replay
-        .run(ok_records(recorded_lifecycle()), |_| {})
-        .await
-        .expect("replay");
-    assert_eq!(
-        baseline.state.lock().expect("lock")["seen"],
-        json!(["base-1"])
-    );
-    assert_eq!(
-        candidate.state.lock().expect("lock")["seen"],
-        json!(["cand-1"])
-    );
-    assert_eq!(
-        outcome.report.totals.matched, 2,
-        "{:#?}",
-        outcome.report.signatures
-    );
-    assert_eq!(
-        outcome.ids.candidate_to_baseline.get("cand-1"),
-        Some("base-1")
-    );
+    let outcome = replay.run(ok_records(recorded_lifecycle()), |_| {}).await.expect("replay");
+    assert_eq!(baseline.state.lock().expect("lock")["seen"], json!(["base-1"]));
+    assert_eq!(candidate.state.lock().expect("lock")["seen"], json!(["cand-1"]));
+    assert_eq!(outcome.report.totals.matched, 2, "{:#?}", outcome.report.signatures);
+    assert_eq!(outcome.ids.candidate_to_baseline.get("cand-1"), Some("base-1"));
 }
 
 #[tokio::test]
@@ -195,27 +125,12 @@ async fn the_recorded_target_is_a_baseline_and_live_ids_map_to_recorded_ones() {
         rules: &rules,
         settings: ReplaySettings::default(),
     };
-    let report = replay
-        .run(ok_records(recorded_lifecycle()), |_| {})
-        .await
-        .expect("replay")
-        .report;
-    assert_eq!(
-        candidate.state.lock().expect("lock")["seen"],
-        json!(["cand-1"])
-    );
+    let report = replay.run(ok_records(recorded_lifecycle()), |_| {}).await.expect("replay").report;
+    assert_eq!(candidate.state.lock().expect("lock")["seen"], json!(["cand-1"]));
     assert_eq!(report.totals.matched, 2, "{:#?}", report.signatures);
     assert_eq!(report.baseline, "recorded");
-    let route = report
-        .routes
-        .iter()
-        .find(|r| r.route == "POST /clusters")
-        .expect("route");
-    assert_eq!(
-        route.baseline_latency.p50_ms.map(f64::round),
-        Some(3.0),
-        "recorded duration_ms"
-    );
+    let route = report.routes.iter().find(|r| r.route == "POST /clusters").expect("route");
+    assert_eq!(route.baseline_latency.p50_ms.map(f64::round), Some(3.0), "recorded duration_ms");
 }
 
 #[tokio::test]
@@ -224,11 +139,7 @@ async fn a_bad_corpus_line_stops_the_replay_with_file_and_line() {
     let path = dir.path().join("corpus.jsonl");
     let good = serde_json::to_string(&recorded_lifecycle()[0]).expect("json");
     let mut file = std::fs::File::create(&path).expect("create");
-    writeln!(
-        file,
-        "{good}\n{{\"schema\": \"cutover.record/v1\", \"id\": 5}}"
-    )
-    .expect("write");
+    writeln!(file, "{good}\n{{\"schema\": \"cutover.record/v1\", \"id\": 5}}").expect("write");
     let corpus = Corpus::open(&[&path]).expect("open");
     let rules = ParityRules::default();
     let replay = Replay {
@@ -238,16 +149,8 @@ async fn a_bad_corpus_line_stops_the_replay_with_file_and_line() {
         rules: &rules,
         settings: ReplaySettings::default(),
     };
-    let error = replay
-        .run(corpus.records(CorpusFilter::default()), |_| {})
-        .await
-        .expect_err("bad line");
-    let chain = format!(
-        "{error}: {}",
-        std::error::Error::source(&error)
-            .map(ToString::to_string)
-            .unwrap_or_default()
-    );
+    let error = replay.run(corpus.records(CorpusFilter::default()), |_| {}).await.expect_err("bad line");
+    let chain = format!("{error}: {}", std::error::Error::source(&error).map(ToString::to_string).unwrap_or_default());
     assert!(chain.contains("corpus.jsonl:2:"), "{chain}");
 }
 
@@ -256,17 +159,8 @@ async fn python_and_serde_spellings_of_one_answer_are_cosmetic() {
     let rules = ParityRules::default();
     let python = "{\"owner\": \"Jos\\u00e9\", \"cost\": 12.0, \"tags\": [\"a\", \"b\"]}";
     let serde = "{\"owner\":\"José\",\"cost\":12,\"tags\":[\"a\",\"b\"]}";
-    let comparison = parity::compare_outcomes(
-        &rules,
-        "GET /x",
-        &raw_response(200, python),
-        &raw_response(200, serde),
-    );
-    let kinds: Vec<_> = comparison
-        .differences
-        .iter()
-        .map(|d| (d.path.to_string(), d.kind))
-        .collect();
+    let comparison = parity::compare_outcomes(&rules, "GET /x", &raw_response(200, python), &raw_response(200, serde));
+    let kinds: Vec<_> = comparison.differences.iter().map(|d| (d.path.to_string(), d.kind)).collect();
     assert_eq!(
         kinds,
         [
@@ -282,8 +176,7 @@ async fn python_and_serde_spellings_of_one_answer_are_cosmetic() {
 /// id with a paging token that names the side (`<prefix>-page-<n>`).
 fn generating_with_pages(
     prefix: &'static str,
-) -> impl Fn(&parity::Record, &Value, &mut Value, &mut parity::SideEffects) -> Outcome + Send + Sync
-{
+) -> impl Fn(&parity::Record, &Value, &mut Value, &mut parity::SideEffects) -> Outcome + Send + Sync {
     let get = generating(prefix);
     move |record, event, state, writes| match record.route.as_str() {
         "GET /clusters" => {
@@ -316,12 +209,7 @@ reason = "the paging token names each side's last key"
     .expect("rules");
     // A hand-written corpus: no record carries an answer; the create names its entity,
     // which the records after it use as the cluster id.
-    let mut create = record(
-        "r1",
-        "POST /clusters",
-        "/clusters",
-        Some(&json!({"name": "a"})),
-    );
+    let mut create = record("r1", "POST /clusters", "/clusters", Some(&json!({"name": "a"})));
     create.entity = Some("my-cluster".into());
     let records = vec![
         create,
@@ -338,10 +226,7 @@ reason = "the paging token names each side's last key"
         rules: &rules,
         settings: ReplaySettings::default(),
     };
-    let outcome = replay
-        .run(ok_records(records), |_| {})
-        .await
-        .expect("replay");
+    let outcome = replay.run(ok_records(records), |_| {}).await.expect("replay");
     let report = outcome.report;
     assert_eq!(
         (report.totals.matched, report.totals.noise, report.totals.mismatch),
@@ -351,18 +236,11 @@ reason = "the paging token names each side's last key"
     );
     assert!(report.learned_noise.is_empty(), "{:?}", report.learned_noise);
     // The follow-up reached each side's own cluster (not a 404 on both sides).
-    for (target, id) in [
-        (&baseline.state, "base-1"),
-        (&candidate.state, "cand-1"),
-        (&secondary.state, "again-1"),
-    ] {
+    for (target, id) in [(&baseline.state, "base-1"), (&candidate.state, "cand-1"), (&secondary.state, "again-1")] {
         assert_eq!(target.lock().expect("lock")["seen"], json!([id]));
     }
     assert_eq!(outcome.ids.candidate_to_baseline.get("cand-1"), Some("base-1"));
-    assert_eq!(
-        outcome.ids.candidate_to_baseline.get("cand-page-1"),
-        Some("base-page-1")
-    );
+    assert_eq!(outcome.ids.candidate_to_baseline.get("cand-page-1"), Some("base-page-1"));
 }
 
 /// A live side whose answer depends on the order it sees one entity's records in: each

@@ -3,9 +3,7 @@
 
 use std::path::Path;
 
-use parity::{
-    DiffKind, Outcome, ParityReport, ParityRules, Record, Replay, ReplaySettings, SideEffects, Tier,
-};
+use parity::{DiffKind, Outcome, ParityReport, ParityRules, Record, Replay, ReplaySettings, SideEffects, Tier};
 use serde_json::{Value, json};
 
 use crate::support::{FnTarget, ok_records, record, response};
@@ -48,12 +46,7 @@ fn cluster_body(state: &Value, id: &str, quirks: &[Quirk]) -> Option<Value> {
     if quirks.contains(&Quirk::KeyOrder)
         && let Some(map) = body.as_object()
     {
-        body = Value::Object(
-            map.iter()
-                .rev()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        );
+        body = Value::Object(map.iter().rev().map(|(k, v)| (k.clone(), v.clone())).collect());
     }
     if quirks.contains(&Quirk::LeaksSecrets) {
         body["password"] = json!("hunter2");
@@ -62,36 +55,21 @@ fn cluster_body(state: &Value, id: &str, quirks: &[Quirk]) -> Option<Value> {
 }
 
 /// A tiny cluster platform with the given quirks.
-pub fn platform(
-    quirks: Vec<Quirk>,
-) -> impl Fn(&Record, &Value, &mut Value, &mut SideEffects) -> Outcome + Send + Sync {
+pub fn platform(quirks: Vec<Quirk>) -> impl Fn(&Record, &Value, &mut Value, &mut SideEffects) -> Outcome + Send + Sync {
     move |record, event, state, writes| {
         let quirks = quirks.as_slice();
         match record.route.as_str() {
             "POST /clusters" => {
-                let request: Value = serde_json::from_str(event["body"].as_str().unwrap_or("{}"))
-                    .unwrap_or_default();
+                let request: Value = serde_json::from_str(event["body"].as_str().unwrap_or("{}")).unwrap_or_default();
                 let name = request["name"].as_str().unwrap_or("unnamed");
                 let id = format!("c-{name}");
                 state["clusters"][&id] = json!({"name": name});
-                writes.record_write(
-                    "clusters",
-                    &id,
-                    json!({"cluster_id": id, "name": name, "status": "PENDING"}),
-                );
+                writes.record_write("clusters", &id, json!({"cluster_id": id, "name": name, "status": "PENDING"}));
                 writes.record_write("audit", &format!("{id}#0001"), json!({"event": "CREATED"}));
                 if quirks.contains(&Quirk::ExtraAuditWrite) {
-                    writes.record_write(
-                        "audit",
-                        &format!("{id}#0002"),
-                        json!({"event": "CREATED"}),
-                    );
+                    writes.record_write("audit", &format!("{id}#0002"), json!({"event": "CREATED"}));
                 }
-                let status = if quirks.contains(&Quirk::CreateStatus200) {
-                    200
-                } else {
-                    201
-                };
+                let status = if quirks.contains(&Quirk::CreateStatus200) { 200 } else { 201 };
                 response(status, &json!({"cluster_id": id, "status": "PENDING"}))
             }
             "GET /clusters/{cluster_id}" => {
@@ -133,26 +111,11 @@ pub fn platform(
 
 pub fn corpus() -> Vec<Record> {
     vec![
-        record(
-            "r1",
-            "POST /clusters",
-            "/clusters",
-            Some(&json!({"name": "a"})),
-        ),
-        record(
-            "r2",
-            "POST /clusters",
-            "/clusters",
-            Some(&json!({"name": "b"})),
-        ),
+        record("r1", "POST /clusters", "/clusters", Some(&json!({"name": "a"}))),
+        record("r2", "POST /clusters", "/clusters", Some(&json!({"name": "b"}))),
         record("r3", "GET /clusters/{cluster_id}", "/clusters/c-a", None),
         record("r4", "GET /clusters/{cluster_id}", "/clusters/c-b", None),
-        record(
-            "r5",
-            "POST /clusters/validate",
-            "/clusters/validate",
-            Some(&json!({"name": "x"})),
-        ),
+        record("r5", "POST /clusters/validate", "/clusters/validate", Some(&json!({"name": "x"}))),
         record("r6", "GET /clusters/{cluster_id}", "/clusters/c-zzz", None),
     ]
 }
@@ -168,10 +131,7 @@ pub async fn run_seeded(quirks: Vec<Quirk>) -> (ParityReport, SideEffects, SideE
         rules: &rules,
         settings: ReplaySettings::default(),
     };
-    let outcome = replay
-        .run(ok_records(corpus()), |_| {})
-        .await
-        .expect("replay");
+    let outcome = replay.run(ok_records(corpus()), |_| {}).await.expect("replay");
     let mut report = outcome.report;
     let (before, after) = (baseline.side_effects(), candidate.side_effects());
     report.add_side_effects(&rules, &before, &after, &outcome.ids.candidate_to_baseline);
@@ -180,28 +140,16 @@ pub async fn run_seeded(quirks: Vec<Quirk>) -> (ParityReport, SideEffects, SideE
 
 /// Every signature as (tier, kind, path pattern, count).
 fn signatures(report: &ParityReport) -> Vec<(Tier, DiffKind, String, usize)> {
-    report
-        .signatures
-        .iter()
-        .map(|s| (s.tier, s.kind, s.path.clone(), s.count))
-        .collect()
+    report.signatures.iter().map(|s| (s.tier, s.kind, s.path.clone(), s.count)).collect()
 }
 
 async fn assert_single(quirk: Quirk, tier: Tier, kind: DiffKind, path: &str, records: usize) {
     let (report, _, _) = run_seeded(vec![quirk]).await;
-    assert_eq!(
-        signatures(&report),
-        [(tier, kind, path.to_owned(), records)],
-        "{quirk:?}: exactly one signature"
-    );
+    assert_eq!(signatures(&report), [(tier, kind, path.to_owned(), records)], "{quirk:?}: exactly one signature");
     let totals = report.totals;
     assert_eq!(totals.total, 6);
     assert_eq!(totals.errors, 0);
-    assert_eq!(
-        totals.matched,
-        6 - records,
-        "{quirk:?}: every other record matches"
-    );
+    assert_eq!(totals.matched, 6 - records, "{quirk:?}: every other record matches");
     match tier {
         Tier::Mismatch => assert_eq!(totals.mismatch, records),
         Tier::Cosmetic => {
@@ -210,11 +158,7 @@ async fn assert_single(quirk: Quirk, tier: Tier, kind: DiffKind, path: &str, rec
         }
         Tier::Noise | Tier::Match => unreachable!("not seeded"),
     }
-    assert_eq!(
-        report.side_effect_mismatches(),
-        0,
-        "{quirk:?}: writes match"
-    );
+    assert_eq!(report.side_effect_mismatches(), 0, "{quirk:?}: writes match");
 }
 
 #[tokio::test]
@@ -228,74 +172,32 @@ async fn identical_handlers_match_everywhere() {
 
 #[tokio::test]
 async fn a_status_code() {
-    assert_single(
-        Quirk::CreateStatus200,
-        Tier::Mismatch,
-        DiffKind::Status,
-        "$.statusCode",
-        2,
-    )
-    .await;
+    assert_single(Quirk::CreateStatus200, Tier::Mismatch, DiffKind::Status, "$.statusCode", 2).await;
 }
 
 #[tokio::test]
 async fn a_field_value() {
-    assert_single(
-        Quirk::StatusValue,
-        Tier::Mismatch,
-        DiffKind::Value,
-        "$.body.status",
-        2,
-    )
-    .await;
+    assert_single(Quirk::StatusValue, Tier::Mismatch, DiffKind::Value, "$.body.status", 2).await;
 }
 
 #[tokio::test]
 async fn key_order_only() {
-    assert_single(
-        Quirk::KeyOrder,
-        Tier::Cosmetic,
-        DiffKind::KeyOrder,
-        "$.body",
-        2,
-    )
-    .await;
+    assert_single(Quirk::KeyOrder, Tier::Cosmetic, DiffKind::KeyOrder, "$.body", 2).await;
 }
 
 #[tokio::test]
 async fn one_escaped_character_only() {
-    assert_single(
-        Quirk::EscapeOneChar,
-        Tier::Cosmetic,
-        DiffKind::Escaping,
-        "$.body.owner",
-        2,
-    )
-    .await;
+    assert_single(Quirk::EscapeOneChar, Tier::Cosmetic, DiffKind::Escaping, "$.body.owner", 2).await;
 }
 
 #[tokio::test]
 async fn a_missing_field_against_a_null_one() {
-    assert_single(
-        Quirk::MissingInsteadOfNull,
-        Tier::Mismatch,
-        DiffKind::NullVsMissing,
-        "$.body.kms_key_arn",
-        2,
-    )
-    .await;
+    assert_single(Quirk::MissingInsteadOfNull, Tier::Mismatch, DiffKind::NullVsMissing, "$.body.kms_key_arn", 2).await;
 }
 
 #[tokio::test]
 async fn list_order() {
-    assert_single(
-        Quirk::ListOrder,
-        Tier::Mismatch,
-        DiffKind::Order,
-        "$.body.violations",
-        1,
-    )
-    .await;
+    assert_single(Quirk::ListOrder, Tier::Mismatch, DiffKind::Order, "$.body.violations", 1).await;
 }
 
 #[tokio::test]
@@ -314,11 +216,7 @@ async fn list_order_is_explained_by_a_set_rule() {
         rules: &rules,
         settings: ReplaySettings::default(),
     };
-    let report = replay
-        .run(ok_records(corpus()), |_| {})
-        .await
-        .expect("replay")
-        .report;
+    let report = replay.run(ok_records(corpus()), |_| {}).await.expect("replay").report;
     assert_eq!(signatures(&report), []);
     assert_eq!(report.totals.matched, 6);
     assert_eq!(report.rules_fired.len(), 1);
@@ -333,29 +231,15 @@ async fn an_extra_dynamodb_write_fails_parity_although_responses_match() {
     assert_eq!(report.totals.matched, 6);
     assert_eq!(after.len(), before.len() + 2);
     let side_effects = report.side_effects.as_ref().expect("side effects diffed");
-    let found: Vec<_> = side_effects
-        .differences
-        .iter()
-        .map(|d| (d.kind, d.path.to_string(), d.pattern.as_str()))
-        .collect();
+    let found: Vec<_> =
+        side_effects.differences.iter().map(|d| (d.kind, d.path.to_string(), d.pattern.as_str())).collect();
     assert_eq!(
         found,
         [
-            (
-                DiffKind::Extra,
-                "$.tables.audit['c-a#0002']".to_owned(),
-                "$.tables.audit.*"
-            ),
-            (
-                DiffKind::Extra,
-                "$.tables.audit['c-b#0002']".to_owned(),
-                "$.tables.audit.*"
-            ),
+            (DiffKind::Extra, "$.tables.audit['c-a#0002']".to_owned(), "$.tables.audit.*"),
+            (DiffKind::Extra, "$.tables.audit['c-b#0002']".to_owned(), "$.tables.audit.*"),
         ]
     );
     assert_eq!(side_effects.mismatches, 2);
-    assert!(
-        !report.passed(100),
-        "a write mismatch fails whatever --max-mismatch says"
-    );
+    assert!(!report.passed(100), "a write mismatch fails whatever --max-mismatch says");
 }

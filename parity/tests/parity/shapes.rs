@@ -7,10 +7,7 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use parity::{
-    DiffKind, Outcome, ParityReport, ParityRules, Record, Replay, ReplaySettings, SideEffects,
-    Tier,
-};
+use parity::{DiffKind, Outcome, ParityReport, ParityRules, Record, Replay, ReplaySettings, SideEffects, Tier};
 use serde_json::{Value, json};
 
 use crate::support::{FnTarget, ok_records, raw_response, record, response};
@@ -86,16 +83,7 @@ fn noisy(
 }
 
 fn records() -> Vec<Record> {
-    (0..6)
-        .map(|i| {
-            record(
-                &format!("r{i}"),
-                "GET /clusters/{cluster_id}",
-                &format!("/clusters/c-{i}"),
-                None,
-            )
-        })
-        .collect()
+    (0..6).map(|i| record(&format!("r{i}"), "GET /clusters/{cluster_id}", &format!("/clusters/c-{i}"), None)).collect()
 }
 
 async fn run_against(change: Change, rules: &ParityRules) -> ParityReport {
@@ -109,20 +97,12 @@ async fn run_against(change: Change, rules: &ParityRules) -> ParityReport {
         rules,
         settings: ReplaySettings::default(),
     };
-    replay
-        .run(ok_records(records()), |_| {})
-        .await
-        .expect("replay")
-        .report
+    replay.run(ok_records(records()), |_| {}).await.expect("replay").report
 }
 
 /// Every signature as (tier, kind, path pattern, count).
 fn signatures(report: &ParityReport) -> Vec<(Tier, DiffKind, String, usize)> {
-    let mut found: Vec<_> = report
-        .signatures
-        .iter()
-        .map(|s| (s.tier, s.kind, s.path.clone(), s.count))
-        .collect();
+    let mut found: Vec<_> = report.signatures.iter().map(|s| (s.tier, s.kind, s.path.clone(), s.count)).collect();
     found.sort_by(|a, b| (&a.2, a.1, a.0).cmp(&(&b.2, b.1, b.0)));
     found
 }
@@ -138,10 +118,7 @@ fn finding(kind: DiffKind, path: &str) -> (Tier, DiffKind, String, usize) {
 #[tokio::test]
 async fn values_that_change_like_the_baselines_own_are_noise_with_their_shapes() {
     let report = run_against(Change::Nothing, &ParityRules::default()).await;
-    assert_eq!(
-        signatures(&report),
-        [noise("$.body.request_id"), noise("$.body.requested_at")]
-    );
+    assert_eq!(signatures(&report), [noise("$.body.request_id"), noise("$.body.requested_at")]);
     assert_eq!(report.totals.noise, 6);
     assert!(report.passed(0));
     let clock = report
@@ -164,51 +141,25 @@ async fn assert_finding_next_to_noise(change: Change, expected: (Tier, DiffKind,
 
 #[tokio::test]
 async fn a_noisy_time_in_another_format_is_a_value_finding() {
-    assert_finding_next_to_noise(
-        Change::ZuluTime,
-        finding(DiffKind::Value, "$.body.requested_at"),
-    )
-    .await;
-    assert_finding_next_to_noise(
-        Change::NoFraction,
-        finding(DiffKind::Value, "$.body.requested_at"),
-    )
-    .await;
+    assert_finding_next_to_noise(Change::ZuluTime, finding(DiffKind::Value, "$.body.requested_at")).await;
+    assert_finding_next_to_noise(Change::NoFraction, finding(DiffKind::Value, "$.body.requested_at")).await;
 }
 
 #[tokio::test]
 async fn a_noisy_field_dropped_is_missing() {
-    assert_finding_next_to_noise(
-        Change::DropClock,
-        finding(DiffKind::Missing, "$.body.requested_at"),
-    )
-    .await;
+    assert_finding_next_to_noise(Change::DropClock, finding(DiffKind::Missing, "$.body.requested_at")).await;
 }
 
 #[tokio::test]
 async fn a_noisy_field_of_another_type_or_null_is_a_type_finding() {
-    assert_finding_next_to_noise(
-        Change::ClockAsNumber,
-        finding(DiffKind::Type, "$.body.requested_at"),
-    )
-    .await;
-    assert_finding_next_to_noise(
-        Change::NullClock,
-        finding(DiffKind::Type, "$.body.requested_at"),
-    )
-    .await;
+    assert_finding_next_to_noise(Change::ClockAsNumber, finding(DiffKind::Type, "$.body.requested_at")).await;
+    assert_finding_next_to_noise(Change::NullClock, finding(DiffKind::Type, "$.body.requested_at")).await;
 }
 
 #[tokio::test]
 async fn a_noisy_id_in_upper_case_is_a_value_finding() {
     let report = run_against(Change::UpperCaseId, &ParityRules::default()).await;
-    assert_eq!(
-        signatures(&report),
-        [
-            finding(DiffKind::Value, "$.body.request_id"),
-            noise("$.body.requested_at"),
-        ]
-    );
+    assert_eq!(signatures(&report), [finding(DiffKind::Value, "$.body.request_id"), noise("$.body.requested_at"),]);
 }
 
 #[tokio::test]
@@ -233,29 +184,23 @@ async fn a_format_change_in_some_records_only_is_split_from_the_noise() {
     let same = noisy(2000, Change::Nothing);
     let zulu = noisy(2003, Change::ZuluTime);
     let calls = AtomicUsize::new(0);
-    let candidate = FnTarget::new("rust", move |record: &Record, event: &Value, state: &mut Value, writes: &mut SideEffects| {
-        if calls.fetch_add(1, Ordering::SeqCst) < 3 {
-            same(record, event, state, writes)
-        } else {
-            zulu(record, event, state, writes)
-        }
-    });
+    let candidate =
+        FnTarget::new("rust", move |record: &Record, event: &Value, state: &mut Value, writes: &mut SideEffects| {
+            if calls.fetch_add(1, Ordering::SeqCst) < 3 {
+                same(record, event, state, writes)
+            } else {
+                zulu(record, event, state, writes)
+            }
+        });
     let rules = ParityRules::default();
     let replay = Replay {
         baseline: &baseline,
         candidate: &candidate,
         secondary: Some(&secondary),
         rules: &rules,
-        settings: ReplaySettings {
-            concurrency: 1,
-            examples_per_signature: 2,
-        },
+        settings: ReplaySettings { concurrency: 1, examples_per_signature: 2 },
     };
-    let report = replay
-        .run(ok_records(records()), |_| {})
-        .await
-        .expect("replay")
-        .report;
+    let report = replay.run(ok_records(records()), |_| {}).await.expect("replay").report;
     let clock: Vec<_> = report
         .signatures
         .iter()
@@ -282,20 +227,11 @@ async fn a_timestamp_normaliser_keeps_the_format_compared() {
     let report = run_against(Change::Nothing, &rules).await;
     assert_eq!(signatures(&report), [noise("$.body.request_id")]);
     let report = run_against(Change::ZuluTime, &rules).await;
-    assert_eq!(
-        signatures(&report),
-        [
-            noise("$.body.request_id"),
-            finding(DiffKind::Value, "$.body.requested_at")
-        ]
-    );
+    assert_eq!(signatures(&report), [noise("$.body.request_id"), finding(DiffKind::Value, "$.body.requested_at")]);
     let example = &report.signatures[0].examples[0];
     assert_eq!(
         (example.baseline.as_deref(), example.candidate.as_deref()),
-        (
-            Some("\"<timestamp dddd-dd-ddTdd:dd:dd.dddddd+00:00>\""),
-            Some("\"<timestamp dddd-dd-ddTdd:dd:dd.ddddddZ>\"")
-        )
+        (Some("\"<timestamp dddd-dd-ddTdd:dd:dd.dddddd+00:00>\""), Some("\"<timestamp dddd-dd-ddTdd:dd:dd.ddddddZ>\""))
     );
 }
 
@@ -303,8 +239,7 @@ async fn a_timestamp_normaliser_keeps_the_format_compared() {
 /// answers and writes, never a change of their format.
 #[test]
 fn the_projects_rules_do_not_hide_a_format_change() {
-    let rules = ParityRules::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../parity.toml"))
-        .expect("parity.toml");
+    let rules = ParityRules::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../parity.toml")).expect("parity.toml");
     let answer = |body: Value| response(200, &body);
     let compare = |route: &str, a: Value, b: Value| {
         parity::compare_outcomes(&rules, route, &answer(a), &answer(b))
@@ -316,25 +251,14 @@ fn the_projects_rules_do_not_hide_a_format_change() {
     let cluster = |created_at: &str| json!({"cluster_id": "c-1", "created_at": created_at});
     let route = "GET /clusters/{cluster_id}";
     assert_eq!(
-        compare(
-            route,
-            cluster("2026-11-27T05:12:41.123456+00:00"),
-            cluster("2026-11-28T06:00:00.654321+00:00")
-        ),
+        compare(route, cluster("2026-11-27T05:12:41.123456+00:00"), cluster("2026-11-28T06:00:00.654321+00:00")),
         [],
         "another time is what the rule is for"
     );
-    for other_format in [
-        "2026-11-27T05:12:41.123456Z",
-        "2026-11-27T05:12:41+00:00",
-        "2026-11-27 05:12:41.123456+00:00",
-    ] {
+    for other_format in ["2026-11-27T05:12:41.123456Z", "2026-11-27T05:12:41+00:00", "2026-11-27 05:12:41.123456+00:00"]
+    {
         assert_eq!(
-            compare(
-                route,
-                cluster("2026-11-27T05:12:41.123456+00:00"),
-                cluster(other_format)
-            ),
+            compare(route, cluster("2026-11-27T05:12:41.123456+00:00"), cluster(other_format)),
             [("$.body.created_at".to_owned(), DiffKind::Value)],
             "{other_format}"
         );
@@ -356,11 +280,7 @@ fn the_projects_rules_do_not_hide_a_format_change() {
         "2026-11-27T05:12:41.123456+00:00-0a1b2c3d",
     ] {
         assert_eq!(
-            compare(
-                route,
-                events("2026-11-27T05:12:41.123456+00:00#0a1b2c3d"),
-                events(other_format)
-            ),
+            compare(route, events("2026-11-27T05:12:41.123456+00:00#0a1b2c3d"), events(other_format)),
             [("$.body.events[0].event_id".to_owned(), DiffKind::Value)],
             "{other_format}"
         );

@@ -20,12 +20,7 @@ where
     F: Fn(&Record, &Value, &mut Value, &mut SideEffects) -> Outcome + Send + Sync,
 {
     pub fn new(name: &'static str, handler: F) -> Self {
-        Self {
-            name,
-            handler,
-            writes: Mutex::new(SideEffects::default()),
-            state: Mutex::new(json!({})),
-        }
+        Self { name, handler, writes: Mutex::new(SideEffects::default()), state: Mutex::new(json!({})) }
     }
 
     pub fn side_effects(&self) -> SideEffects {
@@ -48,10 +43,7 @@ where
             let mut writes = self.writes.lock().expect("lock");
             (self.handler)(record, event, &mut state, &mut writes)
         };
-        Ok(Observed {
-            outcome,
-            latency: Duration::from_millis(5),
-        })
+        Ok(Observed { outcome, latency: Duration::from_millis(5) })
     }
 }
 
@@ -74,12 +66,8 @@ pub fn raw_response(status: u16, body: &str) -> Outcome {
 /// An API Gateway REST record with no recorded response (the live sides answer).
 pub fn record(id: &str, route: &str, path: &str, body: Option<&Value>) -> Record {
     let (method, _) = route.split_once(' ').expect("route has a method");
-    let cluster_id = path
-        .strip_prefix("/clusters/")
-        .map(|rest| rest.split('/').next().unwrap_or(rest));
-    let path_parameters = cluster_id
-        .filter(|id| *id != "validate")
-        .map_or(Value::Null, |id| json!({"cluster_id": id}));
+    let cluster_id = path.strip_prefix("/clusters/").map(|rest| rest.split('/').next().unwrap_or(rest));
+    let path_parameters = cluster_id.filter(|id| *id != "validate").map_or(Value::Null, |id| json!({"cluster_id": id}));
     Record {
         schema: RECORD_SCHEMA.into(),
         id: id.into(),
@@ -105,8 +93,6 @@ pub fn record(id: &str, route: &str, path: &str, body: Option<&Value>) -> Record
     }
 }
 
-pub fn ok_records(
-    records: Vec<Record>,
-) -> impl Iterator<Item = Result<Record, parity::CorpusError>> {
+pub fn ok_records(records: Vec<Record>) -> impl Iterator<Item = Result<Record, parity::CorpusError>> {
     records.into_iter().map(Ok)
 }

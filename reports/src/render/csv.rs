@@ -41,7 +41,9 @@ fn field(text: &str) -> String {
 /// The month the report projects: the one after the window ends.
 fn projected_month(report: &CostReport) -> (Date, Date) {
     let end = report.provenance.window.end.date();
-    let next = |year: i32, month: Month| if month == Month::December { (year + 1, Month::January) } else { (year, month.next()) };
+    let next = |year: i32, month: Month| {
+        if month == Month::December { (year + 1, Month::January) } else { (year, month.next()) }
+    };
     let (year, month) = next(end.year(), end.month());
     let (end_year, end_month) = next(year, month);
     let first = |year: i32, month: Month| Date::from_calendar_date(year, month, 1).unwrap_or(end);
@@ -68,7 +70,12 @@ pub fn render_csv(report: &CostReport) -> String {
                     report.provenance.region.clone(),
                     format!("{}:{}", function.function, version.version),
                     if credit { "Credit" } else { "Usage" }.to_string(),
-                    format!("{} of {} version {} ({scenario}) in the projected month", cost.line.label(), function.function, version.version),
+                    format!(
+                        "{} of {} version {} ({scenario}) in the projected month",
+                        cost.line.label(),
+                        function.function,
+                        version.version
+                    ),
                     if credit { "0".to_string() } else { amount.clone() },
                     amount,
                     format!("{:.6}", cost.quantity),

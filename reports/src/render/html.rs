@@ -58,10 +58,22 @@ pub fn render_html(report: &CostReport) -> String {
             number(&format!("{} ({})", count(function.monthly_requests), function.monthly_requests_basis)),
             number(&money(function.before.monthly_all_in_usd)),
             number(&money(function.after.monthly_all_in_usd)),
-            number(&format!("{} ({})", money(function.saving.compute.saving_usd), percent(function.saving.compute.saving_percent))),
-            number(&format!("{} ({})", money(function.saving.all_in.saving_usd), percent(function.saving.all_in.saving_percent))),
+            number(&format!(
+                "{} ({})",
+                money(function.saving.compute.saving_usd),
+                percent(function.saving.compute.saving_percent)
+            )),
+            number(&format!(
+                "{} ({})",
+                money(function.saving.all_in.saving_usd),
+                percent(function.saving.all_in.saving_percent)
+            )),
             number(&interval_text(function)),
-            number(&format!("{:.2}% → {:.2}%", function.before.cold_start_share * 100.0, function.after.cold_start_share * 100.0)),
+            number(&format!(
+                "{:.2}% → {:.2}%",
+                function.before.cold_start_share * 100.0,
+                function.after.cold_start_share * 100.0
+            )),
             number(&format!(
                 "{} → {}",
                 function.memory.after_max_used_mb.map(|mb| mb.to_string()).unwrap_or_else(|| "?".into()),
@@ -71,10 +83,20 @@ pub fn render_html(report: &CostReport) -> String {
     }
     out.push_str("</table>\n");
     for entry in &report.inconclusive {
-        let _ = writeln!(out, "<p class=\"banner\">Inconclusive: <b>{}</b>: {}</p>", escape(&entry.function), escape(&entry.reason));
+        let _ = writeln!(
+            out,
+            "<p class=\"banner\">Inconclusive: <b>{}</b>: {}</p>",
+            escape(&entry.function),
+            escape(&entry.reason)
+        );
     }
 
-    let monthly_lines = present_lines(report.functions.iter().flat_map(|function| [function.before.monthly.as_slice(), function.after.monthly.as_slice()]));
+    let monthly_lines = present_lines(
+        report
+            .functions
+            .iter()
+            .flat_map(|function| [function.before.monthly.as_slice(), function.after.monthly.as_slice()]),
+    );
     let positive_lines: Vec<Line> = monthly_lines.iter().copied().filter(|line| *line != Line::FreeTier).collect();
     out.push_str("<h2>Per month, by cost line</h2>\n");
     out.push_str(&legend(&positive_lines));
@@ -82,7 +104,9 @@ pub fn render_html(report: &CostReport) -> String {
         .functions
         .iter()
         .map(|function| {
-            let segments = |lines: &[crate::bill::LineCost]| positive_lines.iter().map(|line| (*line, line_usd(lines, *line))).collect::<Vec<_>>();
+            let segments = |lines: &[crate::bill::LineCost]| {
+                positive_lines.iter().map(|line| (*line, line_usd(lines, *line))).collect::<Vec<_>>()
+            };
             (
                 function.function.clone(),
                 [
@@ -92,7 +116,11 @@ pub fn render_html(report: &CostReport) -> String {
             )
         })
         .collect();
-    out.push_str(&stacked_bars("monthly-by-line", "Monthly cost per function, before and after, by cost line (before the free tier credit)", &groups));
+    out.push_str(&stacked_bars(
+        "monthly-by-line",
+        "Monthly cost per function, before and after, by cost line (before the free tier credit)",
+        &groups,
+    ));
     out.push_str("<p class=\"meta\">Bars stack the charges before the free tier credit, which the table shows as its own line.</p>\n");
     out.push_str("<table><tr><th>function</th><th>version</th>");
     for line in &monthly_lines {
@@ -105,7 +133,13 @@ pub fn render_html(report: &CostReport) -> String {
                 out,
                 "<tr>{}{}",
                 cell(&function.function),
-                cell(&format!("{role}: {} ({}, {}, {} MB)", version.version, version.runtime, version.architecture.name(), version.memory_mb))
+                cell(&format!(
+                    "{role}: {} ({}, {}, {} MB)",
+                    version.version,
+                    version.runtime,
+                    version.architecture.name(),
+                    version.memory_mb
+                ))
             );
             for line in &monthly_lines {
                 out.push_str(&number(&money(line_usd(&version.monthly, *line))));
@@ -154,15 +188,25 @@ pub fn render_html(report: &CostReport) -> String {
     }
     out.push_str("</div>\n");
 
-    let swept: Vec<&crate::FunctionReport> = report.functions.iter().filter(|function| !function.sweep.is_empty()).collect();
+    let swept: Vec<&crate::FunctionReport> =
+        report.functions.iter().filter(|function| !function.sweep.is_empty()).collect();
     if !swept.is_empty() {
         out.push_str("<h2>Memory and cost of the new version</h2>\n<div class=\"charts\">");
         for function in swept {
-            let points: Vec<(u32, f64, f64)> = function.sweep.iter().map(|point| (point.memory_mb, point.compute_per_million_usd, point.p99_ms)).collect();
+            let points: Vec<(u32, f64, f64)> = function
+                .sweep
+                .iter()
+                .map(|point| (point.memory_mb, point.compute_per_million_usd, point.p99_ms))
+                .collect();
             let _ = write!(
                 out,
                 "<figure>{}<figcaption>{}: {}</figcaption></figure>",
-                frontier("frontier", &format!("Memory against compute cost per 1M of {}", function.function), &points, function.memory.recommended_mb),
+                frontier(
+                    "frontier",
+                    &format!("Memory against compute cost per 1M of {}", function.function),
+                    &points,
+                    function.memory.recommended_mb
+                ),
                 escape(&function.function),
                 escape(&function.memory.basis)
             );
@@ -193,7 +237,11 @@ pub fn render_html(report: &CostReport) -> String {
     }
 
     if let Some(reconciliation) = &report.reconciliation {
-        let _ = write!(out, "<h2>Reconciliation with Cost Explorer ({})</h2>\n<table><tr><th>category</th><th>model</th><th>actual</th><th>residual</th><th>usage types</th></tr>\n", escape(&reconciliation.metric));
+        let _ = write!(
+            out,
+            "<h2>Reconciliation with Cost Explorer ({})</h2>\n<table><tr><th>category</th><th>model</th><th>actual</th><th>residual</th><th>usage types</th></tr>\n",
+            escape(&reconciliation.metric)
+        );
         for row in &reconciliation.rows {
             let _ = writeln!(
                 out,
@@ -234,7 +282,14 @@ pub fn render_html(report: &CostReport) -> String {
     let mut facts = vec![
         ("source".to_string(), provenance.source.detail.clone()),
         ("region".to_string(), provenance.region.clone()),
-        ("window".to_string(), format!("{} .. {}", crate::cost_report::rfc3339(provenance.window.start), crate::cost_report::rfc3339(provenance.window.end))),
+        (
+            "window".to_string(),
+            format!(
+                "{} .. {}",
+                crate::cost_report::rfc3339(provenance.window.start),
+                crate::cost_report::rfc3339(provenance.window.end)
+            ),
+        ),
         ("prices as of".to_string(), format!("{} ({})", provenance.prices_as_of, provenance.price_table)),
     ];
     for (key, source) in &provenance.price_sources {

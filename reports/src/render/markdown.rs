@@ -9,7 +9,9 @@ fn row(cells: &[String]) -> String {
 
 fn header(cells: &[&str], numeric_from: usize) -> String {
     let mut text = row(&cells.iter().map(|cell| cell.to_string()).collect::<Vec<_>>());
-    let rule: Vec<String> = (0..cells.len()).map(|index| if index >= numeric_from { "---:".to_string() } else { "---".to_string() }).collect();
+    let rule: Vec<String> = (0..cells.len())
+        .map(|index| if index >= numeric_from { "---:".to_string() } else { "---".to_string() })
+        .collect();
     text.push_str(&format!("|{}|\n", rule.join("|")));
     text
 }
@@ -22,7 +24,17 @@ pub fn render_markdown(report: &CostReport) -> String {
     out.push_str(&headline(report));
     out.push_str("\n\n## Summary\n\n");
     out.push_str(&header(
-        &["function", "requests/month", "before/month", "after/month", "saving, compute", "saving, all-in", "Δ compute per 1M (95% CI)", "cold starts", "peak MB → recommended"],
+        &[
+            "function",
+            "requests/month",
+            "before/month",
+            "after/month",
+            "saving, compute",
+            "saving, all-in",
+            "Δ compute per 1M (95% CI)",
+            "cold starts",
+            "peak MB → recommended",
+        ],
         1,
     ));
     for function in &report.functions {
@@ -31,10 +43,22 @@ pub fn render_markdown(report: &CostReport) -> String {
             format!("{} ({})", count(function.monthly_requests), function.monthly_requests_basis),
             money(function.before.monthly_all_in_usd),
             money(function.after.monthly_all_in_usd),
-            format!("{} ({})", money(function.saving.compute.saving_usd), percent(function.saving.compute.saving_percent)),
-            format!("{} ({})", money(function.saving.all_in.saving_usd), percent(function.saving.all_in.saving_percent)),
+            format!(
+                "{} ({})",
+                money(function.saving.compute.saving_usd),
+                percent(function.saving.compute.saving_percent)
+            ),
+            format!(
+                "{} ({})",
+                money(function.saving.all_in.saving_usd),
+                percent(function.saving.all_in.saving_percent)
+            ),
             interval_text(function),
-            format!("{:.2}% → {:.2}%", function.before.cold_start_share * 100.0, function.after.cold_start_share * 100.0),
+            format!(
+                "{:.2}% → {:.2}%",
+                function.before.cold_start_share * 100.0,
+                function.after.cold_start_share * 100.0
+            ),
             format!(
                 "{} → {}",
                 function.memory.after_max_used_mb.map(|mb| mb.to_string()).unwrap_or_else(|| "?".into()),
@@ -56,21 +80,39 @@ pub fn render_markdown(report: &CostReport) -> String {
     ]));
 
     out.push_str("\n## Per month, by line\n\n");
-    let lines = present_lines(report.functions.iter().flat_map(|function| [function.before.monthly.as_slice(), function.after.monthly.as_slice()]));
+    let lines = present_lines(
+        report
+            .functions
+            .iter()
+            .flat_map(|function| [function.before.monthly.as_slice(), function.after.monthly.as_slice()]),
+    );
     let mut cells = vec!["function", "version"];
     cells.extend(lines.iter().map(|line| line.label()));
     cells.push("total");
     out.push_str(&header(&cells, 2));
     for function in &report.functions {
         for (role, version) in [("before", &function.before), ("after", &function.after)] {
-            let mut cells = vec![format!("`{}`", function.function), format!("{role}: {} ({}, {}, {} MB)", version.version, version.runtime, version.architecture.name(), version.memory_mb)];
+            let mut cells = vec![
+                format!("`{}`", function.function),
+                format!(
+                    "{role}: {} ({}, {}, {} MB)",
+                    version.version,
+                    version.runtime,
+                    version.architecture.name(),
+                    version.memory_mb
+                ),
+            ];
             cells.extend(lines.iter().map(|line| money(line_usd(&version.monthly, *line))));
             cells.push(money(version.monthly_all_in_usd));
             out.push_str(&row(&cells));
         }
     }
     if !report.projection_months.is_empty() {
-        out.push_str(&format!("\n## {}-month projection (growth {:.1}% a month, all-in)\n\n", report.projection_months.len(), report.provenance.growth_per_month * 100.0));
+        out.push_str(&format!(
+            "\n## {}-month projection (growth {:.1}% a month, all-in)\n\n",
+            report.projection_months.len(),
+            report.provenance.growth_per_month * 100.0
+        ));
         out.push_str(&header(&["month", "requests", "before", "after", "saving", "cumulative"], 0));
         for month in &report.projection_months {
             out.push_str(&row(&[

@@ -129,7 +129,9 @@ pub(crate) fn stacked_bars(chart: &str, label: &str, groups: &[BarGroup]) -> Str
     let height = top + plot_height + 34.0 + 16.0 * 3.0;
     let max: f64 = groups
         .iter()
-        .flat_map(|(_, bars)| bars.iter().map(|(_, segments)| segments.iter().map(|(_, usd)| usd.max(0.0)).sum::<f64>()))
+        .flat_map(|(_, bars)| {
+            bars.iter().map(|(_, segments)| segments.iter().map(|(_, usd)| usd.max(0.0)).sum::<f64>())
+        })
         .fold(0.0, f64::max);
     let axis_max = nice_max(max);
     let y = |usd: f64| top + plot_height - usd / axis_max * plot_height;
@@ -179,9 +181,19 @@ pub(crate) fn stacked_bars(chart: &str, label: &str, groups: &[BarGroup]) -> Str
             );
         }
         let centre = group_left + bar + gap / 2.0;
-        let _ = write!(out, "<text x=\"{centre:.1}\" y=\"{:.1}\" class=\"label\" text-anchor=\"middle\"><title>{}</title>", top + plot_height + 34.0, escape(function));
+        let _ = write!(
+            out,
+            "<text x=\"{centre:.1}\" y=\"{:.1}\" class=\"label\" text-anchor=\"middle\"><title>{}</title>",
+            top + plot_height + 34.0,
+            escape(function)
+        );
         for (line_index, line) in wrap_label(function, label_chars, 3).iter().enumerate() {
-            let _ = write!(out, "<tspan x=\"{centre:.1}\" dy=\"{}\">{}</tspan>", if line_index == 0 { "0" } else { "1.2em" }, escape(line));
+            let _ = write!(
+                out,
+                "<tspan x=\"{centre:.1}\" dy=\"{}\">{}</tspan>",
+                if line_index == 0 { "0" } else { "1.2em" },
+                escape(line)
+            );
         }
         out.push_str("</text>");
     }
@@ -196,13 +208,20 @@ pub(crate) fn horizontal_bars(chart: &str, label: &str, rows: &[(String, Vec<(Li
     let plot_width = 430.0;
     let width = left + plot_width + 90.0;
     let height = 20.0 + row_height * rows.len() as f64 + 24.0;
-    let max = rows.iter().map(|(_, segments)| segments.iter().map(|(_, usd)| usd.max(0.0)).sum::<f64>()).fold(0.0, f64::max);
+    let max =
+        rows.iter().map(|(_, segments)| segments.iter().map(|(_, usd)| usd.max(0.0)).sum::<f64>()).fold(0.0, f64::max);
     let axis_max = nice_max(max);
     let x = |usd: f64| left + usd / axis_max * plot_width;
     let mut out = open(chart, width as u32, height as u32, label);
     for (index, (row_label, segments)) in rows.iter().enumerate() {
         let y = 14.0 + row_height * index as f64;
-        let _ = write!(out, "<text x=\"{:.1}\" y=\"{:.1}\" class=\"label\" text-anchor=\"end\">{}</text>", left - 8.0, y + 14.0, escape(row_label));
+        let _ = write!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"label\" text-anchor=\"end\">{}</text>",
+            left - 8.0,
+            y + 14.0,
+            escape(row_label)
+        );
         let mut base = 0.0;
         for (line, usd) in segments.iter().filter(|(_, usd)| *usd > 0.0) {
             let _ = write!(
@@ -217,7 +236,13 @@ pub(crate) fn horizontal_bars(chart: &str, label: &str, rows: &[(String, Vec<(Li
             );
             base += usd;
         }
-        let _ = write!(out, "<text x=\"{:.1}\" y=\"{:.1}\" class=\"value\">{}</text>", x(base) + 6.0, y + 14.0, escape(&money(base)));
+        let _ = write!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"value\">{}</text>",
+            x(base) + 6.0,
+            y + 14.0,
+            escape(&money(base))
+        );
     }
     let axis_y = 14.0 + row_height * rows.len() as f64 + 4.0;
     let _ = write!(
@@ -257,7 +282,13 @@ pub(crate) fn latency_cdf(chart: &str, label: &str, before: &[(u64, f64)], after
         );
     }
     for share in [0.0, 0.5, 1.0] {
-        let _ = write!(out, "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">{:.0}%</text>", left - 4.0, y(share) + 4.0, share * 100.0);
+        let _ = write!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">{:.0}%</text>",
+            left - 4.0,
+            y(share) + 4.0,
+            share * 100.0
+        );
     }
     for (name, points, colour) in [("before", before, BEFORE_COLOUR), ("after", after, AFTER_COLOUR)] {
         if points.is_empty() {
@@ -267,7 +298,10 @@ pub(crate) fn latency_cdf(chart: &str, label: &str, before: &[(u64, f64)], after
         for (ms, share) in points {
             let _ = write!(path, " {:.1},{:.1}", x(*ms as f64), y(*share));
         }
-        let _ = write!(out, "<polyline class=\"cdf\" data-version=\"{name}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{path}\"/>");
+        let _ = write!(
+            out,
+            "<polyline class=\"cdf\" data-version=\"{name}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{path}\"/>"
+        );
     }
     let _ = write!(
         out,
@@ -303,8 +337,10 @@ pub(crate) fn frontier(chart: &str, label: &str, points: &[(u32, f64, f64)], rec
             escape(&money(max_cost * fraction))
         );
     }
-    let path: Vec<String> = points.iter().enumerate().map(|(index, (_, cost, _))| format!("{:.1},{:.1}", x(index), y(*cost))).collect();
-    let _ = write!(out, "<polyline fill=\"none\" stroke=\"#999\" stroke-dasharray=\"3 3\" points=\"{}\"/>", path.join(" "));
+    let path: Vec<String> =
+        points.iter().enumerate().map(|(index, (_, cost, _))| format!("{:.1},{:.1}", x(index), y(*cost))).collect();
+    let _ =
+        write!(out, "<polyline fill=\"none\" stroke=\"#999\" stroke-dasharray=\"3 3\" points=\"{}\"/>", path.join(" "));
     for (index, (memory, cost, p99)) in points.iter().enumerate() {
         let chosen = recommended == Some(*memory);
         let _ = write!(
@@ -356,7 +392,13 @@ mod tests {
         let svg = stacked_bars(
             "monthly",
             "m",
-            &[("<f>".to_string(), [("before".to_string(), vec![(Line::Duration, 3.0), (Line::FreeTier, -1.0)]), ("after".to_string(), vec![(Line::Duration, 1.0)])])],
+            &[(
+                "<f>".to_string(),
+                [
+                    ("before".to_string(), vec![(Line::Duration, 3.0), (Line::FreeTier, -1.0)]),
+                    ("after".to_string(), vec![(Line::Duration, 1.0)]),
+                ],
+            )],
         );
         assert_eq!(svg.matches("<rect").count(), 2, "the negative free tier is not drawn");
         assert!(svg.contains("&lt;f&gt;") && !svg.contains("<f>"));

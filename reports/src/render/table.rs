@@ -46,10 +46,22 @@ pub fn render_table(report: &CostReport) -> String {
             format!("{} ({})", count(function.monthly_requests), function.monthly_requests_basis),
             money(function.before.monthly_all_in_usd),
             money(function.after.monthly_all_in_usd),
-            format!("{} ({})", money(function.saving.compute.saving_usd), percent(function.saving.compute.saving_percent)),
-            format!("{} ({})", money(function.saving.all_in.saving_usd), percent(function.saving.all_in.saving_percent)),
+            format!(
+                "{} ({})",
+                money(function.saving.compute.saving_usd),
+                percent(function.saving.compute.saving_percent)
+            ),
+            format!(
+                "{} ({})",
+                money(function.saving.all_in.saving_usd),
+                percent(function.saving.all_in.saving_percent)
+            ),
             interval_text(function),
-            format!("{:.2}% → {:.2}%", function.before.cold_start_share * 100.0, function.after.cold_start_share * 100.0),
+            format!(
+                "{:.2}% → {:.2}%",
+                function.before.cold_start_share * 100.0,
+                function.after.cold_start_share * 100.0
+            ),
             format!(
                 "{} → {}",
                 function.memory.after_max_used_mb.map(|mb| mb.to_string()).unwrap_or_else(|| "?".into()),
@@ -73,14 +85,28 @@ pub fn render_table(report: &CostReport) -> String {
     out.push_str(&summary.to_string());
     out.push_str("\n\nPer month, by line:\n");
 
-    let lines = present_lines(report.functions.iter().flat_map(|function| [function.before.monthly.as_slice(), function.after.monthly.as_slice()]));
+    let lines = present_lines(
+        report
+            .functions
+            .iter()
+            .flat_map(|function| [function.before.monthly.as_slice(), function.after.monthly.as_slice()]),
+    );
     let mut header = vec!["function".to_string(), "version".to_string()];
     header.extend(lines.iter().map(|line| line.label().to_string()));
     header.push("total".to_string());
     let mut by_line = table(header.clone());
     for function in &report.functions {
         for (role, version) in [("before", &function.before), ("after", &function.after)] {
-            let mut row = vec![function.function.clone(), format!("{role}: {} {} {} {} MB", version.version, version.runtime, version.architecture.name(), version.memory_mb)];
+            let mut row = vec![
+                function.function.clone(),
+                format!(
+                    "{role}: {} {} {} {} MB",
+                    version.version,
+                    version.runtime,
+                    version.architecture.name(),
+                    version.memory_mb
+                ),
+            ];
             row.extend(lines.iter().map(|line| money(line_usd(&version.monthly, *line))));
             row.push(money(version.monthly_all_in_usd));
             by_line.add_row(row);
@@ -89,7 +115,12 @@ pub fn render_table(report: &CostReport) -> String {
     right_align(&mut by_line, 2);
     out.push_str(&by_line.to_string());
     out.push_str("\n\nPer 1M requests, by line (list prices, no free tier):\n");
-    let per_million_lines = present_lines(report.functions.iter().flat_map(|function| [function.before.per_million.as_slice(), function.after.per_million.as_slice()]));
+    let per_million_lines = present_lines(
+        report
+            .functions
+            .iter()
+            .flat_map(|function| [function.before.per_million.as_slice(), function.after.per_million.as_slice()]),
+    );
     let mut header = vec!["function".to_string(), "version".to_string()];
     header.extend(per_million_lines.iter().map(|line| line.label().to_string()));
     header.push("total".to_string());
@@ -106,8 +137,13 @@ pub fn render_table(report: &CostReport) -> String {
     out.push_str(&per_million.to_string());
 
     if !report.projection_months.is_empty() {
-        out.push_str(&format!("\n\n{}-month projection (growth {:.1}% a month, all-in):\n", report.projection_months.len(), report.provenance.growth_per_month * 100.0));
-        let mut projection = table(["month", "requests", "before", "after", "saving", "cumulative saving"].map(String::from).to_vec());
+        out.push_str(&format!(
+            "\n\n{}-month projection (growth {:.1}% a month, all-in):\n",
+            report.projection_months.len(),
+            report.provenance.growth_per_month * 100.0
+        ));
+        let mut projection =
+            table(["month", "requests", "before", "after", "saving", "cumulative saving"].map(String::from).to_vec());
         for month in &report.projection_months {
             projection.add_row(vec![
                 month.month.to_string(),
@@ -125,8 +161,15 @@ pub fn render_table(report: &CostReport) -> String {
         out.push_str(&format!("\n\ninconclusive: {}: {}", entry.function, entry.reason));
     }
     if let Some(reconciliation) = &report.reconciliation {
-        out.push_str(&format!("\n\nReconciliation with Cost Explorer ({}), the window's usage:\n", reconciliation.metric));
-        let mut rows = table(["category", "model", "actual", "residual", "model quantity", "actual quantity", "usage types"].map(String::from).to_vec());
+        out.push_str(&format!(
+            "\n\nReconciliation with Cost Explorer ({}), the window's usage:\n",
+            reconciliation.metric
+        ));
+        let mut rows = table(
+            ["category", "model", "actual", "residual", "model quantity", "actual quantity", "usage types"]
+                .map(String::from)
+                .to_vec(),
+        );
         for row in &reconciliation.rows {
             rows.add_row(vec![
                 format!("{:?}", row.category).to_lowercase(),

@@ -10,7 +10,9 @@ use lambda_metrics::{LambdaMetricsQuery, MetricSource, MetricWindow, Series};
 use crate::report_line::{LineAggregator, version_from_stream};
 use crate::sources::insights::{InsightsSettings, insights_lines};
 use crate::sources::{FunctionPlan, SourceError, VersionPlan};
-use crate::usage::{Architecture, FunctionUsage, PackageType, SourceKind, UsageModel, UsageSource, VersionUsage, Window};
+use crate::usage::{
+    Architecture, FunctionUsage, PackageType, SourceKind, UsageModel, UsageSource, VersionUsage, Window,
+};
 
 /// The window and what to read in it.
 #[derive(Debug, Clone)]
@@ -47,24 +49,32 @@ impl AwsUsageSource {
         AwsUsageSource {
             logs: aws_sdk_cloudwatchlogs::Client::new(config),
             lambda: lambda_configuration.then(|| aws_sdk_lambda::Client::new(config)),
-            metrics: metrics.then(|| Box::new(lambda_metrics::CloudWatchMetrics::from_config(config)) as Box<dyn MetricSource>),
+            metrics: metrics
+                .then(|| Box::new(lambda_metrics::CloudWatchMetrics::from_config(config)) as Box<dyn MetricSource>),
         }
     }
 
-    pub async fn usage(&self, plans: &[FunctionPlan], region: &str, read: &AwsWindow) -> Result<UsageModel, SourceError> {
+    pub async fn usage(
+        &self,
+        plans: &[FunctionPlan],
+        region: &str,
+        read: &AwsWindow,
+    ) -> Result<UsageModel, SourceError> {
         let mut functions = Vec::new();
         let mut pages = 0;
         let mut bucket_ms = 1;
         for plan in plans {
             let lines = match &read.insights {
                 Some(settings) => {
-                    let found = insights_lines(&self.logs, &plan.function, &read.window, read.all_log_lines, settings).await?;
+                    let found =
+                        insights_lines(&self.logs, &plan.function, &read.window, read.all_log_lines, settings).await?;
                     pages += found.queries;
                     bucket_ms = bucket_ms.max(found.bucket_ms);
                     found.lines
                 }
                 None => {
-                    let (lines, function_pages) = self.report_lines(&plan.function, &read.window, read.all_log_lines).await?;
+                    let (lines, function_pages) =
+                        self.report_lines(&plan.function, &read.window, read.all_log_lines).await?;
                     pages += function_pages;
                     lines
                 }
@@ -75,7 +85,13 @@ impl AwsUsageSource {
             }
             let after = versions.pop().ok_or_else(|| invalid(&plan.function, "no after version"))?;
             let before = versions.pop().ok_or_else(|| invalid(&plan.function, "no before version"))?;
-            functions.push(FunctionUsage { function: plan.function.clone(), api: plan.api, before, after, sweep: Vec::new() });
+            functions.push(FunctionUsage {
+                function: plan.function.clone(),
+                api: plan.api,
+                before,
+                after,
+                sweep: Vec::new(),
+            });
         }
         Ok(UsageModel {
             format: crate::usage::USAGE_FORMAT,
@@ -85,9 +101,12 @@ impl AwsUsageSource {
                 detail: format!(
                     "{}{}{}",
                     match read.insights {
-                        Some(_) if bucket_ms > 1 =>
-                            format!("CloudWatch Logs Insights aggregates of REPORT lines ({pages} queries, billed ms in {bucket_ms} ms buckets)"),
-                        Some(_) => format!("CloudWatch Logs Insights aggregates of REPORT lines ({pages} queries, per billed ms)"),
+                        Some(_) if bucket_ms > 1 => format!(
+                            "CloudWatch Logs Insights aggregates of REPORT lines ({pages} queries, billed ms in {bucket_ms} ms buckets)"
+                        ),
+                        Some(_) => format!(
+                            "CloudWatch Logs Insights aggregates of REPORT lines ({pages} queries, per billed ms)"
+                        ),
                         None => format!("CloudWatch Logs REPORT lines ({pages} FilterLogEvents pages)"),
                     },
                     if self.metrics.is_some() { ", CloudWatch Invocations per ExecutedVersion" } else { "" },
@@ -102,7 +121,12 @@ impl AwsUsageSource {
 
     /// Every REPORT line (or every line) of the function's log group in the window, per
     /// version from the stream name.
-    async fn report_lines(&self, function: &str, window: &Window, all_lines: bool) -> Result<(LineAggregator, u64), SourceError> {
+    async fn report_lines(
+        &self,
+        function: &str,
+        window: &Window,
+        all_lines: bool,
+    ) -> Result<(LineAggregator, u64), SourceError> {
         let log_group = format!("/aws/lambda/{function}");
         let mut aggregator = LineAggregator::new();
         let mut next_token: Option<String> = None;
@@ -136,7 +160,13 @@ impl AwsUsageSource {
         Ok((aggregator, pages))
     }
 
-    async fn version_usage(&self, plan: &FunctionPlan, version: &VersionPlan, lines: &LineAggregator, read: &AwsWindow) -> Result<VersionUsage, SourceError> {
+    async fn version_usage(
+        &self,
+        plan: &FunctionPlan,
+        version: &VersionPlan,
+        lines: &LineAggregator,
+        read: &AwsWindow,
+    ) -> Result<VersionUsage, SourceError> {
         let found = lines.versions().get(&(plan.function.clone(), version.version.clone()));
         let mut usage = VersionUsage {
             version: version.version.clone(),
@@ -187,12 +217,19 @@ impl AwsUsageSource {
             usage.code_sha256 = configuration.code_sha256().map(str::to_string);
         }
         if usage.memory_mb == 0 {
-            return Err(SourceError::NoMemorySize { function: plan.function.clone(), version: version.version.clone() });
+            return Err(SourceError::NoMemorySize {
+                function: plan.function.clone(),
+                version: version.version.clone(),
+            });
         }
         if let (Some(metrics), Some(alias)) = (&self.metrics, &read.alias) {
             let span = (read.window.end - read.window.start).whole_seconds().max(60) as u64;
             let start = system_time(read.window.start);
-            let metric_window = MetricWindow { start, end: start + Duration::from_secs(span / 60 * 60), period: Duration::from_secs(span / 60 * 60) };
+            let metric_window = MetricWindow {
+                start,
+                end: start + Duration::from_secs(span / 60 * 60),
+                period: Duration::from_secs(span / 60 * 60),
+            };
             let periods = metrics
                 .lambda_periods(&LambdaMetricsQuery {
                     series: Series::executed(&plan.function, alias, &version.version),

@@ -100,7 +100,8 @@ pub(crate) async fn insights_lines(
         }
         let mut lines = LineAggregator::new();
         for row in &rows {
-            add_report_group(&mut lines, function, row).map_err(|message| SourceError::Invalid { what: log_group.clone(), message })?;
+            add_report_group(&mut lines, function, row)
+                .map_err(|message| SourceError::Invalid { what: log_group.clone(), message })?;
         }
         if all_lines {
             queries += 1;
@@ -113,7 +114,11 @@ pub(crate) async fn insights_lines(
         }
         return Ok(InsightsLines { lines, queries, bucket_ms });
     }
-    Err(SourceError::InsightsTruncated { log_group, rows: INSIGHTS_ROW_LIMIT, widest_bucket_ms: BUCKET_WIDTHS_MS[BUCKET_WIDTHS_MS.len() - 1] })
+    Err(SourceError::InsightsTruncated {
+        log_group,
+        rows: INSIGHTS_ROW_LIMIT,
+        widest_bucket_ms: BUCKET_WIDTHS_MS[BUCKET_WIDTHS_MS.len() - 1],
+    })
 }
 
 type Row = BTreeMap<String, String>;
@@ -155,19 +160,30 @@ async fn run_query(
                     .results()
                     .iter()
                     .map(|fields| {
-                        fields.iter().filter_map(|field| Some((field.field()?.to_string(), field.value()?.to_string()))).collect()
+                        fields
+                            .iter()
+                            .filter_map(|field| Some((field.field()?.to_string(), field.value()?.to_string())))
+                            .collect()
                     })
                     .collect());
             }
             Some(status @ (QueryStatus::Failed | QueryStatus::Cancelled | QueryStatus::Timeout)) => {
-                return Err(SourceError::InsightsQuery { log_group: log_group.to_string(), query_id, status: status.as_str().to_string() });
+                return Err(SourceError::InsightsQuery {
+                    log_group: log_group.to_string(),
+                    query_id,
+                    status: status.as_str().to_string(),
+                });
             }
             _ => {}
         }
         if tokio::time::Instant::now() + settings.poll_interval > deadline {
             // A query left running keeps scanning (and billing) on the server.
             let _ = logs.stop_query().query_id(&query_id).send().await;
-            return Err(SourceError::InsightsDeadline { log_group: log_group.to_string(), query_id, waited: settings.deadline });
+            return Err(SourceError::InsightsDeadline {
+                log_group: log_group.to_string(),
+                query_id,
+                waited: settings.deadline,
+            });
         }
         tokio::time::sleep(settings.poll_interval).await;
     }
@@ -175,7 +191,9 @@ async fn run_query(
 
 /// One row of [`report_query`] into the version's histograms.
 fn add_report_group(lines: &mut LineAggregator, function: &str, row: &Row) -> Result<(), String> {
-    let field = |name: &str| number(row, name).ok_or_else(|| format!("a Logs Insights row without a numeric `{name}`: {row:?}"));
+    let field = |name: &str| {
+        number(row, name).ok_or_else(|| format!("a Logs Insights row without a numeric `{name}`: {row:?}"))
+    };
     let invocations = field("invocations")? as u64;
     if invocations == 0 {
         return Ok(());
@@ -186,7 +204,8 @@ fn add_report_group(lines: &mut LineAggregator, function: &str, row: &Row) -> Re
     let version = row.get("version").map(String::as_str).unwrap_or("$LATEST");
     let entry = lines.version_mut(function, version);
     if cold {
-        let (handler_ms, with_init_ms) = cold_billed_from(billed_ms, mean(field("handler_total")?), mean(field("with_init_total")?));
+        let (handler_ms, with_init_ms) =
+            cold_billed_from(billed_ms, mean(field("handler_total")?), mean(field("with_init_total")?));
         entry.sample.cold_billed_ms.add(handler_ms, with_init_ms, invocations);
     } else {
         entry.sample.warm_billed_ms.add(billed_ms, invocations);
@@ -225,11 +244,27 @@ mod tests {
     fn a_bucket_stands_for_its_mean_and_a_cold_group_derives_init_as_a_line_does() {
         let mut lines = LineAggregator::new();
         // 10 ms buckets: 4 warm invocations billed 41 + 42 + 44 + 45 = 172 ms → 43 ms each.
-        let warm = row(&[("version", "1"), ("cold", "0"), ("invocations", "4"), ("billed_total", "172"), ("handler_total", "172"),
-            ("with_init_total", "172"), ("max_memory_used", "90000000"), ("memory_size", "512000000")]);
+        let warm = row(&[
+            ("version", "1"),
+            ("cold", "0"),
+            ("invocations", "4"),
+            ("billed_total", "172"),
+            ("handler_total", "172"),
+            ("with_init_total", "172"),
+            ("max_memory_used", "90000000"),
+            ("memory_size", "512000000"),
+        ]);
         // Two Rust cold starts billed with INIT (19 ms), 3 ms without.
-        let cold = row(&[("version", "2"), ("cold", "1"), ("invocations", "2"), ("billed_total", "38"), ("handler_total", "6"),
-            ("with_init_total", "38"), ("max_memory_used", "18000000"), ("memory_size", "128000000")]);
+        let cold = row(&[
+            ("version", "2"),
+            ("cold", "1"),
+            ("invocations", "2"),
+            ("billed_total", "38"),
+            ("handler_total", "6"),
+            ("with_init_total", "38"),
+            ("max_memory_used", "18000000"),
+            ("memory_size", "128000000"),
+        ]);
         add_report_group(&mut lines, "orders", &warm).expect("warm row");
         add_report_group(&mut lines, "orders", &cold).expect("cold row");
         let one = &lines.versions()[&("orders".to_string(), "1".to_string())];

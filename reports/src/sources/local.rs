@@ -24,7 +24,8 @@ pub fn usage_from_emulator_log(
     let mut line = String::new();
     loop {
         line.clear();
-        let read = reader.read_line(&mut line).map_err(|source| SourceError::Read { what: what.to_string(), source })?;
+        let read =
+            reader.read_line(&mut line).map_err(|source| SourceError::Read { what: what.to_string(), source })?;
         if read == 0 {
             break;
         }
@@ -35,10 +36,10 @@ pub fn usage_from_emulator_log(
     for plan in plans {
         let version_usage = |version: &VersionPlan| -> Result<VersionUsage, SourceError> {
             let lines = versions.get(&(plan.function.clone(), version.version.clone()));
-            let memory_mb = version
-                .memory_mb
-                .or_else(|| lines.and_then(|lines| lines.memory_size_mb))
-                .ok_or_else(|| SourceError::NoMemorySize { function: plan.function.clone(), version: version.version.clone() })?;
+            let memory_mb =
+                version.memory_mb.or_else(|| lines.and_then(|lines| lines.memory_size_mb)).ok_or_else(|| {
+                    SourceError::NoMemorySize { function: plan.function.clone(), version: version.version.clone() }
+                })?;
             Ok(VersionUsage {
                 version: version.version.clone(),
                 runtime: version.runtime.clone(),
@@ -67,7 +68,10 @@ pub fn usage_from_emulator_log(
         source: UsageSource {
             kind: SourceKind::LocalLogs,
             projection: true,
-            detail: format!("REPORT lines of the local emulator in {what} ({} lines, {} REPORT lines)", aggregator.lines_read, aggregator.reports_read),
+            detail: format!(
+                "REPORT lines of the local emulator in {what} ({} lines, {} REPORT lines)",
+                aggregator.lines_read, aggregator.reports_read
+            ),
         },
         region: region.to_string(),
         window,
@@ -103,14 +107,26 @@ struct BenchSide {
 
 /// A projection from the medians of a benchmark: each warm invocation billed at the p50,
 /// except one in a hundred at the p99; each cold start at INIT + first invocation.
-pub fn usage_from_bench(text: &str, what: &str, plans: &[FunctionPlan], region: &str, window: Window) -> Result<UsageModel, SourceError> {
+pub fn usage_from_bench(
+    text: &str,
+    what: &str,
+    plans: &[FunctionPlan],
+    region: &str,
+    window: Window,
+) -> Result<UsageModel, SourceError> {
     let bench: Bench = serde_json::from_str(text).map_err(|error| SourceError::Invalid {
         what: what.to_string(),
-        message: format!("line {}, column {}: not the JSON of `cutover bench rewrite`: {error}", error.line(), error.column()),
+        message: format!(
+            "line {}, column {}: not the JSON of `cutover bench rewrite`: {error}",
+            error.line(),
+            error.column()
+        ),
     })?;
     let mut functions = Vec::new();
     for plan in plans {
-        let Some(measured) = bench.functions.iter().find(|function| function.function == plan.function) else { continue };
+        let Some(measured) = bench.functions.iter().find(|function| function.function == plan.function) else {
+            continue;
+        };
         let side = |side: &BenchSide, version: &VersionPlan| -> Result<VersionUsage, SourceError> {
             let mut warm = Histogram::new();
             if let (Some(p50), Some(p99)) = (side.warm_p50_ms, side.warm_p99_ms) {
@@ -120,16 +136,21 @@ pub fn usage_from_bench(text: &str, what: &str, plans: &[FunctionPlan], region: 
             }
             let mut cold = ColdHistogram::default();
             if let (Some(cold_start), Some(init)) = (side.cold_start_ms, side.init_ms) {
-                cold.add((cold_start - init).ceil().max(1.0) as u64, cold_start.ceil().max(1.0) as u64, side.cold_starts);
+                cold.add(
+                    (cold_start - init).ceil().max(1.0) as u64,
+                    cold_start.ceil().max(1.0) as u64,
+                    side.cold_starts,
+                );
             }
             Ok(VersionUsage {
                 version: side.version.clone(),
                 runtime: version.runtime.clone(),
                 package_type: version.package_type,
                 architecture: version.architecture,
-                memory_mb: version
-                    .memory_mb
-                    .ok_or_else(|| SourceError::NoMemorySize { function: plan.function.clone(), version: side.version.clone() })?,
+                memory_mb: version.memory_mb.ok_or_else(|| SourceError::NoMemorySize {
+                    function: plan.function.clone(),
+                    version: side.version.clone(),
+                })?,
                 ephemeral_storage_mb: 512,
                 provisioned_concurrency: None,
                 invocations: None,
@@ -152,7 +173,9 @@ pub fn usage_from_bench(text: &str, what: &str, plans: &[FunctionPlan], region: 
         source: UsageSource {
             kind: SourceKind::Bench,
             projection: true,
-            detail: format!("medians of `cutover bench rewrite` in {what}: warm invocations at p50 (1 in 100 at p99), cold starts at INIT + first invocation"),
+            detail: format!(
+                "medians of `cutover bench rewrite` in {what}: warm invocations at p50 (1 in 100 at p99), cold starts at INIT + first invocation"
+            ),
         },
         region: region.to_string(),
         window,

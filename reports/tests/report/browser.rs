@@ -64,7 +64,11 @@ fn the_html_report_renders_its_charts_offline_in_chromium() {
     std::fs::write(&page, &html).expect("write the report");
     let url = format!("file://{}", page.display());
 
-    let dom = headless(&chromium, &folder.path().join("profile-dom")).arg("--dump-dom").arg(&url).output().expect("chromium runs");
+    let dom = headless(&chromium, &folder.path().join("profile-dom"))
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .expect("chromium runs");
     assert!(dom.status.success(), "chromium --dump-dom failed: {}", String::from_utf8_lossy(&dom.stderr));
     let dom = String::from_utf8_lossy(&dom.stdout);
     for chart in ["monthly-by-line", "per-million", "latency", "frontier"] {

@@ -10,11 +10,15 @@ use aws_sdk_cloudwatchlogs::operation::start_query::StartQueryOutput;
 use aws_sdk_cloudwatchlogs::operation::stop_query::StopQueryOutput;
 use aws_sdk_cloudwatchlogs::types::{QueryStatus, ResultField};
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use reports::{Architecture, AwsUsageSource, AwsWindow, FunctionPlan, InsightsSettings, PackageType, SourceError, VersionPlan, Window};
+use reports::{
+    Architecture, AwsUsageSource, AwsWindow, FunctionPlan, InsightsSettings, PackageType, SourceError, VersionPlan,
+    Window,
+};
 use time::macros::datetime;
 
 const WINDOW: Window = Window { start: datetime!(2026-08-01 00:00 UTC), end: datetime!(2026-08-08 00:00 UTC) };
-const SETTINGS: InsightsSettings = InsightsSettings { poll_interval: Duration::from_secs(5), deadline: Duration::from_secs(60) };
+const SETTINGS: InsightsSettings =
+    InsightsSettings { poll_interval: Duration::from_secs(5), deadline: Duration::from_secs(60) };
 
 fn plans() -> Vec<FunctionPlan> {
     let version = |number: &str, runtime: &str| VersionPlan {
@@ -24,7 +28,12 @@ fn plans() -> Vec<FunctionPlan> {
         package_type: PackageType::Zip,
         memory_mb: None,
     };
-    vec![FunctionPlan { function: "orders".into(), api: None, before: version("1", "python3.12"), after: version("2", "provided.al2023") }]
+    vec![FunctionPlan {
+        function: "orders".into(),
+        api: None,
+        before: version("1", "python3.12"),
+        after: version("2", "provided.al2023"),
+    }]
 }
 
 fn read() -> AwsWindow {
@@ -57,13 +66,40 @@ fn complete() -> GetQueryResultsOutput {
         .status(QueryStatus::Complete)
         // Version 1: 3 warm invocations billed 120 ms, 1 cold start billed 1890 ms with INIT
         // (401.20 ms handler → 402 ms alone). Memory in Insights' bytes of 10^6.
-        .results(row(&[("version", "1"), ("cold", "0"), ("bucket", "120"), ("invocations", "3"), ("billed_total", "360"),
-            ("handler_total", "360"), ("with_init_total", "360"), ("max_memory_used", "92000000"), ("memory_size", "512000000")]))
-        .results(row(&[("version", "1"), ("cold", "1"), ("bucket", "1890"), ("invocations", "1"), ("billed_total", "1890"),
-            ("handler_total", "402"), ("with_init_total", "1890"), ("max_memory_used", "90000000"), ("memory_size", "512000000")]))
+        .results(row(&[
+            ("version", "1"),
+            ("cold", "0"),
+            ("bucket", "120"),
+            ("invocations", "3"),
+            ("billed_total", "360"),
+            ("handler_total", "360"),
+            ("with_init_total", "360"),
+            ("max_memory_used", "92000000"),
+            ("memory_size", "512000000"),
+        ]))
+        .results(row(&[
+            ("version", "1"),
+            ("cold", "1"),
+            ("bucket", "1890"),
+            ("invocations", "1"),
+            ("billed_total", "1890"),
+            ("handler_total", "402"),
+            ("with_init_total", "1890"),
+            ("max_memory_used", "90000000"),
+            ("memory_size", "512000000"),
+        ]))
         // Version 2: 5 warm invocations of 3 ms.
-        .results(row(&[("version", "2"), ("cold", "0"), ("bucket", "3"), ("invocations", "5"), ("billed_total", "15"),
-            ("handler_total", "15"), ("with_init_total", "15"), ("max_memory_used", "19000000"), ("memory_size", "128000000")]))
+        .results(row(&[
+            ("version", "2"),
+            ("cold", "0"),
+            ("bucket", "3"),
+            ("invocations", "5"),
+            ("billed_total", "15"),
+            ("handler_total", "15"),
+            ("with_init_total", "15"),
+            ("max_memory_used", "19000000"),
+            ("memory_size", "128000000"),
+        ]))
         .build()
 }
 
@@ -90,7 +126,14 @@ async fn insights_polls_until_complete_and_its_groups_become_the_usage_histogram
     assert_eq!((orders.before.memory_mb, orders.before.max_memory_used_mb), (512, Some(92)));
     assert_eq!(orders.after.sample.warm_billed_ms.iter().collect::<Vec<_>>(), vec![(3, 5)]);
     assert_eq!((orders.after.memory_mb, orders.after.max_memory_used_mb), (128, Some(19)));
-    assert!(usage.source.detail.starts_with("CloudWatch Logs Insights aggregates of REPORT lines (1 queries, per billed ms)"), "{}", usage.source.detail);
+    assert!(
+        usage
+            .source
+            .detail
+            .starts_with("CloudWatch Logs Insights aggregates of REPORT lines (1 queries, per billed ms)"),
+        "{}",
+        usage.source.detail
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -102,7 +145,8 @@ async fn a_query_that_ends_failed_is_a_named_error() {
         .output(|| status(QueryStatus::Failed))
         .build();
     let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&start, &results]);
-    let error = AwsUsageSource::new(client, None, None).usage(&plans(), "us-east-1", &read()).await.expect_err("failed query");
+    let error =
+        AwsUsageSource::new(client, None, None).usage(&plans(), "us-east-1", &read()).await.expect_err("failed query");
     assert!(
         matches!(&error, SourceError::InsightsQuery { status, query_id, .. } if status == "Failed" && query_id == "query-7"),
         "{error:?}"
@@ -119,7 +163,8 @@ async fn a_query_past_its_deadline_is_stopped_and_named() {
         .then_output(|| StopQueryOutput::builder().success(true).build());
     let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&start, &results, &stop]);
     let began = tokio::time::Instant::now();
-    let error = AwsUsageSource::new(client, None, None).usage(&plans(), "us-east-1", &read()).await.expect_err("deadline");
+    let error =
+        AwsUsageSource::new(client, None, None).usage(&plans(), "us-east-1", &read()).await.expect_err("deadline");
     assert!(matches!(error, SourceError::InsightsDeadline { .. }), "{error:?}");
     assert_eq!(stop.num_calls(), 1, "a query left running keeps billing");
     // Polled at 0, 5, …, 60 s: the next wait would pass the 60 s deadline.

@@ -2,7 +2,10 @@
 //! with PutLogEvents, Cost Explorer with moto's cost-and-usage results endpoint.
 
 use aws_sdk_costexplorer::config::{BehaviorVersion, Credentials, Region};
-use reports::{Architecture, AwsUsageSource, AwsWindow, CostExplorerActuals, FunctionPlan, PackageType, PriceTable, VersionPlan, Window};
+use reports::{
+    Architecture, AwsUsageSource, AwsWindow, CostExplorerActuals, FunctionPlan, PackageType, PriceTable, VersionPlan,
+    Window,
+};
 use time::OffsetDateTime;
 
 use crate::support::{fixture_usage, seed, start_moto};
@@ -16,13 +19,21 @@ fn logs_client(endpoint: &str) -> aws_sdk_cloudwatchlogs::Client {
         .behavior_version(aws_sdk_cloudwatchlogs::config::BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(aws_sdk_cloudwatchlogs::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_cloudwatchlogs::config::Credentials::new("testing", "testing", None, None, "moto"))
+        .credentials_provider(aws_sdk_cloudwatchlogs::config::Credentials::new(
+            "testing", "testing", None, None, "moto",
+        ))
         .build();
     aws_sdk_cloudwatchlogs::Client::from_conf(config)
 }
 
 fn version(number: &str, runtime: &str) -> VersionPlan {
-    VersionPlan { version: number.into(), runtime: runtime.into(), architecture: Architecture::X86_64, package_type: PackageType::Zip, memory_mb: None }
+    VersionPlan {
+        version: number.into(),
+        runtime: runtime.into(),
+        architecture: Architecture::X86_64,
+        package_type: PackageType::Zip,
+        memory_mb: None,
+    }
 }
 
 const SEED_LOGS: &str = r#"
@@ -57,8 +68,18 @@ async fn report_lines_come_from_cloudwatch_logs_per_version_of_the_stream_name()
     seed(&moto.endpoint, SEED_LOGS);
     let source = AwsUsageSource::new(logs_client(&moto.endpoint), None, None);
     let now = OffsetDateTime::now_utc();
-    let plans = [FunctionPlan { function: "orders".into(), api: None, before: version("1", "python3.12"), after: version("2", "provided.al2023") }];
-    let read = AwsWindow { window: Window { start: now - time::Duration::hours(3), end: now }, alias: None, all_log_lines: false, insights: None };
+    let plans = [FunctionPlan {
+        function: "orders".into(),
+        api: None,
+        before: version("1", "python3.12"),
+        after: version("2", "provided.al2023"),
+    }];
+    let read = AwsWindow {
+        window: Window { start: now - time::Duration::hours(3), end: now },
+        alias: None,
+        all_log_lines: false,
+        insights: None,
+    };
     let usage = source.usage(&plans, "us-east-1", &read).await.expect("usage from moto");
     let orders = &usage.functions[0];
     assert_eq!(orders.before.sample.count(), 3, "two streams of version 1");
@@ -72,7 +93,12 @@ async fn report_lines_come_from_cloudwatch_logs_per_version_of_the_stream_name()
     assert!(!usage.source.projection);
 
     // A window that holds none of the lines is an empty window, not a saving.
-    let earlier = AwsWindow { window: Window { start: now - time::Duration::hours(30), end: now - time::Duration::hours(26) }, alias: None, all_log_lines: false, insights: None };
+    let earlier = AwsWindow {
+        window: Window { start: now - time::Duration::hours(30), end: now - time::Duration::hours(26) },
+        alias: None,
+        all_log_lines: false,
+        insights: None,
+    };
     let plans_with_memory = [FunctionPlan {
         function: "orders".into(),
         api: None,
@@ -116,17 +142,27 @@ assert urllib.request.urlopen(request).status == 201
     let actuals = CostExplorerActuals::new(aws_sdk_costexplorer::Client::from_conf(config));
     let usage = fixture_usage();
     let costs = actuals.actuals(&usage.window, "us-east-1").await.expect("actuals from moto");
-    let by_type = |usage_type: &str| costs.iter().find(|cost| cost.usage_type == usage_type).map(|cost| (cost.usd, cost.quantity));
+    let by_type = |usage_type: &str| {
+        costs.iter().find(|cost| cost.usage_type == usage_type).map(|cost| (cost.usd, cost.quantity))
+    };
     assert_eq!(by_type("Lambda-GB-Second"), Some((10.5, 630_000.0)));
     assert_eq!(by_type("USE1-ApiGatewayRequest"), Some((3.5, 1_000_000.0)));
     assert_eq!(costs.len(), 4);
 
     let reconciliation = reports::reconcile(&usage, &PriceTable::embedded(), &costs).expect("reconciliation");
     assert!((reconciliation.actual_usd - 15.65).abs() < 1e-9, "{}", reconciliation.actual_usd);
-    let duration = reconciliation.rows.iter().find(|row| row.category == reports::Category::Duration).expect("duration row");
+    let duration =
+        reconciliation.rows.iter().find(|row| row.category == reports::Category::Duration).expect("duration row");
     assert_eq!(duration.usage_types, vec!["Lambda-GB-Second", "Lambda-GB-Second-ARM"]);
     assert!((duration.actual_quantity - 723_750.0).abs() < 1e-6);
-    assert!(reconciliation.model_usd > reconciliation.actual_usd, "the fixture's week costs more than the seeded two days");
+    assert!(
+        reconciliation.model_usd > reconciliation.actual_usd,
+        "the fixture's week costs more than the seeded two days"
+    );
     assert!((reconciliation.residual_usd - (reconciliation.actual_usd - reconciliation.model_usd)).abs() < 1e-9);
-    assert!(reconciliation.likely_causes.iter().any(|cause| cause.starts_with("free tier")), "{:?}", reconciliation.likely_causes);
+    assert!(
+        reconciliation.likely_causes.iter().any(|cause| cause.starts_with("free tier")),
+        "{:?}",
+        reconciliation.likely_causes
+    );
 }

@@ -28,7 +28,20 @@ fn csv_rows_follow_focus_columns_and_add_up_to_the_totals() {
     let csv = reports::render::render_csv(&report);
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().expect("header").split(',').collect();
-    for column in ["BillingPeriodStart", "ChargePeriodStart", "ChargePeriodEnd", "ServiceName", "ResourceId", "ListCost", "EffectiveCost", "PricingQuantity", "PricingUnit", "x_version", "x_runtime", "x_line"] {
+    for column in [
+        "BillingPeriodStart",
+        "ChargePeriodStart",
+        "ChargePeriodEnd",
+        "ServiceName",
+        "ResourceId",
+        "ListCost",
+        "EffectiveCost",
+        "PricingQuantity",
+        "PricingUnit",
+        "x_version",
+        "x_runtime",
+        "x_line",
+    ] {
         assert!(header.contains(&column), "missing {column}");
     }
     let effective = header.iter().position(|column| *column == "EffectiveCost").expect("column");
@@ -38,7 +51,11 @@ fn csv_rows_follow_focus_columns_and_add_up_to_the_totals() {
         .filter(|cells| cells[scenario] == "after")
         .map(|cells| cells[effective].parse::<f64>().expect("a number"))
         .sum();
-    assert!((after - report.totals.saving.all_in.after_usd).abs() < 1e-6, "{after} against {}", report.totals.saving.all_in.after_usd);
+    assert!(
+        (after - report.totals.saving.all_in.after_usd).abs() < 1e-6,
+        "{after} against {}",
+        report.totals.saving.all_in.after_usd
+    );
     assert!(csv.contains("2026-09-01T00:00:00Z,2026-10-01T00:00:00Z"), "the projected month follows the window");
     insta::assert_snapshot!("csv", csv);
 }

@@ -17,7 +17,12 @@ pub fn fixture_usage() -> UsageModel {
 
 /// The fixture priced with the embedded table; `generated_at` left out so renderings are stable.
 pub fn fixture_report() -> CostReport {
-    let settings = ReportSettings { growth_per_month: 0.05, resamples: 200, latency_slo_ms: Some(250.0), ..ReportSettings::default() };
+    let settings = ReportSettings {
+        growth_per_month: 0.05,
+        resamples: 200,
+        latency_slo_ms: Some(250.0),
+        ..ReportSettings::default()
+    };
     reports::build_report(&fixture_usage(), &PriceTable::embedded(), &settings).expect("the fixture prices")
 }
 
@@ -44,7 +49,10 @@ impl Drop for Moto {
 }
 
 pub fn start_moto() -> Moto {
-    let port = TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).map(|address| address.port()).expect("a free port");
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port");
     let child = Command::new(python())
         .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
         .stdin(Stdio::null())

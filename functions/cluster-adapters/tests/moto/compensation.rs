@@ -15,7 +15,8 @@ use crate::support::{self, create_resources, pipeline_names, python, repo_root, 
 /// The first corpus record (a dev cluster, no idempotency key) with the spec renamed.
 fn create_event(name: &str) -> Value {
     let corpus = std::fs::read_to_string(repo_root().join("events/corpus.jsonl")).expect("events/corpus.jsonl");
-    let record: Value = corpus.lines().next().and_then(|line| serde_json::from_str(line).ok()).expect("the first record");
+    let record: Value =
+        corpus.lines().next().and_then(|line| serde_json::from_str(line).ok()).expect("the first record");
     assert_eq!(record["function"], "create-cluster");
     let mut event = record["event"].clone();
     let body = event["body"].as_str().unwrap_or_default().replace("payments-dev-general-1", name);
@@ -64,7 +65,14 @@ fn rust_create(
     clients: &support::Clients,
     env: &HashMap<String, String>,
     bucket: &str,
-) -> create_cluster::CreateCluster<DynamoClusterStore, DynamoAuditLog, AwsPipelineService, DynamoIdempotencyStore, SystemClock, RandomIds> {
+) -> create_cluster::CreateCluster<
+    DynamoClusterStore,
+    DynamoAuditLog,
+    AwsPipelineService,
+    DynamoIdempotencyStore,
+    SystemClock,
+    RandomIds,
+> {
     create_cluster::CreateCluster {
         clusters: DynamoClusterStore::new(clients.dynamodb.clone(), &env["CLUSTERS_TABLE"]),
         audit: DynamoAuditLog::new(clients.dynamodb.clone(), &env["AUDIT_TABLE"]),
@@ -103,8 +111,14 @@ async fn a_missing_artifact_bucket_leaves_what_python_leaves() {
         .expect_err("Rust lets the same error escape");
     // botocore models S3's NoSuchBucket: Lambda reports its class, not ClientError.
     assert_eq!(python_error.0, "NoSuchBucket");
-    assert!(python_error.1.starts_with("An error occurred (NoSuchBucket) when calling the PutObject operation"), "{python_error:?}");
-    assert_eq!((rust_error.error_type.as_str(), rust_error.message.as_str()), (python_error.0.as_str(), python_error.1.as_str()));
+    assert!(
+        python_error.1.starts_with("An error occurred (NoSuchBucket) when calling the PutObject operation"),
+        "{python_error:?}"
+    );
+    assert_eq!(
+        (rust_error.error_type.as_str(), rust_error.message.as_str()),
+        (python_error.0.as_str(), python_error.1.as_str())
+    );
 
     // No pipeline was created by either, and each left one PENDING item and no event.
     assert_eq!(pipeline_names(&moto.endpoint), Vec::<String>::new());
@@ -145,7 +159,13 @@ async fn audit_delete_item_removes_exactly_one_event() {
     audit.append(&event("2026-01-01T00:00:01+00:00#00000002")).await.expect("PutItem");
     audit.remove("c-1", "2026-01-01T00:00:00+00:00#00000001").await.expect("DeleteItem");
     audit.remove("c-1", "2026-01-01T00:00:09+00:00#ffffffff").await.expect("deleting a missing key succeeds");
-    let left: Vec<String> =
-        audit.page("c-1", 50, None).await.expect("Query").items.iter().filter_map(|item| item.get_str("event_key").map(str::to_owned)).collect();
+    let left: Vec<String> = audit
+        .page("c-1", 50, None)
+        .await
+        .expect("Query")
+        .items
+        .iter()
+        .filter_map(|item| item.get_str("event_key").map(str::to_owned))
+        .collect();
     assert_eq!(left, ["2026-01-01T00:00:01+00:00#00000002"]);
 }

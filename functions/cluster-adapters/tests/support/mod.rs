@@ -33,7 +33,10 @@ impl Drop for Moto {
 }
 
 pub fn start_moto() -> Moto {
-    let port = TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).map(|address| address.port()).expect("a free port");
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port");
     let child = Command::new(python())
         .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
         .stdin(Stdio::null())
@@ -68,9 +71,13 @@ pub struct Clients {
 
 pub fn clients(env: &HashMap<String, String>) -> Clients {
     // The functions' own loader, over the local stack's environment.
-    let config = cluster_adapters::sdk_config_from(|name| env.get(name).cloned()).expect("the local stack's environment is complete");
+    let config = cluster_adapters::sdk_config_from(|name| env.get(name).cloned())
+        .expect("the local stack's environment is complete");
     // A configured endpoint is addressed path-style, the only style moto serves.
-    Clients { dynamodb: aws_sdk_dynamodb::Client::new(&config), pipelines: cluster_adapters::AwsPipelineService::new(&config) }
+    Clients {
+        dynamodb: aws_sdk_dynamodb::Client::new(&config),
+        pipelines: cluster_adapters::AwsPipelineService::new(&config),
+    }
 }
 
 /// The names of the pipelines in moto, read with boto3 (moto writes pipeline
