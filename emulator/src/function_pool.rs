@@ -122,25 +122,24 @@ impl FunctionPool {
             format!("{}:{qualifier}", self.function_arn)
         };
         let start_line = format!("START RequestId: {request_id} Version: {version}");
-        let mut started = false;
+        let mut start_logged = false;
         // A warm sandbox whose runtime died before taking the event never saw it: the event
         // goes to the next warm one or to a fresh one, so an innocent call never inherits
         // the death of the one before (after an oversized response, say).
         let mut attempts_left = 3;
         let (mut sandbox, result) = loop {
-            let sandbox = match self.checkout(version) {
+            let mut sandbox = match self.checkout(version) {
                 Some(sandbox) => sandbox,
                 None => match Sandbox::start(spec, &self.registry, &self.logs).await {
                     Ok(sandbox) => sandbox,
                     Err(failure) => return Ok(self.init_failure(&mut outcome, &spec.label, failure)),
                 },
             };
-            let mut sandbox = sandbox;
             if options.tail_logs {
                 sandbox.begin_log();
             }
-            if !started {
-                started = true;
+            if !start_logged {
+                start_logged = true;
                 self.logs.write(&sandbox.label, &start_line);
             }
             sandbox.push_log(&start_line);
@@ -561,6 +560,15 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_log_tail_is_the_last_four_kilobytes_cut_at_a_character() {
+        assert_eq!(log_tail("short\n"), "short\n");
+        let long = format!("{}{}", "é".repeat(3000), "end\n");
+        let tail = log_tail(&long);
+        assert!(tail.len() <= LOG_TAIL_BYTES && tail.len() >= LOG_TAIL_BYTES - 1, "{}", tail.len());
+        assert!(tail.ends_with("end\n"));
+    }
 
     #[test]
     fn slots_stop_at_the_limit_and_come_back_on_drop() {

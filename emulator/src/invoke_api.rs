@@ -68,7 +68,7 @@ async fn route(engine: &Arc<Engine>, request: Request<Incoming>) -> HttpResponse
         (&Method::GET, ["2015-03-31", "functions", function, "aliases", alias]) => {
             let name = match unqualified_name(engine, function) {
                 Ok(name) => name,
-                Err(response) => return response,
+                Err(invoke_error) => return invoke_error_response(&invoke_error),
             };
             match engine.aliases.get(name, alias) {
                 Some(state) => http_server::json_response(200, &alias_document(engine, &state)),
@@ -78,7 +78,7 @@ async fn route(engine: &Arc<Engine>, request: Request<Incoming>) -> HttpResponse
         (&Method::PUT, ["2015-03-31", "functions", function, "aliases", alias]) => {
             let function = match unqualified_name(engine, function) {
                 Ok(name) => name.to_string(),
-                Err(response) => return response,
+                Err(invoke_error) => return invoke_error_response(&invoke_error),
             };
             let alias = alias.to_string();
             let Some(body) = http_server::read_body(request.into_body()).await else {
@@ -105,18 +105,15 @@ async fn route(engine: &Arc<Engine>, request: Request<Incoming>) -> HttpResponse
 
 /// The function a control-plane path names, validated as Lambda does; these operations
 /// take the function without a qualifier.
-fn unqualified_name<'a>(engine: &Engine, function: &'a str) -> Result<&'a str, HttpResponse> {
-    match engine.function_and_qualifier(function, None) {
-        Ok((name, _)) => Ok(name),
-        Err(invoke_error) => Err(invoke_error_response(&invoke_error)),
-    }
+fn unqualified_name<'a>(engine: &Engine, function: &'a str) -> Result<&'a str, InvokeError> {
+    engine.function_and_qualifier(function, None).map(|(name, _)| name)
 }
 
 /// A list operation over something the emulator never has, for a function that exists.
 fn empty_list(engine: &Engine, function: &str, key: &str) -> HttpResponse {
     let name = match unqualified_name(engine, function) {
         Ok(name) => name,
-        Err(response) => return response,
+        Err(invoke_error) => return invoke_error_response(&invoke_error),
     };
     if !engine.pools.contains_key(name) {
         return error(404, "ResourceNotFoundException", &format!("Function not found: {}", engine.arn(name, None)));
@@ -267,7 +264,7 @@ fn invoke_error_response(invoke_error: &InvokeError) -> HttpResponse {
 fn list_aliases(engine: &Engine, function: &str, function_version: Option<&str>) -> HttpResponse {
     let name = match unqualified_name(engine, function) {
         Ok(name) => name,
-        Err(response) => return response,
+        Err(invoke_error) => return invoke_error_response(&invoke_error),
     };
     if !engine.pools.contains_key(name) {
         return alias_error(engine, AliasError::FunctionNotFound { function: name.to_string() });
@@ -419,7 +416,7 @@ async fn function_configuration(engine: &Engine, function: &str, qualifier: Opti
 async fn list_versions(engine: &Engine, function: &str) -> HttpResponse {
     let name = match unqualified_name(engine, function) {
         Ok(name) => name,
-        Err(response) => return response,
+        Err(invoke_error) => return invoke_error_response(&invoke_error),
     };
     let Some(pool) = engine.pools.get(name) else {
         return error(404, "ResourceNotFoundException", &format!("Function not found: {}", engine.arn(name, None)));
