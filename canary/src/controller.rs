@@ -684,15 +684,24 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
         references.extend(self.lambda.version_references(function, &version).await?);
         let mut deleted = false;
         if delete && references.is_empty() {
-            match self.lambda.delete_version(function, &version).await {
-                Ok(()) => deleted = true,
+            // Deleting is a change to AWS like any alias shift: under the lock, journaled
+            // before it is made and after, so `history` explains a version that is gone.
+            let mut pass = self.begin(function, alias, now, false).await?;
+            self.append(&mut pass, now, Event::DeleteIntent { version: version.clone() }).await?;
+            let refused = match self.lambda.delete_version(function, &version).await {
+                Ok(()) => {
+                    deleted = true;
+                    None
+                }
                 // Something began to use the version after the check: Lambda's refusal is
                 // the reference that was missed.
                 Err(ControlError::Conflict { message }) => {
-                    references.push(VersionReference { kind: "delete-refused".into(), detail: message });
+                    references.push(VersionReference { kind: "delete-refused".into(), detail: message.clone() });
+                    Some(message)
                 }
                 Err(error) => return Err(error.into()),
-            }
+            };
+            self.append(&mut pass, now, Event::Deleted { version: version.clone(), refused }).await?;
         }
         let mut run = self.status(function, alias, now).await?;
         run.decommission = Some(Decommission { version, references, deleted });

@@ -77,6 +77,16 @@ pub enum Event {
     Finished {
         outcome: Outcome,
     },
+    /// About to delete the old version: nothing referenced it at the check.
+    DeleteIntent {
+        version: String,
+    },
+    /// The delete's result: `refused` holds Lambda's reason when it would not delete.
+    Deleted {
+        version: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        refused: Option<String>,
+    },
 }
 
 /// An alias change.
@@ -311,7 +321,8 @@ impl DeploymentState {
                 self.extensions = 0;
                 self.last_signature = None;
             }
-            Event::Operator { .. } => {}
+            // The deployment is over; decommissioning only leaves its trace.
+            Event::Operator { .. } | Event::DeleteIntent { .. } | Event::Deleted { .. } => {}
             Event::Finished { outcome } => {
                 self.phase = match outcome {
                     Outcome::Done => Phase::Done,
@@ -359,5 +370,7 @@ pub fn event_name(event: &Event) -> &'static str {
         Event::Resumed { .. } => "resumed",
         Event::Operator { .. } => "operator",
         Event::Finished { .. } => "finished",
+        Event::DeleteIntent { .. } => "delete_intent",
+        Event::Deleted { .. } => "deleted",
     }
 }

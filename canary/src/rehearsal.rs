@@ -262,5 +262,8 @@ pub fn describe(entry: &TimelineEntry) -> String {
         Event::Resumed { reason } => format!("resumed: {reason}"),
         Event::Operator { command } => format!("operator: {command}"),
         Event::Finished { outcome } => format!("finished: {outcome:?}"),
+        Event::DeleteIntent { version } => format!("delete intent: version {version}"),
+        Event::Deleted { version, refused: None } => format!("deleted: version {version}"),
+        Event::Deleted { version, refused: Some(reason) } => format!("delete of version {version} refused: {reason}"),
     }
 }

@@ -67,6 +67,10 @@ async fn after_done_the_old_version_is_deleted_only_with_yes_and_only_when_nothi
     let deleted = controller.decommission("echo", "live", now, true).await.expect("delete");
     assert!(deleted.decommission.expect("decommission").deleted);
     assert_eq!(lambda.list_versions("echo").await.expect("versions"), vec!["2".to_string()]);
+    // The delete was journaled before it was made and after: history explains it.
+    let history = controller.history("echo", "live").await.expect("history");
+    let names: Vec<&str> = history.iter().rev().take(2).map(|record| canary::event_name(&record.event)).collect();
+    assert_eq!(names, vec!["deleted", "delete_intent"], "the last two records");
     emulator.shutdown().await;
 }
 

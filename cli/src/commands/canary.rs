@@ -99,7 +99,8 @@ pub fn run(args: CanaryArgs, format: OutputFormat) -> Result<(), Failure> {
                     .controller
                     .decommission(&context.function, &context.alias, SystemTime::now(), args.yes)
                     .await;
-                let run = run.map_err(canary_failure)?;
+                // `--yes` takes the lock to journal the delete; give it back.
+                let run = context.finish(run).await?;
                 render_run(&run, format)?;
                 match &run.decommission {
                     Some(check) if check.safe() => Ok(()),
