@@ -10,6 +10,10 @@
 //!
 //! [`write_atomically`] is the one-call form.
 
+// A library computes; only the binary prints (ripgrep's rule): output goes through
+// typed results and renderers, logs through `tracing` or a sink the caller chose.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};

@@ -7,6 +7,10 @@
 //! - [`FunctionRef`]: a Lambda function named as `name`, `name:qualifier` or an ARN,
 //!   parsed in one place with errors that say what a reference looks like.
 
+// A library computes; only the binary prints (ripgrep's rule): output goes through
+// typed results and renderers, logs through `tracing` or a sink the caller chose.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 mod function_ref;
 mod settings;
 

@@ -22,6 +22,10 @@
 //! Every command returns a [`CanaryRun`] (or a [`Preflight`]); [`render`] turns them into
 //! the human tables the CLI prints.
 
+// A library computes; only the binary prints (ripgrep's rule): output goes through
+// typed results and renderers, logs through `tracing` or a sink the caller chose.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 mod alias;
 mod connect;
 mod control;

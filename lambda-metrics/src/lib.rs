@@ -17,6 +17,10 @@
 //! missing `Errors` or `Throttles` point beside present `Invocations` is zero, because
 //! Lambda only publishes non-zero values.
 
+// A library computes; only the binary prints (ripgrep's rule): output goes through
+// typed results and renderers, logs through `tracing` or a sink the caller chose.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 mod cloudwatch;
 mod in_memory;
 mod model;

@@ -107,9 +107,9 @@ impl PeriodStats {
 /// CloudWatch's name of a percentile statistic: 0.99 → `p99`, 0.999 → `p99.9`.
 pub fn percentile_name(quantile: f64) -> String {
     let hundredths = (quantile * 10_000.0).round() as u64;
-    if hundredths % 100 == 0 {
+    if hundredths.is_multiple_of(100) {
         format!("p{}", hundredths / 100)
-    } else if hundredths % 10 == 0 {
+    } else if hundredths.is_multiple_of(10) {
         format!("p{}.{}", hundredths / 100, (hundredths % 100) / 10)
     } else {
         format!("p{}.{:02}", hundredths / 100, hundredths % 100)

@@ -18,6 +18,10 @@
 //! diffs the side effects and stops what it started. The CLI only resolves arguments and
 //! calls it.
 
+// A library computes; only the binary prints (ripgrep's rule): output goes through
+// typed results and renderers, logs through `tracing` or a sink the caller chose.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 mod capture;
 mod compare;
 mod corpus;

@@ -24,6 +24,10 @@
 //!    a [`Reconciliation`].
 //! 5. **Renderers** ([`render`]): table, JSON, FOCUS CSV, Markdown, self-contained HTML.
 
+// A library computes; only the binary prints (ripgrep's rule): output goes through
+// typed results and renderers, logs through `tracing` or a sink the caller chose.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod bill;
 mod bootstrap;
 mod cost_report;

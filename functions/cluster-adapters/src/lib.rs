@@ -8,6 +8,10 @@
 //! handlers answer byte for byte like Python; [`raw_json_body`] explains how the order
 //! survives the SDK's hash maps.
 
+// A library computes; only the binary prints (ripgrep's rule): output goes through
+// typed results and renderers, logs through `tracing` or a sink the caller chose.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 mod attribute_json;
 mod dynamodb;
 mod environment;

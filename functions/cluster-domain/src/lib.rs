@@ -15,6 +15,10 @@
 //!   idempotency, clock, ids); [`fakes`] holds in-memory implementations.
 //! - [`time`]: timestamps as `datetime.isoformat()` writes them.
 
+// A library computes; only the binary prints (ripgrep's rule): output goes through
+// typed results and renderers, logs through `tracing` or a sink the caller chose.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 mod audit;
 mod compliance;
 #[cfg(any(test, feature = "fakes"))]

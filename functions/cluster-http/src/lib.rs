@@ -13,6 +13,10 @@
 //! body the way `json.dumps` does. The bodies themselves (cluster views, error bodies,
 //! messages) are the domain's; this crate only carries them.
 
+// A library computes; only the binary prints (ripgrep's rule): output goes through
+// typed results and renderers, logs through `tracing` or a sink the caller chose.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 mod request;
 mod response;
 mod route;

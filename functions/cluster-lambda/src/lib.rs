@@ -10,6 +10,10 @@
 //!   (`event[key]`, `.get`, `.upper()`, `len()`, powertools' `CaseInsensitiveDict`),
 //!   with the exception each raises on a missing key or a value of another type.
 
+// A library computes; only the binary prints (ripgrep's rule): output goes through
+// typed results and renderers, logs through `tracing` or a sink the caller chose.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod python_access;
 
 use std::future::Future;
