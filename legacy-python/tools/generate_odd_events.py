@@ -13,7 +13,7 @@ same seed items, and the tables are dumped after it, so a Rust test can assert t
 writes happened before the same failure.
 
 Volatile values (timestamps, random hex, UUIDs, TTL epochs) are masked here and masked
-the same way by the Rust test (``functions/cluster-adapters/tests/odd_events.rs``).
+the same way by the Rust test (``functions/cluster-adapters/tests/adapters/odd_events.rs``).
 
 Run from the repository root:
 

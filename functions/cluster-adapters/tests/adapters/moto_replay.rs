@@ -8,15 +8,11 @@
 //! beside the Python original. Needs the project venv (`scripts/setup-python.sh`):
 //! `$CUTOVER_VENV` or `<repo>/.venv`.
 
-#[path = "moto/compensation.rs"]
-mod compensation;
-mod support;
-
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
 use std::process::Command;
 
-use support::{create_resources, python, repo_root, start_moto};
+use crate::support::{self, create_resources, python, repo_root, start_moto};
 
 use cluster_adapters::{AwsPipelineService, DynamoAuditLog, DynamoClusterStore, DynamoIdempotencyStore};
 use cluster_domain::{ClusterStore, RandomIds, SystemClock};
