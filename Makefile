@@ -7,7 +7,7 @@ export CUTOVER_VENV := $(VENV)
 PYTHON := $(VENV)/bin/python
 CARGO ?= cargo
 
-.PHONY: all venv chromium build functions test test-rust test-python corpus corpus-stats demo mutants clean
+.PHONY: all venv chromium lint build functions test test-rust test-python corpus corpus-stats demo mutants clean
 
 all: build
 
@@ -17,8 +17,9 @@ venv:
 build:
 	$(CARGO) build --workspace --all-targets
 
-## Every test, Rust and Python. CI runs exactly this.
-test: venv chromium
+## Every test, Rust and Python, after the guardrails (rustfmt, clippy with warnings as
+## errors). CI runs exactly this.
+test: venv chromium lint
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
 	cd legacy-python && $(PYTHON) -m pytest -q
@@ -29,6 +30,10 @@ test-rust: venv chromium
 
 test-python: venv
 	cd legacy-python && $(PYTHON) -m pytest -q
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 ## Headless Chromium (Debian's package) for the HTML report's browser test.
 chromium:

@@ -171,7 +171,10 @@ bootstrap = "{bootstrap}"
         percentile(&over_http, 0.99)
     );
     println!();
-    println!("| throughput, {} sandboxes, {} callers, {} s | invocations/s |", settings.sandboxes, settings.sandboxes, settings.seconds);
+    println!(
+        "| throughput, {} sandboxes, {} callers, {} s | invocations/s |",
+        settings.sandboxes, settings.sandboxes, settings.seconds
+    );
     println!("|---|---|");
     println!("| in process | {throughput_in_process:.0} |");
     println!("| Invoke API over HTTP | {throughput_http:.0} |");

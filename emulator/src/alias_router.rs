@@ -274,7 +274,11 @@ additional_version_weights = { "2" = 0.1 }
             Err(AliasError::VersionInUse { function: "f".into(), version: "2".into(), aliases: vec!["live".into()] })
         );
         router
-            .update("f", "live", AliasUpdate { additional_version_weights: Some(BTreeMap::new()), ..AliasUpdate::default() })
+            .update(
+                "f",
+                "live",
+                AliasUpdate { additional_version_weights: Some(BTreeMap::new()), ..AliasUpdate::default() },
+            )
             .expect("weights cleared");
         router.delete_version("f", "2").expect("no alias routes to 2");
         assert!(!router.has_version("f", "2") && router.has_version("f", "1"));
@@ -283,17 +287,14 @@ additional_version_weights = { "2" = 0.1 }
             router.delete_version("f", "2"),
             Err(AliasError::VersionNotFound { function: "f".into(), version: "2".into() })
         );
-        let moved_back = router.update("f", "live", AliasUpdate { version: Some("2".into()), ..AliasUpdate::default() });
+        let moved_back =
+            router.update("f", "live", AliasUpdate { version: Some("2".into()), ..AliasUpdate::default() });
         assert!(matches!(moved_back, Err(AliasError::InvalidParameter { .. })), "{moved_back:?}");
     }
 
     #[test]
     fn an_update_to_an_unknown_version_is_refused() {
-        let result = router(7).update(
-            "f",
-            "live",
-            AliasUpdate { version: Some("9".into()), ..AliasUpdate::default() },
-        );
+        let result = router(7).update("f", "live", AliasUpdate { version: Some("9".into()), ..AliasUpdate::default() });
         assert!(matches!(result, Err(AliasError::InvalidParameter { .. })), "{result:?}");
     }
 }

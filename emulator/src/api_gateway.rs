@@ -173,7 +173,9 @@ pub(crate) fn http_event(request: &HttpRequestParts, matched: &RouteMatch<'_>) -
     for (name, value) in &request.headers {
         let name = name.to_ascii_lowercase();
         if name == "cookie" {
-            cookies.extend(value.split(';').map(str::trim).filter(|cookie| !cookie.is_empty()).map(|cookie| json!(cookie)));
+            cookies.extend(
+                value.split(';').map(str::trim).filter(|cookie| !cookie.is_empty()).map(|cookie| json!(cookie)),
+            );
             continue;
         }
         // HTTP APIs join repeated headers with commas.
@@ -254,9 +256,9 @@ pub(crate) fn convert_response(format: PayloadFormat, payload: &[u8]) -> Option<
         return Some(http_server::response(200, "application/json", payload.to_vec()));
     }
     let object = document.as_object()?;
-    let status = object.get("statusCode").and_then(|status| {
-        status.as_u64().or_else(|| status.as_str().and_then(|text| text.parse().ok()))
-    })?;
+    let status = object
+        .get("statusCode")
+        .and_then(|status| status.as_u64().or_else(|| status.as_str().and_then(|text| text.parse().ok())))?;
     let status = u16::try_from(status).ok().filter(|status| (100..600).contains(status))?;
     let is_base64 = object.get("isBase64Encoded").and_then(Value::as_bool).unwrap_or(false);
     let body = match object.get("body") {
@@ -431,9 +433,7 @@ fn string_map(map: &BTreeMap<String, String>) -> Map<String, Value> {
 fn request_time(epoch_ms: u128) -> String {
     let seconds = i64::try_from(epoch_ms / 1000).unwrap_or_default();
     let Ok(at) = time::OffsetDateTime::from_unix_timestamp(seconds) else { return String::new() };
-    let format = time::macros::format_description!(
-        "[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000"
-    );
+    let format = time::macros::format_description!("[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000");
     at.format(&format).unwrap_or_default()
 }
 
@@ -487,7 +487,8 @@ mod tests {
     #[test]
     fn a_rest_event_carries_single_and_multi_values() {
         let routes = vec![route("POST", "/clusters/{cluster_id}/compliance")];
-        let request = parts(&[("x-team", "a"), ("x-team", "b"), ("content-type", "application/json")], "a=1&a=2&b=x%20y", "{}");
+        let request =
+            parts(&[("x-team", "a"), ("x-team", "b"), ("content-type", "application/json")], "a=1&a=2&b=x%20y", "{}");
         let matched = match_route(&routes, "POST", &request.path).expect("match");
         let event = rest_event(&request, &matched);
         assert_eq!(event["headers"]["X-Team"], "b");

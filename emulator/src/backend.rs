@@ -113,9 +113,7 @@ async fn start_moto(
         .stderr(Stdio::null())
         .kill_on_drop(true);
     registry.isolate(&mut command);
-    let mut child = command
-        .spawn()
-        .map_err(|source| BackendError::Spawn { python: local.python.clone(), source })?;
+    let mut child = command.spawn().map_err(|source| BackendError::Spawn { python: local.python.clone(), source })?;
     let pid = child.id().unwrap_or_default();
     let stdout = child.stdout.take();
     let mut exited = registry.adopt(pid, child);
@@ -174,10 +172,8 @@ async fn run_setup(
     endpoint: &str,
 ) -> Result<BTreeMap<String, String>, BackendError> {
     let python = local.python.display().to_string();
-    let argv: Vec<String> = setup
-        .iter()
-        .map(|argument| argument.replace("{python}", &python).replace("{endpoint}", endpoint))
-        .collect();
+    let argv: Vec<String> =
+        setup.iter().map(|argument| argument.replace("{python}", &python).replace("{endpoint}", endpoint)).collect();
     let program = argv[0].clone();
     let mut command = tokio::process::Command::new(&program);
     command
@@ -190,13 +186,12 @@ async fn run_setup(
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .stdin(Stdio::null())
         .kill_on_drop(true);
-    let output = command
-        .output()
-        .await
-        .map_err(|source| BackendError::SetupSpawn { program: program.clone(), source })?;
+    let output =
+        command.output().await.map_err(|source| BackendError::SetupSpawn { program: program.clone(), source })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let tail: String = stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(" | ");
+        let tail: String =
+            stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(" | ");
         return Err(BackendError::SetupFailed { program, status: output.status.to_string(), stderr: tail });
     }
     parse_setup_output(&output.stdout).map_err(|message| BackendError::SetupOutput { program, message })
@@ -204,8 +199,7 @@ async fn run_setup(
 
 /// The hook prints one JSON object; numbers and booleans are accepted and stringified.
 fn parse_setup_output(stdout: &[u8]) -> Result<BTreeMap<String, String>, String> {
-    let document: serde_json::Value =
-        serde_json::from_slice(stdout).map_err(|error| format!("not JSON ({error})"))?;
+    let document: serde_json::Value = serde_json::from_slice(stdout).map_err(|error| format!("not JSON ({error})"))?;
     let serde_json::Value::Object(object) = document else {
         return Err("not a JSON object".to_string());
     };
@@ -218,7 +212,6 @@ fn parse_setup_output(stdout: &[u8]) -> Result<BTreeMap<String, String>, String>
         })
         .collect()
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -131,10 +131,7 @@ mod tests {
         let read: ciborium::Value = ciborium::de::from_reader(&value.to_bytes()[..]).expect("valid CBOR");
         let map = read.as_map().expect("a map");
         assert_eq!(map[0], (ciborium::Value::from("Id"), ciborium::Value::from("m1")));
-        assert_eq!(
-            map[1].1,
-            ciborium::Value::Array(vec![ciborium::Value::Float(1.5), ciborium::Value::Float(2.0)])
-        );
+        assert_eq!(map[1].1, ciborium::Value::Array(vec![ciborium::Value::Float(1.5), ciborium::Value::Float(2.0)]));
         assert_eq!(
             map[2].1,
             ciborium::Value::Array(vec![ciborium::Value::Tag(1, Box::new(ciborium::Value::Float(1_796_000_000.0)))])

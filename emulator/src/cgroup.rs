@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// The v1 controllers tried, in order: any one groups processes; `pids` costs nothing.
-const HIERARCHIES: [&str; 4] = ["/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpu,cpuacct"];
+const HIERARCHIES: [&str; 4] =
+    ["/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpu,cpuacct"];
 
 #[derive(Debug)]
 pub(crate) struct Cgroup {

@@ -49,7 +49,10 @@ impl ScaledClock {
     /// When `factor` is not a finite number above zero: such a clock cannot map virtual
     /// waits back to real ones.
     pub fn new(origin: SystemTime, factor: f64) -> ScaledClock {
-        assert!(factor.is_finite() && factor > 0.0, "a clock's speed factor must be finite and above zero, got {factor}");
+        assert!(
+            factor.is_finite() && factor > 0.0,
+            "a clock's speed factor must be finite and above zero, got {factor}"
+        );
         ScaledClock { origin, factor, started: tokio::time::Instant::now() }
     }
 

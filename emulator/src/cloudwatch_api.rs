@@ -203,7 +203,11 @@ fn get_metric_data(engine: &Engine, body: &[u8]) -> Result<Cbor, ApiError> {
         if !seen_ids.insert(stat_query.0.id.clone()) {
             return Err(ApiError::new(
                 ErrorCode::InvalidParameterValue,
-                format!("The value {} for parameter MetricDataQueries.member.{}.Id is not unique.", stat_query.0.id, index + 1),
+                format!(
+                    "The value {} for parameter MetricDataQueries.member.{}.Id is not unique.",
+                    stat_query.0.id,
+                    index + 1
+                ),
             ));
         }
         validated.push(stat_query);
@@ -242,7 +246,10 @@ fn validate_query(member: usize, query: MetricDataQuery) -> Result<(StatQuery, b
     if !id_is_valid {
         return Err(ApiError::new(
             ErrorCode::InvalidParameterValue,
-            format!("The value {id} for parameter {} must start with a lowercase letter and hold only letters, digits and underscores.", field("Id")),
+            format!(
+                "The value {id} for parameter {} must start with a lowercase letter and hold only letters, digits and underscores.",
+                field("Id")
+            ),
         ));
     }
     let metric_stat = match (query.metric_stat, query.expression) {
@@ -280,7 +287,10 @@ fn validate_query(member: usize, query: MetricDataQuery) -> Result<(StatQuery, b
         .ok_or_else(|| {
             ApiError::new(
                 ErrorCode::InvalidParameterValue,
-                format!("The parameter {} must be 1, 5, 10, 20, 30 or a multiple of 60, got {period}.", field("MetricStat.Period")),
+                format!(
+                    "The parameter {} must be 1, 5, 10, 20, 30 or a multiple of 60, got {period}.",
+                    field("MetricStat.Period")
+                ),
             )
         })?;
     let stat = metric_stat.stat.ok_or_else(|| ApiError::missing(&field("MetricStat.Stat")))?;
@@ -456,7 +466,9 @@ impl LambdaMetric {
                     Statistic::Average => milliseconds(durations.sum()) / durations.count() as f64,
                     Statistic::Maximum => durations.maximum().map(milliseconds).unwrap_or_default(),
                     Statistic::Minimum => durations.minimum().map(milliseconds).unwrap_or_default(),
-                    Statistic::Percentile(quantile) => durations.percentile(quantile).map(milliseconds).unwrap_or_default(),
+                    Statistic::Percentile(quantile) => {
+                        durations.percentile(quantile).map(milliseconds).unwrap_or_default()
+                    }
                 })
             }
         }
@@ -633,7 +645,8 @@ impl ApiError {
     }
 
     fn response(&self, request_id: &str) -> HttpResponse {
-        let body = Cbor::Map(vec![("__type", Cbor::text(self.code.shape_id())), ("message", Cbor::text(&self.message))]);
+        let body =
+            Cbor::Map(vec![("__type", Cbor::text(self.code.shape_id())), ("message", Cbor::text(&self.message))]);
         let mut response = cbor_response(self.code.status(), body.to_bytes(), request_id);
         insert(&mut response, "x-amzn-query-error", &format!("{};Sender", self.code.query_code()));
         response
@@ -673,9 +686,14 @@ mod tests {
 
     #[test]
     fn operations_route_on_the_last_four_segments() {
-        assert_eq!(operation_of("/service/GraniteServiceVersion20100801/operation/GetMetricData"), Some("GetMetricData"));
         assert_eq!(
-            operation_of("/prefix/service/com.amazonaws.cloudwatch.GraniteServiceVersion20100801/operation/ListMetrics"),
+            operation_of("/service/GraniteServiceVersion20100801/operation/GetMetricData"),
+            Some("GetMetricData")
+        );
+        assert_eq!(
+            operation_of(
+                "/prefix/service/com.amazonaws.cloudwatch.GraniteServiceVersion20100801/operation/ListMetrics"
+            ),
             Some("ListMetrics")
         );
         assert_eq!(operation_of("/service/Other/operation/GetMetricData"), None);
@@ -688,8 +706,10 @@ mod tests {
         // GetMetricData of AWS/Lambda Duration {FunctionName=orders, Resource=orders:live}
         // p99 60 s over 1796000000-1796003600, as aws_smithy_cbor encodes it.
         let hex = "bf714d6574726963446174615175657269657381bf624964626d316a4d657472696353746174bf664d6574726963bf694e616d6573706163656a4157532f4c616d6264616a4d65747269634e616d65684475726174696f6e6a44696d656e73696f6e7382bf644e616d656c46756e6374696f6e4e616d656556616c7565666f7264657273ffbf644e616d65685265736f757263656556616c75656b6f72646572733a6c697665ffff66506572696f64183c645374617463703939ff6a52657475726e44617461f5ff69537461727454696d65c1fb41dac3324000000067456e6454696d65c1fb41dac335c4000000ff";
-        let bytes: Vec<u8> =
-            (0..hex.len()).step_by(2).map(|index| u8::from_str_radix(&hex[index..index + 2], 16).expect("hex")).collect();
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|index| u8::from_str_radix(&hex[index..index + 2], 16).expect("hex"))
+            .collect();
         let input: GetMetricDataInput = cbor::decode(&bytes).expect("decodes");
         assert_eq!(input.start_time, Some(EpochSeconds(1_796_000_000.0)));
         assert_eq!(input.end_time, Some(EpochSeconds(1_796_003_600.0)));
@@ -723,10 +743,15 @@ mod tests {
         assert!([&alias_v2, &direct_v2, &unqualified].iter().all(|key| function.selects(key)));
         let alias = select(&[("Resource", "f:live"), ("FunctionName", "f")]).expect("order does not matter");
         assert!(alias.selects(&alias_v2) && !alias.selects(&direct_v2));
-        let executed = select(&[("FunctionName", "f"), ("Resource", "f:live"), ("ExecutedVersion", "2")]).expect("published");
+        let executed =
+            select(&[("FunctionName", "f"), ("Resource", "f:live"), ("ExecutedVersion", "2")]).expect("published");
         assert!(executed.selects(&alias_v2) && !executed.selects(&key("f", "live", Some("1"))));
 
-        assert_eq!(select(&[("FunctionName", "f"), ("Resource", "f:2"), ("ExecutedVersion", "2")]), None, "versions have no ExecutedVersion");
+        assert_eq!(
+            select(&[("FunctionName", "f"), ("Resource", "f:2"), ("ExecutedVersion", "2")]),
+            None,
+            "versions have no ExecutedVersion"
+        );
         assert_eq!(select(&[("FunctionName", "f"), ("Resource", "g:live")]), None);
         assert_eq!(select(&[("FunctionName", "f"), ("ExecutedVersion", "2")]), None);
         assert_eq!(select(&[("Resource", "f:live")]), None);

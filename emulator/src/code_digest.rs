@@ -63,7 +63,8 @@ mod tests {
         let folder = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir_all(folder.path().join("app/__pycache__")).expect("folders");
         std::fs::write(folder.path().join("app/handler.py"), "def handler(event, context): return 1\n").expect("file");
-        let python = |handler: &str| RuntimeConfig::Python { handler: handler.into(), code: folder.path().to_path_buf() };
+        let python =
+            |handler: &str| RuntimeConfig::Python { handler: handler.into(), code: folder.path().to_path_buf() };
         let before = code_sha256(&python("app.handler.handler")).expect("hashed");
         assert_eq!(before.len(), 44, "base64 of 32 bytes: {before}");
 

@@ -121,10 +121,8 @@ pub struct RouteConfig {
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
         let base_dir = path
             .parent()
             .map(Path::to_path_buf)
@@ -143,10 +141,7 @@ impl Config {
         // must be absolute: a relative base (`cutover.toml` given as a bare name) is made
         // absolute against the current folder here, once.
         let base_dir = std::path::absolute(base_dir).unwrap_or_else(|_| base_dir.to_path_buf());
-        raw.validate(&base_dir).map_err(|message| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            message,
-        })
+        raw.validate(&base_dir).map_err(|message| ConfigError::Invalid { path: path.to_path_buf(), message })
     }
 
     pub fn function(&self, name: &str) -> Option<&FunctionConfig> {
@@ -442,9 +437,7 @@ fn canonical(path: PathBuf) -> PathBuf {
 
 fn parse_address(key: &str, value: Option<&str>, default: &str) -> Result<SocketAddr, String> {
     let value = value.unwrap_or(default);
-    value
-        .parse()
-        .map_err(|_| format!("{key}: {value:?} is not an address like \"127.0.0.1:9001\""))
+    value.parse().map_err(|_| format!("{key}: {value:?} is not an address like \"127.0.0.1:9001\""))
 }
 
 fn resolve(base_dir: &Path, path: &str) -> PathBuf {
@@ -453,9 +446,7 @@ fn resolve(base_dir: &Path, path: &str) -> PathBuf {
 }
 
 fn is_function_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 fn is_version_name(version: &str) -> bool {
@@ -631,7 +622,6 @@ bootstrap = "target/lambda/f/bootstrap"
         }
     }
 
-
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(text, Path::new("cutover.toml"), Path::new("/project"))
     }
@@ -708,7 +698,8 @@ payload = "http"
 
     #[test]
     fn a_version_needs_exactly_one_runtime() {
-        let text = GOOD.replace("bootstrap = \"target", "python = { handler = \"a.b\", code = \".\" }\nbootstrap = \"target");
+        let text =
+            GOOD.replace("bootstrap = \"target", "python = { handler = \"a.b\", code = \".\" }\nbootstrap = \"target");
         let message = parse(&text).expect_err("invalid").to_string();
         assert!(message.contains(r#"function "create-cluster" version "2": set exactly one of"#), "{message}");
     }
@@ -717,7 +708,10 @@ payload = "http"
     fn a_route_to_an_undeclared_function_is_refused() {
         let text = GOOD.replace("function = \"create-cluster\"", "function = \"create-clusters\"");
         let message = parse(&text).expect_err("invalid").to_string();
-        assert!(message.contains("route #1 (post /clusters): function \"create-clusters\" is not declared"), "{message}");
+        assert!(
+            message.contains("route #1 (post /clusters): function \"create-clusters\" is not declared"),
+            "{message}"
+        );
     }
 
     #[test]

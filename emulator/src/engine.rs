@@ -215,7 +215,11 @@ pub(crate) fn parse_function_reference(reference: &str) -> Result<FunctionRefere
         parsed.region = Some(tokens[index]);
         index += 1;
     }
-    if index < tokens.len() && more_after(index) && tokens[index].len() == 12 && tokens[index].bytes().all(|b| b.is_ascii_digit()) {
+    if index < tokens.len()
+        && more_after(index)
+        && tokens[index].len() == 12
+        && tokens[index].bytes().all(|b| b.is_ascii_digit())
+    {
         parsed.account = Some(tokens[index]);
         index += 1;
     }
@@ -282,7 +286,6 @@ fn is_region(token: &str) -> bool {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,10 +300,7 @@ mod tests {
         assert_eq!(split_function_reference("f"), ("f", None));
         assert_eq!(split_function_reference("f:live"), ("f", Some("live")));
         assert_eq!(split_function_reference("arn:aws:lambda:eu-west-1:123456789012:function:f"), ("f", None));
-        assert_eq!(
-            split_function_reference("arn:aws:lambda:eu-west-1:123456789012:function:f:2"),
-            ("f", Some("2"))
-        );
+        assert_eq!(split_function_reference("arn:aws:lambda:eu-west-1:123456789012:function:f:2"), ("f", Some("2")));
         assert_eq!(split_function_reference("123456789012:function:f"), ("f", None));
         assert_eq!(split_function_reference("f:$LATEST"), ("f", Some("$LATEST")));
     }
@@ -310,14 +310,22 @@ mod tests {
         for bad in ["bad name", "f:1:2", "arn:aws:lambda:eu-west-1:123456789012:function:", "f/x", "", "f:q!"] {
             let error = parse_function_reference(bad).expect_err(bad);
             let InvokeError::Validation { message } = &error else { panic!("{bad}: {error:?}") };
-            assert!(message.starts_with(&format!("1 validation error detected: Value '{bad}' at 'functionName'")), "{message}");
+            assert!(
+                message.starts_with(&format!("1 validation error detected: Value '{bad}' at 'functionName'")),
+                "{message}"
+            );
         }
         let long = "f".repeat(141);
         assert!(matches!(parse_function_reference(&long), Err(InvokeError::Validation { .. })));
         let parsed = parse_function_reference("arn:aws:lambda:us-east-1:210987654321:function:f:live").expect("valid");
         assert_eq!(
             parsed,
-            FunctionReference { region: Some("us-east-1"), account: Some("210987654321"), name: "f", qualifier: Some("live") }
+            FunctionReference {
+                region: Some("us-east-1"),
+                account: Some("210987654321"),
+                name: "f",
+                qualifier: Some("live")
+            }
         );
         assert!(check_qualifier("live").is_ok() && check_qualifier("$LATEST").is_ok());
         assert!(matches!(check_qualifier("a b"), Err(InvokeError::Validation { .. })));

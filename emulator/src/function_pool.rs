@@ -59,11 +59,13 @@ impl FunctionPool {
     ) -> FunctionPool {
         // Log stream names carry the date the sandbox's logs start, on the emulator's clock.
         let today = time::OffsetDateTime::from(clock.now()).date();
-        let function_arn =
-            format!("arn:aws:lambda:{}:{}:function:{}", local.region, local.account_id, config.name);
+        let function_arn = format!("arn:aws:lambda:{}:{}:function:{}", local.region, local.account_id, config.name);
         let mut specs = HashMap::new();
         for version in &config.versions {
-            specs.insert(version.version.clone(), sandbox_spec(config, version, &version.version, local, backend, today));
+            specs.insert(
+                version.version.clone(),
+                sandbox_spec(config, version, &version.version, local, backend, today),
+            );
         }
         specs.insert(LATEST.to_string(), sandbox_spec(config, config.latest(), LATEST, local, backend, today));
         FunctionPool {
@@ -165,9 +167,7 @@ impl FunctionPool {
                 (OutcomeStatus::Success, body, duration, true)
             }
             SandboxResult::Reply { reply: RuntimeReply::Error { error_type, body }, duration } => {
-                let error_type = error_type
-                    .or_else(|| error_type_in(&body))
-                    .unwrap_or_else(|| "Unhandled".to_string());
+                let error_type = error_type.or_else(|| error_type_in(&body)).unwrap_or_else(|| "Unhandled".to_string());
                 (OutcomeStatus::FunctionError { error_type }, body, duration, true)
             }
             SandboxResult::Reply { reply: RuntimeReply::ResponseTooLarge { size }, duration } => {
@@ -263,9 +263,8 @@ impl FunctionPool {
         let request_id = outcome.request_id.clone();
         let (error_type, body, init_duration) = match failure {
             StartFailure::InitError { error_type, body, init_duration } => {
-                let error_type = error_type
-                    .or_else(|| error_type_in(&body))
-                    .unwrap_or_else(|| "Runtime.InitError".to_string());
+                let error_type =
+                    error_type.or_else(|| error_type_in(&body)).unwrap_or_else(|| "Runtime.InitError".to_string());
                 (error_type, body, init_duration)
             }
             StartFailure::Exited { status, init_duration } => {
@@ -340,9 +339,8 @@ impl FunctionPool {
             return digest.clone();
         }
         let runtime = runtime.clone();
-        let digest = tokio::task::spawn_blocking(move || code_sha256(&runtime).unwrap_or_default())
-            .await
-            .unwrap_or_default();
+        let digest =
+            tokio::task::spawn_blocking(move || code_sha256(&runtime).unwrap_or_default()).await.unwrap_or_default();
         lock(&self.code_digests).insert(identity, digest.clone());
         digest
     }
@@ -409,7 +407,9 @@ impl CodeIdentity {
                     modified: metadata.and_then(|metadata| metadata.modified().ok()),
                 }
             }
-            RuntimeConfig::Python { handler, code } => CodeIdentity::Python { handler: handler.clone(), code: code.clone() },
+            RuntimeConfig::Python { handler, code } => {
+                CodeIdentity::Python { handler: handler.clone(), code: code.clone() }
+            }
         }
     }
 }
@@ -503,11 +503,8 @@ fn sandbox_spec(
     environment.extend(backend.iter().map(|(key, value)| (key.clone(), value.clone())));
     environment.extend(function.environment.iter().map(|(key, value)| (key.clone(), value.clone())));
     environment.extend(version.environment.iter().map(|(key, value)| (key.clone(), value.clone())));
-    let log_stream = format!(
-        "{}/[{version_label}]{}",
-        today.to_string().replace('-', "/"),
-        uuid::Uuid::new_v4().simple()
-    );
+    let log_stream =
+        format!("{}/[{version_label}]{}", today.to_string().replace('-', "/"), uuid::Uuid::new_v4().simple());
     for (key, value) in [
         ("AWS_LAMBDA_FUNCTION_NAME", function.name.clone()),
         ("AWS_LAMBDA_FUNCTION_VERSION", version_label.to_string()),

@@ -72,7 +72,9 @@ async fn route(engine: &Arc<Engine>, request: Request<Incoming>) -> HttpResponse
             };
             match engine.aliases.get(name, alias) {
                 Some(state) => http_server::json_response(200, &alias_document(engine, &state)),
-                None => alias_error(engine, AliasError::AliasNotFound { function: name.into(), alias: alias.to_string() }),
+                None => {
+                    alias_error(engine, AliasError::AliasNotFound { function: name.into(), alias: alias.to_string() })
+                }
             }
         }
         (&Method::PUT, ["2015-03-31", "functions", function, "aliases", alias]) => {
@@ -95,7 +97,9 @@ async fn route(engine: &Arc<Engine>, request: Request<Incoming>) -> HttpResponse
         (&Method::GET, ["2019-09-30", "functions", function, "provisioned-concurrency"]) => {
             empty_list(engine, function, "ProvisionedConcurrencyConfigs")
         }
-        (&Method::GET, ["2021-10-31", "functions", function, "urls"]) => empty_list(engine, function, "FunctionUrlConfigs"),
+        (&Method::GET, ["2021-10-31", "functions", function, "urls"]) => {
+            empty_list(engine, function, "FunctionUrlConfigs")
+        }
         (&Method::GET, ["2015-03-31", "event-source-mappings"]) => {
             http_server::json_response(200, &json!({"EventSourceMappings": []}))
         }
@@ -142,13 +146,19 @@ fn delete_version(engine: &Engine, function: &str, qualifier: Option<&str>) -> H
         );
     };
     if version == LATEST {
-        return error(400, "InvalidParameterValueException", "$LATEST version cannot be deleted without deleting the function.");
+        return error(
+            400,
+            "InvalidParameterValueException",
+            "$LATEST version cannot be deleted without deleting the function.",
+        );
     }
     if engine.aliases.get(name, version).is_some() {
         return error(
             400,
             "InvalidParameterValueException",
-            &format!("{version} is an alias: DeleteFunction deletes versions; the local emulator does not delete aliases"),
+            &format!(
+                "{version} is an alias: DeleteFunction deletes versions; the local emulator does not delete aliases"
+            ),
         );
     }
     match engine.aliases.delete_version(name, version) {
@@ -194,7 +204,9 @@ async fn invoke(
         && let Err(parse_error) = serde_json::from_slice::<serde::de::IgnoredAny>(&body)
     {
         return invoke_error_response(&InvokeError::InvalidRequestContent {
-            message: format!("Could not parse request body into json: Could not parse payload into json: {parse_error}"),
+            message: format!(
+                "Could not parse request body into json: Could not parse payload into json: {parse_error}"
+            ),
         });
     }
     match invocation_type {
@@ -299,7 +311,11 @@ fn update_alias(engine: &Engine, function: &str, alias: &str, body: &[u8]) -> Ht
     let parsed: UpdateAliasBody = match serde_json::from_slice(if body.is_empty() { b"{}" } else { body }) {
         Ok(parsed) => parsed,
         Err(parse_error) => {
-            return error(400, "InvalidRequestContentException", &format!("could not parse request body: {parse_error}"));
+            return error(
+                400,
+                "InvalidRequestContentException",
+                &format!("could not parse request body: {parse_error}"),
+            );
         }
     };
     if let Some(response) = refuse_alias_update(engine, function, &parsed) {
@@ -354,7 +370,9 @@ fn refuse_alias_update(engine: &Engine, function: &str, update: &UpdateAliasBody
         return Some(error(
             400,
             "InvalidParameterValueException",
-            &format!("Invalid function version: {primary}. Function version {primary} is already included in routing configuration."),
+            &format!(
+                "Invalid function version: {primary}. Function version {primary} is already included in routing configuration."
+            ),
         ));
     }
     None
@@ -376,11 +394,9 @@ fn alias_document(engine: &Engine, state: &AliasState) -> Value {
 
 fn alias_error(engine: &Engine, alias_error_value: AliasError) -> HttpResponse {
     let (status, error_type, message) = match &alias_error_value {
-        AliasError::AliasNotFound { function, alias } => (
-            404,
-            "ResourceNotFoundException",
-            format!("Alias not found: {}", engine.arn(function, Some(alias))),
-        ),
+        AliasError::AliasNotFound { function, alias } => {
+            (404, "ResourceNotFoundException", format!("Alias not found: {}", engine.arn(function, Some(alias))))
+        }
         AliasError::FunctionNotFound { function } => {
             (404, "ResourceNotFoundException", format!("Function not found: {}", engine.arn(function, None)))
         }
@@ -441,7 +457,8 @@ async fn list_functions(engine: &Engine) -> HttpResponse {
 /// dead-letter queue, as a canary's preflight expects of two versions of one function.
 async fn configuration_document(engine: &Engine, pool: &FunctionPool, version: &str, qualifier: Option<&str>) -> Value {
     let function = &pool.config;
-    let declared = if version == LATEST { function.latest() } else { function.version(version).unwrap_or(function.latest()) };
+    let declared =
+        if version == LATEST { function.latest() } else { function.version(version).unwrap_or(function.latest()) };
     let (runtime, handler, code_size) = match &declared.runtime {
         RuntimeConfig::Python { handler, .. } => ("python3.11", handler.clone(), 0),
         RuntimeConfig::Bootstrap { path } => {
@@ -499,13 +516,13 @@ fn metrics(engine: &Engine, query: &HashMap<String, String>) -> HttpResponse {
     let number = |key: &str| -> Result<Option<u64>, String> {
         query
             .get(key)
-            .map(|value| value.parse::<u64>().map_err(|_| format!("metrics: `{key}` must be a whole number, got {value:?}")))
+            .map(|value| {
+                value.parse::<u64>().map_err(|_| format!("metrics: `{key}` must be a whole number, got {value:?}"))
+            })
             .transpose()
     };
     let (start, end, period) = match (number("start"), number("end"), number("period")) {
-        (Ok(start), Ok(end), Ok(period)) => {
-            (start.unwrap_or(now.saturating_sub(300)), end.unwrap_or(now + 1), period)
-        }
+        (Ok(start), Ok(end), Ok(period)) => (start.unwrap_or(now.saturating_sub(300)), end.unwrap_or(now + 1), period),
         (Err(message), _, _) | (_, Err(message), _) | (_, _, Err(message)) => {
             return error(400, "InvalidParameterValueException", &message);
         }
@@ -536,7 +553,6 @@ fn insert(response: &mut HttpResponse, name: &'static str, value: &str) {
         response.headers_mut().insert(name, value);
     }
 }
-
 
 pub(crate) fn parse_query(query: &str) -> HashMap<String, String> {
     query

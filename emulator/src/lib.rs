@@ -18,6 +18,10 @@
 //! `faults` (what a rehearsal injects), `outcome` (results and REPORT lines), `cgroup`
 //! (the processes a sandbox started, reached at shutdown).
 
+// A library computes; only the binary prints: the one exception is the log sink a caller
+// chose to point at stderr (`LogSink::Stderr`).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 mod alias_router;
 mod api_gateway;
 mod backend;
@@ -53,7 +57,7 @@ pub use function_pool::LATEST;
 pub use limits::{MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES};
 pub use logs::LogSink;
 pub use metrics::{
-    DEFAULT_METRICS_RETENTION, Datapoint, DurationHistogram, DurationSummary, MetricsQuery, MetricsResult, MetricsStore,
-    Sample, SampleKind, Statistics,
+    DEFAULT_METRICS_RETENTION, Datapoint, DurationHistogram, DurationSummary, MetricsQuery, MetricsResult,
+    MetricsStore, Sample, SampleKind, Statistics,
 };
 pub use outcome::{InvocationOutcome, InvokeError, OutcomeStatus, Report};

@@ -20,12 +20,13 @@ impl LogSink {
     /// Writes one line, prefixed by its source (`function:version`).
     pub fn write(&self, source: &str, line: &str) {
         match self {
+            // The caller asked for stderr: the sink is the printing, as Lambda's log stream is.
+            #[allow(clippy::print_stderr)]
             LogSink::Stderr => eprintln!("[{source}] {line}"),
             LogSink::Discard => {}
-            LogSink::Memory(lines) => lines
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(format!("[{source}] {line}")),
+            LogSink::Memory(lines) => {
+                lines.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(format!("[{source}] {line}"))
+            }
         }
     }
 

@@ -355,7 +355,10 @@ impl MetricsStore {
             start: query.start,
             end: query.end,
             statistics: total.statistics(),
-            by_executed_version: by_version.into_iter().map(|(version, bucket)| (version, bucket.statistics())).collect(),
+            by_executed_version: by_version
+                .into_iter()
+                .map(|(version, bucket)| (version, bucket.statistics()))
+                .collect(),
             datapoints: periods
                 .into_iter()
                 .map(|(timestamp, bucket)| Datapoint { timestamp, statistics: bucket.statistics() })
@@ -459,7 +462,12 @@ mod tests {
         store.record(at(105), invocation("live", "1", 10, false));
         store.record(
             at(101),
-            Sample { function: "f".into(), qualifier: "live".into(), executed_version: None, kind: SampleKind::Throttle },
+            Sample {
+                function: "f".into(),
+                qualifier: "live".into(),
+                executed_version: None,
+                kind: SampleKind::Throttle,
+            },
         );
         let result = store.query(&MetricsQuery {
             function: "f".into(),
@@ -511,7 +519,8 @@ mod tests {
         store.record(at(59), invocation("live", "1", 10, false));
         store.record(at(61), invocation("live", "2", 30, true));
         store.record(at(125), invocation("2", "2", 20, false));
-        let alias_version_two = |key: &SeriesKey| key.qualifier == "live" && key.executed_version.as_deref() == Some("2");
+        let alias_version_two =
+            |key: &SeriesKey| key.qualifier == "live" && key.executed_version.as_deref() == Some("2");
         let periods = store.periods(alias_version_two, 30, 200, 60);
         assert_eq!(periods.keys().copied().collect::<Vec<_>>(), [60]);
         assert_eq!(periods[&60].errors, 1);

@@ -14,9 +14,13 @@ use serde::Serialize;
 pub enum OutcomeStatus {
     Success,
     /// The handler failed and the runtime posted to `/error`.
-    FunctionError { error_type: String },
+    FunctionError {
+        error_type: String,
+    },
     /// The runtime failed to start (`init/error`, or an exit before its first event).
-    InitError { error_type: String },
+    InitError {
+        error_type: String,
+    },
     /// The process died mid-invocation (`Runtime.ExitError`); the sandbox was replaced.
     ExitError,
     /// The timeout passed; the sandbox was killed.

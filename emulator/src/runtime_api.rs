@@ -33,9 +33,14 @@ pub(crate) struct PendingInvocation {
 #[derive(Debug)]
 pub(crate) enum RuntimeReply {
     Response(Bytes),
-    Error { error_type: Option<String>, body: Bytes },
+    Error {
+        error_type: Option<String>,
+        body: Bytes,
+    },
     /// The runtime posted a response over Lambda's limit; it was refused.
-    ResponseTooLarge { size: usize },
+    ResponseTooLarge {
+        size: usize,
+    },
 }
 
 /// The first sign of life from a starting runtime.
@@ -43,7 +48,10 @@ pub(crate) enum RuntimeReply {
 pub(crate) enum InitSignal {
     /// The runtime asked for its first event: init is over.
     Ready,
-    Failed { error_type: Option<String>, body: Bytes },
+    Failed {
+        error_type: Option<String>,
+        body: Bytes,
+    },
 }
 
 struct State {

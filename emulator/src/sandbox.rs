@@ -33,27 +33,49 @@ pub(crate) struct SandboxSpec {
 #[derive(Debug)]
 pub(crate) enum StartFailure {
     /// The program could not be started at all (missing, not executable).
-    Spawn { program: PathBuf, source: std::io::Error },
+    Spawn {
+        program: PathBuf,
+        source: std::io::Error,
+    },
     /// The runtime reported an init error through `init/error`.
-    InitError { error_type: Option<String>, body: Bytes, init_duration: Duration },
+    InitError {
+        error_type: Option<String>,
+        body: Bytes,
+        init_duration: Duration,
+    },
     /// The process ended before asking for its first event.
-    Exited { status: String, init_duration: Duration },
-    TimedOut { init_duration: Duration },
+    Exited {
+        status: String,
+        init_duration: Duration,
+    },
+    TimedOut {
+        init_duration: Duration,
+    },
     Io(std::io::Error),
 }
 
 /// The end of one invocation in a sandbox.
 #[derive(Debug)]
 pub(crate) enum SandboxResult {
-    Reply { reply: RuntimeReply, duration: Duration },
+    Reply {
+        reply: RuntimeReply,
+        duration: Duration,
+    },
     /// The process died before answering; the sandbox is unusable.
-    Exited { status: String, duration: Duration },
+    Exited {
+        status: String,
+        duration: Duration,
+    },
     /// The deadline passed; the process group has been killed.
-    TimedOut { duration: Duration },
+    TimedOut {
+        duration: Duration,
+    },
     /// The process died before the runtime took the event (a sandbox that crashed while
     /// idle, or is still dying from its last invocation): the event was never seen, so it
     /// can go to a fresh sandbox, as Lambda re-initialises one.
-    NotDelivered { status: String },
+    NotDelivered {
+        status: String,
+    },
 }
 
 /// The lines of the invocation in progress, kept for `LogType=Tail`: Lambda returns the
@@ -187,7 +209,8 @@ impl Sandbox {
         }
         registry.isolate(&mut command);
         let started = Instant::now();
-        let mut child = command.spawn().map_err(|source| StartFailure::Spawn { program: spec.program.clone(), source })?;
+        let mut child =
+            command.spawn().map_err(|source| StartFailure::Spawn { program: spec.program.clone(), source })?;
         let pid = child.id().unwrap_or_default();
         let log = Arc::new(InvocationLog::default());
         if let Some(stdout) = child.stdout.take() {

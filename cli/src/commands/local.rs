@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, anyhow};
 use base64::Engine;
 use bytes::Bytes;
-use emulator::{Config, Emulator, EmulatorOptions, InvokeError, LogSink};
+use emulator::{Config, Emulator, EmulatorOptions, InvokeError, LogSink, StartError};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -28,6 +28,14 @@ pub fn run(args: LocalArgs, format: OutputFormat) -> Result<(), Failure> {
             LocalCommand::Metrics(metrics_args) => metrics(metrics_args, format).await,
         }
     })
+}
+
+/// A path the config names that does not exist is the user's to fix (exit 2); anything
+/// else that stops the start is unexpected (exit 3).
+fn start_failure(error: StartError) -> Failure {
+    let missing_path = matches!(error, StartError::MissingPath { .. });
+    let error = anyhow!(error).context("could not start the local Lambda");
+    if missing_path { Failure::Input(error) } else { Failure::Unexpected(error) }
 }
 
 fn load_config(path: &Path) -> Result<Config, Failure> {
@@ -66,9 +74,7 @@ async fn serve(args: LocalServeArgs, format: OutputFormat) -> Result<(), Failure
         start_backend: !args.no_moto,
         ..EmulatorOptions::default()
     };
-    let emulator = Emulator::start(config, options)
-        .await
-        .map_err(|error| Failure::Unexpected(anyhow!(error).context("could not start the local Lambda")))?;
+    let emulator = Emulator::start(config, options).await.map_err(start_failure)?;
     let info = ServeInfo {
         lambda_api: emulator.lambda_api_address().map(|address| format!("http://{address}")).unwrap_or_default(),
         api_gateway: emulator.api_gateway_address().map(|address| format!("http://{address}")),
@@ -202,9 +208,7 @@ async fn invoke_in_process(
         start_backend: !args.no_moto,
         ..EmulatorOptions::default()
     };
-    let emulator = Emulator::start(config, options)
-        .await
-        .map_err(|error| Failure::Unexpected(anyhow!(error).context("could not start the local Lambda")))?;
+    let emulator = Emulator::start(config, options).await.map_err(start_failure)?;
     let outcome = emulator.invoke(function, qualifier, payload).await;
     emulator.shutdown().await;
     let outcome = outcome.map_err(|error| match error {

@@ -32,7 +32,13 @@ fn stat_query(id: &str, metric_name: &str, dimensions: &[(&str, &str)], stat: &s
     stat_query_in("AWS/Lambda", id, metric_name, dimensions, stat)
 }
 
-fn stat_query_in(namespace: &str, id: &str, metric_name: &str, dimensions: &[(&str, &str)], stat: &str) -> MetricDataQuery {
+fn stat_query_in(
+    namespace: &str,
+    id: &str,
+    metric_name: &str,
+    dimensions: &[(&str, &str)],
+    stat: &str,
+) -> MetricDataQuery {
     let metric = Metric::builder()
         .namespace(namespace)
         .metric_name(metric_name)
@@ -98,7 +104,12 @@ async fn aws_sdk_cloudwatch_reads_alias_metrics_per_executed_version() {
             &[("FunctionName", "rust"), ("Resource", "rust:2"), ("ExecutedVersion", "2")],
             "Sum",
         ))
-        .metric_data_queries(stat_query("inv_direct", "Invocations", &[("FunctionName", "rust"), ("Resource", "rust:2")], "Sum"))
+        .metric_data_queries(stat_query(
+            "inv_direct",
+            "Invocations",
+            &[("FunctionName", "rust"), ("Resource", "rust:2")],
+            "Sum",
+        ))
         .metric_data_queries(stat_query("p99", "Duration", &alias, "p99"))
         .metric_data_queries(stat_query("average", "Duration", &alias, "Average"))
         .metric_data_queries(stat_query("count", "Duration", &alias, "SampleCount"))
@@ -114,11 +125,17 @@ async fn aws_sdk_cloudwatch_reads_alias_metrics_per_executed_version() {
     assert!(output.next_token().is_none(), "one page");
 
     for version in ["1", "2"] {
-        let invocations: Vec<(u64, f64)> =
-            expected.iter().filter(|((_, v), _)| v == version).map(|((minute, _), counts)| (*minute, counts.0)).collect();
+        let invocations: Vec<(u64, f64)> = expected
+            .iter()
+            .filter(|((_, v), _)| v == version)
+            .map(|((minute, _), counts)| (*minute, counts.0))
+            .collect();
         assert_eq!(series(&output, &format!("inv_v{version}")), invocations, "Invocations of version {version}");
-        let errors: Vec<(u64, f64)> =
-            expected.iter().filter(|((_, v), _)| v == version).map(|((minute, _), counts)| (*minute, counts.1)).collect();
+        let errors: Vec<(u64, f64)> = expected
+            .iter()
+            .filter(|((_, v), _)| v == version)
+            .map(|((minute, _), counts)| (*minute, counts.1))
+            .collect();
         assert_eq!(series(&output, &format!("err_v{version}")), errors, "Errors of version {version}");
     }
     assert_eq!(series(&output, "inv_alias"), [(MINUTE_ZERO, 40.0), (MINUTE_ZERO + 60, 16.0)]);
@@ -182,11 +199,14 @@ async fn aws_sdk_cloudwatch_reads_alias_metrics_per_executed_version() {
             metric
                 .dimensions()
                 .iter()
-                .map(|dimension| (dimension.name().unwrap_or_default().into(), dimension.value().unwrap_or_default().into()))
+                .map(|dimension| {
+                    (dimension.name().unwrap_or_default().into(), dimension.value().unwrap_or_default().into())
+                })
                 .collect()
         })
         .collect();
-    let set = |pairs: &[(&str, &str)]| pairs.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect();
+    let set =
+        |pairs: &[(&str, &str)]| pairs.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect();
     let wanted: BTreeSet<Vec<(String, String)>> = BTreeSet::from([
         set(&[("FunctionName", "rust")]),
         set(&alias),
@@ -213,7 +233,9 @@ async fn aws_sdk_cloudwatch_gets_coded_errors() {
     let emulator = start_on(config("", ""), true, SteppedClock::at_epoch(MINUTE_ZERO)).await;
     let client = cloudwatch_client(&emulator);
     let window = |request: aws_sdk_cloudwatch::operation::get_metric_data::builders::GetMetricDataFluentBuilder| {
-        request.start_time(DateTime::from_secs(MINUTE_ZERO as i64)).end_time(DateTime::from_secs(MINUTE_ZERO as i64 + 60))
+        request
+            .start_time(DateTime::from_secs(MINUTE_ZERO as i64))
+            .end_time(DateTime::from_secs(MINUTE_ZERO as i64 + 60))
     };
     let function = [("FunctionName", "rust")];
 
@@ -241,10 +263,11 @@ async fn aws_sdk_cloudwatch_gets_coded_errors() {
     let error = window(client.get_metric_data().metric_data_queries(math)).send().await.expect_err("metric math");
     assert_eq!(error.into_service_error().code(), Some("InvalidParameterValue"));
 
-    let error = window(client.get_metric_data().metric_data_queries(stat_query("m1", "Invocations", &function, "tm99")))
-        .send()
-        .await
-        .expect_err("a trimmed mean is not served");
+    let error =
+        window(client.get_metric_data().metric_data_queries(stat_query("m1", "Invocations", &function, "tm99")))
+            .send()
+            .await
+            .expect_err("a trimmed mean is not served");
     assert_eq!(error.into_service_error().code(), Some("InvalidParameterValue"));
 
     let error = window(client.get_metric_data().metric_data_queries(stat_query("m1", "Invocations", &function, "Sum")))
@@ -268,7 +291,10 @@ async fn aws_sdk_cloudwatch_gets_coded_errors() {
     assert_eq!(error.into_service_error().code(), Some("InvalidAction"));
 
     // The answer's protocol headers, and an unknown operation, seen without the SDK.
-    let base = format!("http://{}/service/GraniteServiceVersion20100801/operation", emulator.lambda_api_address().expect("serving"));
+    let base = format!(
+        "http://{}/service/GraniteServiceVersion20100801/operation",
+        emulator.lambda_api_address().expect("serving")
+    );
     let http = reqwest::Client::new();
     let listed = http
         .post(format!("{base}/ListMetrics"))
@@ -282,7 +308,10 @@ async fn aws_sdk_cloudwatch_gets_coded_errors() {
     assert_eq!(listed.headers()["smithy-protocol"], "rpc-v2-cbor");
     assert_eq!(listed.headers()["content-type"], "application/cbor");
     assert!(listed.headers().contains_key("x-amzn-requestid"));
-    assert_eq!(listed.bytes().await.expect("body").as_ref(), [0xa1, 0x67, b'M', b'e', b't', b'r', b'i', b'c', b's', 0x80]);
+    assert_eq!(
+        listed.bytes().await.expect("body").as_ref(),
+        [0xa1, 0x67, b'M', b'e', b't', b'r', b'i', b'c', b's', 0x80]
+    );
     let unknown = http.post(format!("{base}/DescribeAlarms")).body(vec![0xbf, 0xff]).send().await.expect("answers");
     assert_eq!(unknown.status(), 404);
     assert_eq!(unknown.headers()["x-amzn-query-error"], "InvalidAction;Sender");
@@ -316,7 +345,12 @@ async fn a_scaled_clock_puts_a_metric_minute_in_each_real_second() {
 
     let output = cloudwatch_client(&emulator)
         .get_metric_data()
-        .metric_data_queries(stat_query("calls", "Invocations", &[("FunctionName", "rust"), ("Resource", "rust:1")], "Sum"))
+        .metric_data_queries(stat_query(
+            "calls",
+            "Invocations",
+            &[("FunctionName", "rust"), ("Resource", "rust:1")],
+            "Sum",
+        ))
         .start_time(DateTime::from_secs(MINUTE_ZERO as i64))
         .end_time(DateTime::from_secs(MINUTE_ZERO as i64 + 600))
         .scan_by(ScanBy::TimestampAscending)

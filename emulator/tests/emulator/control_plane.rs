@@ -106,8 +106,7 @@ async fn aws_sdk_lambda_deletes_the_old_version_once_no_alias_routes_to_it() {
     let versions = client.list_versions_by_function().function_name("rust").send().await.expect("versions");
     let names: Vec<&str> = versions.versions().iter().filter_map(|version| version.version()).collect();
     assert_eq!(names, ["$LATEST", "1"]);
-    let back_to_two =
-        client.update_alias().function_name("rust").name("live").function_version("2").send().await;
+    let back_to_two = client.update_alias().function_name("rust").name("live").function_version("2").send().await;
     // As on AWS, an alias to a version that does not exist (any more) is 404 "Function not found".
     assert!(back_to_two.expect_err("no version 2").into_service_error().is_resource_not_found_exception());
     let still_live = emulator.invoke("rust", Some("live"), payload(json!({"op": "echo"}))).await.expect("invoked");

@@ -95,7 +95,9 @@ async fn added_latency_counts_in_clock_time_and_is_waited_in_real_time() {
     );
     assert!(slow.report.to_string().contains("\tDuration: 30"), "{}", slow.report);
 
-    emulator.set_faults("rust", "1", Faults { error_share: 1.0, added_latency: latency, crash_after: None }).expect("set");
+    emulator
+        .set_faults("rust", "1", Faults { error_share: 1.0, added_latency: latency, crash_after: None })
+        .expect("set");
     let slow_failure = emulator.invoke("rust", Some("1"), payload(json!({"op": "echo"}))).await.expect("invoked");
     assert!(slow_failure.status.is_error());
     assert_eq!(slow_failure.report.duration, latency, "an injected failure lasts exactly the added latency");
@@ -126,7 +128,10 @@ async fn a_crash_after_n_invocations_fails_every_later_one_as_a_runtime_exit() {
     let document = json_of(&crashed.payload);
     assert_eq!(document["errorType"], "Runtime.ExitError");
     assert!(
-        document["errorMessage"].as_str().expect("message").starts_with(&format!("RequestId: {} Error: Runtime exited", crashed.request_id)),
+        document["errorMessage"]
+            .as_str()
+            .expect("message")
+            .starts_with(&format!("RequestId: {} Error: Runtime exited", crashed.request_id)),
         "{document}"
     );
     assert_eq!(emulator.metrics().query(&window("2")).statistics.errors, 2);

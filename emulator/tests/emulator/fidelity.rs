@@ -69,7 +69,10 @@ async fn an_empty_payload_reaches_the_handler_as_an_empty_object() {
 async fn the_call_after_an_oversized_response_runs_in_a_fresh_sandbox() {
     let (emulator, _logs) = start(config("", ""), false).await;
     for round in 0..5 {
-        let big = emulator.invoke("rust", Some("1"), payload(json!({"op": "big", "bytes": 7_000_000}))).await.expect("invoked");
+        let big = emulator
+            .invoke("rust", Some("1"), payload(json!({"op": "big", "bytes": 7_000_000})))
+            .await
+            .expect("invoked");
         assert_eq!(big.status, OutcomeStatus::ResponseTooLarge, "round {round}");
         let next = emulator.invoke("rust", Some("1"), payload(json!({"op": "echo"}))).await.expect("invoked");
         assert_eq!(
@@ -257,7 +260,11 @@ async fn the_control_plane_answers_as_lambda_does() {
     let of_one = get(format!("{base}/2015-03-31/functions/rust/aliases?FunctionVersion=1")).await;
     assert_eq!(of_one.json::<Value>().await.expect("JSON")["Aliases"].as_array().expect("list").len(), 1);
     let of_two = get(format!("{base}/2015-03-31/functions/rust/aliases?FunctionVersion=2")).await;
-    assert_eq!(of_two.json::<Value>().await.expect("JSON")["Aliases"], json!([]), "ListAliases honours FunctionVersion");
+    assert_eq!(
+        of_two.json::<Value>().await.expect("JSON")["Aliases"],
+        json!([]),
+        "ListAliases honours FunctionVersion"
+    );
 
     let latest = get(format!("{base}/2015-03-31/functions/rust/configuration?Qualifier=%24LATEST")).await;
     let latest = latest.json::<Value>().await.expect("JSON");
@@ -265,7 +272,10 @@ async fn the_control_plane_answers_as_lambda_does() {
     assert_eq!(latest["EphemeralStorage"]["Size"], 512);
     assert_eq!(latest["LoggingConfig"]["LogGroup"], "/aws/lambda/rust");
     let unqualified = get(format!("{base}/2015-03-31/functions/rust/configuration")).await;
-    assert_eq!(unqualified.json::<Value>().await.expect("JSON")["FunctionArn"], "arn:aws:lambda:eu-west-1:123456789012:function:rust");
+    assert_eq!(
+        unqualified.json::<Value>().await.expect("JSON")["FunctionArn"],
+        "arn:aws:lambda:eu-west-1:123456789012:function:rust"
+    );
     let versions = get(format!("{base}/2015-03-31/functions/rust/versions")).await.json::<Value>().await.expect("JSON");
     assert_eq!(versions["Versions"][0]["FunctionArn"], "arn:aws:lambda:eu-west-1:123456789012:function:rust:$LATEST");
 
@@ -279,7 +289,10 @@ async fn the_control_plane_answers_as_lambda_does() {
         async move { http.put(url).body(body.to_string()).send().await.expect("answers") }
     };
     let heavy = put(json!({"RoutingConfig": {"AdditionalVersionWeights": {"2": 1.5}}})).await;
-    assert_eq!((heavy.status().as_u16(), heavy.headers()["x-amzn-errortype"].to_str().expect("ascii")), (400, "ValidationException"));
+    assert_eq!(
+        (heavy.status().as_u16(), heavy.headers()["x-amzn-errortype"].to_str().expect("ascii")),
+        (400, "ValidationException")
+    );
     let unknown = put(json!({"FunctionVersion": "9"})).await;
     assert_eq!(
         (unknown.status().as_u16(), unknown.headers()["x-amzn-errortype"].to_str().expect("ascii")),
@@ -287,7 +300,8 @@ async fn the_control_plane_answers_as_lambda_does() {
     );
     let unknown_weight = put(json!({"RoutingConfig": {"AdditionalVersionWeights": {"7": 0.5}}})).await;
     assert_eq!(unknown_weight.status(), 404);
-    let primary_weighted = put(json!({"FunctionVersion": "2", "RoutingConfig": {"AdditionalVersionWeights": {"2": 0.5}}})).await;
+    let primary_weighted =
+        put(json!({"FunctionVersion": "2", "RoutingConfig": {"AdditionalVersionWeights": {"2": 0.5}}})).await;
     assert_eq!(primary_weighted.status(), 400);
     assert_eq!(primary_weighted.headers()["x-amzn-errortype"], "InvalidParameterValueException");
     emulator.shutdown().await;

@@ -86,8 +86,13 @@ python = {{ handler = "broken_init.handler", code = "python" }}
 
 async fn start(config: Config, serve_http: bool) -> (Emulator, LogSink) {
     let logs = LogSink::memory();
-    let options =
-        EmulatorOptions { logs: logs.clone(), routing_seed: Some(7), serve_http, start_backend: true, ..Default::default() };
+    let options = EmulatorOptions {
+        logs: logs.clone(),
+        routing_seed: Some(7),
+        serve_http,
+        start_backend: true,
+        ..Default::default()
+    };
     (Emulator::start(config, options).await.expect("emulator starts"), logs)
 }
 
@@ -129,7 +134,8 @@ fn payload(value: Value) -> Bytes {
 }
 
 fn json_of(bytes: &[u8]) -> Value {
-    serde_json::from_slice(bytes).unwrap_or_else(|error| panic!("not JSON ({error}): {}", String::from_utf8_lossy(bytes)))
+    serde_json::from_slice(bytes)
+        .unwrap_or_else(|error| panic!("not JSON ({error}): {}", String::from_utf8_lossy(bytes)))
 }
 
 fn process_alive(pid: u32) -> bool {
@@ -174,7 +180,13 @@ async fn lambda_runtime_runs_through_the_runtime_api_and_stays_warm() {
 async fn awslambdaric_runs_python_handlers_and_reports_their_errors() {
     let (emulator, logs) = start(config("", ""), false).await;
     let outcome = emulator.invoke("py", Some("1"), payload(json!({"hello": "python"}))).await.expect("invoked");
-    assert_eq!(outcome.status, OutcomeStatus::Success, "{}\n{:#?}", String::from_utf8_lossy(&outcome.payload), logs.lines());
+    assert_eq!(
+        outcome.status,
+        OutcomeStatus::Success,
+        "{}\n{:#?}",
+        String::from_utf8_lossy(&outcome.payload),
+        logs.lines()
+    );
     let answer = json_of(&outcome.payload);
     assert_eq!(answer["event"], json!({"hello": "python"}));
     assert_eq!(answer["request_id"], outcome.request_id.as_str());
@@ -238,7 +250,8 @@ async fn the_timeout_kills_the_sandbox_and_the_next_call_starts_cold() {
     let warm = emulator.invoke("rust", Some("1"), payload(json!({"op": "echo"}))).await.expect("invoked");
     let pid = json_of(&warm.payload)["pid"].as_u64().expect("pid") as u32;
     let started = std::time::Instant::now();
-    let outcome = emulator.invoke("rust", Some("1"), payload(json!({"op": "sleep", "ms": 5000}))).await.expect("invoked");
+    let outcome =
+        emulator.invoke("rust", Some("1"), payload(json!({"op": "sleep", "ms": 5000}))).await.expect("invoked");
     // Answered at the deadline (0.3 s), not when the 5 s sleep would end; the bound leaves
     // room for a loaded CI machine.
     assert!(started.elapsed() < Duration::from_secs(4), "the caller is answered at the deadline");
@@ -282,10 +295,12 @@ async fn payloads_over_six_megabytes_are_refused_both_ways() {
     assert!(matches!(refused, InvokeError::RequestTooLarge { .. }), "{refused:?}");
     assert_eq!(refused.http_status_and_type(), (413, "RequestTooLargeException"));
 
-    let outcome = emulator.invoke("rust", Some("1"), payload(json!({"op": "big", "bytes": 7_000_000}))).await.expect("invoked");
+    let outcome =
+        emulator.invoke("rust", Some("1"), payload(json!({"op": "big", "bytes": 7_000_000}))).await.expect("invoked");
     assert_eq!(outcome.status, OutcomeStatus::ResponseTooLarge);
     assert_eq!(json_of(&outcome.payload)["errorType"], "Function.ResponseSizeTooLarge");
-    let just_under = emulator.invoke("rust", Some("1"), payload(json!({"op": "big", "bytes": 6_000_000}))).await.expect("invoked");
+    let just_under =
+        emulator.invoke("rust", Some("1"), payload(json!({"op": "big", "bytes": 6_000_000}))).await.expect("invoked");
     assert_eq!(just_under.status, OutcomeStatus::Success);
     assert_eq!(just_under.payload.len(), 6_000_002);
     emulator.shutdown().await;
@@ -404,9 +419,8 @@ async fn aws_sdk_lambda_invokes_and_manages_aliases() {
     assert_eq!(weights.get("2"), Some(&0.25));
     let revision = alias.revision_id().expect("revision").to_string();
 
-    let routing = aws_sdk_lambda::types::AliasRoutingConfiguration::builder()
-        .additional_version_weights("2", 0.5)
-        .build();
+    let routing =
+        aws_sdk_lambda::types::AliasRoutingConfiguration::builder().additional_version_weights("2", 0.5).build();
     let updated = client
         .update_alias()
         .function_name("rust")
@@ -494,7 +508,17 @@ async fn the_aws_cli_invokes_and_shifts_alias_weights() {
 
     let invoked = aws_cli(
         &endpoint,
-        &["lambda", "invoke", "--function-name", "rust", "--qualifier", "1", "--payload", r#"{"op":"echo","from":"aws-cli"}"#, out_path],
+        &[
+            "lambda",
+            "invoke",
+            "--function-name",
+            "rust",
+            "--qualifier",
+            "1",
+            "--payload",
+            r#"{"op":"echo","from":"aws-cli"}"#,
+            out_path,
+        ],
     )
     .await;
     assert_eq!(invoked["StatusCode"], 200);
@@ -507,8 +531,18 @@ async fn the_aws_cli_invokes_and_shifts_alias_weights() {
     let updated = aws_cli(
         &endpoint,
         &[
-            "lambda", "update-alias", "--function-name", "rust", "--name", "live", "--function-version", "1",
-            "--routing-config", r#"{"AdditionalVersionWeights":{"2":0.5}}"#, "--revision-id", &revision,
+            "lambda",
+            "update-alias",
+            "--function-name",
+            "rust",
+            "--name",
+            "live",
+            "--function-version",
+            "1",
+            "--routing-config",
+            r#"{"AdditionalVersionWeights":{"2":0.5}}"#,
+            "--revision-id",
+            &revision,
         ],
     )
     .await;
@@ -650,9 +684,12 @@ async fn metrics_are_queryable_by_window_over_http() {
     let empty = reqwest::get(&earlier).await.expect("answers").json::<Value>().await.expect("JSON");
     assert_eq!(empty["invocations"], 0, "a window before the traffic is empty");
 
-    let bad = reqwest::get(format!("http://{}/metrics?function=rust&start=yesterday", emulator.lambda_api_address().expect("serving")))
-        .await
-        .expect("answers");
+    let bad = reqwest::get(format!(
+        "http://{}/metrics?function=rust&start=yesterday",
+        emulator.lambda_api_address().expect("serving")
+    ))
+    .await
+    .expect("answers");
     assert_eq!(bad.status(), 400);
     emulator.shutdown().await;
 }
@@ -666,7 +703,8 @@ async fn metrics_are_stamped_by_the_injected_clock() {
     clock.advance(Duration::from_secs(120));
     emulator.invoke("rust", Some("1"), payload(json!({"op": "echo"}))).await.expect("invoked");
 
-    let window = |start: u64, end: u64| emulator::MetricsQuery { function: "rust".into(), start, end, ..Default::default() };
+    let window =
+        |start: u64, end: u64| emulator::MetricsQuery { function: "rust".into(), start, end, ..Default::default() };
     assert_eq!(emulator.metrics().query(&window(ORIGIN, ORIGIN + 60)).statistics.invocations, 1);
     assert_eq!(emulator.metrics().query(&window(ORIGIN + 120, ORIGIN + 180)).statistics.invocations, 1);
     let real_now = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs();
