@@ -24,6 +24,37 @@ SOURCE_IP = "198.51.100.24"
 USER_AGENT = "cluster-portal/2.4.1 python-requests/2.32.3"
 HOST = f"{API_ID}.execute-api.{REGION}.amazonaws.com"
 
+# A spec that passes every rule in prod, and the organisation's permission boundary it
+# names: the tests and the odd-event generator start from the same one.
+ORG_BOUNDARY = "arn:aws:iam::123456789012:policy/org/eks-permission-boundary"
+
+VALID_SPEC = {
+    "name": "payments-prod-1",
+    "team": "payments",
+    "environment": "prod",
+    "cluster_type": "general",
+    "kubernetes_version": "1.30",
+    "region": "eu-west-1",
+    "node_groups": [
+        {"name": "system", "instance_type": "m6i.large", "min_size": 3, "max_size": 6, "desired_size": 3, "disk_size_gb": 100}
+    ],
+    "network": {
+        "vpc_cidr": "10.20.0.0/16",
+        "subnets": [
+            {"cidr": "10.20.0.0/20", "availability_zone": "eu-west-1a"},
+            {"cidr": "10.20.16.0/20", "availability_zone": "eu-west-1b"},
+            {"cidr": "10.20.32.0/20", "availability_zone": "eu-west-1c"},
+        ],
+        "endpoint_public_access": False,
+    },
+    "security": {
+        "kms_key_arn": "arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0",
+        "permission_boundary_arn": ORG_BOUNDARY,
+        "control_plane_logging": ["api", "audit", "authenticator"],
+    },
+    "tags": {"cost-center": "CC-12345", "owner": "jane.doe@example.com", "data-classification": "confidential"},
+}
+
 
 def _digest(*parts: object, length: int = 24) -> str:
     text = "|".join(str(part) for part in parts)

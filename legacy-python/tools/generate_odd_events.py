@@ -41,40 +41,12 @@ sys.path.insert(0, str(ROOT / "legacy-python"))
 
 import boto3  # noqa: E402
 
-from event_builders import apigw_rest_event, pipeline_state_change_event  # noqa: E402
+from event_builders import ORG_BOUNDARY, VALID_SPEC, apigw_rest_event, pipeline_state_change_event  # noqa: E402
 from lambda_context import FakeLambdaContext  # noqa: E402
 from local_stack import MotoServer, create_platform_resources  # noqa: E402
 
 DEFAULT_OUTPUT = ROOT / "functions" / "cluster-adapters" / "tests" / "fixtures" / "odd_events.json"
-ORG_BOUNDARY = "arn:aws:iam::123456789012:policy/org/eks-permission-boundary"
 CALLER_ARN = "arn:aws:iam::123456789012:user/ops"
-
-VALID_SPEC = {
-    "name": "payments-prod-1",
-    "team": "payments",
-    "environment": "prod",
-    "cluster_type": "general",
-    "kubernetes_version": "1.30",
-    "region": "eu-west-1",
-    "node_groups": [
-        {"name": "system", "instance_type": "m6i.large", "min_size": 3, "max_size": 6, "desired_size": 3, "disk_size_gb": 100}
-    ],
-    "network": {
-        "vpc_cidr": "10.20.0.0/16",
-        "subnets": [
-            {"cidr": "10.20.0.0/20", "availability_zone": "eu-west-1a"},
-            {"cidr": "10.20.16.0/20", "availability_zone": "eu-west-1b"},
-            {"cidr": "10.20.32.0/20", "availability_zone": "eu-west-1c"},
-        ],
-        "endpoint_public_access": False,
-    },
-    "security": {
-        "kms_key_arn": "arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0",
-        "permission_boundary_arn": ORG_BOUNDARY,
-        "control_plane_logging": ["api", "audit", "authenticator"],
-    },
-    "tags": {"cost-center": "CC-12345", "owner": "jane.doe@example.com", "data-classification": "confidential"},
-}
 SPEC_TEXT = json.dumps(VALID_SPEC)
 
 
