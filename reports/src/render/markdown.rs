@@ -1,6 +1,6 @@
 //! Markdown, for a pull request or a wiki page.
 
-use super::{count, headline, interval_text, line_usd, money, percent, present_lines};
+use super::{count, headline, line_usd, money, percent, present_lines, summary_cells};
 use crate::CostReport;
 
 fn row(cells: &[String]) -> String {
@@ -38,33 +38,9 @@ pub fn render_markdown(report: &CostReport) -> String {
         1,
     ));
     for function in &report.functions {
-        out.push_str(&row(&[
-            format!("`{}`", function.function),
-            format!("{} ({})", count(function.monthly_requests), function.monthly_requests_basis),
-            money(function.before.monthly_all_in_usd),
-            money(function.after.monthly_all_in_usd),
-            format!(
-                "{} ({})",
-                money(function.saving.compute.saving_usd),
-                percent(function.saving.compute.saving_percent)
-            ),
-            format!(
-                "{} ({})",
-                money(function.saving.all_in.saving_usd),
-                percent(function.saving.all_in.saving_percent)
-            ),
-            interval_text(function),
-            format!(
-                "{:.2}% → {:.2}%",
-                function.before.cold_start_share * 100.0,
-                function.after.cold_start_share * 100.0
-            ),
-            format!(
-                "{} → {}",
-                function.memory.after_max_used_mb.map(|mb| mb.to_string()).unwrap_or_else(|| "?".into()),
-                function.memory.recommended_mb.map(|mb| mb.to_string()).unwrap_or_else(|| "?".into())
-            ),
-        ]));
+        let cells: Vec<String> =
+            std::iter::once(format!("`{}`", function.function)).chain(summary_cells(function)).collect();
+        out.push_str(&row(&cells));
     }
     let totals = &report.totals;
     out.push_str(&row(&[

@@ -85,6 +85,21 @@ pub(crate) fn interval_text(function: &crate::FunctionReport) -> String {
     }
 }
 
+/// The summary row of one function after its name, the same cells in every tabular format.
+pub(crate) fn summary_cells(function: &crate::FunctionReport) -> Vec<String> {
+    let megabytes = |mb: Option<u32>| mb.map(|mb| mb.to_string()).unwrap_or_else(|| "?".into());
+    vec![
+        format!("{} ({})", count(function.monthly_requests), function.monthly_requests_basis),
+        money(function.before.monthly_all_in_usd),
+        money(function.after.monthly_all_in_usd),
+        format!("{} ({})", money(function.saving.compute.saving_usd), percent(function.saving.compute.saving_percent)),
+        format!("{} ({})", money(function.saving.all_in.saving_usd), percent(function.saving.all_in.saving_percent)),
+        interval_text(function),
+        format!("{:.2}% → {:.2}%", function.before.cold_start_share * 100.0, function.after.cold_start_share * 100.0),
+        format!("{} → {}", megabytes(function.memory.after_max_used_mb), megabytes(function.memory.recommended_mb)),
+    ]
+}
+
 pub(crate) fn headline(report: &CostReport) -> String {
     let provenance = &report.provenance;
     let kind = if report.projection { "PROJECTION" } else { "measured" };

@@ -2,7 +2,7 @@
 
 use comfy_table::{CellAlignment, Table};
 
-use super::{count, headline, interval_text, line_usd, money, percent, present_lines};
+use super::{count, headline, line_usd, money, percent, present_lines, summary_cells};
 use crate::CostReport;
 
 fn table(header: Vec<String>) -> Table {
@@ -41,33 +41,7 @@ pub fn render_table(report: &CostReport) -> String {
         .to_vec(),
     );
     for function in &report.functions {
-        summary.add_row(vec![
-            function.function.clone(),
-            format!("{} ({})", count(function.monthly_requests), function.monthly_requests_basis),
-            money(function.before.monthly_all_in_usd),
-            money(function.after.monthly_all_in_usd),
-            format!(
-                "{} ({})",
-                money(function.saving.compute.saving_usd),
-                percent(function.saving.compute.saving_percent)
-            ),
-            format!(
-                "{} ({})",
-                money(function.saving.all_in.saving_usd),
-                percent(function.saving.all_in.saving_percent)
-            ),
-            interval_text(function),
-            format!(
-                "{:.2}% → {:.2}%",
-                function.before.cold_start_share * 100.0,
-                function.after.cold_start_share * 100.0
-            ),
-            format!(
-                "{} → {}",
-                function.memory.after_max_used_mb.map(|mb| mb.to_string()).unwrap_or_else(|| "?".into()),
-                function.memory.recommended_mb.map(|mb| mb.to_string()).unwrap_or_else(|| "?".into())
-            ),
-        ]);
+        summary.add_row(std::iter::once(function.function.clone()).chain(summary_cells(function)).collect::<Vec<_>>());
     }
     let totals = &report.totals;
     summary.add_row(vec![
