@@ -888,12 +888,7 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
         let step_text = format!("step {} ({percent}%)", index + 1);
         match evaluation.verdict {
             Verdict::Fail => {
-                let failing = evaluation
-                    .failing()
-                    .iter()
-                    .map(|gate| format!("{}: {}", gate.gate, gate.reason))
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                let failing = evaluation.failing_summary();
                 let reason = format!("{step_text} failed: {failing}");
                 self.decide(pass, now, Decision::Rollback, Some(evaluation), reason.clone()).await?;
                 self.rollback(pass, now, reason).await
@@ -929,12 +924,7 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
         let evaluation = self.evaluate(pass, &window, false).await?;
         match evaluation.verdict {
             Verdict::Fail => {
-                let failing = evaluation
-                    .failing()
-                    .iter()
-                    .map(|gate| format!("{}: {}", gate.gate, gate.reason))
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                let failing = evaluation.failing_summary();
                 let reason = format!("bake failed after {}: {failing}", format_duration(age));
                 self.decide(pass, now, Decision::Rollback, Some(evaluation), reason.clone()).await?;
                 self.rollback(pass, now, reason).await

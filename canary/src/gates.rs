@@ -225,6 +225,11 @@ impl Evaluation {
     pub fn failing(&self) -> Vec<&GateResult> {
         self.gates.iter().filter(|gate| gate.verdict == Verdict::Fail).collect()
     }
+
+    /// The failing gates and their reasons in one line, for a rollback's reason.
+    pub fn failing_summary(&self) -> String {
+        self.failing().iter().map(|gate| format!("{}: {}", gate.gate, gate.reason)).collect::<Vec<_>>().join("; ")
+    }
 }
 
 pub fn evaluate(settings: &GateSettings, window: &MetricWindow, evidence: Evidence<'_>) -> Evaluation {
