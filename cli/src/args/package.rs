@@ -28,6 +28,14 @@ pub struct PackageArgs {
     /// Print the plan (the cargo command and the outputs) without building anything.
     #[arg(long)]
     pub dry_run: bool,
+    /// Zip binaries built elsewhere (a CI job, `cargo lambda build`) instead of running
+    /// cargo: the folder holds one executable per function, named after it.
+    #[arg(long, value_name = "DIR")]
+    pub binaries: Option<PathBuf>,
+    /// The size budget of one zipped package, in bytes; a zip over it makes the command
+    /// exit 1 (the zip is still written, so it can be inspected).
+    #[arg(long, value_name = "BYTES", default_value_t = 3_000_000)]
+    pub max_zip_bytes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

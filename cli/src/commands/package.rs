@@ -1,7 +1,8 @@
 //! `cutover package`: builds each Rust function as a static musl binary with the
 //! size-optimised `release-lambda` profile, copies it to `<out>/<function>/bootstrap` and
 //! zips it as Lambda's provided.al2023 runtime expects (one executable `bootstrap` at the
-//! root of the archive), then reports the sizes against the 3 MB target.
+//! root of the archive), then reports the sizes against the size budget (3 MB unless
+//! `--max-zip-bytes` says otherwise). `--binaries DIR` zips binaries built elsewhere.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -14,8 +15,6 @@ use crate::args::{ArchArg, OutputFormat, PackageArgs};
 use crate::exit::Failure;
 use crate::output;
 
-/// The headline target for one function's zipped package: 3 MB, in bytes.
-pub const ZIP_TARGET_BYTES: u64 = 3_000_000;
 /// The Cargo profile of the root Cargo.toml tuned for size.
 const PROFILE: &str = "release-lambda";
 
@@ -90,11 +89,14 @@ pub struct PackagePlan {
     pub arch: &'static str,
     pub target: &'static str,
     pub profile: &'static str,
-    /// The whole cargo command line, program first.
+    /// The whole cargo command line, program first; empty when `--binaries` names
+    /// binaries built elsewhere.
     pub cargo_command: Vec<String>,
     /// Variables set for cargo (a musl C compiler when one is installed).
     pub cargo_environment: Vec<(String, String)>,
     pub packages: Vec<PlannedPackage>,
+    /// The budget of one zip, in bytes.
+    pub max_zip_bytes: u64,
     #[serde(skip)]
     workspace_root: PathBuf,
 }
@@ -125,16 +127,31 @@ fn plan(workspace: &Workspace, args: &PackageArgs) -> anyhow::Result<PackagePlan
         (None, ArchArg::X86_64) => workspace.target_dir.join("lambda"),
         (None, ArchArg::Arm64) => workspace.target_dir.join("lambda/arm64"),
     };
-    let mut cargo_command: Vec<String> = vec![cargo().display().to_string(), "build".into(), "--profile".into()];
-    cargo_command.extend([PROFILE.to_string(), "--target".into(), target.to_string()]);
-    for function in &functions {
-        cargo_command.extend(["-p".to_string(), function.clone()]);
+    let mut cargo_command: Vec<String> = Vec::new();
+    if args.binaries.is_none() {
+        cargo_command.extend([cargo().display().to_string(), "build".into(), "--profile".into()]);
+        cargo_command.extend([PROFILE.to_string(), "--target".into(), target.to_string()]);
+        for function in &functions {
+            cargo_command.extend(["-p".to_string(), function.clone()]);
+        }
+    }
+    let binary_dir = match &args.binaries {
+        Some(folder) => std::env::current_dir().unwrap_or_default().join(folder),
+        None => workspace.target_dir.join(target).join(PROFILE),
+    };
+    if args.binaries.is_some() {
+        for function in &functions {
+            let binary = binary_dir.join(function);
+            if !binary.is_file() {
+                bail!("--binaries: {} does not exist or is not a file", binary.display());
+            }
+        }
     }
     let packages = functions
         .iter()
         .map(|function| PlannedPackage {
             function: function.clone(),
-            binary: workspace.target_dir.join(target).join(PROFILE).join(function),
+            binary: binary_dir.join(function),
             bootstrap: out_dir.join(function).join("bootstrap"),
             zip: out_dir.join(format!("{function}.zip")),
         })
@@ -144,8 +161,13 @@ fn plan(workspace: &Workspace, args: &PackageArgs) -> anyhow::Result<PackagePlan
         target,
         profile: PROFILE,
         cargo_command,
-        cargo_environment: [c_compiler_environment(target), static_relocation_environment(target)].concat(),
+        cargo_environment: if args.binaries.is_some() {
+            Vec::new()
+        } else {
+            [c_compiler_environment(target), static_relocation_environment(target)].concat()
+        },
         packages,
+        max_zip_bytes: args.max_zip_bytes,
         workspace_root: workspace.root.clone(),
     })
 }
@@ -199,7 +221,11 @@ fn render_plan(plan: &PackagePlan) -> String {
     let mut text = format!("package {} function(s) for {} ({})\n", plan.packages.len(), plan.arch, plan.target);
     let environment: Vec<String> =
         plan.cargo_environment.iter().map(|(key, value)| format!("{key}={value} ")).collect();
-    text.push_str(&format!("build    {}{}\n", environment.concat(), plan.cargo_command.join(" ")));
+    if plan.cargo_command.is_empty() {
+        text.push_str("build    none: --binaries names binaries built elsewhere\n");
+    } else {
+        text.push_str(&format!("build    {}{}\n", environment.concat(), plan.cargo_command.join(" ")));
+    }
     for package in &plan.packages {
         text.push_str(&format!(
             "{:<24} {} -> {} -> {}\n",
@@ -232,7 +258,26 @@ pub struct BuiltPackage {
 }
 
 fn execute(plan: &PackagePlan) -> anyhow::Result<PackageReport> {
-    let (program, arguments) = plan.cargo_command.split_first().ok_or_else(|| anyhow!("empty cargo command"))?;
+    if let Some((program, arguments)) = plan.cargo_command.split_first() {
+        build(plan, program, arguments)?;
+    }
+    let mut packages = Vec::new();
+    for package in &plan.packages {
+        stage_bootstrap(&package.binary, &package.bootstrap)?;
+        write_zip(&package.bootstrap, &package.zip)?;
+        let zip_bytes = file_size(&package.zip)?;
+        packages.push(BuiltPackage {
+            function: package.function.clone(),
+            zip: package.zip.clone(),
+            zip_bytes,
+            bootstrap_bytes: file_size(&package.bootstrap)?,
+            within_target: zip_bytes <= plan.max_zip_bytes,
+        });
+    }
+    Ok(PackageReport { arch: plan.arch, target: plan.target, target_zip_bytes: plan.max_zip_bytes, packages })
+}
+
+fn build(plan: &PackagePlan, program: &str, arguments: &[String]) -> anyhow::Result<()> {
     eprintln!("cutover package: {}", plan.cargo_command.join(" "));
     let status = Command::new(program)
         .args(arguments)
@@ -251,20 +296,7 @@ fn execute(plan: &PackagePlan) -> anyhow::Result<PackageReport> {
             plan.target.replace('-', "_")
         );
     }
-    let mut packages = Vec::new();
-    for package in &plan.packages {
-        stage_bootstrap(&package.binary, &package.bootstrap)?;
-        write_zip(&package.bootstrap, &package.zip)?;
-        let zip_bytes = file_size(&package.zip)?;
-        packages.push(BuiltPackage {
-            function: package.function.clone(),
-            zip: package.zip.clone(),
-            zip_bytes,
-            bootstrap_bytes: file_size(&package.bootstrap)?,
-            within_target: zip_bytes <= ZIP_TARGET_BYTES,
-        });
-    }
-    Ok(PackageReport { arch: plan.arch, target: plan.target, target_zip_bytes: ZIP_TARGET_BYTES, packages })
+    Ok(())
 }
 
 fn stage_bootstrap(binary: &Path, bootstrap: &Path) -> anyhow::Result<()> {

@@ -5,6 +5,7 @@ mod architecture;
 mod canary;
 mod help;
 mod local;
+mod package;
 mod parity;
 mod report;
 mod rewrite;

@@ -36,6 +36,13 @@ name = "detach"
 [[function.version]]
 version = "1"
 python = { handler = "fixture_handlers.spawn_detached", code = "python" }
+
+[[function]]
+name = "hang"
+timeout_s = 1
+[[function.version]]
+version = "1"
+python = { handler = "fixture_handlers.spawn_and_hang", code = "python" }
 "#;
 
 // ---- payloads ------------------------------------------------------------------------------
@@ -345,6 +352,29 @@ async fn processes_a_handler_started_in_a_new_session_are_gone_after_shutdown() 
         }
     }
     assert!(gone, "process {daemon}, started in a new session, outlived the shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeout_kills_every_process_of_the_sandboxs_process_group() {
+    let (emulator, _logs) = start(config(CHATTY, ""), false).await;
+    let folder = tempfile::tempdir().expect("temp dir");
+    let pid_file = folder.path().join("child.pid");
+    let event = json!({"pid_file": pid_file.to_str().expect("utf-8")});
+    let outcome = emulator.invoke("hang", None, payload(event)).await.expect("invoked");
+    assert_eq!(outcome.status, OutcomeStatus::Timeout, "{}", String::from_utf8_lossy(&outcome.payload));
+    let child: u32 =
+        std::fs::read_to_string(&pid_file).expect("the handler wrote its child's pid").parse().expect("a pid");
+    // Checked before shutdown: the timeout itself must take the child, not the emulator's exit.
+    let gone = eventually(Duration::from_secs(5), || !process_alive(child) || is_zombie(child)).await;
+    if !gone {
+        #[allow(unsafe_code)]
+        // SAFETY: kill(2) touches no memory.
+        unsafe {
+            libc::kill(child as i32, libc::SIGKILL);
+        }
+    }
+    emulator.shutdown().await;
+    assert!(gone, "process {child}, a child in the timed-out sandbox's process group, outlived the timeout");
 }
 
 fn is_zombie(pid: u32) -> bool {
