@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::{LocalSettings, MotoSettings};
+use crate::recording_proxy::{ProxyError, RecordingProxy};
 use crate::sandbox::{ProcessRegistry, kill_process_group};
 
 const MOTO_STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -35,21 +36,31 @@ pub enum BackendError {
     SetupFailed { program: String, status: String, stderr: String },
     #[error("local.moto.setup: {program:?} must print a JSON object of strings: {message}")]
     SetupOutput { program: String, message: String },
+    #[error(transparent)]
+    Proxy(#[from] ProxyError),
 }
 
 /// A running back end: its endpoint and the variables functions get.
 #[derive(Debug)]
 pub(crate) struct Backend {
+    /// What the functions call: the recording proxy when there is one, else moto.
     pub endpoint: String,
     pub environment: BTreeMap<String, String>,
     /// The moto server we started, if any (killed on shutdown through the registry).
     pub moto_pid: Option<u32>,
+    /// The proxy in front of moto that records the write calls, when asked for.
+    pub proxy: Option<RecordingProxy>,
 }
 
+/// Starts (or connects to) moto and runs the setup hook against it; with `record_writes`,
+/// a [`RecordingProxy`] then stands in front of moto and the functions' endpoint variables
+/// point at it. The hook talks to moto directly: its seed writes are the same on every
+/// side and are not part of what a function wrote.
 pub(crate) async fn start(
     local: &LocalSettings,
     moto: &MotoSettings,
     registry: &Arc<ProcessRegistry>,
+    record_writes: bool,
 ) -> Result<Backend, BackendError> {
     let (endpoint, moto_pid) = match (&moto.endpoint, moto.start) {
         (Some(endpoint), _) => (endpoint.trim_end_matches('/').to_string(), None),
@@ -70,7 +81,25 @@ pub(crate) async fn start(
             }
         }
     }
-    Ok(Backend { endpoint, environment, moto_pid })
+    if !record_writes {
+        return Ok(Backend { endpoint, environment, moto_pid, proxy: None });
+    }
+    let proxy = match RecordingProxy::start(&endpoint).await {
+        Ok(proxy) => proxy,
+        Err(error) => {
+            if let Some(pid) = moto_pid {
+                kill_process_group(pid);
+            }
+            return Err(error.into());
+        }
+    };
+    // The hook may print the endpoint it was given (`AWS_ENDPOINT_URL`, or one per service).
+    for (name, value) in environment.iter_mut() {
+        if name.starts_with("AWS_ENDPOINT_URL") && value.trim_end_matches('/') == endpoint {
+            *value = proxy.endpoint().to_owned();
+        }
+    }
+    Ok(Backend { endpoint: proxy.endpoint().to_owned(), environment, moto_pid, proxy: Some(proxy) })
 }
 
 /// moto server on a socket bound before it serves, the way

@@ -23,6 +23,7 @@ use crate::function_pool::FunctionPool;
 use crate::logs::LogSink;
 use crate::metrics::{DEFAULT_METRICS_RETENTION, MetricsStore};
 use crate::outcome::{InvocationOutcome, InvokeError};
+use crate::recording_proxy::{RecordingProxy, WriteCall};
 use crate::sandbox::ProcessRegistry;
 use crate::{api_gateway, cloudwatch_api, http_server, invoke_api};
 
@@ -42,6 +43,10 @@ pub struct EmulatorOptions {
     pub start_backend: bool,
     /// How long metrics are kept, measured on `clock`.
     pub metrics_retention: Duration,
+    /// Put a recording proxy in front of the back end, so that [`Emulator::write_log`]
+    /// (and `GET /_cutover/writes` on [`Emulator::backend_endpoint`]) gives the write calls
+    /// the functions made, in order.
+    pub record_writes: bool,
 }
 
 impl Default for EmulatorOptions {
@@ -53,6 +58,7 @@ impl Default for EmulatorOptions {
             serve_http: false,
             start_backend: false,
             metrics_retention: DEFAULT_METRICS_RETENTION,
+            record_writes: false,
         }
     }
 }
@@ -80,6 +86,7 @@ pub struct Emulator {
     api_gateway: Option<SocketAddr>,
     backend_endpoint: Option<String>,
     backend_pid: Option<u32>,
+    proxy: Option<RecordingProxy>,
     servers: Vec<JoinHandle<()>>,
 }
 
@@ -90,11 +97,13 @@ impl Emulator {
         let mut backend_environment = BTreeMap::new();
         let mut backend_endpoint = None;
         let mut backend_pid = None;
+        let mut proxy = None;
         if let (true, Some(moto)) = (options.start_backend, &config.local.moto) {
-            let backend = backend::start(&config.local, moto, &registry).await?;
+            let backend = backend::start(&config.local, moto, &registry, options.record_writes).await?;
             backend_environment = backend.environment;
             backend_endpoint = Some(backend.endpoint);
             backend_pid = backend.moto_pid;
+            proxy = backend.proxy;
         }
         let pools = config
             .functions
@@ -127,6 +136,7 @@ impl Emulator {
             api_gateway: None,
             backend_endpoint,
             backend_pid,
+            proxy,
             servers: Vec::new(),
         };
         if options.serve_http
@@ -237,6 +247,12 @@ impl Emulator {
         self.backend_endpoint.as_deref()
     }
 
+    /// The write calls the functions made so far, in arrival order, when the emulator
+    /// records them ([`EmulatorOptions::record_writes`] with a back end).
+    pub fn write_log(&self) -> Option<Vec<WriteCall>> {
+        self.proxy.as_ref().map(RecordingProxy::writes)
+    }
+
     /// The moto server this emulator started, if any.
     pub fn backend_pid(&self) -> Option<u32> {
         self.backend_pid
@@ -257,6 +273,9 @@ impl Emulator {
     pub async fn shutdown(mut self) {
         for server in self.servers.drain(..) {
             server.abort();
+        }
+        if let Some(proxy) = &self.proxy {
+            proxy.stop();
         }
         for pool in self.engine.pools.values() {
             pool.close();

@@ -16,7 +16,8 @@
 //! `metrics`, `invoke_api`, `api_gateway` and `cloudwatch_api` (the HTTP front doors, with
 //! `cbor` for CloudWatch's wire format), `clock`, `backend` (moto and the setup hook),
 //! `faults` (what a rehearsal injects), `outcome` (results and REPORT lines), `cgroup`
-//! (the processes a sandbox started, reached at shutdown).
+//! (the processes a sandbox started, reached at shutdown), `recording_proxy` (in front of
+//! moto: forwards every call and records the write calls in order).
 
 // A library computes; only the binary prints: the one exception is the log sink a caller
 // chose to point at stderr (`LogSink::Stderr`).
@@ -41,6 +42,7 @@ mod limits;
 mod logs;
 mod metrics;
 mod outcome;
+mod recording_proxy;
 mod runtime_api;
 mod sandbox;
 
@@ -61,3 +63,4 @@ pub use metrics::{
     MetricsStore, Sample, SampleKind, Statistics,
 };
 pub use outcome::{InvocationOutcome, InvokeError, OutcomeStatus, Report};
+pub use recording_proxy::{ProxyError, RecordingProxy, WRITES_PATH, WriteCall, WriteTarget};
