@@ -13,6 +13,7 @@
 // A library computes; only the binary prints (ripgrep's rule): output goes through
 // typed results and renderers, logs through `tracing` or a sink the caller chose.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
+#![warn(missing_docs, unreachable_pub)]
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -63,10 +64,6 @@ impl AtomicFile {
             let _ = folder.sync_all();
         }
         Ok(())
-    }
-
-    pub fn destination(&self) -> &Path {
-        &self.destination
     }
 }
 
