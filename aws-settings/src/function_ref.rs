@@ -13,22 +13,32 @@ pub struct FunctionRef {
     pub name: String,
     /// A version number, an alias, or `$LATEST`.
     pub qualifier: Option<String>,
-    /// The ARN when the reference was written as one.
+    /// The ARN without its qualifier, when the reference was written as an ARN.
     pub arn: Option<String>,
 }
 
+/// Why a text is not a [`FunctionRef`]; the message shows what a reference looks like.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FunctionRefError {
+    /// The text was empty or only whitespace.
     #[error("empty function reference")]
     Empty,
+    /// Too many `:` parts, an ARN of another service, or a name or qualifier with
+    /// characters or a length Lambda refuses.
     #[error(
         "`{reference}` is not a function reference: write `name`, `name:qualifier`, or \
          arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]"
     )]
-    Malformed { reference: String },
+    Malformed {
+        /// The reference as written, trimmed.
+        reference: String,
+    },
 }
 
 impl FunctionRef {
+    /// Parses `name`, `name:qualifier` or a Lambda function ARN (any partition, with or
+    /// without a qualifier), after trimming whitespace. Names are checked against Lambda's
+    /// rules (1–64 of `[A-Za-z0-9_-]`), qualifiers likewise (up to 128, or `$LATEST`).
     pub fn parse(reference: &str) -> Result<FunctionRef, FunctionRefError> {
         let reference = reference.trim();
         if reference.is_empty() {

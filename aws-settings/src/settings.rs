@@ -6,7 +6,9 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 /// `--profile`, `--region` and `--endpoint-url`, each optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AwsSettings {
+    /// The shared-config profile; the default chain's choice (`AWS_PROFILE`, `default`) when unset.
     pub profile: Option<String>,
+    /// The region, such as `eu-west-1`; the default chain's region when unset.
     pub region: Option<String>,
     /// One endpoint for every service; `AWS_ENDPOINT_URL_<SERVICE>` applies when unset.
     pub endpoint_url: Option<String>,
