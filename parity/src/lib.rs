@@ -11,7 +11,10 @@
 //! - [`capture_side_effects`] reads back what a `local:` side wrote to its own moto
 //!   server, and [`diff_side_effects`] compares the two sides' writes;
 //! - [`ReportBuilder`] accumulates a [`ParityReport`], which [`render`] prints as a table,
-//!   JSON, Markdown or JUnit XML, with secrets redacted.
+//!   JSON, Markdown or JUnit XML, with secrets redacted;
+//! - for a corpus too large for one machine, a [`Shard`] replays the records of its own
+//!   entities ([`seal_shard`] marks its report), and [`merge_shard_reports`] judges every
+//!   shard's records again against all the noise learned, into one report.
 //!
 //! [`Replay`] wires the replay; [`ParitySession`] opens the targets ([`open_target`]:
 //! [`LocalTarget`] starts its own emulator, [`LambdaTarget`] calls Invoke), runs the replay,
@@ -31,6 +34,7 @@ mod ids;
 mod lambda;
 mod lexical;
 mod local;
+mod merge;
 mod path;
 mod record;
 mod redact;
@@ -40,6 +44,7 @@ mod report;
 mod rules;
 mod scheduler;
 mod session;
+mod shard;
 mod shape;
 mod side_effects;
 mod target;
@@ -52,6 +57,7 @@ pub use difference::{Comparison, DiffKind, Difference, Tier};
 pub use ids::IdMap;
 pub use lambda::LambdaTarget;
 pub use local::LocalTarget;
+pub use merge::{MergeError, MergedReport, ShardReportText, Tally, merge_shard_reports};
 pub use path::{JsonPath, PathPattern, PathPatternError, Segment};
 pub use record::{FunctionError, Observed, Outcome, RECORD_SCHEMA, Record};
 pub use redact::{REDACTED, is_secret_name, redact_value};
@@ -64,6 +70,10 @@ pub use report::{
 pub use rules::{DEFAULT_ID_PATHS, DEFAULT_VOLATILE_HEADERS, ParityRules, RuleId, RuleInfo, RuleKind, RulesError};
 pub use scheduler::{ReplayOrder, run_by_entity, run_ordered};
 pub use session::{ParitySession, SessionError};
+pub use shard::{
+    CorpusFile, RecordCount, ReplayIdentity, SHARD_FORMAT, Shard, ShardError, ShardRecords, ShardSection, fnv1a_64,
+    seal_shard, shard_key, shard_of,
+};
 pub use side_effects::{SIDE_EFFECTS_ROUTE, SideEffectCounts, SideEffects, diff_side_effects, side_effect_pattern};
 pub use target::{
     HttpTarget, LOCAL_EVERY_FUNCTION, OpenTargetError, RecordedTarget, Target, TargetError, TargetOptions, TargetUri,

@@ -9,17 +9,19 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::compare::visible_headers;
 use crate::difference::{Comparison, DiffKind, Tier};
 use crate::ids::IdMap;
+use crate::merge::{DifferingRecords, NoiseTally, PooledExample, RouteTally, SignatureTally, Tally};
 use crate::path::{JsonPath, Seg};
 use crate::record::{Observed, Outcome, Record};
 use crate::redact::{Redactor, redact_field};
 use crate::rules::{ParityRules, RouteRules, RuleId, RuleKind};
 use crate::shape::{Shape, ShapeSet};
+use crate::shard::ShardSection;
 use crate::side_effects::{SIDE_EFFECTS_ROUTE, SideEffectCounts, SideEffects, diff_side_effects, side_effect_pattern};
 
 /// Record counts by tier.
@@ -122,7 +124,7 @@ pub struct FiredRule {
 }
 
 /// A record that could not be compared because a side failed to answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorExample {
     pub record_id: String,
     pub route: String,
@@ -168,10 +170,17 @@ pub struct ParityReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub side_effects_note: Option<String>,
     pub errors: Vec<ErrorExample>,
+    /// Which shard of a `parity run --shard K/N` this report covers, and what `parity
+    /// merge` needs to judge its records again with every shard's learned noise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Box<ShardSection>>,
+    /// The builder's tally, kept for [`crate::seal_shard`]; never rendered.
+    #[serde(skip)]
+    pub(crate) tally: Option<Box<Tally>>,
 }
 
 /// The cap on listed side-effect differences and error examples.
-const LISTED_LIMIT: usize = 50;
+pub(crate) const LISTED_LIMIT: usize = 50;
 
 impl ParityReport {
     /// Mismatched writes: any of them fails parity.
@@ -241,6 +250,8 @@ impl ParityReport {
             side_effects,
             side_effects_note,
             errors,
+            shard,
+            tally,
         } = self;
         redact_field(baseline);
         redact_field(candidate);
@@ -301,6 +312,12 @@ impl ParityReport {
             redact_field(record_id);
             redact_field(route);
             redact_field(message);
+        }
+        if let Some(section) = shard {
+            section.redact(redactor);
+        }
+        if let Some(tally) = tally {
+            tally.redact(redactor);
         }
     }
 
@@ -395,6 +412,23 @@ impl LatencyHistogram {
     fn latency(&self) -> Latency {
         Latency { p50_ms: self.percentile(0.50), p99_ms: self.percentile(0.99) }
     }
+
+    /// The non-empty buckets as `[index, count]` pairs, for a shard's tally.
+    fn sparse(&self) -> Vec<[u32; 2]> {
+        (0u32..).zip(&self.buckets).filter(|(_, count)| **count > 0).map(|(index, count)| [index, *count]).collect()
+    }
+
+    /// Adds the buckets of [`Self::sparse`] from another histogram.
+    fn absorb_sparse(&mut self, buckets: &[[u32; 2]]) {
+        for &[index, count] in buckets {
+            let index = index as usize;
+            if self.buckets.len() <= index {
+                self.buckets.resize(index + 1, 0);
+            }
+            self.buckets[index] += count;
+            self.count += u64::from(count);
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -426,7 +460,7 @@ struct NoiseProfile {
 }
 
 /// A difference of a record waiting for its tier: signature and shapes.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct PendingDifference {
     signature: u32,
     shapes: ShapePair,
@@ -618,6 +652,7 @@ impl<'r> ReportBuilder<'r> {
 
     /// Judges the pending records now that noise is known, and builds the report.
     pub fn finish(mut self) -> ParityReport {
+        let tally = self.export_tally();
         // A difference is noise when the baseline showed its kind at its path against
         // itself, with values of both its shapes; anything else keeps its kind's tier.
         let mut tier_of: HashMap<(u32, ShapePair), Tier> = HashMap::new();
@@ -723,9 +758,173 @@ impl<'r> ReportBuilder<'r> {
             side_effects: None,
             side_effects_note: None,
             errors: self.errors,
+            shard: None,
+            tally: Some(Box::new(tally)),
         };
         report.redact(&self.redactor);
         report
+    }
+}
+
+/// Tallies for merging shards (`parity merge`): a shard's builder exports what judging its
+/// records again needs, and the merge's builder absorbs every shard's before judging them
+/// all against all the noise learned, as one run would have.
+impl ReportBuilder<'_> {
+    /// This run's tally: the records with differences, grouped by their differences (a
+    /// group is judged alike), the signatures' example pools, the noise as learned and the
+    /// latency histograms. At a path whose key names a secret, strings keep no pattern
+    /// (`string (any)`), in noise and differences alike, as the learned noise shows them.
+    fn export_tally(&self) -> Tally {
+        let mut shapes: Vec<String> = self.shapes.iter().map(Shape::describe).collect();
+        let any_string = u32::try_from(shapes.len()).unwrap_or(u32::MAX);
+        shapes.push(crate::merge::ANY_STRING.to_owned());
+        let secret: Vec<bool> =
+            self.signatures.iter().map(|signature| last_key_is_secret(&signature.pattern)).collect();
+        let shown = |signature: u32, shape: u32| {
+            let is_string = matches!(self.shapes[shape as usize], Shape::String(_));
+            if secret[signature as usize] && is_string { any_string } else { shape }
+        };
+        let mut group_of: HashMap<(u32, &[PendingDifference]), usize> = HashMap::new();
+        let mut differing: Vec<DifferingRecords> = Vec::new();
+        for (route, differences) in &self.pending {
+            let group = *group_of.entry((*route, differences)).or_insert_with(|| {
+                differing.push(DifferingRecords {
+                    route: *route,
+                    differences: differences
+                        .iter()
+                        .map(|d| [d.signature, shown(d.signature, d.shapes.0), shown(d.signature, d.shapes.1)])
+                        .collect(),
+                    records: 0,
+                });
+                differing.len() - 1
+            });
+            differing[group].records += 1;
+        }
+        let signatures = self
+            .signatures
+            .iter()
+            .enumerate()
+            .map(|(id, signature)| SignatureTally {
+                route: signature.route.clone(),
+                path: signature.pattern.clone(),
+                kind: signature.kind,
+                examples: signature
+                    .examples
+                    .iter()
+                    .map(|(shapes, example)| PooledExample {
+                        shapes: [shown(id as u32, shapes.0), shown(id as u32, shapes.1)],
+                        example: example.clone(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut noise: Vec<NoiseTally> = self
+            .noise
+            .iter()
+            .map(|((route, path), profile)| {
+                let mut described = profile.shapes.describe();
+                if last_key_is_secret(path) && described.iter().any(|shape| shape.starts_with("string")) {
+                    described.retain(|shape| !shape.starts_with("string"));
+                    described.push(crate::merge::ANY_STRING.to_owned());
+                }
+                NoiseTally {
+                    route: self.routes[*route].0.clone(),
+                    path: path.clone(),
+                    occurrences: profile.occurrences,
+                    kinds: profile.kinds.iter().copied().collect(),
+                    shapes: described,
+                }
+            })
+            .collect();
+        noise.sort_by(|a, b| (&a.route, &a.path).cmp(&(&b.route, &b.path)));
+        let routes = self
+            .routes
+            .iter()
+            .map(|(route, accumulator)| RouteTally {
+                route: route.clone(),
+                total: accumulator.counts.total,
+                matched: accumulator.counts.matched,
+                errors: accumulator.counts.errors,
+                baseline_latency: accumulator.baseline.sparse(),
+                candidate_latency: accumulator.candidate.sparse(),
+            })
+            .collect();
+        Tally { examples_per_signature: self.examples_per_signature, shapes, routes, signatures, differing, noise }
+    }
+
+    /// Adds a shard's tally: its records, their differences and examples (as many as one
+    /// run keeps), its noise and latencies. `finish` then judges every record absorbed.
+    pub(crate) fn absorb_tally(&mut self, tally: &Tally) {
+        let shapes: Vec<u32> = tally.shapes.iter().map(|text| self.intern(crate::merge::parse_shape(text))).collect();
+        let shape = |index: u32| shapes.get(index as usize).copied().unwrap_or_default();
+        let routes: Vec<usize> = tally
+            .routes
+            .iter()
+            .map(|summary| {
+                let index = self.route(&summary.route);
+                let accumulator = &mut self.routes[index].1;
+                accumulator.counts.total += summary.total;
+                accumulator.counts.matched += summary.matched;
+                accumulator.counts.errors += summary.errors;
+                accumulator.baseline.absorb_sparse(&summary.baseline_latency);
+                accumulator.candidate.absorb_sparse(&summary.candidate_latency);
+                index
+            })
+            .collect();
+        let route_of = |index: u32| routes.get(index as usize).copied().unwrap_or_default();
+        let limit = self.examples_per_signature * EXAMPLE_PAIRS_PER_SIGNATURE;
+        let mut signatures: Vec<u32> = Vec::with_capacity(tally.signatures.len());
+        for signature in &tally.signatures {
+            let route = self.route(&signature.route);
+            let key = (route, signature.path.clone(), signature.kind);
+            let id = match self.signature_index.get(&key) {
+                Some(&id) => id,
+                None => {
+                    let id = self.signatures.len() as u32;
+                    self.signatures.push(SignatureAccumulator {
+                        route: signature.route.clone(),
+                        pattern: signature.path.clone(),
+                        kind: signature.kind,
+                        examples: Vec::new(),
+                    });
+                    self.signature_index.insert(key, id);
+                    id
+                }
+            };
+            signatures.push(id);
+            let accumulator = &mut self.signatures[id as usize];
+            for pooled in &signature.examples {
+                let pair = (shape(pooled.shapes[0]), shape(pooled.shapes[1]));
+                let same_pair = accumulator.examples.iter().filter(|(shapes, _)| *shapes == pair).count();
+                if same_pair < self.examples_per_signature && accumulator.examples.len() < limit {
+                    accumulator.examples.push((pair, pooled.example.clone()));
+                }
+            }
+        }
+        let signature_of = |index: u32| signatures.get(index as usize).copied().unwrap_or_default();
+        for group in &tally.differing {
+            let differences: Box<[PendingDifference]> = group
+                .differences
+                .iter()
+                .map(|[signature, baseline, candidate]| PendingDifference {
+                    signature: signature_of(*signature),
+                    shapes: (shape(*baseline), shape(*candidate)),
+                })
+                .collect();
+            let route = route_of(group.route) as u32;
+            for _ in 0..group.records {
+                self.pending.push((route, differences.clone()));
+            }
+        }
+        for learned in &tally.noise {
+            let route = self.route(&learned.route);
+            let profile = self.noise.entry((route, learned.path.clone())).or_default();
+            profile.occurrences += learned.occurrences;
+            profile.kinds.extend(learned.kinds.iter().copied());
+            for described in &learned.shapes {
+                crate::merge::insert_described(&mut profile.shapes, described);
+            }
+        }
     }
 }
 
