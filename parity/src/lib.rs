@@ -30,13 +30,16 @@ mod compare;
 mod corpus;
 mod difference;
 mod document;
+mod http;
 mod ids;
 mod lambda;
 mod lexical;
 mod local;
 mod merge;
+mod open;
 mod path;
 mod record;
+mod recorded;
 mod redact;
 mod render;
 mod replay;
@@ -54,12 +57,15 @@ pub use capture::{CaptureError, capture_side_effects};
 pub use compare::{compare_json, compare_outcomes};
 pub use corpus::{Corpus, CorpusError, CorpusFilter, Records, StatusFilter};
 pub use difference::{Comparison, DiffKind, Difference, Tier};
+pub use http::HttpTarget;
 pub use ids::IdMap;
 pub use lambda::LambdaTarget;
 pub use local::LocalTarget;
 pub use merge::{MergeError, MergedReport, ShardReportText, Tally, merge_shard_reports};
+pub use open::{build_target, open_target};
 pub use path::{JsonPath, PathPattern, PathPatternError, Segment};
 pub use record::{FunctionError, Observed, Outcome, RECORD_SCHEMA, Record};
+pub use recorded::RecordedTarget;
 pub use redact::{REDACTED, is_secret_name, redact_value};
 pub use render::{ReportFormat, render};
 pub use replay::{IdBook, Replay, ReplayError, ReplayOutcome, ReplaySettings};
@@ -76,6 +82,5 @@ pub use shard::{
 };
 pub use side_effects::{SIDE_EFFECTS_ROUTE, SideEffectCounts, SideEffects, diff_side_effects, side_effect_pattern};
 pub use target::{
-    HttpTarget, LOCAL_EVERY_FUNCTION, OpenTargetError, RecordedTarget, Target, TargetError, TargetOptions, TargetUri,
-    TargetUriError, build_target, open_target,
+    LOCAL_EVERY_FUNCTION, OpenTargetError, Target, TargetError, TargetOptions, TargetUri, TargetUriError,
 };

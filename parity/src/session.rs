@@ -4,11 +4,12 @@
 
 use crate::capture::CaptureError;
 use crate::corpus::CorpusError;
+use crate::open::open_target;
 use crate::record::Record;
 use crate::replay::{Replay, ReplayError, ReplaySettings};
 use crate::report::ParityReport;
 use crate::rules::ParityRules;
-use crate::target::{OpenTargetError, Target, TargetOptions, TargetUri, open_target};
+use crate::target::{OpenTargetError, Target, TargetOptions, TargetUri};
 
 /// Why a run failed (a mismatch is not a failure: it is in the report).
 #[derive(Debug, thiserror::Error)]

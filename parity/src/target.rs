@@ -1,25 +1,21 @@
 //! Targets: where an event is replayed. Written as URIs (`local:<function>:<version|alias>`,
 //! `lambda:<name-or-arn>[:<qualifier>]`, `http(s)://...`, `recorded`).
 //!
-//! `recorded` answers with what the corpus stored; `http(s)://` re-sends an API Gateway
-//! REST v1 event as an HTTP request; `local:` invokes an in-process emulator (see
-//! [`crate::LocalTarget`]) and `lambda:` calls Lambda's Invoke API (see
-//! [`crate::LambdaTarget`]). [`open_target`] builds any of them; [`build_target`] the two
-//! that need nothing but their URI.
+//! This module is the abstraction only: the URI, the [`Target`] trait, its errors and the
+//! options of opening one. The implementations live beside it (`recorded`, `http`, `local`,
+//! `lambda`) and depend on it; `open` is the factory that depends on them, never the
+//! reverse.
 
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
-use base64::Engine as _;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::capture::CaptureError;
-use crate::lambda::LambdaTarget;
-use crate::local::LocalTarget;
-use crate::record::{Observed, Outcome, Record};
+use crate::record::{Observed, Record};
 use crate::side_effects::SideEffects;
 use aws_settings::AwsSettings;
 
@@ -233,231 +229,6 @@ impl OpenTargetError {
     }
 }
 
-/// Opens the target a URI names: `local:` starts its own emulator (own sandboxes, own moto
-/// server seeded by the setup hook), `lambda:` builds an SDK client from the default chain.
-pub async fn open_target(uri: &TargetUri, options: &TargetOptions) -> Result<Box<dyn Target>, OpenTargetError> {
-    match uri {
-        TargetUri::Local { function, qualifier } => {
-            let target = LocalTarget::start(uri, function, qualifier, options).await?;
-            Ok(Box::new(target))
-        }
-        TargetUri::Lambda { function, qualifier } => {
-            if let Some(profile) = options.aws.profile.as_deref() {
-                check_profile_exists(uri, profile).await?;
-            }
-            let config = options.aws.sdk_config().await;
-            if let Some(provider) = config.credentials_provider() {
-                use aws_sdk_lambda::config::ProvideCredentials as _;
-                provider.provide_credentials().await.map_err(|error| OpenTargetError::Credentials {
-                    uri: uri.to_string(),
-                    profile: options
-                        .aws
-                        .profile
-                        .as_deref()
-                        .map(|name| format!(" from profile `{name}`"))
-                        .unwrap_or_default(),
-                    message: aws_sdk_lambda::error::DisplayErrorContext(&error).to_string(),
-                })?;
-            }
-            let client = aws_sdk_lambda::Client::new(&config);
-            Ok(Box::new(LambdaTarget::new(function, qualifier.as_deref(), client)))
-        }
-        TargetUri::Recorded | TargetUri::Http { .. } => Ok(build_target(uri, options.timeout)?),
-    }
-}
-
-/// A named profile must be in the shared config or credentials file (where
-/// `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` say), read as the SDK reads them;
-/// otherwise the SDK's chain would go on to other sources and fail with their error.
-async fn check_profile_exists(uri: &TargetUri, profile: &str) -> Result<(), OpenTargetError> {
-    let fs = aws_types::os_shim_internal::Fs::real();
-    let env = aws_types::os_shim_internal::Env::real();
-    // `aws_config::profile::load` takes this alias of aws-runtime's `EnvConfigFiles`; the
-    // workspace reaches aws-runtime only through aws-config.
-    #[allow(deprecated)]
-    let files = aws_config::profile::profile_file::ProfileFiles::default();
-    let fail = |message: String| OpenTargetError::Credentials {
-        uri: uri.to_string(),
-        profile: format!(" from profile `{profile}`"),
-        message,
-    };
-    let profiles = aws_config::profile::load(&fs, &env, &files, None)
-        .await
-        .map_err(|error| fail(format!("cannot read the AWS config files: {error}")))?;
-    if profiles.get_profile(profile).is_none() {
-        let mut known: Vec<&str> = profiles.profiles().collect();
-        known.sort_unstable();
-        let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
-        return Err(fail(format!(
-            "the profile does not exist in the AWS config or credentials file (profiles there: {known})"
-        )));
-    }
-    Ok(())
-}
-
-/// Builds a target that needs nothing but its URI (`recorded`, `http(s)://`), with
-/// `timeout` for network targets.
-pub fn build_target(uri: &TargetUri, timeout: Duration) -> Result<Box<dyn Target>, TargetUriError> {
-    match uri {
-        TargetUri::Recorded => Ok(Box::new(RecordedTarget)),
-        TargetUri::Http { base_url } => Ok(Box::new(
-            HttpTarget::new(base_url, timeout)
-                .map_err(|reason| TargetUriError::Invalid { uri: base_url.clone(), reason })?,
-        )),
-        TargetUri::Local { .. } => Err(TargetUriError::Unsupported {
-            uri: uri.to_string(),
-            scheme: "local:",
-            reason: "it starts an emulator: open it with open_target",
-        }),
-        TargetUri::Lambda { .. } => Err(TargetUriError::Unsupported {
-            uri: uri.to_string(),
-            scheme: "lambda:",
-            reason: "it needs AWS settings: open it with open_target",
-        }),
-    }
-}
-
-/// Answers with the recorded response (or function error) of each record.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RecordedTarget;
-
-#[async_trait]
-impl Target for RecordedTarget {
-    fn name(&self) -> String {
-        "recorded".into()
-    }
-
-    fn is_recorded(&self) -> bool {
-        true
-    }
-
-    async fn invoke(&self, record: &Record, _event: &Value) -> Result<Observed, TargetError> {
-        Ok(Observed {
-            outcome: record.recorded_outcome(),
-            latency: Duration::from_secs_f64(record.duration_ms.max(0.0) / 1000.0),
-        })
-    }
-}
-
-/// Re-sends API Gateway REST (v1) events as HTTP requests to a base URL.
-#[derive(Debug, Clone)]
-pub struct HttpTarget {
-    base_url: String,
-    client: reqwest::Client,
-}
-
-/// Headers the HTTP client sets itself, or that describe the recorded connection.
-const NOT_FORWARDED: &[&str] = &["host", "content-length", "connection", "transfer-encoding", "accept-encoding"];
-
-/// The value the recorder writes in place of a secret; such headers are not sent.
-const REDACTED: &str = "[REDACTED]";
-
-impl HttpTarget {
-    pub fn new(base_url: &str, timeout: Duration) -> Result<Self, String> {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|error| format!("cannot build the HTTP client: {error}"))?;
-        Ok(Self { base_url: base_url.trim_end_matches('/').to_owned(), client })
-    }
-
-    fn request(&self, record: &Record, event: &Value) -> Result<reqwest::RequestBuilder, TargetError> {
-        if record.source != "apigateway-rest" {
-            return Err(TargetError::NotHttp { record_id: record.id.clone(), source_kind: record.source.clone() });
-        }
-        let bad = |field| TargetError::BadEvent { record_id: record.id.clone(), field };
-        let method = event.get("httpMethod").and_then(Value::as_str).ok_or_else(|| bad("httpMethod"))?;
-        let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| bad("httpMethod"))?;
-        let path = event.get("path").and_then(Value::as_str).ok_or_else(|| bad("path"))?;
-        let mut url = reqwest::Url::parse(&format!("{}{}", self.base_url, path)).map_err(|_| bad("path"))?;
-        {
-            let pairs = multi_or_single(event, "multiValueQueryStringParameters", "queryStringParameters");
-            if !pairs.is_empty() {
-                let mut query = url.query_pairs_mut();
-                for (name, value) in &pairs {
-                    query.append_pair(name, value);
-                }
-            }
-        }
-        let mut request = self.client.request(method, url);
-        for (name, value) in multi_or_single(event, "multiValueHeaders", "headers") {
-            if value == REDACTED || NOT_FORWARDED.contains(&name.to_ascii_lowercase().as_str()) {
-                continue;
-            }
-            request = request.header(name, value);
-        }
-        if let Some(body) = event.get("body").and_then(Value::as_str) {
-            let encoded = event.get("isBase64Encoded").and_then(Value::as_bool).unwrap_or(false);
-            request = if encoded {
-                let bytes = base64::engine::general_purpose::STANDARD.decode(body).map_err(|_| bad("body"))?;
-                request.body(bytes)
-            } else {
-                request.body(body.to_owned())
-            };
-        }
-        Ok(request)
-    }
-}
-
-/// Name-value pairs from the multi-value field when present, else the single-value one.
-fn multi_or_single(event: &Value, multi: &str, single: &str) -> Vec<(String, String)> {
-    let mut pairs = Vec::new();
-    if let Some(Value::Object(map)) = event.get(multi) {
-        for (name, values) in map {
-            if let Value::Array(values) = values {
-                pairs.extend(values.iter().filter_map(Value::as_str).map(|v| (name.clone(), v.to_owned())));
-            }
-        }
-    } else if let Some(Value::Object(map)) = event.get(single) {
-        pairs.extend(map.iter().filter_map(|(name, v)| v.as_str().map(|v| (name.clone(), v.to_owned()))));
-    }
-    pairs
-}
-
-#[async_trait]
-impl Target for HttpTarget {
-    fn name(&self) -> String {
-        self.base_url.clone()
-    }
-
-    async fn invoke(&self, record: &Record, event: &Value) -> Result<Observed, TargetError> {
-        let request = self.request(record, event)?;
-        let started = Instant::now();
-        let http_error =
-            |source| TargetError::Http { record_id: record.id.clone(), url: self.base_url.clone(), source };
-        let response = request.send().await.map_err(http_error)?;
-        let status = response.status().as_u16();
-        let mut headers = Map::new();
-        let mut multi: Map<String, Value> = Map::new();
-        for (name, value) in response.headers() {
-            let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
-            headers.insert(name.as_str().to_owned(), Value::String(text.clone()));
-            if let Value::Array(values) =
-                multi.entry(name.as_str().to_owned()).or_insert_with(|| Value::Array(Vec::new()))
-            {
-                values.push(Value::String(text));
-            }
-        }
-        let bytes = response.bytes().await.map_err(http_error)?;
-        let latency = started.elapsed();
-        let (body, encoded) = match String::from_utf8(bytes.to_vec()) {
-            Ok(text) => (text, false),
-            Err(_) => (base64::engine::general_purpose::STANDARD.encode(&bytes), true),
-        };
-        Ok(Observed {
-            outcome: Outcome::Response(serde_json::json!({
-                "statusCode": status,
-                "headers": headers,
-                "multiValueHeaders": multi,
-                "body": body,
-                "isBase64Encoded": encoded,
-            })),
-            latency,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -512,14 +283,5 @@ mod tests {
     fn every_function_of_a_corpus_is_local_star() {
         assert_eq!(parse("local:*:2"), Ok(TargetUri::Local { function: "*".into(), qualifier: "2".into() }));
         assert!(parse("local:a*:2").is_err());
-    }
-
-    #[test]
-    fn local_and_lambda_targets_need_open_target() {
-        let error =
-            build_target(&parse("local:f:live").expect("uri"), Duration::from_secs(1)).err().expect("unsupported");
-        assert!(error.to_string().contains("open_target"), "{error}");
-        assert!(build_target(&parse("lambda:f").expect("uri"), Duration::from_secs(1)).is_err());
-        assert!(build_target(&TargetUri::Recorded, Duration::from_secs(1)).is_ok());
     }
 }
