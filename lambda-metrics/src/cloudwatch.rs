@@ -21,11 +21,16 @@ const LAMBDA_NAMESPACE: &str = "AWS/Lambda";
 /// What this adapter asked CloudWatch for: GetMetricData is billed per metric requested.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct RequestCounts {
+    /// `GetMetricData` calls, one per page.
     pub get_metric_data_calls: u64,
+    /// Metrics requested over all `GetMetricData` calls: the billed unit.
     pub metrics_requested: u64,
+    /// `ListMetrics` calls, one per page.
     pub list_metrics_calls: u64,
 }
 
+/// The [`MetricSource`] of CloudWatch (or the emulator's CloudWatch front door), counting
+/// the requests it makes.
 #[derive(Debug)]
 pub struct CloudWatchMetrics {
     client: Client,
@@ -35,7 +40,7 @@ pub struct CloudWatchMetrics {
 }
 
 impl CloudWatchMetrics {
-    pub fn new(client: Client) -> CloudWatchMetrics {
+    pub(crate) fn new(client: Client) -> CloudWatchMetrics {
         CloudWatchMetrics {
             client,
             get_metric_data_calls: AtomicU64::new(0),
@@ -44,10 +49,12 @@ impl CloudWatchMetrics {
         }
     }
 
+    /// A source on a CloudWatch client built from `config` (its region, credentials and endpoint).
     pub fn from_config(config: &aws_config::SdkConfig) -> CloudWatchMetrics {
         CloudWatchMetrics::new(Client::new(config))
     }
 
+    /// The requests made so far by this source, across all queries.
     pub fn request_counts(&self) -> RequestCounts {
         RequestCounts {
             get_metric_data_calls: self.get_metric_data_calls.load(Ordering::Relaxed),

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// `function:qualifier`, never an ARN.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Series {
+    /// The function's name (the `FunctionName` dimension), never an ARN.
     pub function: String,
     /// The alias or version callers named (`Resource = function:qualifier`).
     pub qualifier: Option<String>,
@@ -20,10 +21,6 @@ pub struct Series {
 }
 
 impl Series {
-    pub fn function(function: impl Into<String>) -> Series {
-        Series { function: function.into(), qualifier: None, executed_version: None }
-    }
-
     /// The invocations of `version` behind `alias`: the canary's comparison unit.
     pub fn executed(function: impl Into<String>, alias: impl Into<String>, version: impl Into<String>) -> Series {
         Series { function: function.into(), qualifier: Some(alias.into()), executed_version: Some(version.into()) }
@@ -45,8 +42,11 @@ impl Series {
 /// `[start, end)` cut into periods of `period`, aligned to the epoch as CloudWatch aligns them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetricWindow {
+    /// The start of the first period, inclusive.
     pub start: SystemTime,
+    /// The end of the last period, exclusive.
     pub end: SystemTime,
+    /// The length of one period (CloudWatch's `Period`), whole seconds.
     pub period: Duration,
 }
 
@@ -69,7 +69,8 @@ impl MetricWindow {
         span / self.period.as_secs().max(1)
     }
 
-    pub fn is_empty(&self) -> bool {
+    /// True when the window holds no whole period, so there is nothing to ask CloudWatch.
+    pub(crate) fn is_empty(&self) -> bool {
         self.period_count() == 0
     }
 }
@@ -77,7 +78,9 @@ impl MetricWindow {
 /// What a [`MetricSource`] reads for one series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LambdaMetricsQuery {
+    /// The function, alias and executed version to read.
     pub series: Series,
+    /// The periods to read; only those wholly inside it are returned.
     pub window: MetricWindow,
     /// Duration percentiles to read, as fractions (0.5, 0.95, 0.99).
     pub percentiles: Vec<f64>,
@@ -86,26 +89,34 @@ pub struct LambdaMetricsQuery {
 /// One closed period of one series. Durations in milliseconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeriodStats {
+    /// The start of the period; it lasts the query window's `period`.
     pub start: SystemTime,
+    /// Lambda's `Invocations` (Sum); never zero, a period without invocations is absent.
     pub invocations: u64,
+    /// Lambda's `Errors` (Sum): invocations that ended in a function error; zero when unpublished.
     pub errors: u64,
+    /// Lambda's `Throttles` (Sum): requests refused for concurrency; zero when unpublished.
     pub throttles: u64,
     /// Samples behind the duration statistics (CloudWatch's `SampleCount` of Duration).
     pub duration_samples: u64,
+    /// Mean `Duration` of the period, in ms; None when CloudWatch had no Duration point.
     pub duration_average_ms: Option<f64>,
+    /// Longest `Duration` of the period, in ms; None when CloudWatch had no Duration point.
     pub duration_maximum_ms: Option<f64>,
     /// Keyed by the percentile's CloudWatch name: `p50`, `p95`, `p99`, `p99.9`.
     pub duration_percentiles_ms: BTreeMap<String, f64>,
 }
 
 impl PeriodStats {
+    /// The Duration percentile at `quantile` (0.99 for p99), in ms; None when it was not
+    /// among the query's percentiles or the period had no point for it.
     pub fn percentile(&self, quantile: f64) -> Option<f64> {
         self.duration_percentiles_ms.get(&percentile_name(quantile)).copied()
     }
 }
 
 /// CloudWatch's name of a percentile statistic: 0.99 → `p99`, 0.999 → `p99.9`.
-pub fn percentile_name(quantile: f64) -> String {
+pub(crate) fn percentile_name(quantile: f64) -> String {
     let hundredths = (quantile * 10_000.0).round() as u64;
     if hundredths.is_multiple_of(100) {
         format!("p{}", hundredths / 100)
@@ -119,36 +130,55 @@ pub fn percentile_name(quantile: f64) -> String {
 /// One dimension set under which a metric exists, as `ListMetrics` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct DimensionSet {
+    /// The metric's name, such as `Invocations` or `Duration`.
     pub metric_name: String,
+    /// Dimension name to value, such as `FunctionName` → `orders`, `Resource` → `orders:live`.
     pub dimensions: BTreeMap<String, String>,
 }
 
 /// Any CloudWatch metric, for custom gates on business metrics.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomMetricQuery {
+    /// The CloudWatch namespace, such as `Orders/Checkout`.
     pub namespace: String,
+    /// The metric's name within the namespace.
     pub metric_name: String,
+    /// The exact dimension set the metric was published with (CloudWatch matches all of it).
     pub dimensions: BTreeMap<String, String>,
     /// A CloudWatch statistic: `Sum`, `Average`, `Maximum`, `Minimum`, `SampleCount`, `pNN`.
     pub statistic: String,
 }
 
+/// One period's value of a [`CustomMetricQuery`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricDatapoint {
+    /// The start of the period; it lasts the window's `period`.
     pub start: SystemTime,
+    /// The query's statistic over the period, in the metric's own unit.
     pub value: f64,
 }
 
+/// Why metrics could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum MetricsError {
+    /// The call did not succeed: network, credentials, throttling or a service error.
     #[error("CloudWatch {operation} failed")]
     Service {
+        /// The CloudWatch operation, such as `GetMetricData`.
         operation: &'static str,
+        /// The SDK's error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The call succeeded but its answer cannot be read (mismatched timestamps and values,
+    /// a timestamp out of range).
     #[error("CloudWatch answered {operation} with {detail}")]
-    Answer { operation: &'static str, detail: String },
+    Answer {
+        /// The CloudWatch operation, such as `GetMetricData`.
+        operation: &'static str,
+        /// What was wrong with the answer.
+        detail: String,
+    },
 }
 
 /// Where Lambda metrics come from: CloudWatch, the local emulator (through the same
