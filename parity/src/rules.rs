@@ -742,4 +742,89 @@ reason = "a client certificate"
             assert_ne!(normal(a), normal(b), "{a} and {b} must stay apart");
         }
     }
+
+    // ---- tests asked for by the mutants that survived (docs/testing.md) ----
+
+    #[test]
+    fn a_regex_normaliser_replaces_with_its_text_and_only_on_its_path() {
+        let rules = parse(
+            "[[normalise]]\npath = \"$.body.request\"\nregex = \"req-[0-9]+\"\nreplacement = \"req-N\"\nreason = \"r\"\n",
+        )
+        .expect("rules");
+        let route = rules.for_route("GET /x");
+        let request = [Seg::Key("body"), Seg::Key("request")];
+        let mut fired = Vec::new();
+        assert_eq!(route.normalise(&request, "id req-41 and req-7", &mut fired), "id req-N and req-N");
+        assert_eq!(fired, vec![0]);
+        // Another path: the rule does not apply, and does not fire.
+        let other = [Seg::Key("body"), Seg::Key("name")];
+        let mut fired = Vec::new();
+        assert_eq!(route.normalise(&other, "req-41", &mut fired), "req-41");
+        assert!(fired.is_empty());
+    }
+
+    #[test]
+    fn uuids_of_each_case_normalise_to_their_own_marker() {
+        let rules = parse("[[normalise]]\nbuiltin = \"uuid\"\nreason = \"r\"\n").expect("rules");
+        let route = rules.for_route("GET /x");
+        let normal = |text: &str| route.normalise(&[], text, &mut Vec::new()).into_owned();
+        assert_eq!(normal("0f8fad5b-d9cb-469f-a165-70867728950e"), "<uuid>");
+        assert_eq!(normal("0F8FAD5B-D9CB-469F-A165-70867728950E"), "<UUID>");
+        assert_eq!(normal("0F8fad5b-d9cb-469f-a165-70867728950e"), "<uuid mixed case>");
+    }
+
+    #[test]
+    fn load_reads_the_file_it_is_given() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let file = folder.path().join("rules.toml");
+        std::fs::write(&file, "\n[[ignore]]\npath = \"$.body.x\"\nreason = \"r\"\n").expect("write");
+        let rules = ParityRules::load(&file).expect("loads");
+        assert_eq!(rules.rule(0).kind, RuleKind::Ignore);
+        assert_eq!(rules.rule(0).line, 2);
+        assert_eq!(rules.for_route("GET /x").ignores.len(), 1);
+        let missing = ParityRules::load(&folder.path().join("absent.toml")).expect_err("no such file");
+        assert!(missing.to_string().contains("absent.toml"), "{missing}");
+    }
+
+    #[test]
+    fn tolerances_must_be_finite_non_negative_and_one_above_zero() {
+        let tolerance = |absolute: &str, relative: &str| {
+            parse(&format!(
+                "[[tolerance]]\npath = \"$.a\"\nabsolute = {absolute}\nrelative = {relative}\nreason = \"r\"\n"
+            ))
+        };
+        for (absolute, relative) in [("-1.0", "0.0"), ("0.0", "-0.5"), ("inf", "0.0"), ("0.0", "nan"), ("-inf", "1.0")]
+        {
+            let error = tolerance(absolute, relative).expect_err("refused");
+            assert!(error.to_string().contains("finite and >= 0"), "{absolute} {relative}: {error}");
+        }
+        for (absolute, relative) in [("0.5", "0.0"), ("0.0", "0.1"), ("2.0", "0.3")] {
+            let rules = tolerance(absolute, relative).expect("accepted");
+            assert_eq!(rules.for_route("GET /x").tolerances.len(), 1, "{absolute} {relative}");
+        }
+        assert!(tolerance("0.0", "0.0").expect_err("both zero").to_string().contains("above 0"));
+    }
+
+    #[test]
+    fn an_error_on_a_later_line_names_that_line() {
+        let text = "[[ignore]]\npath = \"$.a\"\nreason = \"r\"\n\n\n[[tolerance]]\npath = \"$.b\"\nabsolute = -1.0\nreason = \"r\"\n";
+        let error = parse(text).expect_err("negative");
+        assert!(error.to_string().starts_with("parity.toml:6:"), "{error}");
+    }
+
+    #[test]
+    fn check_routes_lists_at_most_twelve_known_routes_and_counts_the_rest() {
+        let rules = parse("[[ignore]]\nroute = \"GET /typo\"\npath = \"$.a\"\nreason = \"r\"\n").expect("rules");
+        let routes = |count: usize| (0..count).map(|index| format!("GET /r{index:02}")).collect::<Vec<_>>();
+        let twelve = rules.check_routes(routes(12), &[]).expect_err("typo").to_string();
+        assert!(!twelve.contains("more"), "{twelve}");
+        assert!(twelve.contains("`GET /r11`"), "{twelve}");
+        let thirteen = rules.check_routes(routes(13), &[]).expect_err("typo").to_string();
+        assert!(thirteen.contains(" and 1 more"), "{thirteen}");
+        assert!(!thirteen.contains("`GET /r12`"), "{thirteen}");
+        let none = rules.check_routes(Vec::new(), &[]).expect_err("typo").to_string();
+        assert!(none.contains("known routes: none"), "{none}");
+        // Built-in rules (line 0) are never checked: the default rules pass with no routes at all.
+        ParityRules::default().check_routes(Vec::new(), &[]).expect("nothing scoped");
+    }
 }
