@@ -70,7 +70,7 @@ impl MetricWindow {
     }
 
     /// True when the window holds no whole period, so there is nothing to ask CloudWatch.
-    pub(crate) fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.period_count() == 0
     }
 }
