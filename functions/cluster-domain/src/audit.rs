@@ -9,10 +9,15 @@ use crate::ports::{Clock, IdGenerator};
 use crate::value::{PyDict, PyValue};
 use crate::views::MissingAttribute;
 
+/// `event_type` of the event create-cluster records once the cluster item is stored.
 pub const CLUSTER_REQUESTED: &str = "CLUSTER_REQUESTED";
+/// `event_type` of the event create-cluster records once the pipeline execution started.
 pub const PIPELINE_STARTED: &str = "PIPELINE_STARTED";
+/// `event_type` of the event pipeline-status records when a pipeline state moved the status.
 pub const STATUS_CHANGED: &str = "STATUS_CHANGED";
+/// `event_type` of the event decommission-cluster records after its status write.
 pub const DECOMMISSION_REQUESTED: &str = "DECOMMISSION_REQUESTED";
+/// `event_type` of the event check-compliance records with the findings' summary.
 pub const COMPLIANCE_CHECKED: &str = "COMPLIANCE_CHECKED";
 
 /// `AuditTrail.record`'s item, stamped now:
@@ -43,7 +48,7 @@ pub fn audit_item(
 /// One event as get-cluster-events shows it. Python indexes `item["event_key"]`,
 /// `["event_type"]`, `["occurred_at"]` and `["actor"]` directly, so an event without
 /// one of them is a `KeyError`, not a `null`.
-pub fn event_view(item: &PyDict) -> Result<PyValue, MissingAttribute> {
+pub(crate) fn event_view(item: &PyDict) -> Result<PyValue, MissingAttribute> {
     let field = |name: &'static str| item.get(name).cloned().ok_or(MissingAttribute { name });
     Ok(PyValue::Dict(
         PyDict::new()

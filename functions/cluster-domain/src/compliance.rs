@@ -10,8 +10,8 @@ use crate::rules::{
 };
 use crate::value::{PyDict, PyValue};
 
-pub const PASS: &str = "PASS";
-pub const FAIL: &str = "FAIL";
+pub(crate) const PASS: &str = "PASS";
+pub(crate) const FAIL: &str = "FAIL";
 
 /// One finding: `{"rule_id", "title", "status", "severity", "detail"}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,7 +167,7 @@ pub fn check_compliance(spec: &PyDict, org_permission_boundary_arn: &str) -> Vec
 }
 
 /// `is_compliant`: no failed finding of severity `high`.
-pub fn is_compliant(findings: &[Finding]) -> bool {
+pub(crate) fn is_compliant(findings: &[Finding]) -> bool {
     !findings.iter().any(|finding| !finding.passed && finding.severity == "high")
 }
 

@@ -95,6 +95,7 @@ pub struct FakeClusterStore {
 }
 
 impl FakeClusterStore {
+    /// An empty table.
     pub fn new() -> Self {
         Self::default()
     }
@@ -117,10 +118,12 @@ impl FakeClusterStore {
         lock(&self.items).clone()
     }
 
+    /// How many items are stored.
     pub fn len(&self) -> usize {
         lock(&self.items).len()
     }
 
+    /// Whether no item is stored.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -255,6 +258,7 @@ pub struct FakeAuditLog {
 }
 
 impl FakeAuditLog {
+    /// An empty table.
     pub fn new() -> Self {
         Self::default()
     }
@@ -279,6 +283,8 @@ impl FakeAuditLog {
         self.instrumentation.fail(operation, code, message);
     }
 
+    /// The calls served so far: `append <event_type>`, `remove <event_key>`,
+    /// `page <cluster_id>`.
     pub fn calls(&self) -> Vec<String> {
         self.instrumentation.calls()
     }
@@ -340,6 +346,7 @@ pub struct FakePipelineService {
 }
 
 impl FakePipelineService {
+    /// No object, no pipeline.
     pub fn new() -> Self {
         Self::default()
     }
@@ -378,6 +385,8 @@ impl FakePipelineService {
         self.instrumentation.fail(operation, code, message);
     }
 
+    /// The calls served so far: `put_spec_object <key>`, `create_pipeline <name>`,
+    /// `start_execution <name>`.
     pub fn calls(&self) -> Vec<String> {
         self.instrumentation.calls()
     }
@@ -430,10 +439,12 @@ pub struct FakeIdempotencyStore {
 }
 
 impl FakeIdempotencyStore {
+    /// An empty table.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// The record stored under `key`.
     pub fn record(&self, key: &str) -> Option<IdempotencyRecord> {
         lock(&self.records).get(key).cloned()
     }
@@ -453,14 +464,18 @@ impl FakeIdempotencyStore {
         lock(&self.records).len()
     }
 
+    /// Whether no record is stored.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
+    /// Makes every later call of `operation` (`get`, `put_if_absent`) fail;
+    /// `"operation <key>"` fails only the calls for that key.
     pub fn fail(&self, operation: &str, code: &str, message: &str) {
         self.instrumentation.fail(operation, code, message);
     }
 
+    /// The calls served so far: `get <key>`, `put_if_absent <key>`.
     pub fn calls(&self) -> Vec<String> {
         self.instrumentation.calls()
     }
@@ -490,6 +505,7 @@ pub struct FixedClock {
 }
 
 impl FixedClock {
+    /// A clock standing at `now`.
     pub fn new(now: Timestamp) -> Self {
         Self { now: Mutex::new(now) }
     }
@@ -499,6 +515,7 @@ impl FixedClock {
         Timestamp::from_unix(1_795_756_361, 123_456).unwrap_or_else(Timestamp::now_utc)
     }
 
+    /// Moves the clock to `now` (backwards too).
     pub fn set(&self, now: Timestamp) {
         *lock(&self.now) = now;
     }
@@ -523,6 +540,7 @@ pub struct SequentialIds {
 }
 
 impl SequentialIds {
+    /// Ids from `00000001`.
     pub fn new() -> Self {
         Self::default()
     }

@@ -18,7 +18,12 @@ pub enum SpecRejection {
     Rejected(Vec<Violation>),
     /// An error the Python handler does not catch (a `ValueError` or `RecursionError`
     /// from `json.loads`): Lambda reports it and API Gateway answers 502.
-    Unhandled { error_type: &'static str, message: String },
+    Unhandled {
+        /// The Python exception class Lambda reports as `errorType` (`ValueError`).
+        error_type: &'static str,
+        /// The exception's text, Lambda's `errorMessage`.
+        message: String,
+    },
 }
 
 /// powertools' `event.decoded_body`: the body, base64-decoded (Python's lenient
@@ -30,7 +35,7 @@ pub fn read_body_text(body: Option<&str>, is_base64_encoded: bool) -> Result<Opt
 
 /// [`read_body_text`] without copying a body that is not base64: the text borrows the
 /// event's (a 1 MB body is then held once, not twice).
-pub fn read_body(body: Option<&str>, is_base64_encoded: bool) -> Result<Option<Cow<'_, str>>, SpecRejection> {
+pub(crate) fn read_body(body: Option<&str>, is_base64_encoded: bool) -> Result<Option<Cow<'_, str>>, SpecRejection> {
     match body {
         Some(text) if is_base64_encoded && !text.is_empty() => {
             let bytes =
@@ -68,7 +73,7 @@ pub fn parse_cluster_spec(body_text: Option<&str>) -> Result<ClusterSpec, SpecRe
 /// `base64.b64decode(data)` (not `validate`): characters outside the alphabet are
 /// dropped, decoding stops at a complete padding sequence, and a data length that is
 /// not a multiple of four without its padding is an error (`None`).
-pub fn b64decode(data: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn b64decode(data: &[u8]) -> Option<Vec<u8>> {
     b64decode_with(data, b'+', b'/')
 }
 
@@ -138,7 +143,7 @@ fn b64decode_with(data: &[u8], plus: u8, slash: u8) -> Option<Vec<u8>> {
 }
 
 /// `base64.urlsafe_b64encode(data)`, with padding.
-pub fn urlsafe_b64encode(data: &[u8]) -> String {
+pub(crate) fn urlsafe_b64encode(data: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
@@ -172,7 +177,7 @@ fn decimal_digit(character: char) -> Option<u32> {
 /// of any script (`"５"`), single underscores between digits. `None` where Python
 /// raises `ValueError`; `Some(i128::MAX)` stands for any larger magnitude (Python's
 /// 4300-digit limit also raises, which callers treat the same as out of range).
-pub fn python_int(text: &str) -> Option<i128> {
+pub(crate) fn python_int(text: &str) -> Option<i128> {
     let trimmed = text.trim_matches(is_python_whitespace);
     let (negative, body) = match trimmed.chars().next()? {
         '-' => (true, &trimmed[1..]),
@@ -205,8 +210,15 @@ pub fn python_int(text: &str) -> Option<i128> {
 /// escape for a parameter of another JSON type (`int([])`, `5.encode()`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QueryRejection {
+    /// A 400 answer with this message.
     BadRequest(String),
-    Unhandled { error_type: &'static str, message: String },
+    /// An exception the Python handler lets escape; API Gateway answers 502.
+    Unhandled {
+        /// The Python exception class Lambda reports as `errorType` (`TypeError`).
+        error_type: &'static str,
+        /// The exception's text, Lambda's `errorMessage`.
+        message: String,
+    },
 }
 
 impl From<String> for QueryRejection {
@@ -217,7 +229,7 @@ impl From<String> for QueryRejection {
 
 /// `parse_limit`: the default when absent, else `int()` within `1..=maximum`; the
 /// error is the 400 message.
-pub fn parse_limit(raw: Option<&str>, default: u32, maximum: u32) -> Result<u32, String> {
+pub(crate) fn parse_limit(raw: Option<&str>, default: u32, maximum: u32) -> Result<u32, String> {
     let Some(raw) = raw else {
         return Ok(default);
     };
@@ -232,7 +244,7 @@ pub fn parse_limit(raw: Option<&str>, default: u32, maximum: u32) -> Result<u32,
 /// [`parse_limit`] over a query value of any JSON type, as `int(raw)` reads it: a
 /// `str` as above, an int as itself, a bool as 0 or 1, a float truncated; a list or a
 /// dict raises `TypeError`.
-pub fn parse_limit_value(raw: Option<&PyValue>, default: u32, maximum: u32) -> Result<u32, QueryRejection> {
+pub(crate) fn parse_limit_value(raw: Option<&PyValue>, default: u32, maximum: u32) -> Result<u32, QueryRejection> {
     let message = || QueryRejection::BadRequest(format!("limit must be an integer between 1 and {maximum}"));
     let in_range =
         |limit: f64| if (1.0..=f64::from(maximum)).contains(&limit) { Ok(limit as u32) } else { Err(message()) };
@@ -269,18 +281,18 @@ fn token_text(token: Option<&PyValue>) -> Result<Option<&str>, QueryRejection> {
 }
 
 /// The 400 message for an invalid paging token.
-pub const NEXT_TOKEN_INVALID: &str = "next_token is invalid";
+pub(crate) const NEXT_TOKEN_INVALID: &str = "next_token is invalid";
 
 /// `encode_next_token`: URL-safe base64 of `json.dumps(LastEvaluatedKey)` (default
 /// separators); `None` when there is no further page.
-pub fn encode_next_token(last_evaluated_key: Option<&PyDict>) -> Option<String> {
+pub(crate) fn encode_next_token(last_evaluated_key: Option<&PyDict>) -> Option<String> {
     let key = last_evaluated_key.filter(|key| !key.is_empty())?;
     Some(urlsafe_b64encode(python_json::dumps_default(&PyValue::Dict(key.clone())).as_bytes()))
 }
 
 /// `decode_next_token`: the ExclusiveStartKey a token stands for. Its keys must be
 /// exactly `required_keys` (any order) with non-empty string values.
-pub fn decode_next_token(token: Option<&str>, required_keys: &[&str]) -> Result<Option<PyDict>, String> {
+pub(crate) fn decode_next_token(token: Option<&str>, required_keys: &[&str]) -> Result<Option<PyDict>, String> {
     let Some(token) = token else {
         return Ok(None);
     };

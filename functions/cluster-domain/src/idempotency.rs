@@ -6,8 +6,8 @@ use sha2::{Digest, Sha256};
 use crate::ports::IdempotencyRecord;
 use crate::time::Timestamp;
 
-pub const MAX_KEY_LENGTH: usize = 255;
-pub const RECORD_TTL_SECONDS: i64 = 24 * 60 * 60;
+pub(crate) const MAX_KEY_LENGTH: usize = 255;
+pub(crate) const RECORD_TTL_SECONDS: i64 = 24 * 60 * 60;
 
 /// The 400 message for a key that is empty or too long.
 pub fn key_length_message() -> String {

@@ -11,7 +11,7 @@ use crate::python_json::str_repr;
 
 /// A parsed network.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IpNetwork {
+pub(crate) enum IpNetwork {
     V4(Ipv4Network),
     /// An IPv6 network; the rules only need to know it is one.
     V6 {
@@ -21,13 +21,13 @@ pub enum IpNetwork {
 
 /// An IPv4 network: address and prefix length, host bits clear.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ipv4Network {
+pub(crate) struct Ipv4Network {
     pub network_address: u32,
     pub prefix_length: u8,
 }
 
 impl Ipv4Network {
-    pub const fn new(network_address: u32, prefix_length: u8) -> Self {
+    pub(crate) const fn new(network_address: u32, prefix_length: u8) -> Self {
         Self { network_address, prefix_length }
     }
 
@@ -35,7 +35,7 @@ impl Ipv4Network {
         if prefix_length == 0 { 0 } else { u32::MAX << (32 - u32::from(prefix_length)) }
     }
 
-    pub fn broadcast_address(&self) -> u32 {
+    pub(crate) fn broadcast_address(&self) -> u32 {
         self.network_address | !Self::netmask(self.prefix_length)
     }
 
@@ -44,12 +44,12 @@ impl Ipv4Network {
     }
 
     /// `self.subnet_of(other)`.
-    pub fn subnet_of(&self, other: &Self) -> bool {
+    pub(crate) fn subnet_of(&self, other: &Self) -> bool {
         other.network_address <= self.network_address && other.broadcast_address() >= self.broadcast_address()
     }
 
     /// `self.overlaps(other)`.
-    pub fn overlaps(&self, other: &Self) -> bool {
+    pub(crate) fn overlaps(&self, other: &Self) -> bool {
         other.contains(self.network_address)
             || other.contains(self.broadcast_address())
             || self.contains(other.network_address)
@@ -69,7 +69,7 @@ fn format_ipv4(address: u32) -> String {
 }
 
 /// The private ranges the VPC must sit in: 10/8, 172.16/12, 192.168/16.
-pub const PRIVATE_RANGES: [Ipv4Network; 3] =
+pub(crate) const PRIVATE_RANGES: [Ipv4Network; 3] =
     [Ipv4Network::new(0x0a00_0000, 8), Ipv4Network::new(0xac10_0000, 12), Ipv4Network::new(0xc0a8_0000, 16)];
 
 /// Why a parse failed: either not an address of that family at all (the caller moves
@@ -80,7 +80,7 @@ enum Failure {
 }
 
 /// `ipaddress.ip_network(text)`: the network, or the `ValueError`'s text.
-pub fn ip_network(text: &str) -> Result<IpNetwork, String> {
+pub(crate) fn ip_network(text: &str) -> Result<IpNetwork, String> {
     match parse_ipv4_network(text) {
         Ok(network) => return Ok(IpNetwork::V4(network)),
         Err(Failure::HostBitsSet(message)) => return Err(message),

@@ -9,10 +9,10 @@ use crate::python_json;
 use crate::spec::{ClusterSpec, Environment};
 use crate::value::{PyDict, PyValue};
 
-pub const PLAN_PROJECT: &str = "eks-terraform-plan";
-pub const APPLY_PROJECT: &str = "eks-terraform-apply";
-pub const VERIFY_PROJECT: &str = "eks-cluster-verify";
-pub const MANAGED_BY: &str = "eks-cluster-platform";
+pub(crate) const PLAN_PROJECT: &str = "eks-terraform-plan";
+pub(crate) const APPLY_PROJECT: &str = "eks-terraform-apply";
+pub(crate) const VERIFY_PROJECT: &str = "eks-cluster-verify";
+pub(crate) const MANAGED_BY: &str = "eks-cluster-platform";
 const PIPELINE_PREFIX: &str = "eks-";
 
 /// `eks-<cluster_id>`.
@@ -21,7 +21,7 @@ pub fn pipeline_name(cluster_id: &str) -> String {
 }
 
 /// The cluster a pipeline provisions: the name after `eks-`, `None` for other names.
-pub fn cluster_id_from_pipeline(name: &str) -> Option<&str> {
+pub(crate) fn cluster_id_from_pipeline(name: &str) -> Option<&str> {
     name.strip_prefix(PIPELINE_PREFIX).filter(|rest| !rest.is_empty())
 }
 
@@ -33,10 +33,13 @@ pub fn spec_object_key(cluster_id: &str) -> String {
 /// CreatePipeline's `pipeline` argument.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PipelineDefinition {
+    /// The pipeline's name, `eks-<cluster_id>` ([`pipeline_name`]).
     pub name: String,
+    /// The IAM role CodePipeline assumes (`PIPELINE_ROLE_ARN`).
     pub role_arn: String,
     /// The artifact store: always type `S3` at this bucket.
     pub artifact_bucket: String,
+    /// The stages in run order: Source, Plan, Approval (prod only), Apply, Verify.
     pub stages: Vec<Stage>,
 }
 
@@ -80,7 +83,9 @@ impl ActionType {
 /// One `{"key", "value"}` tag of CreatePipeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PipelineTag {
+    /// The tag's key: a spec tag's, or `cluster-id`, `team`, `environment`, `managed-by`.
     pub key: String,
+    /// The tag's value.
     pub value: String,
 }
 

@@ -19,12 +19,15 @@ use crate::value::{PyDict, PyValue};
 /// Python original lets escape (API Gateway answers 502).
 #[derive(Debug, thiserror::Error)]
 pub enum PortError {
+    /// The write's condition did not hold (the item exists, is missing, or is in
+    /// another status).
     #[error("the conditional request failed")]
     ConditionFailed,
     /// boto3 refuses to serialise a float (in an item, a key or an expression value)
     /// before any request is sent; Python raises `TypeError`.
     #[error("Float types are not supported. Use Decimal types instead.")]
     FloatNotSupported,
+    /// The service answered an error, or the request never got an answer.
     #[error("{operation} failed with {code}: {message}")]
     Service {
         /// The API operation, as botocore names it (`PutItem`, `CreatePipeline`).
@@ -32,13 +35,16 @@ pub enum PortError {
         /// The service's error code (`ResourceNotFoundException`), or a transport
         /// error's kind.
         code: String,
+        /// The service's error message, as botocore's `ClientError` prints it.
         message: String,
+        /// The SDK or transport error behind it, when there is one.
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
 }
 
 impl PortError {
+    /// A [`PortError::Service`] without a source error.
     pub fn service(operation: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Service { operation: operation.into(), code: code.into(), message: message.into(), source: None }
     }
@@ -189,7 +195,9 @@ impl PortError {
 /// One page of a Query or Scan: the items and DynamoDB's `LastEvaluatedKey`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Page {
+    /// The items of the page, after the filter.
     pub items: Vec<PyDict>,
+    /// Where the next page starts; `None` on the last page.
     pub last_evaluated_key: Option<PyDict>,
 }
 
@@ -198,11 +206,15 @@ pub struct Page {
 /// `limit` is DynamoDB's `Limit`, applied before the filter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterListQuery {
+    /// Query `environment-index` for this environment; `None` scans the table.
     pub environment: Option<String>,
     /// Any JSON type: Python passes the query value to `Attr("team").eq(...)` as it is.
     pub team: Option<PyValue>,
+    /// Keep only clusters in this status.
     pub status: Option<String>,
+    /// DynamoDB's `Limit`: items examined, before the filter.
     pub limit: u32,
+    /// The previous page's `LastEvaluatedKey`; `None` for the first page.
     pub exclusive_start_key: Option<PyDict>,
 }
 
@@ -211,9 +223,13 @@ pub struct ClusterListQuery {
 /// `ReturnValues=UPDATED_OLD`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusChange {
+    /// The cluster to update.
     pub cluster_id: String,
+    /// The status to set.
     pub new_status: String,
+    /// The statuses the cluster must be in for the write to happen.
     pub allowed_from: Vec<String>,
+    /// The `updated_at` to set, an ISO 8601 timestamp.
     pub updated_at: String,
     /// More attributes set in the same write (`last_pipeline_state`,
     /// `decommission_requested_at`), in order.
@@ -287,13 +303,17 @@ pub trait PipelineService: Send + Sync {
 /// A stored create-cluster answer (`IDEMPOTENCY_TABLE`, key `idempotency_key`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyRecord {
+    /// The `Idempotency-Key` header's value.
     pub idempotency_key: String,
     /// SHA-256 hex of the body text (see [`crate::idempotency::request_hash`]).
     pub request_hash: String,
+    /// The HTTP status answered the first time.
     pub status_code: u16,
     /// The exact body string answered the first time.
     pub response_body: String,
+    /// The `Location` header answered the first time; `None` when there was none.
     pub location: Option<String>,
+    /// When the record was written, an ISO 8601 timestamp.
     pub created_at: String,
     /// Epoch seconds; the table's TTL attribute.
     pub expires_at: i64,
@@ -301,6 +321,7 @@ pub struct IdempotencyRecord {
 
 /// The idempotency table.
 pub trait IdempotencyStore: Send + Sync {
+    /// GetItem; `None` when no record has this key.
     fn get(&self, key: &str) -> impl Future<Output = Result<Option<IdempotencyRecord>, PortError>> + Send;
 
     /// PutItem under `attribute_not_exists(idempotency_key)`. Returns `false` when a
@@ -310,11 +331,13 @@ pub trait IdempotencyStore: Send + Sync {
 
 /// The wall clock, a parameter so tests fix time.
 pub trait Clock: Send + Sync {
+    /// The current instant (`datetime.now(timezone.utc)`).
     fn now(&self) -> Timestamp;
 }
 
 /// Random ids: `secrets.token_hex(4)`, eight lowercase hex digits.
 pub trait IdGenerator: Send + Sync {
+    /// Eight lowercase hex digits, fresh at every call.
     fn token_hex4(&self) -> String;
 }
 

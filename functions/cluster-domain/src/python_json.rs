@@ -215,20 +215,37 @@ pub fn is_printable(character: char) -> bool {
 pub enum LoadsError {
     /// A `json.JSONDecodeError`: the handlers answer BODY_NOT_JSON.
     #[error("{message}: line {line} column {column} (char {position})")]
-    Decode { message: String, line: usize, column: usize, position: usize },
+    Decode {
+        /// The error without its position (`Expecting value`).
+        message: String,
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column of the error, in characters.
+        column: usize,
+        /// 0-based character offset of the error (Python's `pos`).
+        position: usize,
+    },
     /// Python raises a plain `ValueError` (not a `JSONDecodeError`) for an integer of
     /// more than 4300 digits; the Python handlers let it escape.
     #[error(
         "Exceeds the limit (4300 digits) for integer string conversion: value has {digits} digits; use sys.set_int_max_str_digits() to increase the limit"
     )]
-    IntegerTooLong { digits: usize },
+    IntegerTooLong {
+        /// The digits the integer had.
+        digits: usize,
+    },
     /// Python raises `RecursionError` for very deep nesting; the handlers let it escape.
     #[error("maximum recursion depth exceeded while decoding a JSON document")]
     TooDeep,
     /// A `\ud800`-style lone surrogate: Python keeps it in the `str`, Rust strings
     /// cannot hold it.
     #[error("lone surrogate \\u{code:04x} at char {position}")]
-    LoneSurrogate { code: u32, position: usize },
+    LoneSurrogate {
+        /// The surrogate code unit (`0xd800..=0xdfff`).
+        code: u32,
+        /// 0-based character offset of its `\u` escape.
+        position: usize,
+    },
 }
 
 impl LoadsError {

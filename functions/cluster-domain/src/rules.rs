@@ -10,13 +10,17 @@ use crate::python_json::str_repr;
 use crate::spec::{ClusterSpec, ClusterType, Environment, SchemaError};
 use crate::value::{PyDict, PyInt, PyValue};
 
+/// How bad a violation is: an error refuses the spec, a warning is only reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
+    /// `"error"`: the spec is invalid (validate answers `valid: false`, create answers 400).
     Error,
+    /// `"warning"`: the spec is valid; create-cluster stores the warnings with the cluster.
     Warning,
 }
 
 impl Severity {
+    /// `"error"` or `"warning"`, as the answers spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Error => "error",
@@ -28,18 +32,23 @@ impl Severity {
 /// One violation: `{"code", "field", "message", "severity"}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
+    /// The rule's code (`K8S_VERSION`, `SCHEMA_INVALID`, ...).
     pub code: &'static str,
+    /// The dotted path of the offending field (`node_groups.0.name`); `""` for the body
+    /// as a whole.
     pub field: String,
+    /// The Python original's message, verbatim.
     pub message: String,
+    /// Whether the violation refuses the spec.
     pub severity: Severity,
 }
 
 impl Violation {
-    pub fn error(code: &'static str, field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn error(code: &'static str, field: impl Into<String>, message: impl Into<String>) -> Self {
         Self { code, field: field.into(), message: message.into(), severity: Severity::Error }
     }
 
-    pub fn warning(code: &'static str, field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn warning(code: &'static str, field: impl Into<String>, message: impl Into<String>) -> Self {
         Self { code, field: field.into(), message: message.into(), severity: Severity::Warning }
     }
 
@@ -66,12 +75,12 @@ impl Violation {
 }
 
 /// A list of violations as a Python list of dicts.
-pub fn violations_to_pyvalue(violations: &[Violation]) -> PyValue {
+pub(crate) fn violations_to_pyvalue(violations: &[Violation]) -> PyValue {
     PyValue::List(violations.iter().map(Violation::to_pyvalue).collect())
 }
 
 /// `schema_violations`: one `SCHEMA_INVALID` per pydantic error, in pydantic's order.
-pub fn schema_violations(errors: &[SchemaError]) -> Vec<Violation> {
+pub(crate) fn schema_violations(errors: &[SchemaError]) -> Vec<Violation> {
     errors.iter().map(|error| Violation::error("SCHEMA_INVALID", error.field(), error.msg.as_str())).collect()
 }
 
@@ -80,21 +89,22 @@ pub fn has_errors(violations: &[Violation]) -> bool {
     violations.iter().any(|violation| violation.severity == Severity::Error)
 }
 
-pub const NAME_MAX_LENGTH: usize = 40;
-pub const ALLOWED_REGIONS: [&str; 4] = ["eu-west-1", "eu-central-1", "eu-north-1", "us-east-1"];
-pub const DEPRECATED_K8S_VERSIONS: [&str; 2] = ["1.28", "1.29"];
-pub const ALLOWED_INSTANCE_SIZES: [&str; 7] =
+pub(crate) const NAME_MAX_LENGTH: usize = 40;
+pub(crate) const ALLOWED_REGIONS: [&str; 4] = ["eu-west-1", "eu-central-1", "eu-north-1", "us-east-1"];
+pub(crate) const DEPRECATED_K8S_VERSIONS: [&str; 2] = ["1.28", "1.29"];
+pub(crate) const ALLOWED_INSTANCE_SIZES: [&str; 7] =
     ["large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"];
-pub const DISK_SIZE_MIN_GB: i64 = 50;
-pub const DISK_SIZE_MAX_GB: i64 = 16384;
-pub const VPC_PREFIX_RANGE: (u8, u8) = (16, 24);
-pub const REQUIRED_TAGS: [&str; 3] = ["cost-center", "owner", "data-classification"];
-pub const DATA_CLASSIFICATIONS: [&str; 4] = ["public", "internal", "confidential", "restricted"];
-pub const CONTROL_PLANE_LOG_TYPES: [&str; 5] = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
-pub const REQUIRED_PROD_LOG_TYPES: [&str; 3] = ["api", "audit", "authenticator"];
+pub(crate) const DISK_SIZE_MIN_GB: i64 = 50;
+pub(crate) const DISK_SIZE_MAX_GB: i64 = 16384;
+pub(crate) const VPC_PREFIX_RANGE: (u8, u8) = (16, 24);
+pub(crate) const REQUIRED_TAGS: [&str; 3] = ["cost-center", "owner", "data-classification"];
+pub(crate) const DATA_CLASSIFICATIONS: [&str; 4] = ["public", "internal", "confidential", "restricted"];
+pub(crate) const CONTROL_PLANE_LOG_TYPES: [&str; 5] =
+    ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+pub(crate) const REQUIRED_PROD_LOG_TYPES: [&str; 3] = ["api", "audit", "authenticator"];
 
 /// The Kubernetes versions a cluster type may run.
-pub fn allowed_k8s_versions(cluster_type: ClusterType) -> &'static [&'static str] {
+pub(crate) fn allowed_k8s_versions(cluster_type: ClusterType) -> &'static [&'static str] {
     match cluster_type {
         ClusterType::General => &["1.28", "1.29", "1.30", "1.31"],
         ClusterType::Compute => &["1.29", "1.30", "1.31"],
@@ -103,7 +113,7 @@ pub fn allowed_k8s_versions(cluster_type: ClusterType) -> &'static [&'static str
 }
 
 /// The instance families a cluster type may use.
-pub fn allowed_instance_families(cluster_type: ClusterType) -> &'static [&'static str] {
+pub(crate) fn allowed_instance_families(cluster_type: ClusterType) -> &'static [&'static str] {
     match cluster_type {
         ClusterType::General => &["m6i", "m7i"],
         ClusterType::Compute => &["c6i", "c7i"],
@@ -112,7 +122,7 @@ pub fn allowed_instance_families(cluster_type: ClusterType) -> &'static [&'stati
 }
 
 /// Total nodes per environment: (lowest sum of min_size, highest sum of max_size).
-pub fn node_count_limits(environment: Environment) -> (i64, i64) {
+pub(crate) fn node_count_limits(environment: Environment) -> (i64, i64) {
     match environment {
         Environment::Dev => (1, 10),
         Environment::Staging => (2, 30),
@@ -121,7 +131,7 @@ pub fn node_count_limits(environment: Environment) -> (i64, i64) {
 }
 
 /// Subnets a cluster needs per environment.
-pub fn min_subnets(environment: Environment) -> usize {
+pub(crate) fn min_subnets(environment: Environment) -> usize {
     match environment {
         Environment::Prod => 3,
         Environment::Dev | Environment::Staging => 2,

@@ -12,17 +12,22 @@ use crate::python_json;
 use crate::value::{PyDict, PyInt, PyValue};
 
 /// The environments a cluster can be requested for, in the order messages list them.
-pub const ENVIRONMENTS: [&str; 3] = ["dev", "staging", "prod"];
+pub(crate) const ENVIRONMENTS: [&str; 3] = ["dev", "staging", "prod"];
 
+/// The environment a cluster runs in (`Literal["dev", "staging", "prod"]`); the rules'
+/// limits depend on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Environment {
+    /// `"dev"`.
     Dev,
+    /// `"staging"`.
     Staging,
+    /// `"prod"`: stricter rules (three subnets, control-plane logs, no public endpoint).
     Prod,
 }
 
 impl Environment {
-    pub fn parse(text: &str) -> Option<Self> {
+    pub(crate) fn parse(text: &str) -> Option<Self> {
         match text {
             "dev" => Some(Self::Dev),
             "staging" => Some(Self::Staging),
@@ -31,6 +36,7 @@ impl Environment {
         }
     }
 
+    /// The literal as the spec spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Dev => "dev",
@@ -46,15 +52,20 @@ impl fmt::Display for Environment {
     }
 }
 
+/// The workload a cluster is for (`Literal["general", "compute", "memory"]`); it picks
+/// the allowed Kubernetes versions and instance families.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ClusterType {
+    /// `"general"`: m6i/m7i instances.
     General,
+    /// `"compute"`: c6i/c7i instances.
     Compute,
+    /// `"memory"`: r6i/r7i instances.
     Memory,
 }
 
 impl ClusterType {
-    pub fn parse(text: &str) -> Option<Self> {
+    pub(crate) fn parse(text: &str) -> Option<Self> {
         match text {
             "general" => Some(Self::General),
             "compute" => Some(Self::Compute),
@@ -63,6 +74,7 @@ impl ClusterType {
         }
     }
 
+    /// The literal as the spec spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::General => "general",
@@ -81,47 +93,49 @@ impl fmt::Display for ClusterType {
 /// `ClusterSpec`: every field after validation, defaults filled in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterSpec {
-    pub name: String,
-    pub team: String,
+    pub(crate) name: String,
+    pub(crate) team: String,
+    /// Where the cluster runs; the audit details and pipeline tags name it.
     pub environment: Environment,
+    /// What the cluster is for; the audit details name it.
     pub cluster_type: ClusterType,
-    pub kubernetes_version: String,
-    pub region: String,
-    pub node_groups: Vec<NodeGroup>,
-    pub network: Network,
-    pub security: Security,
+    pub(crate) kubernetes_version: String,
+    pub(crate) region: String,
+    pub(crate) node_groups: Vec<NodeGroup>,
+    pub(crate) network: Network,
+    pub(crate) security: Security,
     /// `dict[str, str]` in the request's order (a repeated key keeps its first place).
-    pub tags: Vec<(String, String)>,
+    pub(crate) tags: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct NodeGroup {
-    pub name: String,
-    pub instance_type: String,
-    pub min_size: PyInt,
-    pub max_size: PyInt,
-    pub desired_size: PyInt,
-    pub disk_size_gb: PyInt,
+pub(crate) struct NodeGroup {
+    pub(crate) name: String,
+    pub(crate) instance_type: String,
+    pub(crate) min_size: PyInt,
+    pub(crate) max_size: PyInt,
+    pub(crate) desired_size: PyInt,
+    pub(crate) disk_size_gb: PyInt,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Subnet {
-    pub cidr: String,
-    pub availability_zone: String,
+pub(crate) struct Subnet {
+    pub(crate) cidr: String,
+    pub(crate) availability_zone: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Network {
-    pub vpc_cidr: String,
-    pub subnets: Vec<Subnet>,
-    pub endpoint_public_access: bool,
+pub(crate) struct Network {
+    pub(crate) vpc_cidr: String,
+    pub(crate) subnets: Vec<Subnet>,
+    pub(crate) endpoint_public_access: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Security {
-    pub kms_key_arn: Option<String>,
-    pub permission_boundary_arn: Option<String>,
-    pub control_plane_logging: Vec<String>,
+pub(crate) struct Security {
+    pub(crate) kms_key_arn: Option<String>,
+    pub(crate) permission_boundary_arn: Option<String>,
+    pub(crate) control_plane_logging: Vec<String>,
 }
 
 impl ClusterSpec {
@@ -185,7 +199,7 @@ impl ClusterSpec {
 }
 
 impl NodeGroup {
-    pub fn model_dump(&self) -> PyDict {
+    pub(crate) fn model_dump(&self) -> PyDict {
         PyDict::new()
             .with("name", self.name.as_str())
             .with("instance_type", self.instance_type.as_str())
@@ -198,7 +212,7 @@ impl NodeGroup {
 
 /// One part of a pydantic error location: a field name or a list position.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LocPart {
+pub(crate) enum LocPart {
     Key(String),
     Index(usize),
 }
@@ -215,7 +229,8 @@ impl fmt::Display for LocPart {
 /// One pydantic validation error: `loc` and `msg`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchemaError {
-    pub loc: Vec<LocPart>,
+    pub(crate) loc: Vec<LocPart>,
+    /// pydantic's `msg`, verbatim (`Field required`).
     pub msg: String,
 }
 
@@ -227,25 +242,25 @@ impl SchemaError {
 }
 
 /// pydantic's error messages, verbatim.
-pub mod messages {
-    pub const FIELD_REQUIRED: &str = "Field required";
-    pub const EXTRA_FORBIDDEN: &str = "Extra inputs are not permitted";
-    pub const STRING_TYPE: &str = "Input should be a valid string";
-    pub const INT_TYPE: &str = "Input should be a valid integer";
-    pub const INT_PARSING: &str = "Input should be a valid integer, unable to parse string as an integer";
-    pub const INT_PARSING_SIZE: &str = "Unable to parse input string as an integer, exceeded maximum size";
-    pub const INT_FROM_FLOAT: &str = "Input should be a valid integer, got a number with a fractional part";
-    pub const FINITE_NUMBER: &str = "Input should be a finite number";
-    pub const GREATER_THAN_EQUAL_ZERO: &str = "Input should be greater than or equal to 0";
-    pub const BOOL_TYPE: &str = "Input should be a valid boolean";
-    pub const BOOL_PARSING: &str = "Input should be a valid boolean, unable to interpret input";
-    pub const LIST_TYPE: &str = "Input should be a valid list";
-    pub const DICT_TYPE: &str = "Input should be a valid dictionary";
-    pub const ENVIRONMENT_LITERAL: &str = "Input should be 'dev', 'staging' or 'prod'";
-    pub const CLUSTER_TYPE_LITERAL: &str = "Input should be 'general', 'compute' or 'memory'";
+pub(crate) mod messages {
+    pub(crate) const FIELD_REQUIRED: &str = "Field required";
+    pub(crate) const EXTRA_FORBIDDEN: &str = "Extra inputs are not permitted";
+    pub(crate) const STRING_TYPE: &str = "Input should be a valid string";
+    pub(crate) const INT_TYPE: &str = "Input should be a valid integer";
+    pub(crate) const INT_PARSING: &str = "Input should be a valid integer, unable to parse string as an integer";
+    pub(crate) const INT_PARSING_SIZE: &str = "Unable to parse input string as an integer, exceeded maximum size";
+    pub(crate) const INT_FROM_FLOAT: &str = "Input should be a valid integer, got a number with a fractional part";
+    pub(crate) const FINITE_NUMBER: &str = "Input should be a finite number";
+    pub(crate) const GREATER_THAN_EQUAL_ZERO: &str = "Input should be greater than or equal to 0";
+    pub(crate) const BOOL_TYPE: &str = "Input should be a valid boolean";
+    pub(crate) const BOOL_PARSING: &str = "Input should be a valid boolean, unable to interpret input";
+    pub(crate) const LIST_TYPE: &str = "Input should be a valid list";
+    pub(crate) const DICT_TYPE: &str = "Input should be a valid dictionary";
+    pub(crate) const ENVIRONMENT_LITERAL: &str = "Input should be 'dev', 'staging' or 'prod'";
+    pub(crate) const CLUSTER_TYPE_LITERAL: &str = "Input should be 'general', 'compute' or 'memory'";
 
     /// `model_type`: `Input should be a valid dictionary or instance of <Model>`.
-    pub fn model_type(model: &str) -> String {
+    pub(crate) fn model_type(model: &str) -> String {
         format!("Input should be a valid dictionary or instance of {model}")
     }
 }

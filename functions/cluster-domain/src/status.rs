@@ -11,14 +11,16 @@
 //! DELETE (API)     -> DECOMMISSIONING (from PENDING, ACTIVE, FAILED)
 //! ```
 
+/// A new cluster's status, until its pipeline starts.
 pub const PENDING: &str = "PENDING";
-pub const PROVISIONING: &str = "PROVISIONING";
-pub const ACTIVE: &str = "ACTIVE";
-pub const FAILED: &str = "FAILED";
+pub(crate) const PROVISIONING: &str = "PROVISIONING";
+pub(crate) const ACTIVE: &str = "ACTIVE";
+pub(crate) const FAILED: &str = "FAILED";
+/// The status decommission-cluster sets; no pipeline event moves a cluster out of it.
 pub const DECOMMISSIONING: &str = "DECOMMISSIONING";
 
 /// Every status, in the order messages list them.
-pub const STATUSES: [&str; 5] = [PENDING, PROVISIONING, ACTIVE, FAILED, DECOMMISSIONING];
+pub(crate) const STATUSES: [&str; 5] = [PENDING, PROVISIONING, ACTIVE, FAILED, DECOMMISSIONING];
 
 /// The statuses decommission-cluster may start from.
 pub const DECOMMISSIONABLE: [&str; 3] = [PENDING, ACTIVE, FAILED];
@@ -35,7 +37,7 @@ pub struct Transition {
 
 /// The transition for a CodePipeline execution state; `None` for states that do not
 /// change the cluster status (`RESUMED`, `SUPERSEDED`, ...).
-pub fn pipeline_transition(state: &str) -> Option<Transition> {
+pub(crate) fn pipeline_transition(state: &str) -> Option<Transition> {
     match state {
         "STARTED" => Some(Transition { new_status: PROVISIONING, allowed_from: &[PENDING] }),
         "SUCCEEDED" => Some(Transition { new_status: ACTIVE, allowed_from: &[PENDING, PROVISIONING] }),
@@ -53,8 +55,18 @@ pub fn can_decommission(status: &str) -> bool {
 /// transition, or why the event is ignored (the `reason` Python answers).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PipelineEventDecision<'a> {
-    Apply { cluster_id: &'a str, transition: Transition },
-    Ignore { reason: String },
+    /// Write the transition to this cluster.
+    Apply {
+        /// The cluster the pipeline provisions (its name after `eks-`).
+        cluster_id: &'a str,
+        /// The status to set and the statuses it may be set from.
+        transition: Transition,
+    },
+    /// Answer `ignored` without touching the store.
+    Ignore {
+        /// The `reason` of the answer.
+        reason: String,
+    },
 }
 
 /// The first two checks of pipeline-status: an `eks-` pipeline, a state in the table.

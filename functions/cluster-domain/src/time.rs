@@ -11,7 +11,7 @@ pub struct Timestamp {
 }
 
 impl Timestamp {
-    pub fn now_utc() -> Self {
+    pub(crate) fn now_utc() -> Self {
         Self::from_datetime(OffsetDateTime::now_utc())
     }
 
@@ -52,10 +52,6 @@ impl Timestamp {
     /// `int(time.time())` at this instant.
     pub fn unix_seconds(&self) -> i64 {
         self.instant.unix_timestamp()
-    }
-
-    pub fn as_datetime(&self) -> OffsetDateTime {
-        self.instant
     }
 }
 

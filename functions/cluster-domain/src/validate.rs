@@ -9,12 +9,24 @@ use crate::value::{PyDict, PyValue};
 /// error the Python handler would let escape.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValidateAnswer {
-    Response { status_code: u16, body: String },
-    Unhandled { error_type: &'static str, message: String },
+    /// An answer: 200 with `{"valid", "violations"}`, or 400.
+    Response {
+        /// The HTTP status code.
+        status_code: u16,
+        /// The exact JSON body text.
+        body: String,
+    },
+    /// An exception the Python handler lets escape; API Gateway answers 502.
+    Unhandled {
+        /// The Python exception class Lambda reports as `errorType`.
+        error_type: &'static str,
+        /// The exception's text, Lambda's `errorMessage`.
+        message: String,
+    },
 }
 
 /// `{"valid": <bool>, "violations": [...]}` as the compact JSON body.
-pub fn validation_body(valid: bool, violations: &[Violation]) -> String {
+pub(crate) fn validation_body(valid: bool, violations: &[Violation]) -> String {
     python_json::dumps(&PyValue::Dict(
         PyDict::new().with("valid", valid).with("violations", violations_to_pyvalue(violations)),
     ))

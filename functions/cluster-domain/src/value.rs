@@ -12,27 +12,37 @@ use std::fmt;
 /// A Python value as it appears in request bodies, DynamoDB items and responses.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PyValue {
+    /// `None` (JSON `null`).
     None,
+    /// `True` or `False`.
     Bool(bool),
+    /// An `int` of any size.
     Int(PyInt),
+    /// A `float`; JSON's `NaN` and `Infinity` included, as `json.loads` reads them.
     Float(f64),
     /// A `decimal.Decimal`, held as `str(Decimal)`. boto3 returns every DynamoDB number
     /// this way, and the powertools encoder writes it as a JSON string.
     Decimal(String),
+    /// A `str`.
     Str(String),
+    /// A `list`.
     List(Vec<PyValue>),
+    /// A `dict`, in insertion order.
     Dict(PyDict),
 }
 
 impl PyValue {
+    /// A `str` value.
     pub fn str(text: impl Into<String>) -> Self {
         Self::Str(text.into())
     }
 
+    /// An `int` value from a machine integer.
     pub fn int(number: i64) -> Self {
         Self::Int(PyInt::from(number))
     }
 
+    /// The text of a `str`; `None` for any other type (a `Decimal` included).
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Self::Str(text) => Some(text),
@@ -40,6 +50,7 @@ impl PyValue {
         }
     }
 
+    /// The dict of a `dict`; `None` for any other type.
     pub fn as_dict(&self) -> Option<&PyDict> {
         match self {
             Self::Dict(dict) => Some(dict),
@@ -47,6 +58,7 @@ impl PyValue {
         }
     }
 
+    /// The items of a `list`; `None` for any other type.
     pub fn as_list(&self) -> Option<&[PyValue]> {
         match self {
             Self::List(items) => Some(items),
@@ -54,6 +66,7 @@ impl PyValue {
         }
     }
 
+    /// Python's `value is None`.
     pub fn is_none(&self) -> bool {
         matches!(self, Self::None)
     }
@@ -166,6 +179,7 @@ pub struct PyDict {
 }
 
 impl PyDict {
+    /// `{}`.
     pub fn new() -> Self {
         Self::default()
     }
@@ -187,6 +201,7 @@ impl PyDict {
         self
     }
 
+    /// `dict.get(key)`: the value, `None` for a missing key.
     pub fn get(&self, key: &str) -> Option<&PyValue> {
         self.entries.iter().find(|(existing, _)| existing == key).map(|(_, value)| value)
     }
@@ -196,27 +211,34 @@ impl PyDict {
         self.get(key).and_then(PyValue::as_str)
     }
 
+    /// `key in dict`.
     pub fn contains_key(&self, key: &str) -> bool {
         self.get(key).is_some()
     }
 
+    /// `dict.pop(key, None)`: the value removed, `None` for a missing key; the other
+    /// keys keep their order.
     pub fn remove(&mut self, key: &str) -> Option<PyValue> {
         let position = self.entries.iter().position(|(existing, _)| existing == key)?;
         Some(self.entries.remove(position).1)
     }
 
+    /// `len(dict)`: the number of keys.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// `not dict`.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
+    /// `dict.items()`, in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &PyValue)> {
         self.entries.iter().map(|(key, value)| (key.as_str(), value))
     }
 
+    /// `dict.keys()`, in insertion order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().map(|(key, _)| key.as_str())
     }
@@ -256,15 +278,15 @@ const LIMB_BASE: u64 = 1_000_000_000;
 const LIMB_DIGITS: usize = 9;
 
 impl PyInt {
-    pub fn zero() -> Self {
+    pub(crate) fn zero() -> Self {
         Self::default()
     }
 
-    pub fn is_zero(&self) -> bool {
+    pub(crate) fn is_zero(&self) -> bool {
         self.limbs.is_empty()
     }
 
-    pub fn is_negative(&self) -> bool {
+    pub(crate) fn is_negative(&self) -> bool {
         self.negative
     }
 

@@ -13,6 +13,7 @@ use crate::value::{PyDict, PyValue};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("'{name}'")]
 pub struct MissingAttribute {
+    /// The attribute's name (`status`).
     pub name: &'static str,
 }
 
@@ -114,7 +115,7 @@ pub fn cluster_view(item: &PyDict) -> Result<PyDict, MissingAttribute> {
 }
 
 /// `cluster_summary`: one row of list-clusters (`cluster_id` indexed directly).
-pub fn cluster_summary(item: &PyDict) -> Result<PyValue, MissingAttribute> {
+pub(crate) fn cluster_summary(item: &PyDict) -> Result<PyValue, MissingAttribute> {
     let field = |key: &str| item.get(key).cloned().unwrap_or(PyValue::None);
     let mut summary = PyDict::new().with("cluster_id", required(item, "cluster_id")?.clone());
     for key in ["name", "team", "environment", "cluster_type", "status", "created_at"] {
