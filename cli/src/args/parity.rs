@@ -21,6 +21,10 @@ pub enum ParityCommand {
     /// matters. Exit 1 when mismatched or failed records exceed --max-mismatch, or any
     /// write differs.
     Run(ParityRunArgs),
+    /// Combine the JSON reports of `parity run --shard K/N` into one report and one
+    /// verdict, judging every shard's records against the noise any shard learned. Exit 1
+    /// when the merged run fails, 2 when the reports are not the N shards of one run.
+    Merge(ParityMergeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -74,8 +78,25 @@ pub struct ParityRunArgs {
     /// Send the sandboxes' logs of local: targets to stderr (discarded by default).
     #[arg(long)]
     pub sandbox_logs: bool,
+    /// Replay only shard K of N (1-based): the records of the entities that hash to it.
+    /// Merge the shards' JSON reports with `parity merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
     #[command(flatten)]
     pub config: ConfigArg,
     #[command(flatten)]
     pub aws: AwsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ParityMergeArgs {
+    /// The shards' JSON reports (`parity run --shard K/N --format json`), one per shard.
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub reports: Vec<PathBuf>,
+    /// Mismatched or failed records allowed. Default: what the shards ran with.
+    #[arg(long)]
+    pub max_mismatch: Option<usize>,
+    /// Write the merged report to this file (atomically) instead of stdout.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
 }

@@ -1,6 +1,6 @@
 //! `cutover parity run`: resolves the arguments into typed settings (target URIs, rules,
-//! corpus filter), runs a [`parity::ParitySession`], renders the report and maps the
-//! verdict to the exit code.
+//! corpus filter, shard), runs a [`parity::ParitySession`], renders the report and maps the
+//! verdict to the exit code. `cutover parity merge` combines the shards' JSON reports.
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use anyhow::anyhow;
 use parity::{
-    AwsSettings, Corpus, CorpusFilter, ParityRules, ParitySession, ReplaySettings, ReportFormat, StatusFilter,
-    TargetOptions, TargetUri,
+    AwsSettings, Corpus, CorpusFilter, ParityRules, ParitySession, ReplaySettings, ReportFormat, ShardReportText,
+    StatusFilter, TargetOptions, TargetUri,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::args::{ParityArgs, ParityCommand, ParityFormatArg, ParityRunArgs};
+use crate::args::{ParityArgs, ParityCommand, ParityFormatArg, ParityMergeArgs, ParityRunArgs};
 use crate::exit::Failure;
 use crate::output;
 
@@ -31,6 +31,7 @@ pub fn run(args: ParityArgs, format: ParityFormatArg) -> Result<(), Failure> {
                 .map_err(|error| Failure::Unexpected(anyhow!(error).context("could not start the async runtime")))?;
             runtime.block_on(run_parity(settings))
         }
+        ParityCommand::Merge(merge_args) => merge(merge_args, format),
     }
 }
 
@@ -47,6 +48,8 @@ struct RunSettings {
     max_mismatch: usize,
     format: ReportFormat,
     output: Option<PathBuf>,
+    /// `--shard K/N`: which shard, and what identifies the replay for `parity merge`.
+    shard: Option<(parity::Shard, parity::ReplayIdentity)>,
 }
 
 fn input(error: impl Into<anyhow::Error>) -> Failure {
@@ -70,11 +73,13 @@ impl RunSettings {
         let baseline = target_uri("baseline", &args.baseline)?;
         let candidate = target_uri("candidate", &args.candidate)?;
         let secondary = args.secondary.as_deref().map(|text| target_uri("secondary", text)).transpose()?;
-        let rules = match &args.rules {
+        let rules_path = match &args.rules {
+            Some(path) => Some(path.clone()),
+            None if Path::new(DEFAULT_RULES_FILE).exists() => Some(PathBuf::from(DEFAULT_RULES_FILE)),
+            None => None,
+        };
+        let rules = match &rules_path {
             Some(path) => ParityRules::load(path).map_err(input)?,
-            None if Path::new(DEFAULT_RULES_FILE).exists() => {
-                ParityRules::load(Path::new(DEFAULT_RULES_FILE)).map_err(input)?
-            }
             None => ParityRules::default(),
         };
         let corpus = Corpus::open(&args.corpus).map_err(input)?;
@@ -120,6 +125,11 @@ impl RunSettings {
             Some(Err(error)) => return Err(input(error)),
             Some(Ok(_)) => {}
         }
+        let shard = args
+            .shard
+            .as_deref()
+            .map(|text| shard_plan(text, &corpus, &filter, &rules, rules_path.as_deref()))
+            .transpose()?;
         if let Some(path) = &args.output {
             output::check_writable_destination(path).map_err(input)?;
         }
@@ -129,12 +139,7 @@ impl RunSettings {
         if !(args.timeout.is_finite() && args.timeout > 0.0) {
             return Err(input(anyhow!("--timeout must be a positive number of seconds")));
         }
-        let format = match format {
-            ParityFormatArg::Table => ReportFormat::Table,
-            ParityFormatArg::Json => ReportFormat::Json,
-            ParityFormatArg::Markdown => ReportFormat::Markdown,
-            ParityFormatArg::Junit => ReportFormat::Junit,
-        };
+        let format = report_format(format);
         Ok(Self {
             baseline,
             candidate,
@@ -156,6 +161,7 @@ impl RunSettings {
             max_mismatch: args.max_mismatch,
             format,
             output: args.output,
+            shard,
         })
     }
 }
@@ -169,13 +175,21 @@ async fn run_parity(settings: RunSettings) -> Result<(), Failure> {
             })?;
     let progress = Progress::new(&settings);
     let records = settings.corpus.records(settings.filter.clone());
+    let corpus_records = parity::RecordCount::default();
+    let records: Box<dyn Iterator<Item = _>> = match &settings.shard {
+        Some((shard, _)) => Box::new(shard.select(records, &settings.rules, corpus_records.clone())),
+        None => Box::new(records),
+    };
     let result = session.run(records, &settings.rules, settings.replay, |done| progress.update(done)).await;
     progress.finish();
     session.shutdown().await;
-    let report = result.map_err(|error| match error {
+    let mut report = result.map_err(|error| match error {
         parity::SessionError::Replay(replay) => Failure::Input(replay.into()),
         capture @ parity::SessionError::Capture { .. } => Failure::Unexpected(capture.into()),
     })?;
+    if let Some((shard, identity)) = &settings.shard {
+        parity::seal_shard(&mut report, *shard, identity.clone(), corpus_records.get(), settings.max_mismatch);
+    }
     let text = parity::render(&report, settings.format, settings.max_mismatch);
     match &settings.output {
         Some(path) => output::write_atomically(path, text.as_bytes()).map_err(Failure::Unexpected)?,
@@ -197,7 +211,11 @@ impl Progress {
     fn new(settings: &RunSettings) -> Self {
         let total = std::io::stderr()
             .is_terminal()
-            .then(|| settings.corpus.records(settings.filter.clone()).filter(Result::is_ok).count());
+            .then(|| settings.corpus.records(settings.filter.clone()).filter_map(Result::ok))
+            .map(|records| match &settings.shard {
+                Some((shard, _)) => records.filter(|record| shard.holds(record, &settings.rules)).count(),
+                None => records.count(),
+            });
         Self { total }
     }
 
@@ -214,4 +232,67 @@ impl Progress {
             eprintln!();
         }
     }
+}
+
+fn report_format(format: ParityFormatArg) -> ReportFormat {
+    match format {
+        ParityFormatArg::Table => ReportFormat::Table,
+        ParityFormatArg::Json => ReportFormat::Json,
+        ParityFormatArg::Markdown => ReportFormat::Markdown,
+        ParityFormatArg::Junit => ReportFormat::Junit,
+    }
+}
+
+/// `--shard K/N`, checked: the shard holds at least one record (a shard of nothing would
+/// prove nothing, and merge needs every shard), and the replay's identity (the corpus
+/// files' and the rules' digests, the filters) for `parity merge` to check.
+fn shard_plan(
+    text: &str,
+    corpus: &Corpus,
+    filter: &CorpusFilter,
+    rules: &ParityRules,
+    rules_path: Option<&Path>,
+) -> Result<(parity::Shard, parity::ReplayIdentity), Failure> {
+    let shard = text.parse::<parity::Shard>().map_err(|error| input(anyhow!(error).context("--shard")))?;
+    let seen = parity::RecordCount::default();
+    if shard.select(corpus.records(filter.clone()), rules, seen.clone()).next().is_none() {
+        return Err(input(anyhow!(
+            "--shard {shard}: none of the corpus's {} records falls in this shard (each entity's records go to one \
+             shard); use fewer shards",
+            seen.get()
+        )));
+    }
+    let rules_text = rules_path
+        .map(|path| {
+            std::fs::read(path)
+                .map_err(|error| input(anyhow!(error).context(format!("cannot read {}", path.display()))))
+        })
+        .transpose()?;
+    let identity = parity::ReplayIdentity::new(corpus, filter, rules_text.as_deref()).map_err(input)?;
+    Ok((shard, identity))
+}
+
+/// `cutover parity merge`: reads the shards' JSON reports, merges them into one report
+/// (refusing, with the file named, reports that are not the N shards of one run), renders
+/// it in any format `parity run` renders and maps its verdict to the exit code.
+fn merge(args: ParityMergeArgs, format: ParityFormatArg) -> Result<(), Failure> {
+    if let Some(path) = &args.output {
+        output::check_writable_destination(path).map_err(input)?;
+    }
+    let texts = args
+        .reports
+        .iter()
+        .map(|path| {
+            std::fs::read_to_string(path)
+                .map(|text| ShardReportText { file: path.display().to_string(), text })
+                .map_err(|error| input(anyhow!(error).context(format!("cannot read {}", path.display()))))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let merged = parity::merge_shard_reports(&texts, args.max_mismatch).map_err(input)?;
+    let text = parity::render(&merged.report, report_format(format), merged.max_mismatch);
+    match &args.output {
+        Some(path) => output::write_atomically(path, text.as_bytes()).map_err(Failure::Unexpected)?,
+        None => output::stdout(&text)?,
+    }
+    if merged.report.passed(merged.max_mismatch) { Ok(()) } else { Err(Failure::Checked) }
 }

@@ -7,6 +7,7 @@ mod help;
 mod local;
 mod package;
 mod parity;
+mod parity_shard;
 mod report;
 mod rewrite;
 mod support;
