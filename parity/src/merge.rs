@@ -232,15 +232,20 @@ pub(crate) fn insert_described(shapes: &mut ShapeSet, text: &str) {
 /// messages) and text.
 #[derive(Debug, Clone)]
 pub struct ShardReportText {
+    /// The file's name as the user gave it.
     pub file: String,
+    /// Its content.
     pub text: String,
 }
 
 /// The merged report and the mismatch allowance its verdict uses.
 #[derive(Debug, Clone)]
 pub struct MergedReport {
+    /// One report for the whole corpus.
     pub report: ParityReport,
+    /// `--max-mismatch` of the merge, else the shards' own.
     pub max_mismatch: usize,
+    /// N, how many shards were merged.
     pub shards: u32,
 }
 

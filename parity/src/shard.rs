@@ -45,7 +45,9 @@ pub const SHARD_FORMAT: &str = "cutover.parity-shard/v1";
 /// One shard of N, 1-based: `2/5` is the second of five.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Shard {
+    /// K, from 1 to `count`.
     pub index: u32,
+    /// N, the number of shards.
     pub count: u32,
 }
 
@@ -53,7 +55,9 @@ pub struct Shard {
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 #[error("{text:?} is not a shard: {reason}")]
 pub struct ShardError {
+    /// The text given.
     pub text: String,
+    /// What is wrong with it.
     pub reason: &'static str,
 }
 
@@ -161,6 +165,7 @@ impl Fnv128 {
 pub struct RecordCount(Arc<AtomicUsize>);
 
 impl RecordCount {
+    /// How many records were read so far.
     pub fn get(&self) -> usize {
         self.0.load(Ordering::Relaxed)
     }
@@ -197,7 +202,9 @@ impl<I: Iterator<Item = Result<Record, CorpusError>>> Iterator for ShardRecords<
 pub struct CorpusFile {
     /// As the corpus arguments named it (a folder's files are listed one by one).
     pub path: String,
+    /// Its size.
     pub bytes: u64,
+    /// FNV-1a (128 bits) of its bytes, `fnv1a128:<hex>`.
     pub digest: String,
 }
 
@@ -206,6 +213,7 @@ pub struct CorpusFile {
 /// rules' digest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplayIdentity {
+    /// The corpus files, in the order they are read.
     pub corpus: Vec<CorpusFile>,
     /// The filters, written out canonically (`routes=[...] methods=[...] ...`).
     pub filter: String,
@@ -273,7 +281,9 @@ fn filter_text(filter: &CorpusFilter) -> String {
 pub struct ShardSection {
     /// [`SHARD_FORMAT`].
     pub format: String,
+    /// Which shard this is.
     pub shard: Shard,
+    /// Which replay it is a shard of.
     pub identity: ReplayIdentity,
     /// Records of the whole (filtered) corpus, in every shard: the merge checks that the
     /// shards together replayed them all.
