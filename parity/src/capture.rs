@@ -1,6 +1,7 @@
 //! Reads back what one side wrote to its own AWS back end (the moto server of a `local:`
 //! side) into a [`SideEffects`] snapshot: every DynamoDB table, every CodePipeline
-//! pipeline with its tags, and every S3 object.
+//! pipeline with its tags, and every S3 object; and, when the endpoint is the emulator's
+//! recording proxy, the write calls in the order they were made (`GET /_cutover/writes`).
 //!
 //! Table items are keyed by partition key; a table with a sort key holds, per partition,
 //! the list of its items in sort-key order (sort keys such as `<timestamp>#<random>` are
@@ -51,7 +52,23 @@ pub async fn capture_side_effects(endpoint: &str, region: &str) -> Result<SideEf
     capture_tables(&config, endpoint, &mut effects).await?;
     capture_pipelines(endpoint, region, &mut effects).await?;
     capture_objects(&config, endpoint, &mut effects).await?;
+    effects.writes = capture_write_log(endpoint).await?;
     Ok(effects)
+}
+
+/// The write calls the recording proxy at `endpoint` saw, in order; `None` when the
+/// endpoint is moto itself (it answers the path as an S3 bucket that cannot exist).
+async fn capture_write_log(endpoint: &str) -> Result<Option<Vec<emulator::WriteCall>>, CaptureError> {
+    const OPERATION: &str = "GET /_cutover/writes";
+    let url = format!("{}{}", endpoint.trim_end_matches('/'), emulator::WRITES_PATH);
+    let response = reqwest::get(&url).await.map_err(|error| call_error(endpoint, OPERATION, error.to_string()))?;
+    if !response.status().is_success() {
+        return Ok(None);
+    }
+    let text = response.text().await.map_err(|error| call_error(endpoint, OPERATION, error.to_string()))?;
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|error| call_error(endpoint, OPERATION, format!("not a list of write calls: {error}")))
 }
 
 fn call_error(endpoint: &str, operation: &'static str, message: String) -> CaptureError {

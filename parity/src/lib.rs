@@ -9,7 +9,8 @@
 //! - [`compare_outcomes`] finds [`Difference`]s in tiers (semantic, cosmetic), under the
 //!   [`ParityRules`] of `parity.toml`; a second baseline run marks noise;
 //! - [`capture_side_effects`] reads back what a `local:` side wrote to its own moto
-//!   server, and [`diff_side_effects`] compares the two sides' writes;
+//!   server (and the write calls its recording proxy saw, in order), and
+//!   [`diff_side_effects`] compares the two sides' writes: final state and sequences;
 //! - [`ReportBuilder`] accumulates a [`ParityReport`], which [`render`] prints as a table,
 //!   JSON, Markdown or JUnit XML, with secrets redacted;
 //! - for a corpus too large for one machine, a [`Shard`] replays the records of its own
@@ -80,7 +81,10 @@ pub use shard::{
     CorpusFile, RecordCount, ReplayIdentity, SHARD_FORMAT, Shard, ShardError, ShardRecords, ShardSection, fnv1a_64,
     seal_shard, shard_key, shard_of,
 };
-pub use side_effects::{SIDE_EFFECTS_ROUTE, SideEffectCounts, SideEffects, diff_side_effects, side_effect_pattern};
+pub use side_effects::{
+    SIDE_EFFECTS_ROUTE, SideEffectCounts, SideEffects, WriteCallCounts, WriteKindCounts, diff_side_effects,
+    diff_side_effects_and_writes, side_effect_pattern,
+};
 pub use target::{
     LOCAL_EVERY_FUNCTION, OpenTargetError, Target, TargetError, TargetOptions, TargetUri, TargetUriError,
 };

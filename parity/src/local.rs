@@ -60,6 +60,8 @@ impl LocalTarget {
             routing_seed: None,
             serve_http: false,
             start_backend: true,
+            // The writes are compared in order, not only their final state.
+            record_writes: true,
             ..EmulatorOptions::default()
         };
         let emulator = Emulator::start(config, emulator_options)

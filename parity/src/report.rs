@@ -22,7 +22,10 @@ use crate::redact::{Redactor, redact_field};
 use crate::rules::{ParityRules, RouteRules, RuleId, RuleKind};
 use crate::shape::{Shape, ShapeSet};
 use crate::shard::ShardSection;
-use crate::side_effects::{SIDE_EFFECTS_ROUTE, SideEffectCounts, SideEffects, diff_side_effects, side_effect_pattern};
+use crate::side_effects::{
+    SIDE_EFFECTS_ROUTE, SideEffectCounts, SideEffects, WriteCallCounts, diff_side_effects_and_writes,
+    side_effect_pattern,
+};
 
 /// Record counts by tier.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -169,6 +172,10 @@ pub struct ParityReport {
     /// Why `side_effects` is absent, when a run could not capture them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub side_effects_note: Option<String>,
+    /// The write calls each side made, compared per entity in order (their differences are
+    /// in `side_effects`); `None` unless both sides recorded them (`local:` targets).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub write_calls: Option<WriteCallCounts>,
     pub errors: Vec<ErrorExample>,
     /// Which shard of a `parity run --shard K/N` this report covers, and what `parity
     /// merge` needs to judge its records again with every shard's learned noise.
@@ -202,7 +209,7 @@ impl ParityReport {
         candidate: &SideEffects,
         candidate_to_baseline: &IdMap,
     ) {
-        let comparison = diff_side_effects(rules, baseline, candidate, candidate_to_baseline);
+        let (comparison, write_calls) = diff_side_effects_and_writes(rules, baseline, candidate, candidate_to_baseline);
         for &rule in &comparison.fired {
             add_fired(&mut self.rules_fired, rules, rule, 1);
         }
@@ -220,6 +227,7 @@ impl ParityReport {
             .collect();
         let mismatches = comparison.semantic().count();
         self.side_effects_note = None;
+        self.write_calls = write_calls;
         self.side_effects = Some(SideEffectsReport {
             baseline_items: baseline.len(),
             candidate_items: candidate.len(),
@@ -249,6 +257,8 @@ impl ParityReport {
             rules_fired: _,
             side_effects,
             side_effects_note,
+            // Counts only.
+            write_calls: _,
             errors,
             shard,
             tally,
@@ -757,6 +767,7 @@ impl<'r> ReportBuilder<'r> {
             rules_fired,
             side_effects: None,
             side_effects_note: None,
+            write_calls: None,
             errors: self.errors,
             shard: None,
             tally: Some(Box::new(tally)),

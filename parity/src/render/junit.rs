@@ -56,7 +56,12 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
         cases.push_str("    <testcase classname=\"parity\" name=\"side effects\">\n");
         if side_effects.mismatches > 0 {
             failures += 1;
-            let details: String = side_effects.differences.iter().map(|d| format!("{} {}\n", d.path, d.kind)).collect();
+            let shown = |value: &Option<String>| value.clone().unwrap_or_else(|| "(absent)".to_owned());
+            let details: String = side_effects
+                .differences
+                .iter()
+                .map(|d| format!("{} {}: {} -> {}\n", d.path, d.kind, shown(&d.baseline), shown(&d.candidate)))
+                .collect();
             cases.push_str(&format!(
                 "      <failure message=\"{} side-effect mismatches\" type=\"parity\">{}</failure>\n",
                 side_effects.mismatches,

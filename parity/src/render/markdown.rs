@@ -104,6 +104,16 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
             "\n## Side effects\n\n{} items on the baseline, {} on the candidate, {} mismatches.\n",
             side_effects.baseline_items, side_effects.candidate_items, side_effects.mismatches
         ));
+        if let Some(calls) = &report.write_calls {
+            out.push_str(&format!(
+                "\nWrite calls: {} on the baseline, {} on the candidate; {} pairs compared in order over {} entities, {} parted (`$.writes.<entity>[<index>]` names the first call where an entity's sequences part).\n",
+                calls.baseline.total(),
+                calls.candidate.total(),
+                calls.compared,
+                calls.entities,
+                calls.parted
+            ));
+        }
         if !side_effects.differences.is_empty() {
             out.push_str("\n| path | kind | baseline | candidate |\n|---|---|---|---|\n");
             for difference in &side_effects.differences {

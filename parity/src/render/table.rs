@@ -135,6 +135,16 @@ pub(super) fn render(report: &ParityReport, max_mismatch: usize) -> String {
             "\nside effects: {} items on the baseline, {} on the candidate, {} mismatches\n",
             side_effects.baseline_items, side_effects.candidate_items, side_effects.mismatches
         ));
+        if let Some(calls) = &report.write_calls {
+            out.push_str(&format!(
+                "write calls: {} on the baseline, {} on the candidate; {} pairs compared in order over {} entities, {} parted\n",
+                calls.baseline.total(),
+                calls.candidate.total(),
+                calls.compared,
+                calls.entities,
+                calls.parted
+            ));
+        }
         if !side_effects.differences.is_empty() {
             let mut writes = table(vec!["path", "kind", "baseline", "candidate"]);
             for difference in &side_effects.differences {

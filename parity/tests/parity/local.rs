@@ -130,6 +130,16 @@ async fn python_and_rust_answer_and_write_the_same_on_the_whole_corpus() {
         assert!(counts.objects >= 20, "S3 objects: {counts:?}");
     }
     assert_eq!(side_effects.mismatches, 0, "{}", shown());
+    // And the write calls that got them there, compared per entity in order: every kind was
+    // recorded and compared on both sides, and no sequence parted.
+    let calls = report.write_calls.expect("both sides recorded their write calls");
+    for side in [calls.baseline, calls.candidate] {
+        assert!(side.items >= 200, "DynamoDB write calls (items of batches counted): {calls:?}");
+        assert!(side.objects >= 20, "S3 write calls: {calls:?}");
+        assert!(side.pipelines >= 40, "CodePipeline write calls (create and start): {calls:?}");
+    }
+    assert!(calls.compared >= 300, "write calls compared in order: {calls:?}");
+    assert_eq!(calls.parted, 0, "{}", shown());
 
     // Every remaining difference is explained by a rule of parity.toml with its reason,
     // and every normaliser there is needed on this corpus.
@@ -203,10 +213,21 @@ async fn an_extra_dynamodb_write_fails_parity_though_every_answer_matches() {
     let side_effects = report.side_effects.as_ref().expect("side effects captured");
     assert_eq!(side_effects.baseline_items, 3);
     assert_eq!(side_effects.candidate_items, 4);
-    assert_eq!(side_effects.mismatches, 1, "{side_effects:?}");
+    // Found twice: in the final state, and as a write call the baseline never made.
+    assert_eq!(side_effects.mismatches, 2, "{side_effects:?}");
     let found: Vec<(String, DiffKind, &str)> =
         side_effects.differences.iter().map(|d| (d.path.to_string(), d.kind, d.pattern.as_str())).collect();
-    assert_eq!(found, [("$.tables.writer-items.k-extra".to_owned(), DiffKind::Extra, "$.tables.writer-items.*")]);
+    assert_eq!(
+        found,
+        [
+            ("$.tables.writer-items.k-extra".to_owned(), DiffKind::Extra, "$.tables.writer-items.*"),
+            (
+                "$.writes.tables.writer-items.k-extra[0]".to_owned(),
+                DiffKind::Extra,
+                "$.writes.tables.writer-items.*[*]"
+            ),
+        ]
+    );
     assert!(!report.passed(0), "a mismatched write fails parity");
     assert!(!report.passed(100), "whatever --max-mismatch allows");
 }
