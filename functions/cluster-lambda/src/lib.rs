@@ -13,6 +13,7 @@
 // A library computes; only the binary prints (ripgrep's rule): output goes through
 // typed results and renderers, logs through `tracing` or a sink the caller chose.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
+#![warn(missing_docs, unreachable_pub)]
 
 pub mod python_access;
 
@@ -27,13 +28,16 @@ use serde_json::Value;
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct FunctionError {
+    /// The Python exception class, Lambda's `errorType` (`KeyError`, `ClientError`).
     pub error_type: String,
+    /// The exception's `str()`, Lambda's `errorMessage`.
     pub message: String,
     #[source]
-    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    pub(crate) source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
 impl FunctionError {
+    /// An escaped exception of class `error_type` with this message, with no cause.
     pub fn new(error_type: &str, message: impl Into<String>) -> Self {
         FunctionError { error_type: error_type.to_owned(), message: message.into(), source: None }
     }
