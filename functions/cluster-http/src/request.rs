@@ -25,6 +25,7 @@ pub struct ProxyRequest {
 }
 
 impl ProxyRequest {
+    /// Wraps the event; nothing is read until a method asks for it.
     pub fn new(event: Value) -> Self {
         ProxyRequest { event }
     }

@@ -11,17 +11,19 @@ use cluster_domain::{PyValue, cluster_not_found_message, error_body, route_not_f
 /// would, so the body is kept as text).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProxyResponse {
-    pub status_code: u16,
-    pub body: String,
+    pub(crate) status_code: u16,
+    pub(crate) body: String,
     /// Headers in the order the handler set them; `Content-Type` is added last.
-    pub headers: Vec<(String, String)>,
+    pub(crate) headers: Vec<(String, String)>,
 }
 
 impl ProxyResponse {
+    /// `status_code` with `body`, a JSON text already serialised, and no header yet.
     pub fn json(status_code: u16, body: String) -> Self {
         ProxyResponse { status_code, body, headers: Vec::new() }
     }
 
+    /// The response with one more header, after those already set.
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_owned(), value.to_owned()));
         self

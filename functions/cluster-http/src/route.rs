@@ -8,8 +8,8 @@
 /// One route: an HTTP method and a powertools rule with `<name>` parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
-    pub method: &'static str,
-    pub rule: &'static str,
+    pub(crate) method: &'static str,
+    pub(crate) rule: &'static str,
 }
 
 // The characters powertools allows in a path parameter besides `\w`.
@@ -21,6 +21,7 @@ fn is_parameter_character(character: char) -> bool {
 }
 
 impl Route {
+    /// A route for `method` (upper case) and a rule such as `/clusters/<cluster_id>`.
     pub const fn new(method: &'static str, rule: &'static str) -> Self {
         Route { method, rule }
     }
