@@ -44,18 +44,21 @@ pub struct DynamoIdempotencyStore {
 }
 
 impl DynamoClusterStore {
+    /// The store on the table `table_name` (the function's `CLUSTERS_TABLE`).
     pub fn new(client: Client, table_name: impl Into<String>) -> Self {
         DynamoClusterStore { table: Table { client, name: table_name.into() } }
     }
 }
 
 impl DynamoAuditLog {
+    /// The log on the table `table_name` (the function's `AUDIT_TABLE`).
     pub fn new(client: Client, table_name: impl Into<String>) -> Self {
         DynamoAuditLog { table: Table { client, name: table_name.into() } }
     }
 }
 
 impl DynamoIdempotencyStore {
+    /// The store on the table `table_name` (the function's `IDEMPOTENCY_TABLE`).
     pub fn new(client: Client, table_name: impl Into<String>) -> Self {
         DynamoIdempotencyStore { table: Table { client, name: table_name.into() } }
     }

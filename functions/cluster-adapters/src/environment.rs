@@ -38,7 +38,7 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 #[error("environment variable {name} is not set or not valid UTF-8")]
 pub struct MissingVariable {
-    pub name: String,
+    name: String,
 }
 
 /// The value of a required environment variable.

@@ -7,7 +7,7 @@ use cluster_domain::PortError;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
-pub enum AdapterError {
+pub(crate) enum AdapterError {
     #[error("float values are not supported by DynamoDB; use integers or decimals")]
     FloatNotSupported,
     #[error("malformed DynamoDB attribute value {value}")]

@@ -11,6 +11,7 @@
 // A library computes; only the binary prints (ripgrep's rule): output goes through
 // typed results and renderers, logs through `tracing` or a sink the caller chose.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
+#![warn(missing_docs, unreachable_pub)]
 
 mod attribute_json;
 mod dynamodb;
@@ -22,5 +23,5 @@ mod signed_http;
 
 pub use dynamodb::{DynamoAuditLog, DynamoClusterStore, DynamoIdempotencyStore};
 pub use environment::{MissingVariable, required_env, sdk_config, sdk_config_from};
-pub use error::AdapterError;
+pub(crate) use error::AdapterError;
 pub use pipeline::AwsPipelineService;
