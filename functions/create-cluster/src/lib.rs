@@ -37,6 +37,9 @@
 //!    Should a compensating DeleteItem itself fail, the answer is still Python's error
 //!    and the stray event is logged with its key (a warning) for an operator.
 
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+#![warn(missing_docs, unreachable_pub)]
+
 use cluster_domain::{
     AuditLog, Clock, ClusterSpec, ClusterStore, IdGenerator, IdempotencyStore, PipelineService, PortError, PyDict,
     PyValue, check_spec, has_errors, python_json,
@@ -55,24 +58,37 @@ use cluster_http::{
 use cluster_lambda::python_access;
 use serde_json::Value;
 
-pub const ROUTE: Route = Route::new("POST", "/clusters");
+pub(crate) const ROUTE: Route = Route::new("POST", "/clusters");
 
 /// The function's environment.
 #[derive(Debug, Clone)]
 pub struct CreateClusterConfig {
+    /// The boundary the spec's `security.permission_boundary_arn` must name
+    /// (`ORG_PERMISSION_BOUNDARY_ARN`).
     pub org_permission_boundary_arn: String,
+    /// The role the cluster's pipeline runs as (`PIPELINE_ROLE_ARN`).
     pub pipeline_role_arn: String,
+    /// The bucket the spec object and the pipeline's artifacts go to (`ARTIFACT_BUCKET`).
     pub artifact_bucket: String,
 }
 
+/// The handler and the ports it uses.
 #[derive(Debug, Clone)]
 pub struct CreateCluster<S, A, P, K, C, I> {
+    /// The clusters table the new cluster is written to.
     pub clusters: S,
+    /// The audit table, for `CLUSTER_REQUESTED` and `PIPELINE_STARTED`.
     pub audit: A,
+    /// S3 and CodePipeline: the spec object, the pipeline and its execution.
     pub pipelines: P,
+    /// The idempotency table, read and written when the request has an
+    /// `Idempotency-Key` header.
     pub idempotency: K,
+    /// Stamps `created_at`, the audit events and idempotency records.
     pub clock: C,
+    /// The cluster id's and the audit event keys' random suffixes.
     pub ids: I,
+    /// The function's environment.
     pub config: CreateClusterConfig,
 }
 
@@ -100,6 +116,8 @@ where
     C: Clock,
     I: IdGenerator,
 {
+    /// Answers one API Gateway proxy event with the proxy response; `Err` is the
+    /// exception Python lets escape (Lambda reports it, API Gateway answers 502).
     pub async fn handle(&self, event: Value) -> Result<Value, FunctionError> {
         let request = ProxyRequest::new(event);
         let response = match request.route(&ROUTE)? {
