@@ -6,6 +6,9 @@
 //! `requestContext.identity` (ALB, a Lambda authorizer's context) changes the status
 //! and then fails with `KeyError`, without the audit event; this handler does the same.
 
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+#![warn(missing_docs, unreachable_pub)]
+
 use cluster_domain::{AuditLog, Clock, ClusterStore, IdGenerator, PortError, PyDict, PyValue, StatusChange};
 use cluster_domain::{DECOMMISSION_REQUESTED, audit_item, decommission_details};
 use cluster_domain::{DECOMMISSIONABLE, DECOMMISSIONING, can_decommission, required};
@@ -13,17 +16,24 @@ use cluster_domain::{cannot_decommission_message, decommission_body, decommissio
 use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, json_response};
 use serde_json::Value;
 
-pub const ROUTE: Route = Route::new("DELETE", "/clusters/<cluster_id>");
+pub(crate) const ROUTE: Route = Route::new("DELETE", "/clusters/<cluster_id>");
 
+/// The handler and the ports it uses.
 #[derive(Debug, Clone)]
 pub struct DecommissionCluster<S, A, C, I> {
+    /// The clusters table: the status is read and changed there.
     pub clusters: S,
+    /// The audit table, for the `DECOMMISSION_REQUESTED` event.
     pub audit: A,
+    /// Stamps `updated_at`, `decommission_requested_at` and the audit event.
     pub clock: C,
+    /// The audit event key's random suffix.
     pub ids: I,
 }
 
 impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> DecommissionCluster<S, A, C, I> {
+    /// Answers one API Gateway proxy event with the proxy response; `Err` is the
+    /// exception Python lets escape (Lambda reports it, API Gateway answers 502).
     pub async fn handle(&self, event: Value) -> Result<Value, FunctionError> {
         let request = ProxyRequest::new(event);
         let response = match request.route(&ROUTE)? {
