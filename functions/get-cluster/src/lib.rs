@@ -1,18 +1,25 @@
 //! get-cluster: `GET /clusters/{cluster_id}`. 200 with the stored cluster in a fixed key
 //! order (numbers as DynamoDB returns them: Decimals, written as strings), 404 if unknown.
 
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+#![warn(missing_docs, unreachable_pub)]
+
 use cluster_domain::{ClusterStore, PyValue, cluster_view};
 use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, json_response};
 use serde_json::Value;
 
-pub const ROUTE: Route = Route::new("GET", "/clusters/<cluster_id>");
+pub(crate) const ROUTE: Route = Route::new("GET", "/clusters/<cluster_id>");
 
+/// The handler and the port it uses.
 #[derive(Debug, Clone)]
 pub struct GetCluster<S> {
+    /// The clusters table the cluster is read from.
     pub clusters: S,
 }
 
 impl<S: ClusterStore> GetCluster<S> {
+    /// Answers one API Gateway proxy event with the proxy response; `Err` is the
+    /// exception Python lets escape (Lambda reports it, API Gateway answers 502).
     pub async fn handle(&self, event: Value) -> Result<Value, FunctionError> {
         let request = ProxyRequest::new(event);
         let response = match request.route(&ROUTE)? {
