@@ -2,19 +2,27 @@
 //! cluster's audit trail, oldest first, `limit` (1-100, default 50) events a page. The
 //! query is checked before the cluster lookup, as in Python (400 before 404).
 
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+#![warn(missing_docs, unreachable_pub)]
+
 use cluster_domain::{AuditLog, ClusterStore, PyValue, QueryRejection, events_body, parse_events_query, python_json};
 use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, json_response};
 use serde_json::Value;
 
-pub const ROUTE: Route = Route::new("GET", "/clusters/<cluster_id>/events");
+pub(crate) const ROUTE: Route = Route::new("GET", "/clusters/<cluster_id>/events");
 
+/// The handler and the ports it uses.
 #[derive(Debug, Clone)]
 pub struct GetClusterEvents<S, A> {
+    /// The clusters table, to answer 404 for an unknown cluster.
     pub clusters: S,
+    /// The audit table the events are read from.
     pub audit: A,
 }
 
 impl<S: ClusterStore, A: AuditLog> GetClusterEvents<S, A> {
+    /// Answers one API Gateway proxy event with the proxy response; `Err` is the
+    /// exception Python lets escape (Lambda reports it, API Gateway answers 502).
     pub async fn handle(&self, event: Value) -> Result<Value, FunctionError> {
         let request = ProxyRequest::new(event);
         let response = match request.route(&ROUTE)? {
