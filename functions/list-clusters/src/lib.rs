@@ -3,21 +3,28 @@
 //! applied before the team/status filter, so a page can be short (even empty) and still
 //! carry a `next_token`.
 
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+#![warn(missing_docs, unreachable_pub)]
+
 use cluster_domain::{ClusterStore, PyValue, QueryRejection, list_body, parse_list_clusters_query, python_json};
 use cluster_http::{FunctionError, ProxyRequest, ProxyResponse, Route, json_response};
 use serde_json::Value;
 
-pub const ROUTE: Route = Route::new("GET", "/clusters");
+pub(crate) const ROUTE: Route = Route::new("GET", "/clusters");
 
 /// The query parameters the handler reads, in the order Python reads them.
 const PARAMETERS: [&str; 5] = ["environment", "team", "status", "limit", "next_token"];
 
+/// The handler and the port it uses.
 #[derive(Debug, Clone)]
 pub struct ListClusters<S> {
+    /// The clusters table the page is read from.
     pub clusters: S,
 }
 
 impl<S: ClusterStore> ListClusters<S> {
+    /// Answers one API Gateway proxy event with the proxy response; `Err` is the
+    /// exception Python lets escape (Lambda reports it, API Gateway answers 502).
     pub async fn handle(&self, event: Value) -> Result<Value, FunctionError> {
         let request = ProxyRequest::new(event);
         let response = match request.route(&ROUTE)? {
