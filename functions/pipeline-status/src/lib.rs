@@ -4,6 +4,9 @@
 //! STARTED → PROVISIONING (from PENDING); SUCCEEDED → ACTIVE, FAILED/STOPPED → FAILED
 //! (from PENDING or PROVISIONING). Each applied transition is audited.
 
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+#![warn(missing_docs, unreachable_pub)]
+
 use cluster_domain::python_json;
 use cluster_domain::required;
 use cluster_domain::{AuditLog, Clock, ClusterStore, IdGenerator, PortError, PyDict, PyValue, StatusChange};
@@ -17,11 +20,16 @@ use serde_json::Value;
 /// Python decides before it looks the state up.
 const NOT_A_CLUSTER_PIPELINE: &str = "not a cluster pipeline";
 
+/// The handler and the ports it uses.
 #[derive(Debug, Clone)]
 pub struct PipelineStatus<S, A, C, I> {
+    /// The clusters table: the status is changed there.
     pub clusters: S,
+    /// The audit table, for the `STATUS_CHANGED` event.
     pub audit: A,
+    /// Stamps `updated_at` and the audit event.
     pub clock: C,
+    /// The audit event key's random suffix.
     pub ids: I,
 }
 
@@ -40,6 +48,8 @@ fn ignored(pipeline: &Value, state: &Value, reason: &str) -> Value {
 }
 
 impl<S: ClusterStore, A: AuditLog, C: Clock, I: IdGenerator> PipelineStatus<S, A, C, I> {
+    /// Answers one EventBridge event with the JSON Python returns (`result`: `changed`,
+    /// `unchanged` or `ignored`); `Err` is the exception Python lets escape.
     pub async fn handle(&self, event: Value) -> Result<Value, FunctionError> {
         // `detail = event.get("detail") or {}`: an event that is not an object has no `get`.
         let empty = Value::Object(serde_json::Map::new());
