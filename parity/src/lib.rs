@@ -21,6 +21,10 @@
 //! [`LocalTarget`] starts its own emulator, [`LambdaTarget`] calls Invoke), runs the replay,
 //! diffs the side effects and stops what it started. The CLI only resolves arguments and
 //! calls it.
+//!
+//! [`Fuzzer`] (`cutover parity fuzz`) goes past the recording: it mutates the corpus's
+//! events from a seed ([`generate_mutants`]), replays each mutant against both sides and
+//! reports where they part, grouped by mutation and path, with the smallest mutant.
 
 // A library computes; only the binary prints (ripgrep's rule): output goes through
 // typed results and renderers, logs through `tracing` or a sink the caller chose.
@@ -31,6 +35,7 @@ mod compare;
 mod corpus;
 mod difference;
 mod document;
+mod fuzz;
 mod http;
 mod ids;
 mod lambda;
@@ -48,8 +53,8 @@ mod report;
 mod rules;
 mod scheduler;
 mod session;
-mod shard;
 mod shape;
+mod shard;
 mod side_effects;
 mod target;
 
@@ -58,6 +63,11 @@ pub use capture::{CaptureError, capture_side_effects};
 pub use compare::{compare_json, compare_outcomes};
 pub use corpus::{Corpus, CorpusError, CorpusFilter, Records, StatusFilter};
 pub use difference::{Comparison, DiffKind, Difference, Tier};
+pub use fuzz::{
+    BodyEncoding, Change, CorpusCheck, EventShape, Finding, FuzzError, FuzzFormat, FuzzProgress, FuzzReport,
+    FuzzSettings, FuzzTiming, Fuzzer, HeaderCase, JsonType, KindSummary, Mutant, MutantError, MutantTotals, Mutation,
+    MutationKind, SmallestMutant, UnicodeText, generate_mutants, render_fuzz,
+};
 pub use http::HttpTarget;
 pub use ids::IdMap;
 pub use lambda::LambdaTarget;
