@@ -10,16 +10,20 @@ use serde::{Deserialize, Serialize};
 /// with its share (0.0–1.0).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AliasTarget {
+    /// The primary version: it gets whatever share the additional versions leave.
     pub version: String,
+    /// Lambda's `AdditionalVersionWeights`: version → share of traffic (0.0–1.0).
     #[serde(default)]
     pub additional_version_weights: BTreeMap<String, f64>,
 }
 
 impl AliasTarget {
+    /// All traffic to `version`.
     pub fn only(version: &str) -> AliasTarget {
         AliasTarget { version: version.to_string(), additional_version_weights: BTreeMap::new() }
     }
 
+    /// `share` (0.0–1.0) of traffic to `additional`, the rest to `primary`.
     pub fn split(primary: &str, additional: &str, share: f64) -> AliasTarget {
         AliasTarget {
             version: primary.to_string(),
@@ -65,8 +69,11 @@ impl fmt::Display for AliasTarget {
 /// An alias as GetAlias returned it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AliasSnapshot {
+    /// Where the alias sends traffic.
     #[serde(flatten)]
     pub routing: AliasTarget,
+    /// Lambda's `RevisionId` of this state; an update that names it fails if the alias
+    /// changed in between.
     pub revision_id: String,
 }
 

@@ -17,19 +17,28 @@ pub type SdkController = Controller<SdkLambda, CloudWatchMetrics, Arc<dyn StateS
 /// Where the journal and lock live: `dynamodb://TABLE`, or a folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StateLocation {
+    /// A local folder holding a [`FolderStore`] per alias.
     Folder(PathBuf),
-    DynamoDb { table: String },
+    /// A DynamoDB table holding a [`DynamoStore`] per alias.
+    DynamoDb {
+        /// The table's name.
+        table: String,
+    },
 }
 
+/// A `--state` value that is neither a folder nor `dynamodb://TABLE`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{text}` is not a state location: write a folder or dynamodb://TABLE")]
 pub struct StateLocationError {
+    /// The value as given.
     pub text: String,
 }
 
 impl StateLocation {
+    /// The folder used when `--state` is not given, relative to the working directory.
     pub const DEFAULT_FOLDER: &'static str = ".cutover/canary";
 
+    /// Reads `dynamodb://TABLE` (a table name without `/`) or any other non-blank text as a folder.
     pub fn parse(text: &str) -> Result<StateLocation, StateLocationError> {
         match text.strip_prefix("dynamodb://") {
             Some(table) if !table.is_empty() && !table.contains('/') => {
@@ -41,6 +50,8 @@ impl StateLocation {
         }
     }
 
+    /// The store of `function:alias` at this location; DynamoDB through a client built from
+    /// `config`. Nothing is read or created until the store is first used.
     pub fn open(&self, config: &aws_types::SdkConfig, function: &str, alias: &str) -> Arc<dyn StateStore> {
         match self {
             StateLocation::Folder(root) => Arc::new(FolderStore::new(root, function, alias)),

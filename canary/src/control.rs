@@ -12,12 +12,16 @@ use crate::alias::{AliasSnapshot, AliasTarget};
 /// metric period may still change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VersionSettings {
+    /// The version number.
     pub version: String,
+    /// The execution role's ARN.
     pub role: Option<String>,
     /// The dead-letter queue or topic ARN, if any.
     pub dead_letter_target: Option<String>,
+    /// The function timeout.
     #[serde(with = "crate::units::duration")]
     pub timeout: Duration,
+    /// Lambda's runtime identifier (`python3.12`, `provided.al2023`); None for container images.
     pub runtime: Option<String>,
 }
 
@@ -26,30 +30,48 @@ pub struct VersionSettings {
 pub struct VersionReference {
     /// `alias`, `provisioned-concurrency`, `event-source-mapping`, `function-url`.
     pub kind: String,
+    /// Which one, for a person: the alias's routing, the mapping's source, the URL.
     pub detail: String,
 }
 
+/// Why a Lambda control-plane call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
+    /// The function, version or alias does not exist (ResourceNotFound).
     #[error("{what} not found")]
-    NotFound { what: String },
+    NotFound {
+        /// What was missing, such as `alias orders:live`.
+        what: String,
+    },
     /// UpdateAlias's RevisionId no longer matches: someone else changed the alias.
     #[error("the alias changed since it was read (PreconditionFailed): {message}")]
-    PreconditionFailed { message: String },
+    PreconditionFailed {
+        /// Lambda's message.
+        message: String,
+    },
     /// Lambda refused because something still uses the resource (DeleteFunction of a
     /// version an alias routes to).
     #[error("Lambda refused: {message}")]
-    Conflict { message: String },
+    Conflict {
+        /// Lambda's message.
+        message: String,
+    },
+    /// Any other failure: network, credentials, throttling, a service error.
     #[error("Lambda {operation} failed")]
     Service {
+        /// The Lambda operation, such as `GetAlias`.
         operation: &'static str,
+        /// The SDK's error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
 }
 
+/// The Lambda calls the controller makes. Implemented by [`SdkLambda`](crate::SdkLambda)
+/// and by [`FakeLambda`](crate::fakes::FakeLambda).
 #[async_trait::async_trait]
 pub trait LambdaControl: Send + Sync {
+    /// The alias's routing and RevisionId.
     async fn get_alias(&self, function: &str, alias: &str) -> Result<AliasSnapshot, ControlError>;
 
     /// Sets the alias's routing only if its RevisionId is still `revision_id`.
@@ -61,6 +83,7 @@ pub trait LambdaControl: Send + Sync {
         revision_id: &str,
     ) -> Result<AliasSnapshot, ControlError>;
 
+    /// The configuration of one published version.
     async fn version_settings(&self, function: &str, version: &str) -> Result<VersionSettings, ControlError>;
 
     /// Published versions, `$LATEST` excluded.
@@ -73,6 +96,7 @@ pub trait LambdaControl: Send + Sync {
     /// (aliases are read with [`LambdaControl::list_aliases`]).
     async fn version_references(&self, function: &str, version: &str) -> Result<Vec<VersionReference>, ControlError>;
 
+    /// Deletes a published version; [`ControlError::Conflict`] while something still uses it.
     async fn delete_version(&self, function: &str, version: &str) -> Result<(), ControlError>;
 }
 

@@ -47,6 +47,7 @@ pub enum CrashPoint {
 }
 
 impl CrashPoint {
+    /// `after-intent` or `after-update` (the CLI's `CUTOVER_CANARY_CRASH_AT` values); None otherwise.
     pub fn parse(text: &str) -> Option<CrashPoint> {
         match text {
             "after-intent" => Some(CrashPoint::AfterIntent),
@@ -60,32 +61,66 @@ impl CrashPoint {
 /// process, tests return [`CanaryError::Crashed`]).
 pub type CrashHook = Arc<dyn Fn(CrashPoint) -> bool + Send + Sync>;
 
+/// Why a controller command did not complete; [`CanaryError::is_input_error`] tells the
+/// user's mistakes from failures on the way.
 #[derive(Debug, thiserror::Error)]
 pub enum CanaryError {
+    /// The settings make no valid plan (steps, thresholds, lease).
     #[error("invalid plan")]
     Plan(#[from] PlanError),
+    /// `start` refused: at least one preflight check failed; nothing was journaled.
     #[error("preflight failed: {}", .failures.join("; "))]
-    Preflight { failures: Vec<String> },
+    Preflight {
+        /// Each failed check as `check: detail`.
+        failures: Vec<String>,
+    },
+    /// Lambda has no such function, version or alias.
     #[error("{what} not found")]
-    NotFound { what: String },
+    NotFound {
+        /// What was missing, such as `alias orders:live`.
+        what: String,
+    },
+    /// The store holds no journal for the alias.
     #[error("no deployment of {function}:{alias} in {location}: start one with `cutover canary start`")]
-    NoDeployment { function: String, alias: String, location: String },
+    NoDeployment {
+        /// The function asked about.
+        function: String,
+        /// The alias asked about.
+        alias: String,
+        /// The store's location.
+        location: String,
+    },
+    /// The command does not apply in the deployment's phase (`promote` after `done`, ...).
     #[error("`{command}` does not apply to a deployment that is {phase}")]
-    NotAllowed { command: &'static str, phase: String },
+    NotAllowed {
+        /// The refused command.
+        command: &'static str,
+        /// The phase's name, sometimes with what to do instead.
+        phase: String,
+    },
+    /// The journal does not fold into a state (a gap, a first record that is not
+    /// `started`, an outcome of an intent that is not open).
     #[error("the state in {location} cannot be read")]
     Journal {
+        /// The store's location.
         location: String,
+        /// What is wrong with the records.
         #[source]
         source: JournalError,
     },
+    /// The journal or lock could not be read or written, or the lock is someone else's.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A Lambda call failed (other than not found).
     #[error(transparent)]
     Lambda(ControlError),
+    /// Reading metrics failed.
     #[error("reading metrics failed")]
     Metrics(#[from] MetricsError),
+    /// A crash drill stopped the controller at this point (see [`CrashHook`]).
     #[error("stopped at the crash point {0:?} (drill)")]
     Crashed(CrashPoint),
+    /// The pre-traffic replay could not run; the deployment was ended with no traffic moved.
     #[error("the pre-traffic parity replay gave no verdict")]
     Parity(#[from] ParityCheckError),
 }
@@ -121,11 +156,15 @@ impl From<ControlError> for CanaryError {
 /// What `start` and `plan` are asked for.
 #[derive(Debug, Clone)]
 pub struct DeploymentRequest {
+    /// The function's name.
     pub function: String,
+    /// The alias whose traffic moves.
     pub alias: String,
+    /// The published version traffic moves to.
     pub candidate_version: String,
     /// Defaults to the version the alias is on.
     pub baseline_version: Option<String>,
+    /// Steps, durations, gates and lease; the plan is made from them at preflight.
     pub settings: CanarySettings,
     /// The parity verdict the first shift waits for, if any.
     pub pre_traffic: PreTraffic,
@@ -134,15 +173,20 @@ pub struct DeploymentRequest {
 /// One preflight check.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Check {
+    /// What was checked, such as `same role` or `metric dimensions`.
     pub check: String,
+    /// Whether it passed; `start` needs every check to pass.
     pub passed: bool,
+    /// What was found, in a sentence.
     pub detail: String,
 }
 
 /// What a step is expected to take, from the baseline's traffic before the start.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StepExpectation {
+    /// The candidate's share in this step, in percent.
     pub percent: f64,
+    /// The candidate's expected traffic at the baseline's pre-start rate, to 0.1.
     pub candidate_invocations_per_minute: f64,
     /// Invocations the error-rate and minimum-invocation gates need at the baseline's rate.
     pub invocations_to_pass: Option<u64>,
@@ -151,6 +195,7 @@ pub struct StepExpectation {
     pub expected_duration: Option<Duration>,
     /// Percentiles that get enough samples per period at this share.
     pub latency_judged: Vec<String>,
+    /// Percentiles with too few samples per period at this share: reported, never judged.
     pub latency_not_judged: Vec<String>,
 }
 
@@ -164,17 +209,23 @@ fn optional_duration<S: serde::Serializer>(value: &Option<Duration>, serializer:
 /// `cutover canary plan`: the plan, the checks, what each step should take.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Preflight {
+    /// The plan `start` would journal.
     pub plan: CanaryPlan,
+    /// Every check, passed or not.
     pub checks: Vec<Check>,
+    /// The baseline's traffic over the preflight lookback: the reference of the bake's gates.
     pub baseline: BaselineFigures,
+    /// One expectation per step of the plan.
     pub steps: Vec<StepExpectation>,
 }
 
 impl Preflight {
+    /// True when every check passed, so `start` may go.
     pub fn passed(&self) -> bool {
         self.checks.iter().all(|check| check.passed)
     }
 
+    /// The failed checks as `check: detail`.
     pub fn failures(&self) -> Vec<String> {
         self.checks
             .iter()
@@ -187,52 +238,75 @@ impl Preflight {
 /// A deployment's state after a command: the result every `cutover canary` command renders.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CanaryRun {
+    /// `d-<epoch seconds>-<8 hex digits>`, new for every `start`.
     pub deployment_id: String,
+    /// The function's name.
     pub function: String,
+    /// The alias being moved.
     pub alias: String,
+    /// The version the alias was on at the start.
     pub baseline_version: String,
+    /// The version traffic moves to.
     pub candidate_version: String,
+    /// The phase, coarsely: what an operator or a script branches on.
     pub status: RunStatus,
+    /// Where the deployment is, as the journal folds.
     pub phase: Phase,
+    /// The phase for people: `step 2 (50%)`, `held (inconclusive)`, `rolled back`.
     pub phase_name: String,
     /// The candidate's share of the alias's traffic as the journal left it, in percent.
     pub candidate_percent: f64,
+    /// The plan's steps, in percent.
     pub steps: Vec<f64>,
+    /// When the deployment was started.
     #[serde(with = "crate::units::timestamp")]
     pub started_at: SystemTime,
+    /// When the current phase began: the start, its alias change applied, or a pause lifted.
     #[serde(with = "crate::units::optional_timestamp")]
     pub phase_since: Option<SystemTime>,
     /// The alias as this command read it.
     pub alias_observed: Option<AliasSnapshot>,
     /// What the command wrote to the journal.
     pub records: Vec<JournalRecord>,
+    /// The latest gate evaluation: this command's, else the last one journaled; None before any.
     pub evaluation: Option<Evaluation>,
     /// What the deployment waits for, in a sentence.
     pub waiting_for: Option<String>,
+    /// The lock as the store held it after the command; None when nobody holds it.
     pub lock: Option<LockInfo>,
     /// After `done`: what still references the baseline version.
     pub decommission: Option<Decommission>,
 }
 
+/// A deployment's [`Phase`] in five words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
+    /// Pending, in a step or baking: ticks move it on.
     Running,
+    /// Paused by an operator or held by the gates: waits for `resume`, `promote` or `abort`.
     Paused,
+    /// The alias was changed outside the deployment: nothing moves until `abort`.
     Halted,
+    /// The candidate takes all traffic and passed the bake.
     Done,
+    /// The alias is back on the baseline (a gate, the inconclusive policy, parity or `abort`).
     RolledBack,
 }
 
 /// Everything that still points at the old version.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Decommission {
+    /// The baseline version the deployment replaced.
     pub version: String,
+    /// What still points at it, aliases included (and `delete-refused` when Lambda refused).
     pub references: Vec<VersionReference>,
+    /// Whether this command deleted the version.
     pub deleted: bool,
 }
 
 impl Decommission {
+    /// True when nothing references the version, so deleting it breaks no caller.
     pub fn safe(&self) -> bool {
         self.references.is_empty()
     }
@@ -263,21 +337,18 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
         Controller { lambda, metrics, store, owner: owner.into(), crash_hook: None }
     }
 
+    /// The same controller, stopping wherever `hook` says (crash drills).
     pub fn with_crash_hook(mut self, hook: CrashHook) -> Self {
         self.crash_hook = Some(hook);
         self
     }
 
-    pub fn lambda(&self) -> &L {
+    pub(crate) fn lambda(&self) -> &L {
         &self.lambda
     }
 
-    pub fn metrics(&self) -> &M {
+    pub(crate) fn metrics(&self) -> &M {
         &self.metrics
-    }
-
-    pub fn store(&self) -> &S {
-        &self.store
     }
 
     /// The checks and the plan; changes nothing.
@@ -535,6 +606,8 @@ impl<L: LambdaControl, M: MetricSource, S: StateStore> Controller<L, M, S> {
         Ok(records[start..].to_vec())
     }
 
+    /// Stops the deployment where it is (after settling an interrupted change) until
+    /// `resume`, `promote` or `abort`; `reason` is journaled.
     pub async fn pause(
         &self,
         function: &str,
@@ -1296,7 +1369,7 @@ fn expectations(plan: &CanaryPlan, baseline: &BaselineFigures, window: &MetricWi
 
 /// The fewest candidate invocations with which the error-rate gate passes when the
 /// candidate errs at the baseline's rate; `None` when even ten million would not do.
-pub fn invocations_to_pass(plan: &CanaryPlan, baseline_rate: f64, baseline_invocations: u64) -> Option<u64> {
+pub(crate) fn invocations_to_pass(plan: &CanaryPlan, baseline_rate: f64, baseline_invocations: u64) -> Option<u64> {
     let gates = &plan.gates;
     let passes = |n: u64| {
         let errors = (baseline_rate * n as f64).round() as u64;

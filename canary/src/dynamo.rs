@@ -20,6 +20,7 @@ use crate::store::{LockInfo, StateStore, StoreError};
 
 const LOCK_SEQUENCE: &str = "0";
 
+/// The journal and lock of one alias in a DynamoDB table (layout in the module doc).
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
     client: Client,
@@ -28,6 +29,7 @@ pub struct DynamoStore {
 }
 
 impl DynamoStore {
+    /// The store of `function:alias` in `table`, which must exist ([`DynamoStore::create_table`]).
     pub fn new(client: Client, table: &str, function: &str, alias: &str) -> DynamoStore {
         DynamoStore { client, table: table.to_string(), deployment: format!("{function}:{alias}") }
     }

@@ -46,6 +46,7 @@ impl FakeLambda {
         lambda
     }
 
+    /// Adds or replaces a published version.
     pub fn put_version(&self, settings: VersionSettings) {
         lock(&self.versions).insert(settings.version.clone(), settings);
     }
@@ -57,20 +58,19 @@ impl FakeLambda {
         snapshot
     }
 
+    /// The alias as it stands, without counting a call; None when it does not exist.
     pub fn alias(&self, alias: &str) -> Option<AliasSnapshot> {
         lock(&self.aliases).get(alias).cloned()
     }
 
+    /// Makes `reference` point at `version` for [`LambdaControl::version_references`].
     pub fn add_reference(&self, version: &str, reference: VersionReference) {
         lock(&self.references).push((version.to_string(), reference));
     }
 
+    /// Calls of `operation` so far, by its Lambda name (`UpdateAlias`, `GetAlias`, ...).
     pub fn calls(&self, operation: &str) -> u64 {
         lock(&self.calls).get(operation).copied().unwrap_or(0)
-    }
-
-    pub fn total_calls(&self) -> u64 {
-        lock(&self.calls).values().sum()
     }
 
     fn count(&self, operation: &'static str) {
@@ -164,6 +164,7 @@ pub struct MemoryStore {
 }
 
 impl MemoryStore {
+    /// Every record appended so far, oldest first.
     pub fn records(&self) -> Vec<JournalRecord> {
         lock(&self.records).clone()
     }

@@ -31,11 +31,15 @@ use serde::{Deserialize, Serialize};
 use crate::plan::{CustomGate, GateSettings, LatencyGate};
 use crate::statistics::{ProportionDifference, binomial_upper_tail, wilson_interval};
 
+/// What a gate (or all of them together) says about the candidate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
+    /// Within the thresholds at `confidence`.
     Pass,
+    /// Beyond a threshold at `fail_confidence`: roll back.
     Fail,
+    /// Not enough evidence either way yet (never a pass).
     Inconclusive,
     /// Not worse than the baseline, but both are breaching: wait for a human.
     Hold,
@@ -45,13 +49,20 @@ pub enum Verdict {
 /// concurrent baseline traffic exists (the bake, at 100 %).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BaselineFigures {
+    /// The start of the preflight window read.
     #[serde(with = "crate::units::timestamp")]
     pub window_start: SystemTime,
+    /// The end of the preflight window (the last closed period's end).
     #[serde(with = "crate::units::timestamp")]
     pub window_end: SystemTime,
+    /// Periods with baseline invocations.
     pub periods: u64,
+    /// The baseline version's invocations behind the alias, summed.
     pub invocations: u64,
+    /// Their errors, summed.
     pub errors: u64,
+    /// `Throttles` of the baseline's `ExecutedVersion` series, summed (Lambda publishes
+    /// none there; the gate reads `alias_throttles`).
     pub throttles: u64,
     /// `Throttles` of the alias (its `Resource` series) over the same window.
     #[serde(default)]
@@ -61,7 +72,13 @@ pub struct BaselineFigures {
 }
 
 impl BaselineFigures {
-    pub fn from_periods(window: &MetricWindow, periods: &[PeriodStats], latency: &[LatencyGate]) -> BaselineFigures {
+    /// Sums `periods` and takes, per latency gate, the median of the trusted periods.
+    /// `alias_throttles` is left at zero for the caller to fill.
+    pub(crate) fn from_periods(
+        window: &MetricWindow,
+        periods: &[PeriodStats],
+        latency: &[LatencyGate],
+    ) -> BaselineFigures {
         let mut percentiles_ms = BTreeMap::new();
         for gate in latency {
             let Some(quantile) = gate.quantile() else { continue };
@@ -98,29 +115,36 @@ fn median(values: &mut [f64]) -> Option<f64> {
 
 /// What the gates look at.
 #[derive(Debug, Clone, Copy)]
-pub struct Evidence<'a> {
-    pub candidate: &'a [PeriodStats],
+pub(crate) struct Evidence<'a> {
+    /// The candidate's periods in the window.
+    pub(crate) candidate: &'a [PeriodStats],
     /// The baseline's periods in the same window (empty at 100 %).
-    pub baseline: &'a [PeriodStats],
+    pub(crate) baseline: &'a [PeriodStats],
     /// Figures captured before the deployment, used where the concurrent baseline has none.
-    pub reference: Option<&'a BaselineFigures>,
-    pub custom: &'a [(CustomGate, Vec<MetricDatapoint>)],
+    pub(crate) reference: Option<&'a BaselineFigures>,
+    /// Each custom gate with its datapoints in the window.
+    pub(crate) custom: &'a [(CustomGate, Vec<MetricDatapoint>)],
     /// `Throttles` (Sum) of the alias's `Resource` series per period: where Lambda
     /// publishes them.
-    pub alias_throttles: &'a [MetricDatapoint],
+    pub(crate) alias_throttles: &'a [MetricDatapoint],
 }
 
 /// Counts summed over the window.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
+    /// Periods with invocations.
     pub periods: u64,
+    /// `Invocations`, summed.
     pub invocations: u64,
+    /// `Errors`, summed.
     pub errors: u64,
+    /// `Throttles` of the version's series, summed.
     pub throttles: u64,
 }
 
 impl Totals {
-    pub fn of(periods: &[PeriodStats]) -> Totals {
+    /// The sums of `periods`.
+    pub(crate) fn of(periods: &[PeriodStats]) -> Totals {
         Totals {
             periods: periods.len() as u64,
             invocations: periods.iter().map(|period| period.invocations).sum(),
@@ -133,69 +157,115 @@ impl Totals {
 /// One gate's verdict and the numbers behind it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GateResult {
+    /// `error-rate`, `min-invocations`, `throttles`, `latency-<percentile>` or `custom-<name>`.
     pub gate: String,
+    /// A required gate must pass for a step to advance; any gate's failure fails it.
     pub required: bool,
+    /// The gate's verdict.
     pub verdict: Verdict,
     /// One sentence a release manager can act on.
     pub reason: String,
+    /// The numbers the verdict was reached from.
     pub figures: Figures,
 }
 
+/// A gate's numbers, per kind of gate. Rates and shares are fractions (0.01 = 1 %).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Figures {
+    /// The error-rate gate: an absolute ceiling and a margin over the baseline.
     ErrorRate {
+        /// The candidate's errors in the window.
         candidate_errors: u64,
+        /// The candidate's invocations in the window.
         candidate_invocations: u64,
+        /// Errors / invocations; None without invocations.
         candidate_rate: Option<f64>,
         /// Wilson interval of the candidate's rate (two-sided, at `2·confidence − 1`, so
         /// each side is one-sided at `confidence`).
         candidate_interval: Option<(f64, f64)>,
+        /// The baseline's errors compared with (0 without a baseline).
         baseline_errors: u64,
+        /// The baseline's invocations compared with (0 without a baseline).
         baseline_invocations: u64,
         /// `concurrent` (same window, same alias) or `preflight` (captured before the start).
         baseline_source: Option<String>,
+        /// The gate's `max_error_rate`.
         ceiling: f64,
+        /// The gate's `max_error_rate_increase`.
         margin: f64,
+        /// Candidate rate minus baseline rate (Agresti–Caffo adjusted); None without both.
         difference: Option<f64>,
+        /// The difference's one-sided upper bound at `confidence`; None without both.
         difference_upper_bound: Option<f64>,
         /// One-sided p-value of "the candidate's rate exceeds the baseline's by more than the margin".
         p_value: Option<f64>,
     },
+    /// A Duration percentile gate, judged period by period.
     Latency {
+        /// `p50`, `p99`, ...
         percentile: String,
+        /// Samples a period needs to be judged: CloudWatch's 10 / (1 − p).
         min_samples_per_period: u64,
+        /// Candidate periods with enough samples.
         judged_periods: u64,
+        /// Judged periods over the ratio to the baseline, or over the ceiling while the
+        /// baseline was not.
         breaching_periods: u64,
+        /// Judged periods over the ceiling while the concurrent baseline was over it too.
         shared_periods: u64,
+        /// Candidate periods with too few samples (or no value), not judged.
         low_sample_periods: u64,
+        /// The most Duration samples any candidate period had.
         most_candidate_samples: u64,
+        /// Median of the judged periods' percentile, in ms; None when none was judged.
         candidate_median_ms: Option<f64>,
+        /// Median of the baseline values compared with, in ms; None without any.
         baseline_median_ms: Option<f64>,
+        /// The gate's `max_ms`.
         ceiling_ms: Option<f64>,
+        /// The gate's `max_ratio`.
         max_ratio: Option<f64>,
+        /// The settings' `max_breaching_share`.
         allowed_breaching_share: f64,
         /// P(at least this many breaching periods | breach share = the allowed share).
         p_value: Option<f64>,
     },
+    /// The throttle gate, on the alias's series.
     Throttles {
+        /// The alias's throttled requests in the window.
         throttles: u64,
+        /// Invocations of both versions plus the throttled requests.
         requests: u64,
+        /// Wilson interval of the throttled share (at `2·confidence − 1`); None without requests.
         interval: Option<(f64, f64)>,
+        /// The gate's `max_throttle_rate`.
         ceiling: f64,
     },
+    /// The minimum-invocations gate.
     MinInvocations {
+        /// The candidate's invocations in the window.
         invocations: u64,
+        /// The settings' `min_invocations`.
         required: u64,
     },
+    /// A custom gate on any CloudWatch metric.
     Custom {
+        /// `namespace/metric_name`.
         metric: String,
+        /// The CloudWatch statistic read.
         statistic: String,
+        /// Periods with a datapoint.
         judged_periods: u64,
+        /// Periods above `max` or below `min`.
         breaching_periods: u64,
+        /// The newest period's value; None without datapoints.
         latest: Option<f64>,
+        /// The gate's ceiling.
         max: Option<f64>,
+        /// The gate's floor.
         min: Option<f64>,
+        /// P(at least this many breaching periods | breach share = the allowed share).
         p_value: Option<f64>,
     },
 }
@@ -203,36 +273,46 @@ pub enum Figures {
 /// All gates over one window, and the verdict they add up to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
+    /// The start of the first period judged.
     #[serde(with = "crate::units::timestamp")]
     pub window_start: SystemTime,
+    /// The end of the last closed period judged.
     #[serde(with = "crate::units::timestamp")]
     pub window_end: SystemTime,
+    /// The metric period.
     #[serde(with = "crate::units::duration")]
     pub period: std::time::Duration,
+    /// The candidate's counts in the window.
     pub candidate: Totals,
+    /// The concurrent baseline's counts in the window (zero in the bake).
     pub baseline: Totals,
+    /// Every gate's result: error rate, minimum invocations, throttles, then latency and custom gates.
     pub gates: Vec<GateResult>,
+    /// Fail if any gate fails, else Hold if any holds, else Pass if every required gate
+    /// passes, else Inconclusive.
     pub verdict: Verdict,
 }
 
 impl Evaluation {
     /// The gates' verdicts in one comparable line, so that the journal records an
     /// evaluation only when it changes.
-    pub fn signature(&self) -> String {
+    pub(crate) fn signature(&self) -> String {
         self.gates.iter().map(|gate| format!("{}={:?}", gate.gate, gate.verdict)).collect::<Vec<_>>().join(",")
     }
 
+    /// The gates that failed.
     pub fn failing(&self) -> Vec<&GateResult> {
         self.gates.iter().filter(|gate| gate.verdict == Verdict::Fail).collect()
     }
 
     /// The failing gates and their reasons in one line, for a rollback's reason.
-    pub fn failing_summary(&self) -> String {
+    pub(crate) fn failing_summary(&self) -> String {
         self.failing().iter().map(|gate| format!("{}: {}", gate.gate, gate.reason)).collect::<Vec<_>>().join("; ")
     }
 }
 
-pub fn evaluate(settings: &GateSettings, window: &MetricWindow, evidence: Evidence<'_>) -> Evaluation {
+/// Runs every gate of `settings` over `evidence` and adds their verdicts up.
+pub(crate) fn evaluate(settings: &GateSettings, window: &MetricWindow, evidence: Evidence<'_>) -> Evaluation {
     let mut gates =
         vec![error_rate(settings, evidence), min_invocations(settings, evidence), throttles(settings, evidence)];
     for gate in &settings.latency {

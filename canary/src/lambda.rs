@@ -11,6 +11,8 @@ use aws_sdk_lambda::types::AliasRoutingConfiguration;
 use crate::alias::{AliasSnapshot, AliasTarget};
 use crate::control::{ControlError, LambdaControl, VersionReference, VersionSettings};
 
+/// [`LambdaControl`] on an aws-sdk-lambda client, counting the calls it makes; clones
+/// share the count.
 #[derive(Debug, Clone)]
 pub struct SdkLambda {
     client: Client,
@@ -18,6 +20,7 @@ pub struct SdkLambda {
 }
 
 impl SdkLambda {
+    /// The control plane behind `client`.
     pub fn new(client: Client) -> SdkLambda {
         SdkLambda { client, calls: Default::default() }
     }
@@ -31,6 +34,7 @@ impl SdkLambda {
         self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// The control plane behind a client built from `config` (region, credentials, endpoint).
     pub fn from_config(config: &aws_types::SdkConfig) -> SdkLambda {
         SdkLambda::new(Client::new(config))
     }

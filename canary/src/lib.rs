@@ -7,8 +7,8 @@
 //!   [`CanaryPlan`] in [`Controller::preflight`], which also checks the alias, the
 //!   versions, their role and DLQ, the metric dimensions and that nobody else deploys;
 //! - [`Controller::tick`] is one idempotent reconcile pass: lock, fold the
-//!   [`JournalRecord`]s into a [`DeploymentState`], read the alias, settle an interrupted
-//!   change or drift, judge the step's closed periods with the gates ([`evaluate`]) and
+//!   [`JournalRecord`]s into the deployment's state, read the alias, settle an interrupted
+//!   change or drift, judge the step's closed periods with the gates (an [`Evaluation`]) and
 //!   act, journaling an [`Event::Intent`] before every UpdateAlias and its outcome after;
 //! - the gates read [`lambda_metrics::MetricSource`]; the alias is changed through
 //!   [`LambdaControl`]; the journal and lock live in a [`StateStore`];
@@ -25,6 +25,7 @@
 // A library computes; only the binary prints (ripgrep's rule): output goes through
 // typed results and renderers, logs through `tracing` or a sink the caller chose.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
+#![warn(missing_docs, unreachable_pub)]
 
 mod alias;
 mod connect;
@@ -49,18 +50,14 @@ pub use connect::{SdkController, StateLocation, StateLocationError, owner_name, 
 pub use control::{ControlError, LambdaControl, VersionReference, VersionSettings};
 pub use controller::{
     CanaryError, CanaryRun, Check, Controller, CrashHook, CrashPoint, Decommission, DeploymentRequest, Preflight,
-    RunStatus, StepExpectation, invocations_to_pass,
+    RunStatus, StepExpectation,
 };
 pub use dynamo::DynamoStore;
-pub use gates::{BaselineFigures, Evaluation, Evidence, Figures, GateResult, Totals, Verdict, evaluate};
-pub use journal::{
-    Action, Decision, DeploymentState, Event, JournalError, JournalRecord, Outcome, PauseCause, Phase, event_name,
-};
+pub use gates::{BaselineFigures, Evaluation, Figures, GateResult, Totals, Verdict};
+pub use journal::{Action, Decision, Event, JournalError, JournalRecord, Outcome, PauseCause, Phase, event_name};
 pub use lambda::SdkLambda;
 pub use parity_gate::{LambdaParity, ParityCheck, ParityCheckError, ParityReportError, ParityVerdict, PreTraffic};
-pub use plan::{
-    CanaryPlan, CustomGate, GateSettings, InconclusivePolicy, LatencyGate, PlanError, validate_lease, validate_steps,
-};
+pub use plan::{CanaryPlan, CustomGate, GateSettings, InconclusivePolicy, LatencyGate, PlanError, validate_steps};
 pub use settings::{CanarySettings, SettingsError};
 pub use store::{FolderStore, LockInfo, StateStore, StoreError};
-pub use units::{format_duration, format_time, parse_duration};
+pub use units::{DurationError, format_duration, parse_duration};

@@ -24,15 +24,25 @@ use serde_json::Value;
 pub struct ParityVerdict {
     /// `report <file>` or `replay of <corpus>`.
     pub source: String,
+    /// The baseline target, as parity names it (`lambda:orders:1`).
     pub baseline: String,
+    /// The candidate target, as parity names it (`lambda:orders:2`).
     pub candidate: String,
+    /// True when at least one record was replayed and none mismatched, failed or wrote differently.
     pub passed: bool,
+    /// Records replayed.
     pub total: u64,
+    /// Records whose responses matched.
     pub matched: u64,
+    /// Records equal as data but different in bytes (key order, escaping, numbers).
     pub cosmetic: u64,
+    /// Records different only where two runs of the baseline differ too.
     pub noise: u64,
+    /// Records different in a way a client sees.
     pub mismatch: u64,
+    /// Records a side failed to answer.
     pub errors: u64,
+    /// Writes (side effects) that differed between the two sides.
     pub side_effect_mismatches: u64,
     /// One sentence: why it passed or what failed.
     pub reason: String,
@@ -42,26 +52,37 @@ pub struct ParityVerdict {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}: {reason}", .path.display())]
 pub struct ParityReportError {
+    /// The report's path.
     pub path: PathBuf,
+    /// What is missing or wrong in it.
     pub reason: String,
 }
 
 /// Why a replay could not give a verdict (a failing verdict is not an error).
 #[derive(Debug, thiserror::Error)]
 pub enum ParityCheckError {
+    /// A corpus file is missing or holds a bad record.
     #[error("the parity corpus cannot be read")]
     Corpus(#[source] parity::CorpusError),
+    /// The corpus has no record of the deployment's function.
     #[error("the parity corpus holds no records of {function}")]
-    NoRecords { function: String },
+    NoRecords {
+        /// The function.
+        function: String,
+    },
+    /// The `lambda:` targets could not be set up.
     #[error("could not open the parity targets")]
     Open(#[source] parity::OpenTargetError),
+    /// The replay stopped with an error (not a failing verdict).
     #[error("the parity replay failed")]
     Replay(#[source] parity::SessionError),
+    /// The replay's thread or runtime could not be started.
     #[error("could not run the parity replay")]
     Runtime(#[source] std::io::Error),
 }
 
 impl ParityCheckError {
+    /// A bad corpus (the user's input, exit 2), as opposed to a failure on the way.
     pub fn is_input_error(&self) -> bool {
         matches!(self, ParityCheckError::Corpus(_) | ParityCheckError::NoRecords { .. })
     }
@@ -146,7 +167,7 @@ impl ParityVerdict {
 
     /// Whether this verdict is about `function` at `version` (as the candidate), and if
     /// not, why. A target names its function by name or ARN (`lambda:`, `local:`).
-    pub fn candidate_mismatch(&self, function: &str, version: &str) -> Option<String> {
+    pub(crate) fn candidate_mismatch(&self, function: &str, version: &str) -> Option<String> {
         let Some((name, qualifier)) = target_function(&self.candidate) else {
             return Some(format!("its candidate `{}` names no function version", self.candidate));
         };
@@ -166,7 +187,7 @@ impl ParityVerdict {
     }
 
     /// The preflight's judgement of a report: passing, non-empty, about this candidate.
-    pub fn admits(&self, function: &str, version: &str) -> Result<String, String> {
+    pub(crate) fn admits(&self, function: &str, version: &str) -> Result<String, String> {
         if let Some(mismatch) = self.candidate_mismatch(function, version) {
             return Err(format!("{} does not apply: {mismatch}", self.source));
         }
@@ -191,6 +212,8 @@ pub trait ParityCheck: Send + Sync {
     /// The corpus it replays, for the plan and the journal.
     fn describe(&self) -> String;
 
+    /// Replays against `function:baseline` and `function:candidate`; a failing verdict is
+    /// `Ok`, an error means there is no verdict.
     async fn verdict(&self, function: &str, baseline: &str, candidate: &str)
     -> Result<ParityVerdict, ParityCheckError>;
 }
@@ -209,7 +232,7 @@ pub enum PreTraffic {
 
 impl PreTraffic {
     /// What the plan records about it.
-    pub fn describe(&self) -> Option<String> {
+    pub(crate) fn describe(&self) -> Option<String> {
         match self {
             PreTraffic::None => None,
             PreTraffic::Report(verdict) => Some(verdict.source.clone()),
@@ -232,8 +255,11 @@ impl std::fmt::Debug for PreTraffic {
 /// `cutover parity --baseline lambda:<fn>:<baseline> --candidate lambda:<fn>:<candidate>`.
 #[derive(Debug, Clone)]
 pub struct LambdaParity {
+    /// The corpus files (JSON lines); only the deployment's function's records are replayed.
     pub corpus: Vec<PathBuf>,
+    /// How responses are compared (parity.toml).
     pub rules: ParityRules,
+    /// Where Lambda is reached for the Invokes.
     pub aws: AwsSettings,
     /// Per-Invoke timeout.
     pub timeout: Duration,

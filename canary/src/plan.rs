@@ -13,7 +13,9 @@ use crate::alias::AliasTarget;
 /// The whole plan of one deployment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CanaryPlan {
+    /// The function's name.
     pub function: String,
+    /// The alias whose traffic moves.
     pub alias: String,
     /// The version the alias is on when the deployment starts (e.g. Python "1").
     pub baseline_version: String,
@@ -47,6 +49,7 @@ pub struct CanaryPlan {
     pub inconclusive_policy: InconclusivePolicy,
     /// How many times a step is extended by `min_step_duration` while inconclusive.
     pub max_extensions: u32,
+    /// Every gate's thresholds.
     pub gates: GateSettings,
     /// The pre-traffic parity gate, when there is one (`report <file>` or `replay of
     /// <corpus>`): no traffic moves before a `parity_passed` decision is journaled.
@@ -54,6 +57,7 @@ pub struct CanaryPlan {
     pub pre_traffic: Option<String>,
 }
 
+/// What a step that stays inconclusive after all its extensions leads to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InconclusivePolicy {
@@ -85,7 +89,9 @@ pub struct GateSettings {
     pub max_breaching_share: f64,
     /// A latency or custom gate needs at least this many judged periods to pass.
     pub min_periods: u64,
+    /// Duration percentile gates (default: p50 required at 1.5×, p99 optional at 2×).
     pub latency: Vec<LatencyGate>,
+    /// Gates on other CloudWatch metrics (none by default).
     pub custom: Vec<CustomGate>,
 }
 
@@ -115,8 +121,10 @@ impl Default for GateSettings {
 pub struct LatencyGate {
     /// `p50`, `p95`, `p99`, `p99.9`.
     pub percentile: String,
+    /// Absolute ceiling of the percentile, in ms.
     #[serde(default)]
     pub max_ms: Option<f64>,
+    /// Ceiling as a multiple of the baseline's same percentile (concurrent period, else preflight).
     #[serde(default)]
     pub max_ratio: Option<f64>,
     /// A required gate must pass for a step to advance; an optional one only ever fails
@@ -126,14 +134,14 @@ pub struct LatencyGate {
 }
 
 impl LatencyGate {
-    /// The percentile as a fraction: `p99` → 0.99.
+    /// The percentile as a fraction: `p99` → 0.99; None when it is not `p<number>` between 0 and 100.
     pub fn quantile(&self) -> Option<f64> {
         let number: f64 = self.percentile.strip_prefix('p')?.parse().ok()?;
         (number > 0.0 && number < 100.0).then_some((number * 100.0).round() / 10_000.0)
     }
 
     /// CloudWatch's low-sample rule: fewer than 10 / (1 − p) samples per period.
-    pub fn min_samples_per_period(&self) -> u64 {
+    pub(crate) fn min_samples_per_period(&self) -> u64 {
         self.quantile().map(|quantile| (10.0 / (1.0 - quantile)).round() as u64).unwrap_or(u64::MAX)
     }
 }
@@ -143,18 +151,25 @@ impl LatencyGate {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustomGate {
+    /// The gate's name; its result is reported as `custom-<name>`.
     pub name: String,
+    /// The CloudWatch namespace, such as `Orders/Checkout`.
     pub namespace: String,
+    /// The metric's name.
     pub metric_name: String,
+    /// The metric's full dimension set (placeholders allowed in values).
     #[serde(default)]
     pub dimensions: BTreeMap<String, String>,
     /// `Sum`, `Average`, `Maximum`, `Minimum`, `SampleCount`, `pNN`.
     #[serde(default = "average")]
     pub statistic: String,
+    /// A period breaches above this value.
     #[serde(default)]
     pub max: Option<f64>,
+    /// A period breaches below this value.
     #[serde(default)]
     pub min: Option<f64>,
+    /// Whether the gate must pass for a step to advance (default yes).
     #[serde(default = "yes")]
     pub required: bool,
 }
@@ -167,35 +182,87 @@ fn average() -> String {
     "Average".into()
 }
 
+/// A plan or setting that cannot run; the message says what to write instead.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PlanError {
+    /// No steps at all.
     #[error("steps must not be empty")]
     NoSteps,
+    /// A step at 0 % or less, or above 100 %.
     #[error("step {index} is {weight} %: each step must be above 0 and at most 100")]
-    StepOutOfRange { index: usize, weight: f64 },
+    StepOutOfRange {
+        /// The step, from 1.
+        index: usize,
+        /// Its share, in percent.
+        weight: f64,
+    },
+    /// A step not above the one before it.
     #[error("steps must increase: step {index} ({weight} %) does not exceed the one before ({previous} %)")]
-    StepsNotIncreasing { index: usize, weight: f64, previous: f64 },
+    StepsNotIncreasing {
+        /// The step, from 1.
+        index: usize,
+        /// Its share, in percent.
+        weight: f64,
+        /// The share of the step before, in percent.
+        previous: f64,
+    },
+    /// The steps end below 100 %.
     #[error("the last step must be 100 %, not {weight} %: the run ends with the candidate taking all traffic")]
-    LastStepNot100 { weight: f64 },
+    LastStepNot100 {
+        /// The last step's share, in percent.
+        weight: f64,
+    },
+    /// A number or duration outside its range.
     #[error("{field} must be {expected}, not {value}")]
-    OutOfRange { field: &'static str, expected: &'static str, value: String },
+    OutOfRange {
+        /// The setting, as `cutover.toml` names it (`gates.confidence`, `period`).
+        field: &'static str,
+        /// The range it must be in.
+        expected: &'static str,
+        /// The value given.
+        value: String,
+    },
+    /// A latency gate whose percentile is not `p<number>`.
     #[error("latency gate `{percentile}` is not a percentile: write p50, p95, p99 or p99.9")]
-    BadPercentile { percentile: String },
+    BadPercentile {
+        /// The percentile as written.
+        percentile: String,
+    },
+    /// A gate with no limit, which could never fail.
     #[error("gate `{gate}` has neither a ceiling nor a {alternative}: it could never fail")]
-    GateWithoutThreshold { gate: String, alternative: &'static str },
+    GateWithoutThreshold {
+        /// The latency gate's percentile or the custom gate's name.
+        gate: String,
+        /// The other limit it could have: `ratio` (latency) or `floor` (custom).
+        alternative: &'static str,
+    },
+    /// A lease the `start` loop cannot keep renewed.
     #[error(
         "`lease` ({lease}) must be longer than `poll_interval` ({poll_interval}): a `start` loop renews its lock once per tick, so a shorter lease lapses between ticks and another controller may take the alias"
     )]
-    LeaseNotLongerThanPoll { lease: String, poll_interval: String },
+    LeaseNotLongerThanPoll {
+        /// The lease, as a duration.
+        lease: String,
+        /// The poll interval, as a duration.
+        poll_interval: String,
+    },
+    /// Baseline and candidate are the same version.
     #[error("the candidate version must differ from the baseline (both are {version})")]
-    SameVersion { version: String },
+    SameVersion {
+        /// The version named twice.
+        version: String,
+    },
+    /// `$LATEST` named as baseline or candidate.
     #[error("version `{version}` cannot take part: an alias routes to published versions, not $LATEST")]
-    Latest { version: String },
+    Latest {
+        /// `$LATEST`.
+        version: String,
+    },
 }
 
 impl CanaryPlan {
     /// Checks what can be checked without AWS.
-    pub fn validate(&self) -> Result<(), PlanError> {
+    pub(crate) fn validate(&self) -> Result<(), PlanError> {
         validate_steps(&self.steps)?;
         for version in [&self.baseline_version, &self.candidate_version] {
             if version == "$LATEST" {
@@ -228,7 +295,7 @@ impl CanaryPlan {
     }
 
     /// The alias routing of step `index`.
-    pub fn step_target(&self, index: usize) -> AliasTarget {
+    pub(crate) fn step_target(&self, index: usize) -> AliasTarget {
         let weight = self.steps.get(index).copied().unwrap_or(100.0);
         if weight >= 100.0 {
             AliasTarget::only(&self.candidate_version)
@@ -237,18 +304,19 @@ impl CanaryPlan {
         }
     }
 
-    pub fn baseline_target(&self) -> AliasTarget {
+    /// All traffic back on the baseline: a rollback's routing.
+    pub(crate) fn baseline_target(&self) -> AliasTarget {
         AliasTarget::only(&self.baseline_version)
     }
 
     /// How long a step may run before its inconclusive policy applies.
-    pub fn step_deadline(&self) -> Duration {
+    pub(crate) fn step_deadline(&self) -> Duration {
         self.min_step_duration.saturating_mul(1 + self.max_extensions)
     }
 }
 
 /// The lock's lease must outlive the wait between two ticks, each of which renews it.
-pub fn validate_lease(lease: Duration, poll_interval: Duration) -> Result<(), PlanError> {
+pub(crate) fn validate_lease(lease: Duration, poll_interval: Duration) -> Result<(), PlanError> {
     if lease <= poll_interval {
         return Err(PlanError::LeaseNotLongerThanPoll {
             lease: crate::units::format_duration(lease),
@@ -258,6 +326,7 @@ pub fn validate_lease(lease: Duration, poll_interval: Duration) -> Result<(), Pl
     Ok(())
 }
 
+/// Steps in percent: not empty, each above 0 and at most 100, strictly increasing, ending at 100.
 pub fn validate_steps(steps: &[f64]) -> Result<(), PlanError> {
     let Some(last) = steps.last() else { return Err(PlanError::NoSteps) };
     for (index, weight) in steps.iter().enumerate() {
@@ -279,7 +348,8 @@ pub fn validate_steps(steps: &[f64]) -> Result<(), PlanError> {
 }
 
 impl GateSettings {
-    pub fn validate(&self) -> Result<(), PlanError> {
+    /// Rates and shares between 0 and 1, confidences in [0.5, 1), every gate with a limit.
+    pub(crate) fn validate(&self) -> Result<(), PlanError> {
         let fraction = |field: &'static str, value: f64| {
             if (0.0..=1.0).contains(&value) {
                 Ok(())

@@ -23,11 +23,16 @@ use crate::settings::CanarySettings;
 use crate::store::FolderStore;
 use crate::units::format_duration;
 
+/// What to rehearse: the deployment, the traffic, the faults, and how long at most.
 #[derive(Debug, Clone)]
 pub struct Rehearsal {
+    /// The function, as the emulator's config names it.
     pub function: String,
+    /// The alias to move (on the baseline version at the start).
     pub alias: String,
+    /// The version traffic moves to; the faults are injected into it.
     pub candidate_version: String,
+    /// The deployment's settings; durations are in virtual time.
     pub settings: CanarySettings,
     /// Invoke payloads, sent in turn.
     pub events: Vec<Bytes>,
@@ -35,20 +40,27 @@ pub struct Rehearsal {
     pub rate: f64,
     /// Sent before the deployment starts, so the baseline has closed periods.
     pub warm_up: Duration,
+    /// Injected into the candidate version after the warm-up.
     pub faults: Faults,
+    /// Where the [`FolderStore`] keeps the journal and lock.
     pub state_folder: PathBuf,
     /// The rehearsal stops after this much virtual time even if the run goes on.
     pub limit: Duration,
 }
 
+/// Why a rehearsal did not run to its end.
 #[derive(Debug, thiserror::Error)]
 pub enum RehearsalError {
+    /// The emulator was started without `serve_http`, so the SDK clients cannot reach it.
     #[error("the emulator serves no Lambda API: start it with serve_http")]
     NotServing,
+    /// `events` is empty.
     #[error("no events to send as traffic")]
     NoEvents,
+    /// The emulator refused the faults (unknown function or version).
     #[error("could not inject the faults")]
     Faults(#[source] emulator::FaultError),
+    /// The controller failed (a rolled-back run is not an error).
     #[error(transparent)]
     Canary(#[from] CanaryError),
 }
@@ -58,29 +70,45 @@ pub enum RehearsalError {
 pub struct TimelineEntry {
     /// Virtual time since the deployment started, e.g. `12m30s`.
     pub after: String,
+    /// Wall-clock seconds since the rehearsal began, to 0.1.
     pub real_seconds: f64,
+    /// The candidate's share after the tick that wrote the record, in percent.
     pub candidate_percent: f64,
+    /// The journal record.
     pub record: JournalRecord,
 }
 
+/// A rehearsal's result: the final run, the timeline and what it cost.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RehearsalReport {
+    /// The deployment as the last tick left it.
     pub run: CanaryRun,
+    /// Every journal record but `evaluated` decisions, oldest first.
     pub timeline: Vec<TimelineEntry>,
     /// Invocations sent, by the version that ran them.
     pub invocations_by_version: BTreeMap<String, u64>,
+    /// Invocations that ended in a function error or failed to run.
     pub failed_invocations: u64,
+    /// Virtual seconds per real second: the clock's scale.
     pub speed: f64,
+    /// Virtual time from the start of the deployment to the end, in seconds.
     pub virtual_seconds: f64,
+    /// Wall-clock time of the whole rehearsal, warm-up included, in seconds.
     pub real_seconds: f64,
+    /// Controller passes: the start and every tick.
     pub ticks: u64,
+    /// Lambda control-plane calls the controller made.
     pub lambda_calls: u64,
+    /// CloudWatch calls (GetMetricData and ListMetrics pages).
     pub cloudwatch_calls: u64,
+    /// Metrics requested over all GetMetricData calls (CloudWatch bills per metric).
     pub cloudwatch_metrics_requested: u64,
     /// From the first shift to the rollback's UpdateAlias, when there was one.
     pub breach_to_rollback_virtual_seconds: Option<f64>,
 }
 
+/// Runs `rehearsal` against `emulator` (which must serve its HTTP APIs) and returns the
+/// timeline; traffic flows from before the start until the run ends or `limit` passes.
 pub async fn rehearse(emulator: &Emulator, rehearsal: Rehearsal) -> Result<RehearsalReport, RehearsalError> {
     let address = emulator.lambda_api_address().ok_or(RehearsalError::NotServing)?;
     if rehearsal.events.is_empty() {
@@ -247,7 +275,7 @@ pub fn local_sdk_config(endpoint: &str) -> aws_types::SdkConfig {
 }
 
 /// A one-line summary of a timeline entry.
-pub fn describe(entry: &TimelineEntry) -> String {
+pub(crate) fn describe(entry: &TimelineEntry) -> String {
     match &entry.record.event {
         Event::Started { plan, .. } => {
             format!("started: {} -> {} in steps {:?}", plan.baseline_version, plan.candidate_version, plan.steps)

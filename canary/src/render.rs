@@ -9,6 +9,8 @@ use crate::gates::Figures;
 use crate::journal::{Event, JournalRecord};
 use crate::units::{format_duration, format_time};
 
+/// A run as `status`, `tick` and the other commands print it: deployment, share, phase,
+/// what it waits for, the gates and what the command journaled.
 pub fn run(run: &CanaryRun) -> String {
     let mut text = String::new();
     let _ = writeln!(
@@ -71,6 +73,7 @@ pub fn run(run: &CanaryRun) -> String {
     text
 }
 
+/// One line of at most 120 characters, for the progress line `start` redraws on a terminal.
 pub fn status_line(run: &CanaryRun) -> String {
     let mut line = format!("{}:{} {} {}%", run.function, run.alias, run.phase_name, run.candidate_percent);
     if let Some(waiting) = &run.waiting_for {
@@ -80,6 +83,7 @@ pub fn status_line(run: &CanaryRun) -> String {
     line.chars().take(120).collect()
 }
 
+/// The journal, a record a line: sequence, time, what happened.
 pub fn history(records: &[JournalRecord]) -> String {
     let mut text = String::new();
     for record in records {
@@ -134,6 +138,7 @@ fn summary(event: &Event) -> String {
     }
 }
 
+/// `cutover canary plan`: the plan, the checks and what each step should take.
 pub fn preflight(preflight: &Preflight) -> String {
     let plan = &preflight.plan;
     let mut text = String::new();
@@ -215,6 +220,7 @@ pub fn preflight(preflight: &Preflight) -> String {
     text
 }
 
+/// A rehearsal's timeline (virtual time, real time, share, what happened) and its figures.
 pub fn rehearsal(report: &crate::rehearsal::RehearsalReport) -> String {
     let mut text = String::new();
     let _ = writeln!(text, "{:>8} {:>7} {:>5}  what", "virtual", "real", "share");

@@ -18,19 +18,29 @@ use crate::units::parse_duration;
 /// Every setting of a deployment except which function, alias and versions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CanarySettings {
+    /// Candidate share per step, in percent, ending at 100 (`steps`; default 10, 50, 100).
     pub steps: Vec<f64>,
+    /// The least time a step holds (`step_duration`; default 15m).
     pub min_step_duration: Duration,
+    /// Time at 100 % with the gates on before the run is done (`bake`; default 48h).
     pub bake: Duration,
+    /// The rolling window the bake's gates read (`bake_window`; default 1h).
     pub bake_window: Duration,
+    /// The metric period, whole minutes (`period`; default 1m).
     pub period: Duration,
     /// Added to the function timeout to make the lateness allowance.
     pub ingestion_allowance: Duration,
+    /// Time between two ticks of `start` (`poll_interval`; default 30s).
     pub poll_interval: Duration,
+    /// How long the lock holds without renewal; longer than `poll_interval` (`lease`; default 5m).
     pub lease: Duration,
     /// How much of the baseline's past traffic preflight reads.
     pub preflight_lookback: Duration,
+    /// What an inconclusive step leads to after its extensions (`inconclusive`; default hold).
     pub inconclusive_policy: InconclusivePolicy,
+    /// Extensions of an inconclusive step (`max_extensions`; default 2).
     pub max_extensions: u32,
+    /// The gates' thresholds (`[canary.gates]`).
     pub gates: GateSettings,
     /// `dynamodb://TABLE` or a folder; `None` is `.cutover/canary`.
     pub state: Option<String>,
@@ -57,7 +67,15 @@ impl Default for CanarySettings {
 }
 
 impl CanarySettings {
-    pub fn plan(&self, function: &str, alias: &str, baseline: &str, candidate: &str, timeout: Duration) -> CanaryPlan {
+    /// The plan of one deployment; `timeout` is the longer of the two versions' timeouts.
+    pub(crate) fn plan(
+        &self,
+        function: &str,
+        alias: &str,
+        baseline: &str,
+        candidate: &str,
+        timeout: Duration,
+    ) -> CanaryPlan {
         CanaryPlan {
             function: function.to_string(),
             alias: alias.to_string(),
@@ -132,9 +150,13 @@ impl CanarySettings {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}{}: {}{}", .path.display(), .line.map(|line| format!(":{line}")).unwrap_or_default(), .key.as_ref().map(|key| format!("`{key}`: ")).unwrap_or_default(), .message)]
 pub struct SettingsError {
+    /// The file read.
     pub path: PathBuf,
+    /// The 1-based line of the bad value; None when the parser gave no position.
     pub line: Option<usize>,
+    /// The dotted key, such as `canary.steps`; None for a syntax error.
     pub key: Option<String>,
+    /// What is wrong.
     pub message: String,
 }
 

@@ -4,7 +4,7 @@
 //! sign test over periods.
 
 /// Φ(z), the standard normal CDF, from erf (Abramowitz–Stegun 7.1.26, error < 1.5e-7).
-pub fn normal_cdf(z: f64) -> f64 {
+pub(crate) fn normal_cdf(z: f64) -> f64 {
     0.5 * (1.0 + erf(z / std::f64::consts::SQRT_2))
 }
 
@@ -18,7 +18,7 @@ fn erf(x: f64) -> f64 {
 }
 
 /// The z with Φ(z) = `probability` (Acklam's rational approximation, relative error < 1.2e-9).
-pub fn normal_quantile(probability: f64) -> f64 {
+pub(crate) fn normal_quantile(probability: f64) -> f64 {
     let p = probability.clamp(1e-12, 1.0 - 1e-12);
     const A: [f64; 6] = [
         -39.696_830_286_653_76,
@@ -65,7 +65,7 @@ pub fn normal_quantile(probability: f64) -> f64 {
 /// The two-sided Wilson score interval of `successes` out of `trials` at `confidence`:
 /// unlike the normal approximation it stays inside [0, 1] and is honest at zero
 /// successes (≈ the rule of three at 95 %).
-pub fn wilson_interval(successes: u64, trials: u64, confidence: f64) -> (f64, f64) {
+pub(crate) fn wilson_interval(successes: u64, trials: u64, confidence: f64) -> (f64, f64) {
     if trials == 0 {
         return (0.0, 1.0);
     }
@@ -81,13 +81,18 @@ pub fn wilson_interval(successes: u64, trials: u64, confidence: f64) -> (f64, f6
 /// The difference of two proportions, candidate minus baseline, Agresti–Caffo style (one
 /// success and one failure added to each side, so zero-error samples have a spread).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ProportionDifference {
+pub(crate) struct ProportionDifference {
     pub estimate: f64,
     pub standard_error: f64,
 }
 
 impl ProportionDifference {
-    pub fn new(candidate_successes: u64, candidate_trials: u64, baseline_successes: u64, baseline_trials: u64) -> Self {
+    pub(crate) fn new(
+        candidate_successes: u64,
+        candidate_trials: u64,
+        baseline_successes: u64,
+        baseline_trials: u64,
+    ) -> Self {
         let adjusted = |successes: u64, trials: u64| {
             let p = (successes as f64 + 1.0) / (trials as f64 + 2.0);
             (p, p * (1.0 - p) / (trials as f64 + 2.0))
@@ -101,18 +106,18 @@ impl ProportionDifference {
     }
 
     /// One-sided p-value of H0 "difference ≤ margin" against H1 "difference > margin".
-    pub fn p_value_above(&self, margin: f64) -> f64 {
+    pub(crate) fn p_value_above(&self, margin: f64) -> f64 {
         1.0 - normal_cdf((self.estimate - margin) / self.standard_error)
     }
 
     /// The one-sided upper confidence bound of the difference.
-    pub fn upper_bound(&self, confidence: f64) -> f64 {
+    pub(crate) fn upper_bound(&self, confidence: f64) -> f64 {
         self.estimate + normal_quantile(confidence) * self.standard_error
     }
 }
 
 /// P(X ≥ k) for X ~ Binomial(n, q): the sign test's p-value.
-pub fn binomial_upper_tail(k: u64, n: u64, q: f64) -> f64 {
+pub(crate) fn binomial_upper_tail(k: u64, n: u64, q: f64) -> f64 {
     if k == 0 {
         return 1.0;
     }

@@ -19,49 +19,89 @@ use crate::journal::JournalRecord;
 /// Who holds the lock of an alias, and until when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LockInfo {
+    /// The holder's name (see [`owner_name`](crate::owner_name)).
     pub owner: String,
+    /// When the holder first took the lock; renewals keep it.
     #[serde(with = "crate::units::timestamp")]
     pub since: SystemTime,
+    /// When the lease ends unless renewed; after it anyone may take the lock over.
     #[serde(with = "crate::units::timestamp")]
     pub expires: SystemTime,
 }
 
+/// Why the journal or lock could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// Another controller's lease is live and `force` was not given.
     #[error(
         "another controller holds the alias: {} since {}, lease until {} (wait for it, or take over with --force if it is gone)",
         .lock.owner, crate::units::format_time(.lock.since), crate::units::format_time(.lock.expires)
     )]
-    LockHeld { lock: LockInfo },
+    LockHeld {
+        /// The live lease.
+        lock: LockInfo,
+    },
+    /// A write by a controller whose lock was taken over (or released): it must stop.
     #[error("the lock is no longer ours ({owner}): {holder} took it over, so this controller stops")]
-    LostLock { owner: String, holder: String },
+    LostLock {
+        /// The controller that tried to write.
+        owner: String,
+        /// Who holds the lock now, or `nobody`.
+        holder: String,
+    },
+    /// An append under a sequence number that exists already (or skips one).
     #[error("journal record {sequence} already exists: another controller wrote it")]
-    SequenceTaken { sequence: u64 },
+    SequenceTaken {
+        /// The refused record's sequence number.
+        sequence: u64,
+    },
+    /// A journal line or lock file that is not valid JSON of its type (a torn last line is
+    /// not an error: it is ignored).
     #[error("{location} line {line} is not a journal record")]
     Corrupt {
+        /// The file, or `dynamodb://TABLE/function:alias`.
         location: String,
+        /// 1-based line of the file, or position of the record in the table.
         line: usize,
+        /// The JSON error.
         #[source]
         source: serde_json::Error,
     },
+    /// A file operation of [`FolderStore`] failed.
     #[error("could not {action} {}", .path.display())]
     Io {
+        /// What was being done: `read`, `create`, `append to`, ...
         action: &'static str,
+        /// The file or folder.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// A DynamoDB call of [`DynamoStore`](crate::DynamoStore) failed.
     #[error("DynamoDB {operation} on table {table} failed")]
     Service {
+        /// The DynamoDB operation, such as `TransactWriteItems`.
         operation: &'static str,
+        /// The table's name.
         table: String,
+        /// The SDK's error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// An item of the deployment's key that is neither a record nor the lock as written.
     #[error("DynamoDB table {table} holds an item that is not a journal record or lock: {detail}")]
-    BadItem { table: String, detail: String },
+    BadItem {
+        /// The table's name.
+        table: String,
+        /// Which item and what is wrong with it.
+        detail: String,
+    },
 }
 
+/// Where one alias's journal and lock live, with the rules of the module doc. Implemented
+/// by [`FolderStore`], [`DynamoStore`](crate::DynamoStore) and
+/// [`MemoryStore`](crate::fakes::MemoryStore).
 #[async_trait::async_trait]
 pub trait StateStore: Send + Sync {
     /// Takes the lock for `owner`, or renews it when `owner` holds it. An expired lease is
@@ -72,6 +112,7 @@ pub trait StateStore: Send + Sync {
     /// Gives the lock up if `owner` holds it.
     async fn release(&self, owner: &str) -> Result<(), StoreError>;
 
+    /// The current lock, expired or not; None when nobody holds one.
     async fn lock_info(&self) -> Result<Option<LockInfo>, StoreError>;
 
     /// Every record, oldest first.
@@ -125,10 +166,12 @@ pub struct FolderStore {
 }
 
 impl FolderStore {
+    /// The store of `function:alias` under `root`; the folder is created on first lock.
     pub fn new(root: &Path, function: &str, alias: &str) -> FolderStore {
         FolderStore { folder: root.join(format!("{function}-{alias}")) }
     }
 
+    /// `<root>/<function>-<alias>`, where the journal and lock files are.
     pub fn folder(&self) -> &Path {
         &self.folder
     }

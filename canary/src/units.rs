@@ -8,9 +8,11 @@ use serde::{Deserialize, Deserializer, Serializer};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+/// A text [`parse_duration`] cannot read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{text}` is not a duration: write a number and a unit, e.g. 300ms, 90s, 10m, 48h or 2d")]
 pub struct DurationError {
+    /// The text as given.
     pub text: String,
 }
 
@@ -67,47 +69,48 @@ pub fn format_duration(duration: Duration) -> String {
     text
 }
 
-pub fn format_time(at: SystemTime) -> String {
+/// RFC 3339 in UTC, as the journal writes times.
+pub(crate) fn format_time(at: SystemTime) -> String {
     OffsetDateTime::from(at).format(&Rfc3339).unwrap_or_else(|_| format!("{:?}", at.duration_since(UNIX_EPOCH)))
 }
 
-pub fn parse_time(text: &str) -> Option<SystemTime> {
+pub(crate) fn parse_time(text: &str) -> Option<SystemTime> {
     OffsetDateTime::parse(text, &Rfc3339).ok().map(SystemTime::from)
 }
 
 /// `#[serde(with = "crate::units::duration")]`
-pub mod duration {
+pub(crate) mod duration {
     use super::*;
 
-    pub fn serialize<S: Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&format_duration(*value))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
         let text = String::deserialize(deserializer)?;
         parse_duration(&text).map_err(serde::de::Error::custom)
     }
 }
 
 /// `#[serde(with = "crate::units::timestamp")]`
-pub mod timestamp {
+pub(crate) mod timestamp {
     use super::*;
 
-    pub fn serialize<S: Serializer>(value: &SystemTime, serializer: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(value: &SystemTime, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&format_time(*value))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SystemTime, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SystemTime, D::Error> {
         let text = String::deserialize(deserializer)?;
         parse_time(&text).ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not an RFC 3339 time")))
     }
 }
 
 /// `#[serde(with = "crate::units::optional_timestamp")]`
-pub mod optional_timestamp {
+pub(crate) mod optional_timestamp {
     use super::*;
 
-    pub fn serialize<S: Serializer>(value: &Option<SystemTime>, serializer: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(value: &Option<SystemTime>, serializer: S) -> Result<S::Ok, S::Error> {
         match value {
             Some(at) => serializer.serialize_some(&format_time(*at)),
             None => serializer.serialize_none(),
