@@ -467,4 +467,95 @@ mod tests {
         assert!(close(total(&before[0], false), 3.2500025));
         assert!(close(total(&after[0], false), 2.266668));
     }
+
+    // ---- tests asked for by the mutants that survived a cargo-mutants pass ----
+
+    #[test]
+    fn each_line_has_its_wire_name_its_label_and_its_billing_service() {
+        for line in Line::ALL {
+            let wire = serde_json::to_value(line).expect("serialises");
+            assert_eq!(wire, serde_json::Value::String(line.name().to_string()), "{line:?}");
+            assert!(!line.label().is_empty());
+        }
+        let labels: std::collections::BTreeSet<&str> = Line::ALL.iter().map(|line| line.label()).collect();
+        assert_eq!(labels.len(), Line::ALL.len(), "labels tell the lines apart");
+        assert_eq!(Line::Init.label(), "INIT");
+        assert_eq!(Line::Logs.label(), "CloudWatch Logs");
+        assert_eq!(Line::Logs.service(), "Amazon CloudWatch");
+        assert_eq!(Line::ApiGateway.service(), "Amazon API Gateway");
+        for line in [Line::Duration, Line::Init, Line::EphemeralStorage, Line::ProvisionedConcurrency, Line::Requests] {
+            assert_eq!(line.service(), "AWS Lambda", "{line:?}");
+        }
+    }
+
+    #[test]
+    fn the_average_rate_of_no_quantity_is_the_list_rate() {
+        let table = PriceTable::embedded();
+        let prices = table.region("us-east-1").expect("region");
+        let price = prices.get(PriceKey::LambdaRequests).expect("a price");
+        assert_eq!(average_rate(price, 0.0), price.list_rate());
+        assert!(close(average_rate(price, 2e6), price.list_rate()), "one tier: the list rate");
+    }
+
+    #[test]
+    fn storage_provisioned_concurrency_and_logs_lines_are_priced_at_their_rates() {
+        let table = PriceTable::embedded();
+        let prices = table.region("us-east-1").expect("region");
+        let rate = |key: PriceKey| prices.get(key).expect("a price").list_rate();
+        let mut full = usage(Architecture::X86_64, 1e6, 1_000.0);
+        full.ephemeral_storage_gb_seconds = 50_000.0;
+        full.provisioned_gb_seconds = 2_628_000.0;
+        full.provisioned_duration_gb_seconds = 30_000.0;
+        full.log_gigabytes = 3.0;
+        let bills = account_bill(&[full, usage(Architecture::X86_64, 1e6, 1_000.0)], &prices, false).expect("bill");
+        assert!(close(line(&bills[0], Line::EphemeralStorage), 50_000.0 * rate(PriceKey::LambdaEphemeralStorage)));
+        let provisioned = 2_628_000.0 * rate(PriceKey::provisioned_concurrency(Architecture::X86_64))
+            + 30_000.0 * rate(PriceKey::provisioned_duration(Architecture::X86_64));
+        assert!(close(line(&bills[0], Line::ProvisionedConcurrency), provisioned));
+        // Published figures as an independent check: $0.50 per GB of logs.
+        assert!(close(line(&bills[0], Line::Logs), 1.5));
+        let quantity =
+            |lines: &[LineCost], which: Line| lines.iter().find(|cost| cost.line == which).map(|c| c.quantity);
+        assert_eq!(quantity(&bills[0], Line::ProvisionedConcurrency), Some(2_628_000.0));
+        assert_eq!(quantity(&bills[0], Line::Logs), Some(3.0));
+        // The other usage has none of them: no line at all, not a line of zero.
+        for absent in
+            [Line::EphemeralStorage, Line::ProvisionedConcurrency, Line::Logs, Line::ApiGateway, Line::FreeTier]
+        {
+            assert_eq!(quantity(&bills[1], absent), None, "{absent:?}");
+        }
+    }
+
+    #[test]
+    fn init_counts_toward_the_free_gb_seconds_like_the_handlers_duration() {
+        let table = PriceTable::embedded();
+        let prices = table.region("us-east-1").expect("region");
+        // 300,000 GB-s of handler and 100,000 of INIT: all 400,000 are free.
+        let mut with_init = usage(Architecture::X86_64, 0.0, 300_000.0);
+        with_init.init_gb_seconds = 100_000.0;
+        let bills = account_bill(&[with_init], &prices, true).expect("bill");
+        let compute = line(&bills[0], Line::Duration) + line(&bills[0], Line::Init);
+        assert!(close(line(&bills[0], Line::FreeTier), -compute), "{:?}", bills[0]);
+        let free = bills[0].iter().find(|cost| cost.line == Line::FreeTier).expect("a free-tier line");
+        assert!(close(free.quantity, 400_000.0), "{free:?}");
+    }
+
+    #[test]
+    fn the_free_gb_seconds_line_shows_each_usages_share_of_the_allowance() {
+        let table = PriceTable::embedded();
+        let prices = table.region("us-east-1").expect("region");
+        // 600,000 + 200,000 GB-s: the 400,000 free are shared 300,000 / 100,000.
+        let bills = account_bill(
+            &[usage(Architecture::X86_64, 0.0, 600_000.0), usage(Architecture::Arm64, 0.0, 200_000.0)],
+            &prices,
+            true,
+        )
+        .expect("bill");
+        let free = |lines: &[LineCost]| lines.iter().find(|cost| cost.line == Line::FreeTier).expect("free").quantity;
+        assert!(close(free(&bills[0]), 300_000.0));
+        assert!(close(free(&bills[1]), 100_000.0));
+        // Under the allowance, the share is the usage itself.
+        let small = account_bill(&[usage(Architecture::X86_64, 0.0, 1_000.0)], &prices, true).expect("bill");
+        assert!(close(free(&small[0]), 1_000.0));
+    }
 }

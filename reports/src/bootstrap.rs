@@ -67,7 +67,7 @@ impl<'histogram> Sampler<'histogram> {
 
 /// The interval of `before_mean × before_usd_per_ms − after_mean × after_usd_per_ms`, at
 /// 95 %. `None` when either side has no sample.
-pub fn delta_interval(
+pub(crate) fn delta_interval(
     before: &Histogram,
     before_usd_per_ms: f64,
     after: &Histogram,

@@ -104,7 +104,7 @@ mod optional_rfc3339 {
     use time::OffsetDateTime;
     use time::format_description::well_known::Rfc3339;
 
-    pub fn serialize<S: Serializer>(at: &Option<OffsetDateTime>, serializer: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: Serializer>(at: &Option<OffsetDateTime>, serializer: S) -> Result<S::Ok, S::Error> {
         match at.and_then(|at| at.format(&Rfc3339).ok()) {
             Some(text) => serializer.serialize_some(&text),
             None => serializer.serialize_none(),
