@@ -183,12 +183,14 @@ struct RawConfig {
     functions: Vec<RawFunction>,
     #[serde(default, rename = "route")]
     routes: Vec<RawRoute>,
-    /// The file is shared: `cutover canary` and `cutover report` read their own tables,
-    /// strictly, from the same text. The emulator only lets them be.
+    /// The file is shared: `cutover canary`, `cutover report` and `cutover bench` read
+    /// their own tables, strictly, from the same text. The emulator only lets them be.
     #[serde(default, rename = "canary")]
     _canary: Option<toml::Value>,
     #[serde(default, rename = "report")]
     _report: Option<toml::Value>,
+    #[serde(default, rename = "bench")]
+    _bench: Option<toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -684,8 +686,8 @@ payload = "http"
     }
 
     #[test]
-    fn the_canary_and_report_tables_belong_to_their_commands() {
-        let text = "[canary]\nsteps = [10, 50, 100]\n[report]\nregion = \"eu-west-1\"\n";
+    fn the_canary_report_and_bench_tables_belong_to_their_commands() {
+        let text = "[canary]\nsteps = [10, 50, 100]\n[report]\nregion = \"eu-west-1\"\n[bench]\nwarm_p50_ratio = 0.2\n";
         assert!(parse(text).is_ok(), "other commands' tables are not the emulator's to refuse");
     }
 

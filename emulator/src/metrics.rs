@@ -76,6 +76,12 @@ impl DurationHistogram {
         self.min_micros.map(Duration::from_micros)
     }
 
+    /// How far above the exact nearest-rank value a [`Self::percentile`] can be, as a
+    /// fraction: one bucket's width, 2^(1/8) − 1 (about 9 %).
+    pub fn max_relative_error() -> f64 {
+        2f64.powf(1.0 / BUCKETS_PER_OCTAVE) - 1.0
+    }
+
     /// The upper bound of the bucket holding the `quantile` (0..=1) sample, capped at the
     /// largest recorded value; `None` when empty.
     pub fn percentile(&self, quantile: f64) -> Option<Duration> {
