@@ -18,7 +18,8 @@ pub struct BenchArgs {
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// Python against Rust, per function, on the recorded events through the local Lambda:
-    /// package size, cold start, warm duration p50/p99 and peak RSS, with the targets.
+    /// package size, cold start, warm duration p50/p99 and peak RSS, with the targets of
+    /// the config's `[bench]` table.
     Rewrite(BenchRewriteArgs),
 }
 
@@ -28,7 +29,9 @@ pub struct BenchRewriteArgs {
     /// records in the corpus).
     #[arg(long = "function", value_name = "FUNCTION")]
     pub functions: Vec<String>,
-    /// The recorded events (cutover.record/v1 JSON Lines).
+    /// The recorded events (cutover.record/v1, a file or a folder). Every record of a
+    /// function of the config is replayed, in recorded order, so the state the measured
+    /// functions read exists.
     #[arg(long, default_value = "events/corpus.jsonl")]
     pub events: PathBuf,
     /// How many times each side replays the events, each time on a fresh local stack (a new
@@ -44,9 +47,17 @@ pub struct BenchRewriteArgs {
     #[arg(long, default_value = "2")]
     pub rust_version: String,
     /// Run the Rust side from DIR/<function> instead of building native release binaries
-    /// with `cargo build --release` (the default).
+    /// with `cargo build --release` first (the default).
     #[arg(long, value_name = "DIR")]
     pub bootstrap_dir: Option<PathBuf>,
+    /// The parity rules whose `[[id]]` paths name the ids the functions generate (default:
+    /// parity.toml when it exists, else parity's built-in id paths).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Also write the measured figures as the usage file `cutover report --usage FILE`
+    /// prices (the same usage `report --source local --bench` makes of the JSON).
+    #[arg(long, value_name = "FILE")]
+    pub usage_out: Option<PathBuf>,
     /// Where the Lambda zips of `cutover package` are (default: `lambda/` in Cargo's target
     /// directory); a function without one shows no Rust package size.
     #[arg(long, value_name = "DIR")]

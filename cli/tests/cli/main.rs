@@ -2,6 +2,7 @@
 //! binary for the crate: the modules share `support`.
 
 mod architecture;
+mod bench;
 mod canary;
 mod help;
 mod local;

@@ -1,0 +1,227 @@
+//! What a run replays and measures, resolved and checked before anything starts.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use emulator::{Config, RuntimeConfig};
+use parity::{Corpus, CorpusError, CorpusFilter, ParityRules};
+
+use crate::targets::BenchTargets;
+
+/// The choices of one `bench rewrite` run.
+#[derive(Debug, Clone)]
+pub struct RewriteOptions {
+    /// The recorded events: files or folders of `cutover.record/v1` records.
+    pub events: PathBuf,
+    /// How many times each side replays the events, each time on a fresh local stack.
+    pub iterations: u32,
+    /// The config's version that runs the Python original.
+    pub python_version: String,
+    /// The config's version that runs the Rust rewrite.
+    pub rust_version: String,
+    /// The functions to measure; empty: every function of the config with records.
+    pub functions: Vec<String>,
+    /// Where the Rust zips of `cutover package` are (`<function>.zip`).
+    pub zip_dir: PathBuf,
+}
+
+/// A run, resolved: the config cut down to the replayed functions, the corpus checked.
+#[derive(Debug, Clone)]
+pub struct RewritePlan {
+    pub(crate) config: Config,
+    pub(crate) corpus: Corpus,
+    pub(crate) events: PathBuf,
+    pub(crate) iterations: u32,
+    pub(crate) python_version: String,
+    pub(crate) rust_version: String,
+    /// The measured functions, in the config's order (or the order asked for).
+    pub(crate) measured: Vec<String>,
+    /// Every configured function with records: all their records are replayed, in
+    /// recorded order, so the state the measured functions read exists.
+    pub(crate) replayed: BTreeSet<String>,
+    pub(crate) events_per_iteration: usize,
+    /// Records of functions the config does not declare.
+    pub(crate) events_skipped: usize,
+    pub(crate) zip_dir: PathBuf,
+    pub(crate) targets: BenchTargets,
+    pub(crate) rules: ParityRules,
+}
+
+/// Why a run cannot start. Each names the flag, file or function at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// `--iterations 0`.
+    #[error("--iterations must be at least 1")]
+    NoIterations,
+    /// A corpus file is missing or holds a bad record (named with its file and line).
+    #[error(transparent)]
+    Corpus(#[from] CorpusError),
+    /// A function to measure that the config does not declare.
+    #[error("--function {function}: not a function of the config")]
+    UnknownFunction {
+        /// The name given.
+        function: String,
+    },
+    /// A function to measure that the corpus has no records of.
+    #[error("--function {function}: {} has no records of it", events.display())]
+    NoRecordsOf {
+        /// The name given.
+        function: String,
+        /// The corpus.
+        events: PathBuf,
+    },
+    /// The corpus has no records of any configured function.
+    #[error("{}: no records of any function of the config", events.display())]
+    NothingToReplay {
+        /// The corpus.
+        events: PathBuf,
+    },
+    /// The Python side of a replayed function is not a Python handler.
+    #[error("{function}: version {version} of the config is not a Python handler (--python-version)")]
+    NotPython {
+        /// The function.
+        function: String,
+        /// The version asked for.
+        version: String,
+    },
+    /// A replayed function has no Rust version.
+    #[error("{function}: the config has no version {version} (--rust-version)")]
+    NoRustVersion {
+        /// The function.
+        function: String,
+        /// The version asked for.
+        version: String,
+    },
+    /// A replayed function has no binary in the bootstrap folder.
+    #[error("{}: no such bootstrap (build it, or point --bootstrap-dir at the binaries)", path.display())]
+    MissingBootstrap {
+        /// The binary looked for.
+        path: PathBuf,
+    },
+    /// A binary's path could not be made absolute.
+    #[error("cannot resolve {}", path.display())]
+    Bootstrap {
+        /// The binary.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl RewritePlan {
+    /// Checks the options against the config and the corpus (read once through, so a bad
+    /// record fails here naming its file and line) and cuts the config down to the
+    /// replayed functions, served in process only.
+    pub fn new(
+        mut config: Config,
+        targets: BenchTargets,
+        rules: ParityRules,
+        options: RewriteOptions,
+    ) -> Result<RewritePlan, PlanError> {
+        if options.iterations == 0 {
+            return Err(PlanError::NoIterations);
+        }
+        let corpus = Corpus::open(std::slice::from_ref(&options.events))?;
+        let mut recorded: BTreeMap<String, usize> = BTreeMap::new();
+        for record in corpus.records(CorpusFilter::default()) {
+            *recorded.entry(record?.function).or_default() += 1;
+        }
+        let replayed: BTreeSet<String> = config
+            .functions
+            .iter()
+            .map(|function| function.name.clone())
+            .filter(|name| recorded.contains_key(name))
+            .collect();
+        let measured: Vec<String> = if options.functions.is_empty() {
+            config
+                .functions
+                .iter()
+                .map(|function| function.name.clone())
+                .filter(|name| replayed.contains(name))
+                .collect()
+        } else {
+            let mut measured: Vec<String> = Vec::new();
+            for function in &options.functions {
+                if config.function(function).is_none() {
+                    return Err(PlanError::UnknownFunction { function: function.clone() });
+                }
+                if !recorded.contains_key(function) {
+                    return Err(PlanError::NoRecordsOf { function: function.clone(), events: options.events.clone() });
+                }
+                if !measured.contains(function) {
+                    measured.push(function.clone());
+                }
+            }
+            measured
+        };
+        if measured.is_empty() {
+            return Err(PlanError::NothingToReplay { events: options.events.clone() });
+        }
+        for name in &replayed {
+            let Some(function) = config.function(name) else { continue };
+            if !matches!(
+                function.version(&options.python_version).map(|version| &version.runtime),
+                Some(RuntimeConfig::Python { .. })
+            ) {
+                return Err(PlanError::NotPython { function: name.clone(), version: options.python_version.clone() });
+            }
+            if function.version(&options.rust_version).is_none() {
+                return Err(PlanError::NoRustVersion { function: name.clone(), version: options.rust_version.clone() });
+            }
+        }
+        config.functions.retain(|function| replayed.contains(&function.name));
+        // Nothing is served over HTTP; the emulator is only called in process.
+        config.routes.clear();
+        config.local.api_gateway = None;
+        let events_per_iteration = replayed.iter().map(|name| recorded[name]).sum();
+        let events_skipped = recorded.values().sum::<usize>() - events_per_iteration;
+        Ok(RewritePlan {
+            config,
+            corpus,
+            events: options.events,
+            iterations: options.iterations,
+            python_version: options.python_version,
+            rust_version: options.rust_version,
+            measured,
+            replayed,
+            events_per_iteration,
+            events_skipped,
+            zip_dir: options.zip_dir,
+            targets,
+            rules,
+        })
+    }
+
+    /// The functions whose records are replayed: each needs its Rust side built.
+    pub fn replayed_functions(&self) -> impl Iterator<Item = &str> {
+        self.replayed.iter().map(String::as_str)
+    }
+
+    /// The functions measured, in the order of the result.
+    pub fn measured_functions(&self) -> &[String] {
+        &self.measured
+    }
+
+    /// Records replayed per side and iteration.
+    pub fn events_per_iteration(&self) -> usize {
+        self.events_per_iteration
+    }
+
+    /// Runs the Rust version of every replayed function from `folder/<function>` (native
+    /// release binaries, or the deployed musl ones) instead of the config's bootstrap.
+    pub fn run_rust_from(&mut self, folder: &Path) -> Result<(), PlanError> {
+        for function in self.config.functions.iter_mut() {
+            let path = folder.join(&function.name);
+            if !path.is_file() {
+                return Err(PlanError::MissingBootstrap { path });
+            }
+            // The sandbox runs in the bootstrap's folder, so a relative path would not resolve.
+            let path = std::fs::canonicalize(&path).map_err(|source| PlanError::Bootstrap { path, source })?;
+            for version in function.versions.iter_mut().filter(|version| version.version == self.rust_version) {
+                version.runtime = RuntimeConfig::Bootstrap { path: path.clone() };
+            }
+        }
+        Ok(())
+    }
+}
