@@ -14,40 +14,84 @@ use crate::config::{FunctionConfig, check_weights};
 /// One alias as GetAlias reports it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AliasState {
+    /// The function's name.
     pub function: String,
+    /// The alias's name, such as `live`.
     pub name: String,
+    /// The primary version: it gets whatever share the additional version leaves.
     pub version: String,
+    /// Lambda's `AdditionalVersionWeights`: version → share of invocations (0.0–1.0); at
+    /// most one entry, empty when all traffic goes to `version`.
     pub additional_version_weights: BTreeMap<String, f64>,
+    /// The description UpdateAlias last set; empty until then.
     pub description: String,
+    /// Lambda's `RevisionId` of this state, new on every update; an UpdateAlias that names
+    /// an older one is refused.
     pub revision_id: String,
 }
 
 /// The change UpdateAlias asks for; absent fields stay as they are.
 #[derive(Debug, Clone, Default)]
 pub struct AliasUpdate {
+    /// The new primary version; it must exist and not be deleted.
     pub version: Option<String>,
+    /// The new `AdditionalVersionWeights`, replacing the old ones whole (an empty map sends
+    /// all traffic to the primary); checked as Lambda checks them.
     pub additional_version_weights: Option<BTreeMap<String, f64>>,
+    /// The new description.
     pub description: Option<String>,
     /// When set, the update applies only if it equals the alias's current revision.
     pub expected_revision_id: Option<String>,
 }
 
+/// Why UpdateAlias or a version's deletion was refused, with the Lambda error each becomes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AliasError {
+    /// The function has no such alias (`ResourceNotFoundException`).
     #[error("Alias not found: {function}:{alias}")]
-    AliasNotFound { function: String, alias: String },
+    AliasNotFound {
+        /// The function asked for.
+        function: String,
+        /// The alias asked for.
+        alias: String,
+    },
+    /// The config declares no such function (`ResourceNotFoundException`).
     #[error("Function not found: {function}")]
-    FunctionNotFound { function: String },
+    FunctionNotFound {
+        /// The function asked for.
+        function: String,
+    },
+    /// [`AliasUpdate::expected_revision_id`] is not the alias's current revision: someone
+    /// changed it since it was read (`PreconditionFailedException`).
     #[error(
         "The Revision Id provided does not match the latest Revision Id. Call the GetAlias API to retrieve the latest Revision Id"
     )]
     RevisionMismatch,
+    /// An unknown version, or weights Lambda would refuse (`InvalidParameterValueException`).
     #[error("{message}")]
-    InvalidParameter { message: String },
+    InvalidParameter {
+        /// What is wrong, in Lambda's words.
+        message: String,
+    },
+    /// The version to delete does not exist, or was deleted already (`ResourceNotFoundException`).
     #[error("Function not found: {function}:{version}")]
-    VersionNotFound { function: String, version: String },
+    VersionNotFound {
+        /// The function asked for.
+        function: String,
+        /// The version asked for.
+        version: String,
+    },
+    /// An alias still routes a share of traffic to the version to delete
+    /// (`ResourceConflictException`).
     #[error("Unable to delete version because the following aliases reference it: {aliases:?}")]
-    VersionInUse { function: String, version: String, aliases: Vec<String> },
+    VersionInUse {
+        /// The function asked for.
+        function: String,
+        /// The version asked for.
+        version: String,
+        /// The aliases that route to it.
+        aliases: Vec<String>,
+    },
 }
 
 /// Routes alias invocations to versions and holds the mutable state of aliases and
@@ -62,7 +106,7 @@ pub struct AliasRouter {
 
 impl AliasRouter {
     /// `seed` fixes the weighted choices (tests); `None` seeds from the OS.
-    pub fn new(functions: &[FunctionConfig], seed: Option<u64>) -> AliasRouter {
+    pub(crate) fn new(functions: &[FunctionConfig], seed: Option<u64>) -> AliasRouter {
         let mut aliases = BTreeMap::new();
         let mut versions = BTreeMap::new();
         for function in functions {
@@ -91,11 +135,12 @@ impl AliasRouter {
         AliasRouter { aliases: Mutex::new(aliases), versions: Mutex::new(versions), rng: Mutex::new(rng) }
     }
 
+    /// The alias as GetAlias would return it now; None when `function` has no such alias.
     pub fn get(&self, function: &str, alias: &str) -> Option<AliasState> {
         lock(&self.aliases).get(&(function.to_string(), alias.to_string())).cloned()
     }
 
-    pub fn list(&self, function: &str) -> Vec<AliasState> {
+    pub(crate) fn list(&self, function: &str) -> Vec<AliasState> {
         lock(&self.aliases).values().filter(|alias| alias.function == function).cloned().collect()
     }
 
@@ -106,6 +151,8 @@ impl AliasRouter {
         Some(choose_version(&state, draw))
     }
 
+    /// Applies an UpdateAlias: the routing and description change and the alias gets a new
+    /// revision id, or nothing changes and the error says why.
     pub fn update(&self, function: &str, alias: &str, update: AliasUpdate) -> Result<AliasState, AliasError> {
         let versions = lock(&self.versions);
         let Some(known_versions) = versions.get(function) else {
@@ -140,18 +187,18 @@ impl AliasRouter {
 
     /// Whether `version` is a published version of `function` that was not deleted
     /// (`$LATEST` is not a published version).
-    pub fn has_version(&self, function: &str, version: &str) -> bool {
+    pub(crate) fn has_version(&self, function: &str, version: &str) -> bool {
         lock(&self.versions).get(function).is_some_and(|versions| versions.iter().any(|known| known == version))
     }
 
     /// The versions of `function` that were not deleted, in declaration order.
-    pub fn versions(&self, function: &str) -> Vec<String> {
+    pub(crate) fn versions(&self, function: &str) -> Vec<String> {
         lock(&self.versions).get(function).cloned().unwrap_or_default()
     }
 
     /// Deletes a published version, as DeleteFunction with a version qualifier does; refused
     /// while an alias routes any share of its traffic there.
-    pub fn delete_version(&self, function: &str, version: &str) -> Result<(), AliasError> {
+    pub(crate) fn delete_version(&self, function: &str, version: &str) -> Result<(), AliasError> {
         let mut versions = lock(&self.versions);
         let Some(known_versions) = versions.get_mut(function) else {
             return Err(AliasError::FunctionNotFound { function: function.to_string() });

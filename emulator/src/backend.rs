@@ -14,28 +14,61 @@ use crate::sandbox::{ProcessRegistry, kill_process_group};
 
 const MOTO_STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Why the local AWS back end (`local.moto` in the config) could not be started; every
+/// process started on the way has been killed.
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
+    /// The interpreter (`local.python`) could not be run to start moto server.
     #[error("could not start moto server with {python}")]
     Spawn {
+        /// The interpreter that was run.
         python: PathBuf,
+        /// Why it could not be run.
         #[source]
         source: std::io::Error,
     },
+    /// moto server did not announce its port, or did not accept a connection, in time.
     #[error("moto server did not answer on {endpoint} within {seconds} s")]
-    NotAnswering { endpoint: String, seconds: u64 },
+    NotAnswering {
+        /// The address it was expected on, `http://127.0.0.1:PORT`.
+        endpoint: String,
+        /// How long it was given, in seconds.
+        seconds: u64,
+    },
+    /// moto server exited, or its first line was not `PORT <n>`, before it answered.
     #[error("moto server exited before answering ({status})")]
-    Exited { status: String },
+    Exited {
+        /// Its exit status, or what went wrong instead.
+        status: String,
+    },
+    /// The setup hook (`local.moto.setup`) could not be run.
     #[error("local.moto.setup: could not run {program:?}")]
     SetupSpawn {
+        /// The hook's program, after substitution.
         program: String,
+        /// Why it could not be run.
         #[source]
         source: std::io::Error,
     },
+    /// The setup hook exited unsuccessfully.
     #[error("local.moto.setup: {program:?} failed ({status}): {stderr}")]
-    SetupFailed { program: String, status: String, stderr: String },
+    SetupFailed {
+        /// The hook's program, after substitution.
+        program: String,
+        /// Its exit status.
+        status: String,
+        /// The last five lines of its stderr, joined by ` | `.
+        stderr: String,
+    },
+    /// The setup hook succeeded but its stdout is not a JSON object of strings.
     #[error("local.moto.setup: {program:?} must print a JSON object of strings: {message}")]
-    SetupOutput { program: String, message: String },
+    SetupOutput {
+        /// The hook's program, after substitution.
+        program: String,
+        /// What is wrong with the output.
+        message: String,
+    },
+    /// The recording proxy in front of moto could not start.
     #[error(transparent)]
     Proxy(#[from] ProxyError),
 }

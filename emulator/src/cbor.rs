@@ -19,11 +19,11 @@ pub(crate) enum Cbor {
 }
 
 impl Cbor {
-    pub fn text(text: impl Into<String>) -> Cbor {
+    pub(crate) fn text(text: impl Into<String>) -> Cbor {
         Cbor::Text(text.into())
     }
 
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
         let mut bytes = Vec::new();
         self.write(&mut bytes);
         bytes

@@ -22,7 +22,7 @@ pub(crate) struct Cgroup {
 
 impl Cgroup {
     /// A new, empty cgroup for one emulator, or `None` where none can be made.
-    pub fn create() -> Option<Cgroup> {
+    pub(crate) fn create() -> Option<Cgroup> {
         static SEQUENCE: AtomicU32 = AtomicU32::new(0);
         let name = format!("cutover-emulator-{}-{}", std::process::id(), SEQUENCE.fetch_add(1, Ordering::Relaxed));
         HIERARCHIES.iter().map(Path::new).filter(|root| root.join("cgroup.procs").exists()).find_map(|root| {
@@ -44,7 +44,7 @@ impl Cgroup {
     /// Makes the child join this cgroup before it runs anything, so even its first fork is
     /// inside.
     #[allow(unsafe_code)]
-    pub fn enter_on_exec(&self, command: &mut tokio::process::Command) {
+    pub(crate) fn enter_on_exec(&self, command: &mut tokio::process::Command) {
         let procs = self.procs.clone();
         // SAFETY: the closure runs between fork and exec and only calls open(2), write(2)
         // and close(2), which are async-signal-safe; it allocates nothing (the path was
@@ -67,7 +67,7 @@ impl Cgroup {
     }
 
     /// The processes in the cgroup now.
-    pub fn pids(&self) -> Vec<i32> {
+    pub(crate) fn pids(&self) -> Vec<i32> {
         std::fs::read_to_string(self.folder.join("cgroup.procs"))
             .map(|text| text.lines().filter_map(|line| line.trim().parse().ok()).collect())
             .unwrap_or_default()
@@ -76,7 +76,7 @@ impl Cgroup {
     /// SIGKILLs every process in the cgroup, again while new ones appear (a fork racing
     /// the kill), for at most a few rounds.
     #[allow(unsafe_code)]
-    pub fn kill_all(&self) {
+    pub(crate) fn kill_all(&self) {
         for _ in 0..50 {
             let pids = self.pids();
             if pids.is_empty() {

@@ -55,10 +55,6 @@ impl ScaledClock {
         );
         ScaledClock { origin, factor, started: tokio::time::Instant::now() }
     }
-
-    pub fn factor(&self) -> f64 {
-        self.factor
-    }
 }
 
 impl Clock for ScaledClock {

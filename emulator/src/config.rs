@@ -14,47 +14,77 @@ const MAX_CONCURRENCY: u32 = 1000;
 const MEMORY_RANGE_MB: std::ops::RangeInclusive<u32> = 128..=10240;
 const TIMEOUT_RANGE_S: std::ops::RangeInclusive<f64> = 0.001..=900.0;
 
+/// Why a config file was refused; each message names the file and, where it can, the
+/// line or key at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file could not be read.
     #[error("cannot read {path}")]
     Read {
+        /// The file as given.
         path: PathBuf,
+        /// Why it could not be read.
         #[source]
         source: std::io::Error,
     },
+    /// The text is not TOML, or has an unknown key or a value of the wrong type.
     #[error("{path}: {message}")]
-    Parse { path: PathBuf, message: String },
+    Parse {
+        /// The file as given.
+        path: PathBuf,
+        /// The parser's message, prefixed with `line N:` when it points at one.
+        message: String,
+    },
+    /// The file parses but describes something Lambda would refuse or that cannot run
+    /// (a memory size outside Lambda's bounds, an alias to an unknown version, ...).
     #[error("{path}: {message}")]
-    Invalid { path: PathBuf, message: String },
+    Invalid {
+        /// The file as given.
+        path: PathBuf,
+        /// What is wrong, naming the function, version, alias or route at fault.
+        message: String,
+    },
 }
 
 /// A validated configuration with every path resolved against the config file's folder.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The `[local]` table: addresses, region, interpreter and back end.
     pub local: LocalSettings,
+    /// The `[[function]]` tables, in file order; names are unique.
     pub functions: Vec<FunctionConfig>,
+    /// The `[[route]]` tables of the API Gateway front, in file order; a request goes to the
+    /// most specific one that matches, as on API Gateway.
     pub routes: Vec<RouteConfig>,
 }
 
+/// The `[local]` table: where the emulator listens and what its sandboxes and back end get.
 #[derive(Debug, Clone)]
 pub struct LocalSettings {
     /// Where the Lambda Invoke API (and `/metrics`) listens; port 0 picks a free one.
     pub lambda_api: SocketAddr,
     /// Where the API Gateway front listens; `None` when no route is declared.
     pub api_gateway: Option<SocketAddr>,
+    /// The region in ARNs and in the functions' `AWS_REGION`; `eu-west-1` unless set.
     pub region: String,
+    /// The account in ARNs; `123456789012` unless set.
     pub account_id: String,
     /// The interpreter for Python sandboxes.
     pub python: PathBuf,
+    /// The local AWS back end (`[local.moto]`); None when the file has none, and then the
+    /// functions get no `AWS_ENDPOINT_URL`.
     pub moto: Option<MotoSettings>,
     /// The folder of the config file; relative paths and hooks resolve against it.
     pub base_dir: PathBuf,
 }
 
+/// The `[local.moto]` table: the AWS-compatible endpoint the functions call, and the hook
+/// that prepares it.
 #[derive(Debug, Clone)]
 pub struct MotoSettings {
     /// Start moto server ourselves (on a free loopback port unless `port` is set).
     pub start: bool,
+    /// The loopback port for a moto server we start; 0 picks a free one.
     pub port: u16,
     /// An already running AWS-compatible endpoint, used when `start` is false.
     pub endpoint: Option<String>,
@@ -64,42 +94,70 @@ pub struct MotoSettings {
     pub setup: Vec<String>,
 }
 
+/// One `[[function]]`: a Lambda function with its published versions and aliases.
 #[derive(Debug, Clone)]
 pub struct FunctionConfig {
+    /// The function's name (1–64 letters, digits, `-` or `_`).
     pub name: String,
+    /// Lambda's `MemorySize` in MB (128–10240; 128 unless set): reported in the REPORT line
+    /// and `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, not enforced.
     pub memory_mb: u32,
+    /// Lambda's function timeout (1 ms to 900 s; 3 s unless set): past it the sandbox is
+    /// killed and the invocation ends as `Sandbox.Timedout`.
     pub timeout: std::time::Duration,
     /// Reserved concurrency: in-flight invocations across all versions; beyond it, 429.
     pub concurrency: u32,
+    /// Variables every version gets; a version's own variables win, Lambda's reserved ones
+    /// (`AWS_REGION`, `AWS_LAMBDA_*`, ...) cannot be overridden.
     pub environment: BTreeMap<String, String>,
     /// In declaration order; the last one is also `$LATEST`.
     pub versions: Vec<VersionConfig>,
+    /// The `[[function.alias]]` tables, in file order.
     pub aliases: Vec<AliasConfig>,
 }
 
+/// One `[[function.version]]`: a published version and the code it runs.
 #[derive(Debug, Clone)]
 pub struct VersionConfig {
+    /// The version number, as Lambda names versions (`"1"`, `"2"`, ...).
     pub version: String,
+    /// What the sandboxes of this version run.
     pub runtime: RuntimeConfig,
     /// Variables for this version only, over the function's.
     pub environment: BTreeMap<String, String>,
 }
 
+/// How a version's code runs: a Python handler or a custom-runtime `bootstrap`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RuntimeConfig {
     /// `python -m awslambdaric <handler>` with cwd and PYTHONPATH = `code`.
-    Python { handler: String, code: PathBuf },
+    Python {
+        /// Lambda's `Handler`: `module.function`, such as `create_cluster.app.handler`.
+        handler: String,
+        /// The folder holding the handler's package (an absolute path).
+        code: PathBuf,
+    },
     /// A custom-runtime executable (a Rust `lambda_runtime` binary), run as is.
-    Bootstrap { path: PathBuf },
+    Bootstrap {
+        /// The executable (an absolute path).
+        path: PathBuf,
+    },
 }
 
+/// One `[[function.alias]]`: the alias's routing when the emulator starts (UpdateAlias
+/// changes it at run time, not here).
 #[derive(Debug, Clone)]
 pub struct AliasConfig {
+    /// The alias's name: not a number and not `$LATEST`.
     pub name: String,
+    /// The primary version: it gets whatever share the additional version leaves.
     pub version: String,
+    /// Lambda's `AdditionalVersionWeights`: version → share of invocations (0.0–1.0), at
+    /// most one entry.
     pub additional_version_weights: BTreeMap<String, f64>,
 }
 
+/// The event shape a route hands its function, and the response shape it expects back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PayloadFormat {
     /// API Gateway REST API proxy integration (payload format 1.0).
@@ -108,13 +166,19 @@ pub enum PayloadFormat {
     Http,
 }
 
+/// One `[[route]]` of the API Gateway front: a method and path template, and the function
+/// it invokes.
 #[derive(Debug, Clone)]
 pub struct RouteConfig {
     /// An HTTP method, or `ANY`.
     pub method: String,
+    /// The path template, such as `/clusters/{id}` or `/files/{proxy+}` (a greedy last segment).
     pub path: String,
+    /// The function's name; it is declared in the same file.
     pub function: String,
+    /// The alias or version invoked (`$LATEST` too); None invokes `$LATEST`.
     pub qualifier: Option<String>,
+    /// API Gateway's payload format (`rest` unless set).
     pub payload: PayloadFormat,
 }
 
@@ -144,18 +208,20 @@ impl Config {
         raw.validate(&base_dir).map_err(|message| ConfigError::Invalid { path: path.to_path_buf(), message })
     }
 
+    /// The function named `name`; None when the file does not declare it.
     pub fn function(&self, name: &str) -> Option<&FunctionConfig> {
         self.functions.iter().find(|function| function.name == name)
     }
 }
 
 impl FunctionConfig {
+    /// The declared version `version` (a number, not `$LATEST`); None when there is none.
     pub fn version(&self, version: &str) -> Option<&VersionConfig> {
         self.versions.iter().find(|candidate| candidate.version == version)
     }
 
     /// `$LATEST` runs the last declared version.
-    pub fn latest(&self) -> &VersionConfig {
+    pub(crate) fn latest(&self) -> &VersionConfig {
         // Validation guarantees at least one version.
         &self.versions[self.versions.len() - 1]
     }
@@ -530,7 +596,7 @@ impl RawFunction {
 
 /// The rules Lambda applies to `AdditionalVersionWeights`; shared by the config file and
 /// UpdateAlias.
-pub fn check_weights(
+pub(crate) fn check_weights(
     primary: &str,
     weights: &BTreeMap<String, f64>,
     version_exists: impl Fn(&str) -> bool,

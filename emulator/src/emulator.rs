@@ -30,8 +30,11 @@ use crate::{api_gateway, cloudwatch_api, http_server, invoke_api};
 /// How long shutdown waits for killed processes to be reaped.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
+/// How [`Emulator::start`] runs a config: the default invokes in process only, with no
+/// HTTP front doors and no back end, on the wall clock.
 #[derive(Debug, Clone)]
 pub struct EmulatorOptions {
+    /// Where sandbox output and the START/END/REPORT lines go.
     pub logs: LogSink,
     /// Stamps metrics and logs; a [`crate::ScaledClock`] runs a rehearsal faster than real time.
     pub clock: Arc<dyn Clock>,
@@ -63,18 +66,28 @@ impl Default for EmulatorOptions {
     }
 }
 
+/// Why [`Emulator::start`] failed; whatever it had started is stopped again.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// A front door could not listen on its configured address (taken, say).
     #[error("could not listen on {address} for the {what}")]
     Bind {
+        /// Which front door: `Lambda API` or `API Gateway front`.
         what: &'static str,
+        /// The address from the config.
         address: SocketAddr,
+        /// Why the bind failed.
         #[source]
         source: std::io::Error,
     },
     /// A bootstrap, code folder or interpreter named by the config is missing.
     #[error("{message}")]
-    MissingPath { message: String },
+    MissingPath {
+        /// Every missing path, each with the function and version that names it, joined
+        /// by `; `.
+        message: String,
+    },
+    /// moto server, its setup hook or the recording proxy did not start.
     #[error("could not start the local AWS back end")]
     Backend(#[from] BackendError),
 }
@@ -91,6 +104,8 @@ pub struct Emulator {
 }
 
 impl Emulator {
+    /// Checks the config's paths, starts the back end and the HTTP front doors as `options`
+    /// ask, and returns the running emulator. Sandboxes start on first invocation, not here.
     pub async fn start(config: Config, options: EmulatorOptions) -> Result<Emulator, StartError> {
         config.check_paths(options.start_backend).map_err(|message| StartError::MissingPath { message })?;
         let registry = Arc::new(ProcessRegistry::new());
@@ -216,10 +231,12 @@ impl Emulator {
         self.engine.faults.get(function, version)
     }
 
+    /// The aliases as they stand now, UpdateAlias calls included.
     pub fn aliases(&self) -> &AliasRouter {
         &self.engine.aliases
     }
 
+    /// The invocation metrics recorded so far, as the CloudWatch front door serves them.
     pub fn metrics(&self) -> &MetricsStore {
         &self.engine.metrics
     }
@@ -229,6 +246,7 @@ impl Emulator {
         self.engine.clock.clone()
     }
 
+    /// The config the emulator was started with.
     pub fn config(&self) -> &Config {
         &self.engine.config
     }
@@ -238,6 +256,8 @@ impl Emulator {
         self.lambda_api
     }
 
+    /// Where the API Gateway front listens; None when not serving HTTP or when the config
+    /// declares no route.
     pub fn api_gateway_address(&self) -> Option<SocketAddr> {
         self.api_gateway
     }

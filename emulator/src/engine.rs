@@ -30,7 +30,7 @@ pub(crate) struct Engine {
 }
 
 impl Engine {
-    pub async fn invoke(
+    pub(crate) async fn invoke(
         &self,
         function: &str,
         qualifier: Option<&str>,
@@ -39,7 +39,7 @@ impl Engine {
         self.invoke_with(function, qualifier, payload, InvokeOptions::default()).await
     }
 
-    pub async fn invoke_with(
+    pub(crate) async fn invoke_with(
         &self,
         function: &str,
         qualifier: Option<&str>,
@@ -97,7 +97,7 @@ impl Engine {
     /// `function` is a name, `name:qualifier`, a partial ARN (`account:function:name`) or a
     /// full ARN; malformed ones, foreign regions and a `qualifier` that contradicts the one
     /// in the name are refused with Lambda's errors.
-    pub fn resolve(
+    pub(crate) fn resolve(
         &self,
         function: &str,
         qualifier: Option<&str>,
@@ -116,7 +116,7 @@ impl Engine {
 
     /// The function name and the qualifier a request names, validated as Lambda validates
     /// them (`ValidationException`, then `InvalidParameterValueException`).
-    pub fn function_and_qualifier<'a>(
+    pub(crate) fn function_and_qualifier<'a>(
         &self,
         function: &'a str,
         qualifier: Option<&'a str>,
@@ -156,14 +156,14 @@ impl Engine {
 
     /// Whether `version` of `function` can run: `$LATEST`, or a published version that was
     /// not deleted.
-    pub fn version_exists(&self, function: &str, version: &str) -> bool {
+    pub(crate) fn version_exists(&self, function: &str, version: &str) -> bool {
         self.pools.get(function).is_some_and(|pool| pool.has_version(version))
             && (version == LATEST || self.aliases.has_version(function, version))
     }
 
     /// The function's ARN, qualified when `qualifier` is given (`$LATEST` included, as
     /// Lambda writes it: `…:function:f:$LATEST`).
-    pub fn arn(&self, function: &str, qualifier: Option<&str>) -> String {
+    pub(crate) fn arn(&self, function: &str, qualifier: Option<&str>) -> String {
         let local = &self.config.local;
         let base = format!("arn:aws:lambda:{}:{}:function:{function}", local.region, local.account_id);
         match qualifier {

@@ -34,14 +34,30 @@ pub struct Faults {
     pub crash_after: Option<u64>,
 }
 
+/// Why [`Emulator::set_faults`](crate::Emulator::set_faults) refused; the faults in place
+/// are unchanged.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FaultError {
+    /// The config declares no such function.
     #[error("function {function} is not configured")]
-    UnknownFunction { function: String },
+    UnknownFunction {
+        /// The function asked for.
+        function: String,
+    },
+    /// The function has no such version, or it was deleted.
     #[error("function {function} has no version {version}")]
-    UnknownVersion { function: String, version: String },
+    UnknownVersion {
+        /// The function asked for.
+        function: String,
+        /// The version asked for.
+        version: String,
+    },
+    /// [`Faults::error_share`] is not a share (NaN, below 0 or above 1).
     #[error("error_share must be between 0 and 1, got {share}")]
-    InvalidErrorShare { share: f64 },
+    InvalidErrorShare {
+        /// The share given.
+        share: f64,
+    },
 }
 
 /// How a fault makes an invocation fail.
@@ -80,7 +96,7 @@ pub(crate) struct FaultInjector {
 
 impl FaultInjector {
     /// `seed` fixes the draws (the emulator passes its routing seed); `None` seeds from the OS.
-    pub fn new(seed: Option<u64>) -> FaultInjector {
+    pub(crate) fn new(seed: Option<u64>) -> FaultInjector {
         let rng = match seed {
             Some(seed) => StdRng::seed_from_u64(seed ^ SEED_SALT),
             None => StdRng::from_os_rng(),
@@ -90,7 +106,7 @@ impl FaultInjector {
 
     /// Replaces the faults of `function` `version` and restarts its invocation count.
     /// Checking that the version exists is the caller's job.
-    pub fn set(&self, function: &str, version: &str, faults: Faults) -> Result<(), FaultError> {
+    pub(crate) fn set(&self, function: &str, version: &str, faults: Faults) -> Result<(), FaultError> {
         if !(0.0..=1.0).contains(&faults.error_share) {
             return Err(FaultError::InvalidErrorShare { share: faults.error_share });
         }
@@ -99,16 +115,16 @@ impl FaultInjector {
         Ok(())
     }
 
-    pub fn clear(&self, function: &str, version: &str) {
+    pub(crate) fn clear(&self, function: &str, version: &str) {
         lock(&self.active).remove(&(function.to_string(), version.to_string()));
     }
 
-    pub fn get(&self, function: &str, version: &str) -> Option<Faults> {
+    pub(crate) fn get(&self, function: &str, version: &str) -> Option<Faults> {
         lock(&self.active).get(&(function.to_string(), version.to_string())).map(|active| active.faults.clone())
     }
 
     /// Counts one invocation of `version` and decides its faults.
-    pub fn plan(&self, function: &str, version: &str, clock: &dyn Clock) -> FaultPlan {
+    pub(crate) fn plan(&self, function: &str, version: &str, clock: &dyn Clock) -> FaultPlan {
         let mut active = lock(&self.active);
         let Some(active) = active.get_mut(&(function.to_string(), version.to_string())) else {
             return FaultPlan::default();

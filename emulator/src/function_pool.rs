@@ -49,7 +49,7 @@ pub(crate) struct FunctionPool {
 impl FunctionPool {
     /// `backend` holds the variables every function gets for the local AWS back end
     /// (endpoint, setup hook output).
-    pub fn new(
+    pub(crate) fn new(
         config: &FunctionConfig,
         local: &LocalSettings,
         backend: &BTreeMap<String, String>,
@@ -82,14 +82,14 @@ impl FunctionPool {
         }
     }
 
-    pub fn has_version(&self, version: &str) -> bool {
+    pub(crate) fn has_version(&self, version: &str) -> bool {
         self.specs.contains_key(version)
     }
 
     /// Runs one invocation of `version`; `qualifier` is what the caller asked for. `faults`
     /// decides the injected faults once the invocation holds a concurrency slot, so a
     /// throttled call never counts towards them.
-    pub async fn invoke(
+    pub(crate) async fn invoke(
         &self,
         qualifier: &str,
         version: &str,
@@ -329,7 +329,7 @@ impl FunctionPool {
 
     /// `CodeSha256` of `version` (`$LATEST` included); empty when its code cannot be read.
     /// The hashing runs on a blocking thread: a debug build's bootstrap is tens of MB.
-    pub async fn code_sha256(&self, version: &str) -> String {
+    pub(crate) async fn code_sha256(&self, version: &str) -> String {
         let declared = if version == LATEST { Some(self.config.latest()) } else { self.config.version(version) };
         let Some(runtime) = declared.map(|declared| &declared.runtime) else {
             return String::new();
@@ -347,20 +347,20 @@ impl FunctionPool {
 
     /// Kills the idle sandboxes of a deleted version; busy ones finish their invocation and
     /// are dropped instead of kept warm.
-    pub fn retire(&self, version: &str) {
+    pub(crate) fn retire(&self, version: &str) {
         lock(&self.idle).remove(version);
         lock(&self.retired).insert(version.to_string());
     }
 
     /// Refuses new invocations and kills the idle sandboxes; busy ones are killed by the
     /// process registry.
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::Release);
         lock(&self.idle).clear();
     }
 
     /// Warm sandboxes per version, for status displays and tests.
-    pub fn idle_counts(&self) -> BTreeMap<String, usize> {
+    pub(crate) fn idle_counts(&self) -> BTreeMap<String, usize> {
         lock(&self.idle).iter().map(|(version, sandboxes)| (version.clone(), sandboxes.len())).collect()
     }
 }

@@ -22,6 +22,7 @@
 // A library computes; only the binary prints: the one exception is the log sink a caller
 // chose to point at stderr (`LogSink::Stderr`).
 #![deny(clippy::print_stdout, clippy::print_stderr)]
+#![warn(missing_docs, unreachable_pub)]
 
 mod alias_router;
 mod api_gateway;
@@ -56,11 +57,10 @@ pub use config::{
 pub use emulator::{Emulator, EmulatorOptions, StartError};
 pub use faults::{FaultError, Faults};
 pub use function_pool::LATEST;
-pub use limits::{MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES};
+pub use limits::MAX_REQUEST_BYTES;
 pub use logs::LogSink;
 pub use metrics::{
-    DEFAULT_METRICS_RETENTION, Datapoint, DurationHistogram, DurationSummary, MetricsQuery, MetricsResult,
-    MetricsStore, Sample, SampleKind, Statistics,
+    Datapoint, DurationHistogram, DurationSummary, MetricsQuery, MetricsResult, MetricsStore, Statistics,
 };
 pub use outcome::{InvocationOutcome, InvokeError, OutcomeStatus, Report};
 pub use recording_proxy::{ProxyError, RecordingProxy, WRITES_PATH, WriteCall, WriteTarget};

@@ -4,21 +4,26 @@
 
 use std::sync::{Arc, Mutex};
 
+/// Where the lines go; each line is prefixed with `[function:version]`.
 #[derive(Debug, Clone, Default)]
 pub enum LogSink {
+    /// The emulator's stderr, one line at a time (the default).
     #[default]
     Stderr,
+    /// Nowhere.
     Discard,
+    /// Kept in memory, in order, for [`LogSink::lines`]; clones share the buffer.
     Memory(Arc<Mutex<Vec<String>>>),
 }
 
 impl LogSink {
+    /// An empty memory sink.
     pub fn memory() -> LogSink {
         LogSink::Memory(Arc::new(Mutex::new(Vec::new())))
     }
 
     /// Writes one line, prefixed by its source (`function:version`).
-    pub fn write(&self, source: &str, line: &str) {
+    pub(crate) fn write(&self, source: &str, line: &str) {
         match self {
             // The caller asked for stderr: the sink is the printing, as Lambda's log stream is.
             #[allow(clippy::print_stderr)]

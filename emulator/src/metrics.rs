@@ -23,7 +23,7 @@ const BUCKET_COUNT: usize = 34 * 8;
 /// high-resolution data for three hours).
 const SECOND_RESOLUTION_FOR: u64 = 3 * 3600;
 /// The default retention: a 48-hour bake plus a day of margin.
-pub const DEFAULT_METRICS_RETENTION: Duration = Duration::from_secs(72 * 3600);
+pub(crate) const DEFAULT_METRICS_RETENTION: Duration = Duration::from_secs(72 * 3600);
 
 /// Durations in a fixed set of log-scale buckets.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -37,6 +37,7 @@ pub struct DurationHistogram {
 }
 
 impl DurationHistogram {
+    /// Adds one duration, at microsecond resolution.
     pub fn record(&mut self, duration: Duration) {
         let micros = u64::try_from(duration.as_micros()).unwrap_or(u64::MAX);
         *self.counts.entry(bucket_index(micros)).or_default() += 1;
@@ -46,7 +47,7 @@ impl DurationHistogram {
         self.min_micros = Some(self.min_micros.map_or(micros, |min| min.min(micros)));
     }
 
-    pub fn merge(&mut self, other: &DurationHistogram) {
+    pub(crate) fn merge(&mut self, other: &DurationHistogram) {
         for (bucket, count) in &other.counts {
             *self.counts.entry(*bucket).or_default() += count;
         }
@@ -59,20 +60,22 @@ impl DurationHistogram {
         };
     }
 
+    /// How many durations were recorded.
     pub fn count(&self) -> u64 {
         self.count
     }
 
     /// The exact sum of every recorded duration.
-    pub fn sum(&self) -> Duration {
+    pub(crate) fn sum(&self) -> Duration {
         Duration::from_micros(u64::try_from(self.sum_micros).unwrap_or(u64::MAX))
     }
 
+    /// The largest recorded duration, exact; None when empty.
     pub fn maximum(&self) -> Option<Duration> {
         (self.count > 0).then(|| Duration::from_micros(self.max_micros))
     }
 
-    pub fn minimum(&self) -> Option<Duration> {
+    pub(crate) fn minimum(&self) -> Option<Duration> {
         self.min_micros.map(Duration::from_micros)
     }
 
@@ -100,7 +103,7 @@ impl DurationHistogram {
         Some(Duration::from_micros(self.max_micros))
     }
 
-    pub fn summary(&self) -> DurationSummary {
+    pub(crate) fn summary(&self) -> DurationSummary {
         let ms = |duration: Option<Duration>| duration.map(|d| round3(d.as_secs_f64() * 1000.0));
         DurationSummary {
             count: self.count,
@@ -133,18 +136,25 @@ fn round3(value: f64) -> f64 {
 /// Durations over a window, in milliseconds, named like CloudWatch statistics.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DurationSummary {
+    /// How many durations the window holds (CloudWatch's `SampleCount`).
     pub count: u64,
+    /// Their sum, exact to the microsecond.
     pub sum: f64,
+    /// Their mean, exact to the microsecond; None when the window holds none.
     pub average: Option<f64>,
+    /// The median, from the histogram (see [`DurationHistogram::percentile`]); None when empty.
     pub p50: Option<f64>,
+    /// The 90th percentile, from the histogram; None when empty.
     pub p90: Option<f64>,
+    /// The 99th percentile, from the histogram; None when empty.
     pub p99: Option<f64>,
+    /// The largest, exact to the microsecond; None when empty.
     pub maximum: Option<f64>,
 }
 
 /// What one invocation (or throttle) contributes.
 #[derive(Debug, Clone)]
-pub struct Sample {
+pub(crate) struct Sample {
     pub function: String,
     pub qualifier: String,
     /// `None` for a throttle: nothing ran.
@@ -153,7 +163,7 @@ pub struct Sample {
 }
 
 #[derive(Debug, Clone)]
-pub enum SampleKind {
+pub(crate) enum SampleKind {
     Invocation { error: bool, duration: Duration, init_duration: Option<Duration>, max_memory_used_mb: u64 },
     Throttle,
 }
@@ -170,7 +180,7 @@ pub(crate) struct Bucket {
 }
 
 impl Bucket {
-    pub fn merge(&mut self, other: &Bucket) {
+    pub(crate) fn merge(&mut self, other: &Bucket) {
         self.invocations += other.invocations;
         self.errors += other.errors;
         self.throttles += other.throttles;
@@ -238,12 +248,15 @@ impl Series {
 /// A window to aggregate: `[start, end)` in epoch seconds; filters left out match all.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct MetricsQuery {
+    /// The function's name (CloudWatch's `FunctionName` dimension).
     pub function: String,
     /// The qualifier the callers used (CloudWatch's `Resource` dimension: `function:live`).
     pub qualifier: Option<String>,
     /// CloudWatch's `ExecutedVersion` dimension.
     pub executed_version: Option<String>,
+    /// The window's first second, in epoch seconds on the emulator's clock.
     pub start: u64,
+    /// The second after the window's last, in epoch seconds on the emulator's clock.
     pub end: u64,
     /// When set, also return one datapoint per period (seconds), like GetMetricData.
     pub period: Option<u64>,
@@ -252,33 +265,55 @@ pub struct MetricsQuery {
 /// The statistics a canary gate or cost report reads, CloudWatch-named.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Statistics {
+    /// Invocations that ran, function errors included (CloudWatch's `Invocations`).
     pub invocations: u64,
+    /// Invocations that ended in a function error, timeouts and crashes included (`Errors`).
     pub errors: u64,
+    /// Invocations refused for reserved concurrency, which never ran (`Throttles`).
     pub throttles: u64,
+    /// `errors / invocations`; None when nothing ran.
     pub error_rate: Option<f64>,
+    /// The invocations' durations, init excluded (`Duration`).
     pub duration_ms: DurationSummary,
+    /// The init phases of cold starts (the REPORT line's `Init Duration`).
     pub init_duration_ms: DurationSummary,
+    /// The highest `Max Memory Used` of the window's invocations, in MB; None when none
+    /// reported any.
     pub max_memory_used_mb: Option<u64>,
 }
 
+/// One period of a [`MetricsResult`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Datapoint {
+    /// The period's first second, in epoch seconds; periods are counted from the query's
+    /// `start`.
     pub timestamp: u64,
+    /// What the period holds.
     #[serde(flatten)]
     pub statistics: Statistics,
 }
 
+/// What [`MetricsStore::query`] found: the query's filters and window, echoed, with the
+/// window's statistics.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricsResult {
+    /// The function asked about.
     pub function: String,
+    /// The qualifier filter; None when every qualifier was counted.
     pub qualifier: Option<String>,
+    /// The executed-version filter; None when every version was counted.
     pub executed_version: Option<String>,
+    /// The window's first second, in epoch seconds.
     pub start: u64,
+    /// The second after the window's last, in epoch seconds.
     pub end: u64,
+    /// The whole window.
     #[serde(flatten)]
     pub statistics: Statistics,
     /// The same window split by the version that ran.
     pub by_executed_version: BTreeMap<String, Statistics>,
+    /// One per period that holds data, in time order, when the query set a period;
+    /// otherwise empty.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub datapoints: Vec<Datapoint>,
 }
@@ -298,12 +333,12 @@ impl Default for MetricsStore {
 }
 
 impl MetricsStore {
-    pub fn new(retention: Duration) -> MetricsStore {
+    pub(crate) fn new(retention: Duration) -> MetricsStore {
         MetricsStore { series: Mutex::new(HashMap::new()), retention_s: retention.as_secs().max(1) }
     }
 
     /// Records a sample at `at` (the caller's clock: tests pass fixed times).
-    pub fn record(&self, at: SystemTime, sample: Sample) {
+    pub(crate) fn record(&self, at: SystemTime, sample: Sample) {
         let second = epoch_seconds(at);
         let key = SeriesKey {
             function: sample.function,
@@ -330,6 +365,7 @@ impl MetricsStore {
         }
     }
 
+    /// The statistics of every series `query` selects, over its window.
     pub fn query(&self, query: &MetricsQuery) -> MetricsResult {
         let mut total = Bucket::default();
         let mut by_version: BTreeMap<String, Bucket> = BTreeMap::new();
@@ -416,7 +452,7 @@ impl MetricsStore {
     }
 }
 
-pub fn epoch_seconds(at: SystemTime) -> u64 {
+pub(crate) fn epoch_seconds(at: SystemTime) -> u64 {
     at.duration_since(UNIX_EPOCH).map(|since| since.as_secs()).unwrap_or_default()
 }
 

@@ -12,13 +12,18 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum OutcomeStatus {
+    /// The runtime posted a response.
     Success,
     /// The handler failed and the runtime posted to `/error`.
     FunctionError {
+        /// The `errorType` the runtime reported (Python's exception class, say); `Unhandled`
+        /// when it gave none; `InjectedFault` for a fault a rehearsal injected.
         error_type: String,
     },
     /// The runtime failed to start (`init/error`, or an exit before its first event).
     InitError {
+        /// The `errorType` the runtime reported, else Lambda's own: `Runtime.InitError`,
+        /// `Runtime.ExitError` or `Runtime.InvalidEntrypoint`.
         error_type: String,
     },
     /// The process died mid-invocation (`Runtime.ExitError`); the sandbox was replaced.
@@ -30,6 +35,7 @@ pub enum OutcomeStatus {
 }
 
 impl OutcomeStatus {
+    /// Whether this is a function error: anything but [`OutcomeStatus::Success`].
     pub fn is_error(&self) -> bool {
         *self != OutcomeStatus::Success
     }
@@ -46,18 +52,24 @@ impl OutcomeStatus {
     }
 }
 
+/// One invocation that reached a sandbox (or an injected fault): what the Invoke API
+/// answers and what Lambda would log.
 #[derive(Debug, Clone, Serialize)]
 pub struct InvocationOutcome {
+    /// Lambda's request id (a UUID), as the handler's context and the log lines show it.
     pub request_id: String,
+    /// The function's name.
     pub function: String,
     /// The qualifier the caller asked for (an alias, a version or `$LATEST`).
     pub qualifier: String,
     /// The version that ran (`X-Amz-Executed-Version`).
     pub executed_version: String,
+    /// How the invocation ended.
     pub status: OutcomeStatus,
     /// The response, or the error document for a function error.
     #[serde(serialize_with = "serialize_payload")]
     pub payload: Bytes,
+    /// The facts of the REPORT line logged for it.
     pub report: Report,
     /// The last 4 KB of the execution log (START, the function's output, END, REPORT),
     /// when the caller asked for it (`LogType=Tail`).
@@ -82,24 +94,32 @@ fn serialize_payload<S: serde::Serializer>(payload: &Bytes, serializer: S) -> Re
 /// The facts of Lambda's REPORT line.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The invocation's request id.
     pub request_id: String,
+    /// How long the invocation ran, init excluded, added fault latency included.
     #[serde(rename = "duration_ms", serialize_with = "serialize_ms")]
     pub duration: Duration,
+    /// What Lambda bills: `duration` plus any init, rounded up to the millisecond.
     pub billed_duration_ms: u64,
+    /// The function's configured memory (`memory_mb`).
     pub memory_size_mb: u32,
+    /// The runtime process's peak resident memory so far, in MB (`Max Memory Used`); 0 for
+    /// an init failure or an injected fault.
     pub max_memory_used_mb: u64,
     /// Present on a cold start.
     #[serde(rename = "init_duration_ms", serialize_with = "serialize_optional_ms")]
     pub init_duration: Option<Duration>,
     /// `timeout` or `error` when the invocation did not succeed, as Lambda prints it.
     pub status: Option<String>,
+    /// The error type Lambda prints on the REPORT line: set for init errors, crashes and
+    /// oversized responses, None otherwise (a handler's own error is not printed there).
     pub error_type: Option<String>,
 }
 
 impl Report {
     /// Billing rounds up to the millisecond and, as AWS bills since August 2025, includes
     /// the init phase of a cold start.
-    pub fn billed_ms(duration: Duration, init_duration: Option<Duration>) -> u64 {
+    pub(crate) fn billed_ms(duration: Duration, init_duration: Option<Duration>) -> u64 {
         let total = duration + init_duration.unwrap_or_default();
         let micros = total.as_micros();
         u64::try_from(micros.div_ceil(1000)).unwrap_or(u64::MAX).max(1)
@@ -150,25 +170,51 @@ impl fmt::Display for Report {
 /// it becomes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvokeError {
+    /// No such function, version or alias (`ResourceNotFoundException`).
     #[error("Function not found: {arn}")]
-    FunctionNotFound { arn: String },
+    FunctionNotFound {
+        /// The ARN asked for, qualified as the caller qualified it.
+        arn: String,
+    },
     /// A malformed parameter (`ValidationException`), worded as Lambda words it.
     #[error("{message}")]
-    Validation { message: String },
+    Validation {
+        /// Lambda's message.
+        message: String,
+    },
     /// A well-formed but unacceptable parameter (`InvalidParameterValueException`).
     #[error("{message}")]
-    InvalidParameterValue { message: String },
+    InvalidParameterValue {
+        /// Lambda's message.
+        message: String,
+    },
     /// A payload that is not JSON (`InvalidRequestContentException`).
     #[error("{message}")]
-    InvalidRequestContent { message: String },
+    InvalidRequestContent {
+        /// Lambda's message.
+        message: String,
+    },
+    /// A payload over the synchronous limit, [`MAX_REQUEST_BYTES`](crate::MAX_REQUEST_BYTES)
+    /// (`RequestTooLargeException`).
     #[error("Request must be smaller than {limit} bytes for the InvokeFunction operation")]
-    RequestTooLarge { size: usize, limit: usize },
+    RequestTooLarge {
+        /// The payload's size, in bytes.
+        size: usize,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The function's reserved concurrency is all in flight (`TooManyRequestsException`);
+    /// counted as a throttle in the metrics.
     #[error("Rate Exceeded.")]
-    Throttled { function: String, qualifier: String },
+    Throttled {
+        /// The function's name.
+        function: String,
+        /// The qualifier the caller used.
+        qualifier: String,
+    },
+    /// [`Emulator::shutdown`](crate::Emulator::shutdown) has begun.
     #[error("the emulator is shutting down")]
     ShuttingDown,
-    #[error("could not prepare the sandbox: {message}")]
-    Internal { message: String },
 }
 
 impl InvokeError {
@@ -182,7 +228,6 @@ impl InvokeError {
             InvokeError::RequestTooLarge { .. } => (413, "RequestTooLargeException"),
             InvokeError::Throttled { .. } => (429, "TooManyRequestsException"),
             InvokeError::ShuttingDown => (503, "ServiceException"),
-            InvokeError::Internal { .. } => (500, "ServiceException"),
         }
     }
 }

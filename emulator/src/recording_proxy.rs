@@ -66,6 +66,7 @@ pub struct WriteCall {
     /// `Put`, `Update`, `Delete`, `ConditionCheck`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
+    /// The entity written.
     pub target: WriteTarget,
     /// What was written, as sent: for DynamoDB the request (or the batch entry) without
     /// `TableName`, `ConditionExpression` and the `Return*` options, in DynamoDB's JSON
@@ -81,9 +82,9 @@ pub struct WriteCall {
     /// The error code of a failed call (`ConditionalCheckFailedException`; for a cancelled
     /// transaction with this item's reason: `TransactionCanceledException (ConditionalCheckFailed)`).
     pub error: Option<String>,
-    /// When the request arrived and when moto's answer came, in microseconds since the
-    /// proxy started.
+    /// When the request arrived, in microseconds since the proxy started.
     pub arrived_us: u64,
+    /// When moto's answer came, in microseconds since the proxy started.
     pub answered_us: u64,
 }
 
@@ -91,15 +92,34 @@ pub struct WriteCall {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum WriteTarget {
-    /// A DynamoDB item: its key attributes in DynamoDB's JSON (empty when the table's key
-    /// schema could not be read) and the name of the table's sort key, if it has one.
-    Item { table: String, key: Map<String, Value>, sort_key: Option<String> },
+    /// A DynamoDB item.
+    Item {
+        /// The table's name.
+        table: String,
+        /// The item's key attributes in DynamoDB's JSON; empty when the table's key schema
+        /// could not be read.
+        key: Map<String, Value>,
+        /// The name of the table's sort key; None when it has none (or the schema could not
+        /// be read).
+        sort_key: Option<String>,
+    },
     /// An S3 object.
-    Object { bucket: String, key: String },
+    Object {
+        /// The bucket's name.
+        bucket: String,
+        /// The object's key.
+        key: String,
+    },
     /// A CodePipeline pipeline.
-    Pipeline { name: String },
+    Pipeline {
+        /// The pipeline's name.
+        name: String,
+    },
     /// Anything else: a table, a bucket, or the service itself when no name is known.
-    Resource { name: Option<String> },
+    Resource {
+        /// The resource's name; None when the call names none.
+        name: Option<String>,
+    },
 }
 
 /// A running proxy; dropping it stops it.
@@ -118,8 +138,13 @@ impl std::fmt::Debug for RecordingProxy {
 /// Why the proxy could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ProxyError {
+    /// The upstream is not an `http://host:port` URL.
     #[error("the recording proxy forwards to http:// endpoints only, not {endpoint}")]
-    Upstream { endpoint: String },
+    Upstream {
+        /// The upstream as given.
+        endpoint: String,
+    },
+    /// No loopback port could be bound.
     #[error("the recording proxy could not listen on 127.0.0.1")]
     Bind(#[source] std::io::Error),
 }

@@ -70,7 +70,7 @@ pub(crate) struct RuntimeApi {
 impl RuntimeApi {
     /// Binds a free loopback port and starts serving; the receiver fires once, when the
     /// runtime first polls for an event or reports an init error.
-    pub async fn start() -> std::io::Result<(RuntimeApi, oneshot::Receiver<InitSignal>)> {
+    pub(crate) async fn start() -> std::io::Result<(RuntimeApi, oneshot::Receiver<InitSignal>)> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let address = listener.local_addr()?;
         let (invocations, next) = mpsc::channel(1);

@@ -92,7 +92,7 @@ impl InvocationLog {
     }
 
     /// Appends `line` when an invocation is being captured.
-    pub fn push(&self, line: &str) {
+    pub(crate) fn push(&self, line: &str) {
         if let Some(text) = lock(&self.text).as_mut() {
             text.push_str(line);
             text.push('\n');
@@ -118,13 +118,13 @@ pub(crate) struct ProcessRegistry {
 }
 
 impl ProcessRegistry {
-    pub fn new() -> ProcessRegistry {
+    pub(crate) fn new() -> ProcessRegistry {
         ProcessRegistry { live: Mutex::default(), cgroup: Cgroup::create() }
     }
 
     /// Prepares `command` to run isolated: its own process group, killed with the
     /// emulator, and inside the emulator's cgroup.
-    pub fn isolate(&self, command: &mut tokio::process::Command) {
+    pub(crate) fn isolate(&self, command: &mut tokio::process::Command) {
         isolate(command);
         if let Some(cgroup) = &self.cgroup {
             cgroup.enter_on_exec(command);
@@ -132,14 +132,18 @@ impl ProcessRegistry {
     }
 
     /// Kills every process left in the cgroup (those that left their process group).
-    pub fn kill_stragglers(&self) {
+    pub(crate) fn kill_stragglers(&self) {
         if let Some(cgroup) = &self.cgroup {
             cgroup.kill_all();
         }
     }
 
     /// Tracks `child` until it ends and reaps it; the receiver turns `Some(status)` then.
-    pub fn adopt(self: &Arc<Self>, pid: u32, mut child: tokio::process::Child) -> watch::Receiver<Option<String>> {
+    pub(crate) fn adopt(
+        self: &Arc<Self>,
+        pid: u32,
+        mut child: tokio::process::Child,
+    ) -> watch::Receiver<Option<String>> {
         let (exit_sender, exited) = watch::channel(None);
         lock(&self.live).insert(pid, exited.clone());
         let registry = self.clone();
@@ -154,12 +158,12 @@ impl ProcessRegistry {
         exited
     }
 
-    pub fn pids(&self) -> Vec<u32> {
+    pub(crate) fn pids(&self) -> Vec<u32> {
         lock(&self.live).keys().copied().collect()
     }
 
     /// Kills every process group and waits (up to `grace`) until each leader is reaped.
-    pub async fn kill_all(&self, grace: Duration) {
+    pub(crate) async fn kill_all(&self, grace: Duration) {
         let live: Vec<(u32, watch::Receiver<Option<String>>)> =
             lock(&self.live).iter().map(|(pid, exited)| (*pid, exited.clone())).collect();
         for (pid, _) in &live {
@@ -188,7 +192,7 @@ pub(crate) struct Sandbox {
 }
 
 impl Sandbox {
-    pub async fn start(
+    pub(crate) async fn start(
         spec: &SandboxSpec,
         registry: &Arc<ProcessRegistry>,
         logs: &LogSink,
@@ -257,7 +261,7 @@ impl Sandbox {
     }
 
     /// Hands one event to the runtime and waits for its answer, its death or the deadline.
-    pub async fn invoke(
+    pub(crate) async fn invoke(
         &mut self,
         request_id: &str,
         payload: Bytes,
@@ -310,12 +314,12 @@ impl Sandbox {
     }
 
     /// Starts keeping this sandbox's log lines for the invocation about to run.
-    pub fn begin_log(&self) {
+    pub(crate) fn begin_log(&self) {
         self.log.begin();
     }
 
     /// Adds a line the emulator writes (START, END, REPORT) to the captured log.
-    pub fn push_log(&self, line: &str) {
+    pub(crate) fn push_log(&self, line: &str) {
         self.log.push(line);
     }
 
@@ -323,7 +327,7 @@ impl Sandbox {
     /// stdout and stderr are read by other tasks, so lines the handler wrote just before
     /// answering may still be in flight. Waits (a few ms at most) until no new line came
     /// for one poll.
-    pub async fn finish_log(&self) -> String {
+    pub(crate) async fn finish_log(&self) -> String {
         let mut seen = self.log.lines();
         for _ in 0..10 {
             tokio::time::sleep(Duration::from_millis(3)).await;
@@ -336,20 +340,20 @@ impl Sandbox {
         self.log.take().unwrap_or_default()
     }
 
-    pub fn has_exited(&self) -> bool {
+    pub(crate) fn has_exited(&self) -> bool {
         self.exited.borrow().is_some()
     }
 
     /// The peak resident memory of the runtime process so far, in MB (Lambda's "Max Memory
     /// Used"), from `/proc/<pid>/status`.
-    pub fn max_memory_used_mb(&mut self) -> u64 {
+    pub(crate) fn max_memory_used_mb(&mut self) -> u64 {
         if let Some(megabytes) = peak_memory_mb(self.pid) {
             self.max_memory_used_mb = megabytes;
         }
         self.max_memory_used_mb
     }
 
-    pub fn kill(&self) {
+    pub(crate) fn kill(&self) {
         if !self.has_exited() {
             kill_process_group(self.pid);
         }
