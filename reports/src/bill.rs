@@ -11,8 +11,11 @@ use crate::usage::{ApiKind, Architecture, PackageType};
 
 /// AWS's month for monthly figures: 730 hours.
 pub const MONTH_SECONDS: f64 = 730.0 * 3600.0;
-/// Lambda's always-free monthly allowance, account-wide, both architectures together.
+/// Lambda's always-free monthly allowance of requests, account-wide, both architectures
+/// together.
 pub const FREE_REQUESTS: f64 = 1_000_000.0;
+/// Lambda's always-free monthly allowance of on-demand GB-seconds (handler and INIT),
+/// account-wide, shared by both architectures.
 pub const FREE_GB_SECONDS: f64 = 400_000.0;
 /// Lambda bills memory in GB of 1024 MB, and logs in GB of 2^30 bytes.
 const MB_PER_GB: f64 = 1024.0;
@@ -30,17 +33,27 @@ pub const INIT_BILLING_START: Date = match Date::from_calendar_date(2025, Month:
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Line {
+    /// On-demand GB-seconds of the handler's billed duration.
     Duration,
+    /// GB-seconds of billed INIT (cold starts), at the duration rate.
     Init,
+    /// GB-seconds of ephemeral storage above the included 512 MB.
     EphemeralStorage,
+    /// GB-seconds of configured provisioned concurrency, plus the duration it served.
     ProvisionedConcurrency,
+    /// Lambda's per-request charge.
     Requests,
+    /// GB of CloudWatch Logs ingested (billed by Amazon CloudWatch).
     Logs,
+    /// The API Gateway calls in front of the function (billed by Amazon API Gateway).
     ApiGateway,
+    /// The free tier's credit: negative dollars; its quantity is the free GB-seconds
+    /// allocated to the function.
     FreeTier,
 }
 
 impl Line {
+    /// Every line, in the bill's order (the order renderers show them in).
     pub const ALL: [Line; 8] = [
         Line::Duration,
         Line::Init,
@@ -52,6 +65,7 @@ impl Line {
         Line::FreeTier,
     ];
 
+    /// The line's snake_case name, as the JSON report and the CSV's `x_line` spell it.
     pub fn name(self) -> &'static str {
         match self {
             Line::Duration => "duration",
@@ -65,6 +79,7 @@ impl Line {
         }
     }
 
+    /// The line's name for people, as tables and charts show it.
     pub fn label(self) -> &'static str {
         match self {
             Line::Duration => "Duration",
@@ -78,7 +93,8 @@ impl Line {
         }
     }
 
-    /// In the compute-only view.
+    /// True for the lines of the compute-only view (duration, INIT, ephemeral storage,
+    /// provisioned concurrency): what the rewrite changes.
     pub fn is_compute(self) -> bool {
         matches!(self, Line::Duration | Line::Init | Line::EphemeralStorage | Line::ProvisionedConcurrency)
     }
@@ -152,24 +168,39 @@ pub fn free_tier_credit(price: &crate::prices::Price, account_quantity: f64, all
 /// One function version's usage for one month, in billable quantities.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MonthlyUsage {
+    /// The architecture whose duration rates and tiers apply.
     pub architecture: Architecture,
+    /// Invocations in the month.
     pub requests: f64,
-    /// On-demand GB-s of the handler, and of INIT where billed.
+    /// On-demand GB-seconds of the handler (invocations served by provisioned instances
+    /// excluded).
     pub duration_gb_seconds: f64,
+    /// On-demand GB-seconds of INIT, where INIT is billed; 0 otherwise.
     pub init_gb_seconds: f64,
-    /// GB-s of invocations served by provisioned instances, and the instances' own GB-s.
+    /// GB-seconds of the invocations served by provisioned instances, billed at the
+    /// provisioned duration rate.
     pub provisioned_duration_gb_seconds: f64,
+    /// GB-seconds of the provisioned instances themselves, configured all month.
     pub provisioned_gb_seconds: f64,
+    /// GB-seconds of ephemeral storage above the included 512 MB.
     pub ephemeral_storage_gb_seconds: f64,
+    /// GB (2^30 bytes) of CloudWatch Logs ingested.
     pub log_gigabytes: f64,
+    /// The API Gateway API in front of the function, whose calls are billed per request;
+    /// None when it is invoked otherwise.
     pub api: Option<ApiKind>,
 }
 
+/// One line of a bill: what was billed, how much of it, and its cost.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LineCost {
+    /// Which line of the bill.
     pub line: Line,
+    /// The billed quantity, in `unit`s.
     pub quantity: f64,
+    /// `GB-second`, `request` or `GB`.
     pub unit: String,
+    /// The cost in USD; negative for the free tier's credit.
     pub usd: f64,
 }
 
@@ -273,7 +304,8 @@ pub fn account_bill(
     Ok(bills)
 }
 
-/// The sum of the lines a view holds.
+/// The sum in USD of the lines a view holds: the compute lines only when `compute_only`,
+/// every line (the all-in view) otherwise.
 pub fn total(lines: &[LineCost], compute_only: bool) -> f64 {
     lines.iter().filter(|line| !compute_only || line.line.is_compute()).map(|line| line.usd).sum()
 }

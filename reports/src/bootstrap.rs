@@ -14,16 +14,26 @@ use serde::Serialize;
 
 use crate::histogram::Histogram;
 
+/// The generator's seed when `--seed` is not given: the same usage gives the same interval.
 pub const DEFAULT_SEED: u64 = 0x00c0_ffee;
-pub const DEFAULT_RESAMPLES: u32 = 1000;
+/// Resamples drawn for an interval unless the settings say otherwise.
+pub(crate) const DEFAULT_RESAMPLES: u32 = 1000;
 const MAX_DRAWS: u64 = 4_000;
 
+/// A bootstrap confidence interval of a saving in USD (JSON: `compute_interval`), with
+/// what it takes to reproduce it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Interval {
+    /// `low`: the lower bound, in USD.
     pub low: f64,
+    /// `high`: the upper bound, in USD.
     pub high: f64,
+    /// `level`: the confidence level, as a fraction (0.95).
     pub level: f64,
+    /// `resamples`: how many bootstrap resamples the bounds come from.
     pub resamples: u32,
+    /// `seed`: the random generator's seed (`--seed`); the same seed and usage give the
+    /// same interval.
     pub seed: u64,
 }
 

@@ -19,6 +19,8 @@ use crate::usage::{ApiKind, Architecture, FunctionUsage, UsageModel, UsageSource
 /// How to price and project: everything the command line decides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportSettings {
+    /// Take the free tier's 1M requests and 400,000 GB-s a month off the bill, allocated
+    /// pro rata (false with `--no-free-tier`).
     pub free_tier: bool,
     /// Requests per month for every function, instead of the observed rate.
     pub monthly_requests: Option<f64>,
@@ -26,12 +28,15 @@ pub struct ReportSettings {
     pub monthly_requests_by_function: BTreeMap<String, f64>,
     /// Traffic growth per month, as a fraction (0.05 = 5 % a month).
     pub growth_per_month: f64,
+    /// Months in the projection (12 by default); 0 leaves it out.
     pub projection_months: u32,
+    /// The bootstrap generator's seed (`--seed`): the same seed gives the same interval.
     pub seed: u64,
+    /// Bootstrap resamples per interval (1,000 by default); 0 leaves the interval out.
     pub resamples: u32,
     /// The after version's p99 must stay under this for a memory size to be recommended.
     pub latency_slo_ms: Option<f64>,
-    /// Peak memory used × this is the least memory recommended.
+    /// Peak memory used × this is the least memory recommended (1.5 by default).
     pub memory_headroom: f64,
     /// When the report was made; left out of the report when `None` (tests, snapshots).
     pub generated_at: Option<OffsetDateTime>,
@@ -54,47 +59,93 @@ impl Default for ReportSettings {
     }
 }
 
+/// Why no report could be made from the usage and settings given.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
+    /// The price table lacks the region or a price the report needs.
     #[error(transparent)]
     Price(#[from] PriceError),
+    /// The usage's window ends at or before its start: the user gives one that ends after
+    /// it starts.
     #[error("the window {start} .. {end} is empty: it must end after it starts")]
-    EmptyWindow { start: String, end: String },
+    EmptyWindow {
+        /// The window's start, RFC 3339.
+        start: String,
+        /// The window's end, RFC 3339.
+        end: String,
+    },
+    /// No function has REPORT lines for both versions in the window: the user picks a
+    /// window (or versions) that served traffic.
     #[error("no invocations to report in the window {start} .. {end}: {detail}. An empty window is not a saving")]
-    NoData { start: String, end: String, detail: String },
+    NoData {
+        /// The window's start, RFC 3339.
+        start: String,
+        /// The window's end, RFC 3339.
+        end: String,
+        /// Per function, which version had no REPORT lines.
+        detail: String,
+    },
+    /// `--monthly-requests FUNCTION=N` names a function the usage does not hold: a typo,
+    /// or a function not read.
     #[error("--monthly-requests names function `{function}`, which is not in the usage")]
-    UnknownFunction { function: String },
+    UnknownFunction {
+        /// The name as given.
+        function: String,
+    },
+    /// The usage lists no function at all.
     #[error("the usage holds no functions")]
     NoFunctions,
 }
 
+/// The priced comparison, before and after, per function and in total: what every
+/// renderer shows, and the JSON of `--format json`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CostReport {
-    /// True when nothing was measured on AWS: every figure is a projection.
+    /// `projection`: true when nothing was measured on AWS: every figure is a projection.
     pub projection: bool,
+    /// `provenance`: where the usage and the prices come from, and the settings applied.
     pub provenance: Provenance,
+    /// `functions`: each function with data for both versions, in the usage's order.
     pub functions: Vec<FunctionReport>,
-    /// Functions left out, and why: a version without data is not a saving.
+    /// `inconclusive`: functions left out, and why: a version without data is not a saving.
     pub inconclusive: Vec<Inconclusive>,
+    /// `totals`: the month of every function in `functions` together.
     pub totals: Totals,
+    /// `projection_months`: the all-in bill month by month under the growth setting; empty
+    /// when no months are projected.
     pub projection_months: Vec<ProjectionMonth>,
+    /// `reconciliation`: the model beside Cost Explorer's actuals for the window; None
+    /// (absent) unless asked for with `--reconcile`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reconciliation: Option<Reconciliation>,
 }
 
+/// Where a report's figures come from, and the settings that shaped them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Provenance {
+    /// `source`: the usage's source, as the usage says it.
     pub source: UsageSource,
+    /// `region`: the AWS region priced.
     pub region: String,
+    /// `window`: the time the usage covers.
     pub window: Window,
+    /// `window_hours`: the window's length in hours.
     pub window_hours: f64,
+    /// `prices_as_of`: the price table's date (`YYYY-MM-DD`).
     pub prices_as_of: String,
+    /// `price_table`: `embedded`, or the path of the `--prices` file or offer file.
     pub price_table: String,
-    /// The source of every price the report used.
+    /// `price_sources`: price key (`lambda_requests`, ...) → its citation, for every price
+    /// the report used.
     pub price_sources: BTreeMap<String, String>,
+    /// `free_tier`: true when the free tier was allocated to the functions.
     pub free_tier: bool,
+    /// `month_hours`: the hours of a month in monthly figures (AWS's 730).
     pub month_hours: f64,
+    /// `growth_per_month`: traffic growth per projected month, as a fraction (0.05 = 5 %).
     pub growth_per_month: f64,
+    /// `generated_at`: when the report was made (RFC 3339); None (absent) in tests and
+    /// snapshots.
     #[serde(skip_serializing_if = "Option::is_none", with = "optional_rfc3339")]
     pub generated_at: Option<OffsetDateTime>,
 }
@@ -112,80 +163,132 @@ mod optional_rfc3339 {
     }
 }
 
+/// A function left out of the figures.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Inconclusive {
+    /// `function`: the function's name.
     pub function: String,
+    /// `reason`: which version had no REPORT lines in the window, and its invocations.
     pub reason: String,
 }
 
+/// One function, before and after, priced at the same monthly volume.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FunctionReport {
+    /// `function`: the function's name.
     pub function: String,
+    /// `api`: the API Gateway API in front of it (`rest`, `http`); null when none.
     pub api: Option<ApiKind>,
+    /// `monthly_requests`: the requests per month both versions are priced at.
     pub monthly_requests: f64,
-    /// `observed` (the window's rate scaled to 730 hours) or `given` (--monthly-requests).
+    /// `monthly_requests_basis`: `observed` (the window's rate scaled to 730 hours) or
+    /// `given` (--monthly-requests).
     pub monthly_requests_basis: &'static str,
+    /// `before`: the version being replaced.
     pub before: VersionReport,
+    /// `after`: the version replacing it.
     pub after: VersionReport,
+    /// `saving`: the monthly saving, in the compute and the all-in view.
     pub saving: Savings,
-    /// Before minus after, per 1M requests.
+    /// `delta_per_million`: before minus after, per 1M requests.
     pub delta_per_million: DeltaPerMillion,
+    /// `memory`: the after version's peak memory and the size recommended for it.
     pub memory: MemoryAdvice,
+    /// `sweep`: the after version's compute cost at each measured memory size, ascending
+    /// by size; absent when the usage has no sweep.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sweep: Vec<SweepCost>,
 }
 
+/// One version's figures: its sample, and its bill per 1M requests and per month.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VersionReport {
+    /// `version`: the Lambda version.
     pub version: String,
+    /// `runtime`: Lambda's runtime identifier.
     pub runtime: String,
+    /// `architecture`: `x86_64` or `arm64`.
     pub architecture: Architecture,
+    /// `memory_mb`: the configured memory, in MB.
     pub memory_mb: u32,
+    /// `code_sha256`: Lambda's CodeSha256 of the package; null when unknown.
     pub code_sha256: Option<String>,
+    /// `invocations_in_window`: the version's invocations in the window (the volume).
     pub invocations_in_window: u64,
-    /// Invocations whose billed duration is known (REPORT lines read).
+    /// `sample_size`: invocations whose billed duration is known (REPORT lines read).
     pub sample_size: u64,
+    /// `cold_starts`: cold starts in the sample.
     pub cold_starts: u64,
+    /// `cold_start_share`: cold starts ÷ sample size, as a fraction.
     pub cold_start_share: f64,
+    /// `init_billed`: true when this version's INIT is billed in the window (runtime,
+    /// package type and date decide).
     pub init_billed: bool,
+    /// `billed_ms`: the handler's billed milliseconds over the sample, INIT excluded.
     pub billed_ms: DurationSummary,
-    /// INIT of the cold starts (p50), and cold-start latency (INIT + first invocation, p50).
+    /// `init_ms_p50`: the median INIT of the cold starts, in ms; null without cold starts.
     pub init_ms_p50: Option<u64>,
+    /// `cold_start_ms_p50`: the median cold-start latency (INIT + first invocation), in
+    /// ms; null without cold starts.
     pub cold_start_ms_p50: Option<u64>,
+    /// `max_memory_used_mb`: the peak Max Memory Used, in MB; null when unknown.
     pub max_memory_used_mb: Option<u32>,
+    /// `per_million`: the bill of 1M requests by line, priced alone, without the free tier.
     pub per_million: Vec<LineCost>,
+    /// `per_million_compute_usd`: the compute lines of `per_million`, in USD.
     pub per_million_compute_usd: f64,
+    /// `per_million_all_in_usd`: every line of `per_million`, in USD.
     pub per_million_all_in_usd: f64,
+    /// `monthly`: the month's bill by line at `monthly_requests`, with tiers and (when on)
+    /// the free tier applied.
     pub monthly: Vec<LineCost>,
+    /// `monthly_compute_usd`: the compute lines of `monthly`, in USD.
     pub monthly_compute_usd: f64,
+    /// `monthly_all_in_usd`: every line of `monthly`, free tier credit included, in USD.
     pub monthly_all_in_usd: f64,
-    /// What the cold starts' INIT costs a month.
+    /// `cold_start_monthly_usd`: what the cold starts' INIT costs a month, in USD.
     pub cold_start_monthly_usd: f64,
-    /// (billed ms, share of invocations at or under it): the latency distribution.
+    /// `latency_cdf`: `[billed ms, share of invocations at or under it]` pairs, INIT
+    /// excluded: the latency distribution, at most ~40 points.
     pub latency_cdf: Vec<(u64, f64)>,
 }
 
+/// A distribution of billed milliseconds; percentiles are nearest-rank, as CloudWatch's.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct DurationSummary {
+    /// `mean`: the exact mean, in ms.
     pub mean: f64,
+    /// `p50`: the median, in ms.
     pub p50: u64,
+    /// `p90`: the 90th percentile, in ms.
     pub p90: u64,
+    /// `p99`: the 99th percentile, in ms.
     pub p99: u64,
+    /// `max`: the largest, in ms.
     pub max: u64,
 }
 
+/// A monthly saving in both views.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Savings {
+    /// `compute`: duration, INIT, ephemeral storage and provisioned concurrency only:
+    /// what the rewrite changes.
     pub compute: Saving,
+    /// `all_in`: every line, requests, API Gateway, logs and the free tier included.
     pub all_in: Saving,
 }
 
+/// A monthly cost before and after, and the difference.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Saving {
+    /// `before_usd`: the month before the migration, in USD.
     pub before_usd: f64,
+    /// `after_usd`: the month after it, in USD.
     pub after_usd: f64,
+    /// `saving_usd`: before minus after, in USD; negative when the after version costs more.
     pub saving_usd: f64,
-    /// Of the before figure; `None` when that is $0.
+    /// `saving_percent`: the saving as a percentage of the before figure; `None` (null)
+    /// when that is $0.
     pub saving_percent: Option<f64>,
 }
 
@@ -201,47 +304,77 @@ impl Saving {
     }
 }
 
+/// What 1M requests save, before minus after.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct DeltaPerMillion {
+    /// `compute_usd`: the compute lines' saving per 1M requests, in USD.
     pub compute_usd: f64,
+    /// `all_in_usd`: every line's saving per 1M requests, in USD.
     pub all_in_usd: f64,
-    /// 95 % bootstrap interval of `compute_usd` from the sampled durations; the all-in
-    /// interval is the same shifted, as requests and API Gateway do not vary per call.
+    /// `compute_interval`: 95 % bootstrap interval of `compute_usd` from the sampled
+    /// durations; the all-in interval is the same shifted, as requests and API Gateway do
+    /// not vary per call. None when no resamples were asked for.
     pub compute_interval: Option<Interval>,
 }
 
+/// The memory the after version needs, from its peak use and any sweep.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MemoryAdvice {
+    /// `before_memory_mb`: the before version's configured memory, in MB.
     pub before_memory_mb: u32,
+    /// `before_max_used_mb`: its peak Max Memory Used, in MB; null when unknown.
     pub before_max_used_mb: Option<u32>,
+    /// `after_memory_mb`: the after version's configured memory, in MB.
     pub after_memory_mb: u32,
+    /// `after_max_used_mb`: its peak Max Memory Used, in MB; null when unknown.
     pub after_max_used_mb: Option<u32>,
+    /// `recommended_mb`: the size recommended for the after version, in MB; null when
+    /// neither its peak nor a sweep point allows one.
     pub recommended_mb: Option<u32>,
+    /// `basis`: how the recommendation was reached, in a sentence for people.
     pub basis: String,
 }
 
+/// One memory size of a sweep, priced.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SweepCost {
+    /// `memory_mb`: the memory size, in MB.
     pub memory_mb: u32,
+    /// `p99_ms`: the measured 99th percentile duration, in ms.
     pub p99_ms: f64,
+    /// `compute_per_million_usd`: the duration cost of 1M requests at that size, at the
+    /// list rate, in USD.
     pub compute_per_million_usd: f64,
 }
 
+/// Every reported function's month together.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Totals {
+    /// `monthly_requests`: the requests per month of all reported functions.
     pub monthly_requests: f64,
+    /// `before`: the month's bill before, by line, summed over the functions.
     pub before: Vec<LineCost>,
+    /// `after`: the month's bill after, by line, summed over the functions.
     pub after: Vec<LineCost>,
+    /// `saving`: the monthly saving in both views.
     pub saving: Savings,
 }
 
+/// One month of the projection, all-in, every function together; tiers and the free
+/// tier are recomputed each month.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ProjectionMonth {
+    /// `month`: the month's number, from 1.
     pub month: u32,
+    /// `requests`: the month's requests after growth.
     pub requests: f64,
+    /// `before_usd`: the month's bill before, in USD.
     pub before_usd: f64,
+    /// `after_usd`: the month's bill after, in USD.
     pub after_usd: f64,
+    /// `saving_usd`: before minus after, in USD.
     pub saving_usd: f64,
+    /// `cumulative_saving_usd`: the saving of this month and every one before it, in USD.
     pub cumulative_saving_usd: f64,
 }
 

@@ -14,47 +14,54 @@ pub struct Histogram {
 }
 
 impl Histogram {
-    pub fn new() -> Histogram {
+    /// An empty histogram.
+    pub(crate) fn new() -> Histogram {
         Histogram::default()
     }
 
-    pub fn add(&mut self, ms: u64, count: u64) {
+    /// Counts `count` more invocations billed `ms` milliseconds.
+    pub(crate) fn add(&mut self, ms: u64, count: u64) {
         if count > 0 {
             *self.counts.entry(ms).or_default() += count;
         }
     }
 
-    pub fn merge(&mut self, other: &Histogram) {
+    /// Adds every count of `other`.
+    pub(crate) fn merge(&mut self, other: &Histogram) {
         for (ms, count) in &other.counts {
             self.add(*ms, *count);
         }
     }
 
-    pub fn count(&self) -> u64 {
+    /// Invocations counted.
+    pub(crate) fn count(&self) -> u64 {
         self.counts.values().sum()
     }
 
-    pub fn is_empty(&self) -> bool {
+    /// True when no invocation is counted.
+    pub(crate) fn is_empty(&self) -> bool {
         self.counts.is_empty()
     }
 
     /// Σ ms × count.
-    pub fn total_ms(&self) -> u128 {
+    pub(crate) fn total_ms(&self) -> u128 {
         self.counts.iter().map(|(ms, count)| u128::from(*ms) * u128::from(*count)).sum()
     }
 
-    pub fn mean(&self) -> Option<f64> {
+    /// The mean billed milliseconds, exact; None when empty.
+    pub(crate) fn mean(&self) -> Option<f64> {
         let count = self.count();
         (count > 0).then(|| self.total_ms() as f64 / count as f64)
     }
 
-    pub fn max(&self) -> Option<u64> {
+    /// The largest billed milliseconds counted; None when empty.
+    pub(crate) fn max(&self) -> Option<u64> {
         self.counts.keys().next_back().copied()
     }
 
     /// The smallest value with at least `quantile` of the counts at or below it
-    /// (nearest-rank, as CloudWatch's percentiles of raw values).
-    pub fn quantile(&self, quantile: f64) -> Option<u64> {
+    /// (nearest-rank, as CloudWatch's percentiles of raw values); None when empty.
+    pub(crate) fn quantile(&self, quantile: f64) -> Option<u64> {
         let count = self.count();
         if count == 0 {
             return None;
@@ -70,12 +77,13 @@ impl Histogram {
         self.max()
     }
 
+    /// `(billed ms, invocations)` pairs, ascending by milliseconds.
     pub fn iter(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
         self.counts.iter().map(|(ms, count)| (*ms, *count))
     }
 
     /// Distinct values held: what the histogram costs in memory.
-    pub fn distinct(&self) -> usize {
+    pub(crate) fn distinct(&self) -> usize {
         self.counts.len()
     }
 }
@@ -113,32 +121,26 @@ pub struct ColdHistogram {
 }
 
 impl ColdHistogram {
-    pub fn add(&mut self, handler_ms: u64, with_init_ms: u64, count: u64) {
+    /// Counts `count` more cold starts billed `handler_ms` without INIT and `with_init_ms`
+    /// with it (raised to `handler_ms` if below).
+    pub(crate) fn add(&mut self, handler_ms: u64, with_init_ms: u64, count: u64) {
         if count > 0 {
             *self.counts.entry((handler_ms, with_init_ms.max(handler_ms))).or_default() += count;
         }
     }
 
-    pub fn merge(&mut self, other: &ColdHistogram) {
-        for ((handler_ms, with_init_ms), count) in &other.counts {
-            self.add(*handler_ms, *with_init_ms, *count);
-        }
-    }
-
-    pub fn count(&self) -> u64 {
+    /// Cold starts counted.
+    pub(crate) fn count(&self) -> u64 {
         self.counts.values().sum()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.counts.is_empty()
-    }
-
-    pub fn distinct(&self) -> usize {
+    /// Distinct (handler, with INIT) pairs held: what the histogram costs in memory.
+    pub(crate) fn distinct(&self) -> usize {
         self.counts.len()
     }
 
     /// The billed milliseconds, with or without INIT.
-    pub fn billed(&self, init_billed: bool) -> Histogram {
+    pub(crate) fn billed(&self, init_billed: bool) -> Histogram {
         self.counts
             .iter()
             .map(|((handler_ms, with_init_ms), count)| (if init_billed { *with_init_ms } else { *handler_ms }, *count))
@@ -146,10 +148,11 @@ impl ColdHistogram {
     }
 
     /// INIT alone, approximately: the difference of the two rounded figures.
-    pub fn init(&self) -> Histogram {
+    pub(crate) fn init(&self) -> Histogram {
         self.counts.iter().map(|((handler_ms, with_init_ms), count)| (with_init_ms - handler_ms, *count)).collect()
     }
 
+    /// `(handler ms, handler + INIT ms, cold starts)` triples, ascending.
     pub fn iter(&self) -> impl Iterator<Item = (u64, u64, u64)> + '_ {
         self.counts.iter().map(|((handler_ms, with_init_ms), count)| (*handler_ms, *with_init_ms, *count))
     }

@@ -27,6 +27,7 @@
 // A library computes; only the binary prints (ripgrep's rule): output goes through
 // typed results and renderers, logs through `tracing` or a sink the caller chose.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
+#![warn(missing_docs, unreachable_pub)]
 
 pub mod bill;
 mod bootstrap;
@@ -41,25 +42,24 @@ mod sources;
 mod usage;
 mod usage_file;
 
-pub use bootstrap::{DEFAULT_RESAMPLES, DEFAULT_SEED, Interval};
+pub use bootstrap::{DEFAULT_SEED, Interval};
 pub use cost_report::{
     CostReport, DeltaPerMillion, DurationSummary, FunctionReport, Inconclusive, MemoryAdvice, ProjectionMonth,
     Provenance, ReportError, ReportSettings, Saving, Savings, SweepCost, Totals, VersionReport, build_report,
 };
 pub use histogram::{ColdHistogram, Histogram};
 pub use price_list::{OfferError, apply_offer};
-pub use prices::{EMBEDDED_PRICES, Price, PriceError, PriceKey, PriceTable, RegionPrices, Tier};
+pub use prices::{Price, PriceError, PriceKey, PriceTable, RegionPrices, Tier};
 pub use reconcile::{
-    ActualCost, ActualsError, Category, CostExplorerActuals, Reconciliation, ReconciliationRow, cost_explorer_dates,
-    reconcile,
+    ActualCost, ActualsError, Category, CostExplorerActuals, Reconciliation, ReconciliationRow, reconcile,
 };
-pub use report_line::{LineAggregator, ReportLine, VersionLines, version_from_stream};
+pub use report_line::LineAggregator;
 pub use sources::{
-    AwsUsageSource, AwsWindow, FunctionPlan, INSIGHTS_ROW_LIMIT, InsightsSettings, SourceError, VersionPlan,
-    log_bytes_query, report_query, usage_from_bench, usage_from_emulator_log,
+    AwsUsageSource, AwsWindow, FunctionPlan, InsightsSettings, SourceError, VersionPlan, report_query,
+    usage_from_bench, usage_from_emulator_log,
 };
 pub use usage::{
     ApiKind, Architecture, FunctionUsage, InvocationSample, PackageType, ProvisionedConcurrency, SourceKind,
-    SweepPoint, USAGE_FORMAT, UsageModel, UsageSource, VersionUsage, Window,
+    SweepPoint, UsageModel, UsageSource, VersionUsage, Window,
 };
-pub use usage_file::{UsageFileError, parse_usage, read_usage_file, usage_to_json};
+pub use usage_file::{UsageFileError, read_usage_file, usage_to_json};

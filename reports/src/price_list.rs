@@ -9,12 +9,32 @@ use serde::Deserialize;
 
 use crate::prices::{Price, PriceKey, PriceTable, Tier};
 
+/// Why an offer file could not be applied to the price table; the table may already hold
+/// part of it, so it is not to be written out.
 #[derive(Debug, thiserror::Error)]
 pub enum OfferError {
+    /// The text is not JSON in the offer file's shape: the user passes the Bulk API's
+    /// `index.json` of a service and region.
     #[error("offer file {what}: line {line}, column {column}: not AWS's price list offer format: {message}")]
-    Invalid { what: String, line: usize, column: usize, message: String },
+    Invalid {
+        /// The offer file, as named to [`apply_offer`].
+        what: String,
+        /// 1-based line of the offending text.
+        line: usize,
+        /// 1-based column of the offending text.
+        column: usize,
+        /// serde_json's message, without its position.
+        message: String,
+    },
+    /// The offer parses but cannot be used: a rate without a USD price, or no Lambda, API
+    /// Gateway or CloudWatch Logs price in it at all.
     #[error("offer file {what}: {message}")]
-    Content { what: String, message: String },
+    Content {
+        /// The offer file, as named to [`apply_offer`].
+        what: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,6 +113,8 @@ fn price_key(offer_code: &str, attributes: &BTreeMap<String, String>) -> Option<
 
 /// Reads an offer file and merges its prices into `table` (region by region, price by
 /// price), so a Lambda offer and an API Gateway offer can be applied one after the other.
+/// `what` names the file in errors and becomes the table's origin. Returns how many
+/// prices (one per product and region) were applied.
 pub fn apply_offer(table: &mut PriceTable, text: &str, what: &str) -> Result<usize, OfferError> {
     let offer: Offer = serde_json::from_str(text).map_err(|error| OfferError::Invalid {
         what: what.to_string(),

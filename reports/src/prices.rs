@@ -12,33 +12,49 @@ use serde::{Deserialize, Serialize};
 use crate::usage::{ApiKind, Architecture};
 
 /// The embedded table.
-pub const EMBEDDED_PRICES: &str = include_str!("../prices/aws-prices.toml");
+const EMBEDDED_PRICES: &str = include_str!("../prices/aws-prices.toml");
 
 /// Every price the bill model can ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PriceKey {
+    /// `lambda_requests`: USD per request, both architectures.
     LambdaRequests,
+    /// `lambda_duration_x86_64`: USD per on-demand GB-second on x86_64, tiered.
     #[serde(rename = "lambda_duration_x86_64")]
     LambdaDurationX86,
+    /// `lambda_duration_arm64`: USD per on-demand GB-second on arm64, tiered.
     #[serde(rename = "lambda_duration_arm64")]
     LambdaDurationArm,
+    /// `lambda_ephemeral_storage`: USD per GB-second of storage above the included 512 MB.
     LambdaEphemeralStorage,
+    /// `lambda_provisioned_concurrency_x86_64`: USD per GB-second of provisioned
+    /// concurrency configured on x86_64.
     #[serde(rename = "lambda_provisioned_concurrency_x86_64")]
     ProvisionedConcurrencyX86,
+    /// `lambda_provisioned_concurrency_arm64`: USD per GB-second of provisioned
+    /// concurrency configured on arm64.
     #[serde(rename = "lambda_provisioned_concurrency_arm64")]
     ProvisionedConcurrencyArm,
+    /// `lambda_provisioned_duration_x86_64`: USD per GB-second of invocations served by
+    /// provisioned instances on x86_64.
     #[serde(rename = "lambda_provisioned_duration_x86_64")]
     ProvisionedDurationX86,
+    /// `lambda_provisioned_duration_arm64`: USD per GB-second of invocations served by
+    /// provisioned instances on arm64.
     #[serde(rename = "lambda_provisioned_duration_arm64")]
     ProvisionedDurationArm,
+    /// `api_gateway_rest_requests`: USD per REST API call, tiered.
     ApiGatewayRestRequests,
+    /// `api_gateway_http_requests`: USD per HTTP API call, tiered.
     ApiGatewayHttpRequests,
+    /// `logs_ingestion`: USD per GB (2^30 bytes) of CloudWatch Logs ingested.
     LogsIngestion,
 }
 
 impl PriceKey {
-    pub const ALL: [PriceKey; 11] = [
+    /// Every key the bill model can ask for.
+    pub(crate) const ALL: [PriceKey; 11] = [
         PriceKey::LambdaRequests,
         PriceKey::LambdaDurationX86,
         PriceKey::LambdaDurationArm,
@@ -53,7 +69,7 @@ impl PriceKey {
     ];
 
     /// The key as the price file spells it.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             PriceKey::LambdaRequests => "lambda_requests",
             PriceKey::LambdaDurationX86 => "lambda_duration_x86_64",
@@ -69,28 +85,32 @@ impl PriceKey {
         }
     }
 
-    pub fn duration(architecture: Architecture) -> PriceKey {
+    /// The on-demand duration price of `architecture`.
+    pub(crate) fn duration(architecture: Architecture) -> PriceKey {
         match architecture {
             Architecture::X86_64 => PriceKey::LambdaDurationX86,
             Architecture::Arm64 => PriceKey::LambdaDurationArm,
         }
     }
 
-    pub fn provisioned_concurrency(architecture: Architecture) -> PriceKey {
+    /// The price of provisioned concurrency configured on `architecture`.
+    pub(crate) fn provisioned_concurrency(architecture: Architecture) -> PriceKey {
         match architecture {
             Architecture::X86_64 => PriceKey::ProvisionedConcurrencyX86,
             Architecture::Arm64 => PriceKey::ProvisionedConcurrencyArm,
         }
     }
 
-    pub fn provisioned_duration(architecture: Architecture) -> PriceKey {
+    /// The duration price of invocations served by provisioned instances on `architecture`.
+    pub(crate) fn provisioned_duration(architecture: Architecture) -> PriceKey {
         match architecture {
             Architecture::X86_64 => PriceKey::ProvisionedDurationX86,
             Architecture::Arm64 => PriceKey::ProvisionedDurationArm,
         }
     }
 
-    pub fn api_gateway(api: ApiKind) -> PriceKey {
+    /// The per-call price of the `api` kind of API Gateway API.
+    pub(crate) fn api_gateway(api: ApiKind) -> PriceKey {
         match api {
             ApiKind::Rest => PriceKey::ApiGatewayRestRequests,
             ApiKind::Http => PriceKey::ApiGatewayHttpRequests,
@@ -108,16 +128,22 @@ impl fmt::Display for PriceKey {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tier {
+    /// The monthly quantity, in the price's unit, where this tier ends and the next
+    /// begins; None for the last, open tier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub up_to: Option<f64>,
+    /// USD per unit within this tier.
     pub usd: f64,
 }
 
 /// A price: one or more tiers, its unit, and where the figure comes from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Price {
+    /// At least one tier, ascending, the last one open.
     pub tiers: Vec<Tier>,
+    /// What one unit is: `request`, `GB-second` or `GB`.
     pub unit: String,
+    /// Keys of the table's `[sources]` that the figure comes from, joined by `+`.
     pub source: String,
 }
 
@@ -143,27 +169,34 @@ impl Price {
     }
 }
 
+/// Every price per region, with where each figure comes from: the embedded table, a
+/// `--prices` file, or either refreshed from AWS's price list ([`crate::apply_offer`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PriceTable {
-    pub prices_as_of: String,
-    pub currency: String,
+    /// The table's "prices as of" date (`YYYY-MM-DD`), shown in every report.
+    pub(crate) prices_as_of: String,
+    /// The currency of every figure (`USD`).
+    pub(crate) currency: String,
     /// Where the table came from: `embedded` or a file path.
-    pub origin: String,
-    pub sources: BTreeMap<String, String>,
-    pub regions: BTreeMap<String, BTreeMap<PriceKey, Price>>,
+    pub(crate) origin: String,
+    /// Source key → its citation (a page, an offer file and its SKU and rate codes).
+    pub(crate) sources: BTreeMap<String, String>,
+    /// Region code → the prices that region has.
+    pub(crate) regions: BTreeMap<String, BTreeMap<PriceKey, Price>>,
 }
 
 /// The prices of one region, as the bill model asks for them.
 #[derive(Debug, Clone, Copy)]
 pub struct RegionPrices<'table> {
-    pub region: &'table str,
+    region: &'table str,
     prices: &'table BTreeMap<PriceKey, Price>,
     table: &'table PriceTable,
 }
 
 impl<'table> RegionPrices<'table> {
-    /// A missing price names the regions of the table that have it, so the error can say
-    /// which `--region` would work, besides `--prices FILE`.
+    /// The price of `key` in this region. A missing one is [`PriceError::Missing`], naming
+    /// the regions of the table that have it, so the error can say which `--region` would
+    /// work, besides `--prices FILE`.
     pub fn get(&self, key: PriceKey) -> Result<&'table Price, PriceError> {
         self.prices.get(&key).ok_or_else(|| {
             let priced: Vec<&str> = self
@@ -183,35 +216,74 @@ impl<'table> RegionPrices<'table> {
     }
 }
 
+/// Why a price table could not be read, or lacks a price a report needs. A missing price
+/// is always an error, never $0.
 #[derive(Debug, thiserror::Error)]
 pub enum PriceError {
+    /// The table has no prices at all for the region: the user gives `--prices FILE` with
+    /// one that has, or another `--region`.
     #[error(
         "no prices for region `{region}` in the price table ({origin}); it has {known}. Give one with --prices FILE"
     )]
-    UnknownRegion { region: String, origin: String, known: String },
+    UnknownRegion {
+        /// The region asked for.
+        region: String,
+        /// The table's origin: `embedded` or its file path.
+        origin: String,
+        /// The table's regions, comma-separated.
+        known: String,
+    },
+    /// The region lacks a price this report needs: the user picks a `--region` from
+    /// `priced_in`, or gives a table that has it (`cutover report prices refresh`).
     #[error(
         "the price table ({origin}) has no `{price}` for region `{region}`; it is needed by this report and is never assumed to be $0. \
          Two ways out: --region with a region that has it ({priced_in}), or --prices FILE with a table that has it \
          (`cutover report prices refresh --offer FILE` builds one from AWS's price list offer files)"
     )]
-    Missing { region: String, price: PriceKey, origin: String, priced_in: String },
+    Missing {
+        /// The region being priced.
+        region: String,
+        /// The price that is missing.
+        price: PriceKey,
+        /// The table's origin: `embedded` or its file path.
+        origin: String,
+        /// The table's regions that have the price, comma-separated, or `no region of this
+        /// table`.
+        priced_in: String,
+    },
+    /// The price file is not valid TOML or breaks a rule of the format (an unknown key,
+    /// tiers out of order, a negative amount, a source not in `[sources]`).
     #[error("price file {}: line {line}, column {column}: {message}", path.display())]
-    Invalid { path: PathBuf, line: usize, column: usize, message: String },
+    Invalid {
+        /// The file, or `embedded`.
+        path: PathBuf,
+        /// 1-based line of the offending text.
+        line: usize,
+        /// 1-based column of the offending text, in characters.
+        column: usize,
+        /// What is wrong there.
+        message: String,
+    },
+    /// The price file could not be read from disk.
     #[error("could not read price file {}", path.display())]
     Read {
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
 }
 
 impl PriceTable {
+    /// The table built into the binary (`prices/aws-prices.toml`).
     pub fn embedded() -> PriceTable {
         // The embedded table is checked by a unit test; a failure here is a build defect.
         PriceTable::parse(EMBEDDED_PRICES, Path::new("embedded"))
             .unwrap_or_else(|error| panic!("embedded prices: {error}"))
     }
 
+    /// Reads and checks the price file at `path` (`--prices FILE`), as [`PriceTable::parse`] does.
     pub fn load(path: &Path) -> Result<PriceTable, PriceError> {
         let text =
             std::fs::read_to_string(path).map_err(|source| PriceError::Read { path: path.to_path_buf(), source })?;
@@ -280,6 +352,7 @@ impl PriceTable {
         Ok(PriceTable { prices_as_of: raw.prices_as_of, currency: raw.currency, origin, sources: raw.sources, regions })
     }
 
+    /// The prices of `region`; [`PriceError::UnknownRegion`] when the table has none.
     pub fn region(&self, region: &str) -> Result<RegionPrices<'_>, PriceError> {
         let (name, prices) = self.regions.get_key_value(region).ok_or_else(|| PriceError::UnknownRegion {
             region: region.to_string(),

@@ -14,8 +14,12 @@ use crate::usage::{UsageModel, Window};
 /// One usage type's actual cost and quantity in the window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ActualCost {
+    /// Cost Explorer's usage type, with its region prefix if any (`USE1-ApiGatewayRequest`,
+    /// `Lambda-GB-Second-ARM`).
     pub usage_type: String,
+    /// UnblendedCost over the window's days, in USD.
     pub usd: f64,
+    /// UsageQuantity over the window's days, in the usage type's unit (requests, GB-s).
     pub quantity: f64,
 }
 
@@ -23,18 +27,23 @@ pub struct ActualCost {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
+    /// Lambda requests.
     Requests,
     /// Duration GB-s, INIT included.
     Duration,
+    /// Ephemeral storage GB-s above the included 512 MB.
     EphemeralStorage,
+    /// Provisioned concurrency GB-s, configured and served.
     ProvisionedConcurrency,
+    /// API Gateway calls, REST and HTTP.
     ApiGateway,
     /// Anything else the filter let through (Lambda@Edge, SnapStart, data transfer).
     Other,
 }
 
 impl Category {
-    pub fn of_usage_type(usage_type: &str) -> Category {
+    /// The category of a Cost Explorer usage type, whatever its region prefix.
+    pub(crate) fn of_usage_type(usage_type: &str) -> Category {
         let suffix = usage_type
             .split_once('-')
             .filter(|(prefix, _)| {
@@ -67,30 +76,47 @@ impl Category {
     }
 }
 
+/// The model's cost of the window beside Cost Explorer's, per category, with the
+/// residual and what likely explains it (JSON: the report's `reconciliation`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reconciliation {
+    /// `window`: the usage's window; Cost Explorer's figures cover its whole UTC days.
     pub window: Window,
-    /// The Cost Explorer metric compared: list prices before discounts and credits.
+    /// `metric`: the Cost Explorer metric compared (`UnblendedCost`): list prices before
+    /// discounts and credits.
     pub metric: String,
+    /// `rows`: one per category the model or the actuals have, in [`Category`] order.
     pub rows: Vec<ReconciliationRow>,
+    /// `model_usd`: the model's cost of the window, in USD (list prices, no free tier).
     pub model_usd: f64,
+    /// `actual_usd`: Cost Explorer's cost of the window's days, in USD.
     pub actual_usd: f64,
-    /// Actual minus model.
+    /// `residual_usd`: actual minus model, in USD.
     pub residual_usd: f64,
+    /// `residual_percent`: the residual as a percentage of the model; null when the model
+    /// is $0.
     pub residual_percent: Option<f64>,
+    /// `likely_causes`: sentences for people on what explains the residual.
     pub likely_causes: Vec<String>,
 }
 
+/// One category of the reconciliation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReconciliationRow {
+    /// `category`: what is billed (snake_case).
     pub category: Category,
+    /// `model_usd`: the model's cost, in USD.
     pub model_usd: f64,
+    /// `actual_usd`: Cost Explorer's cost, in USD.
     pub actual_usd: f64,
+    /// `residual_usd`: actual minus model, in USD.
     pub residual_usd: f64,
-    /// GB-s or requests: quantities do not depend on prices, so they show whether a
-    /// residual comes from usage the report does not see or from the price.
+    /// `model_quantity`: GB-s or requests: quantities do not depend on prices, so they
+    /// show whether a residual comes from usage the report does not see or from the price.
     pub model_quantity: f64,
+    /// `actual_quantity`: Cost Explorer's UsageQuantity, in the same unit.
     pub actual_quantity: f64,
+    /// `usage_types`: the Cost Explorer usage types counted in the row, sorted.
     pub usage_types: Vec<String>,
 }
 
@@ -203,7 +229,7 @@ fn likely_causes(usage: &UsageModel, rows: &[ReconciliationRow], residual_usd: f
 }
 
 /// Cost Explorer's dates for a window: start day inclusive, end day exclusive.
-pub fn cost_explorer_dates(window: &Window) -> (String, String) {
+pub(crate) fn cost_explorer_dates(window: &Window) -> (String, String) {
     let start = window.start.date();
     let end_date = if window.end.time() == time::Time::MIDNIGHT {
         window.end.date()
@@ -219,15 +245,20 @@ pub struct CostExplorerActuals {
     client: aws_sdk_costexplorer::Client,
 }
 
+/// Why Cost Explorer's actuals could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ActualsError {
+    /// The call failed: network, credentials, permission (`ce:GetCostAndUsage`),
+    /// throttling, or Cost Explorer not enabled on the account. The SDK's error is the source.
     #[error("Cost Explorer GetCostAndUsage failed")]
     Service(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Cost Explorer answered with an amount that does not parse as a number (the text given).
     #[error("Cost Explorer answered with an amount that is not a number: `{0}`")]
     Amount(String),
 }
 
 impl CostExplorerActuals {
+    /// Reads through `client` as it is configured (its endpoint and region included).
     pub fn new(client: aws_sdk_costexplorer::Client) -> CostExplorerActuals {
         CostExplorerActuals { client }
     }
@@ -240,6 +271,8 @@ impl CostExplorerActuals {
         CostExplorerActuals { client: aws_sdk_costexplorer::Client::from_conf(config) }
     }
 
+    /// UnblendedCost and UsageQuantity of AWS Lambda and Amazon API Gateway in `region`
+    /// over the window's whole UTC days, summed per usage type across days and pages.
     pub async fn actuals(&self, window: &Window, region: &str) -> Result<Vec<ActualCost>, ActualsError> {
         use aws_sdk_costexplorer::types::{
             DateInterval, Dimension, DimensionValues, Expression, Granularity, GroupDefinition, GroupDefinitionType,

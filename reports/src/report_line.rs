@@ -9,17 +9,18 @@ use crate::usage::InvocationSample;
 
 /// The figures of one REPORT line. Durations in hundredths of a millisecond, as printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReportLine {
-    pub duration_hundredths: u64,
-    pub billed_ms: u64,
-    pub memory_size_mb: u32,
-    pub max_memory_used_mb: u32,
-    pub init_hundredths: Option<u64>,
+pub(crate) struct ReportLine {
+    pub(crate) duration_hundredths: u64,
+    pub(crate) billed_ms: u64,
+    pub(crate) memory_size_mb: u32,
+    pub(crate) max_memory_used_mb: u32,
+    /// None on a warm invocation's line.
+    pub(crate) init_hundredths: Option<u64>,
 }
 
 impl ReportLine {
     /// Parses a REPORT line in either format; anything else is `None`.
-    pub fn parse(message: &str) -> Option<ReportLine> {
+    pub(crate) fn parse(message: &str) -> Option<ReportLine> {
         let message = message.trim_start();
         if let Some(fields) = message.strip_prefix("REPORT ") {
             return ReportLine::parse_text(fields);
@@ -76,7 +77,7 @@ impl ReportLine {
     /// For a cold start: the billed milliseconds without and with INIT. The line's own
     /// Billed Duration is authoritative for the case it shows (AWS rounds from
     /// microseconds, the line prints hundredths); the other case is derived.
-    pub fn cold_billed(&self) -> Option<(u64, u64)> {
+    pub(crate) fn cold_billed(&self) -> Option<(u64, u64)> {
         let init = self.init_hundredths?;
         let with_init = (self.duration_hundredths + init).div_ceil(100).max(1);
         let handler = self.duration_hundredths.div_ceil(100).max(1);
@@ -111,20 +112,20 @@ fn hundredths(text: &str) -> Option<u64> {
 
 /// What one version's lines add up to.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct VersionLines {
-    pub sample: InvocationSample,
-    pub max_memory_used_mb: Option<u32>,
+pub(crate) struct VersionLines {
+    pub(crate) sample: InvocationSample,
+    pub(crate) max_memory_used_mb: Option<u32>,
     /// The Memory Size the lines report (the last one seen).
-    pub memory_size_mb: Option<u32>,
+    pub(crate) memory_size_mb: Option<u32>,
     /// Bytes of every log line of the version (messages as ingested, without the
     /// emulator's `[function:version]` prefix).
-    pub log_bytes: u64,
+    pub(crate) log_bytes: u64,
     /// Log lines of the version.
-    pub lines: u64,
+    pub(crate) lines: u64,
 }
 
 impl VersionLines {
-    pub fn add_report(&mut self, report: &ReportLine) {
+    pub(crate) fn add_report(&mut self, report: &ReportLine) {
         match report.cold_billed() {
             Some((handler, with_init)) => self.sample.cold_billed_ms.add(handler, with_init, 1),
             None => self.sample.warm_billed_ms.add(report.billed_ms, 1),
@@ -134,16 +135,20 @@ impl VersionLines {
     }
 }
 
-/// Lines folded per (function, version).
+/// Log lines folded per (function, version) into histograms as they stream past, so
+/// memory stays flat however many lines are read.
 #[derive(Debug, Clone, Default)]
 pub struct LineAggregator {
     versions: BTreeMap<(String, String), VersionLines>,
+    /// Log lines read, REPORT or not, of any function (with Logs Insights: invocations
+    /// aggregated).
     pub lines_read: u64,
+    /// REPORT lines among them (with Logs Insights: invocations aggregated).
     pub reports_read: u64,
 }
 
 impl LineAggregator {
-    pub fn new() -> LineAggregator {
+    pub(crate) fn new() -> LineAggregator {
         LineAggregator::default()
     }
 
@@ -154,7 +159,7 @@ impl LineAggregator {
 
     /// One log event of `function`'s `version` (CloudWatch Logs: the version comes from
     /// the stream name).
-    pub fn add(&mut self, function: &str, version: &str, message: &str) {
+    pub(crate) fn add(&mut self, function: &str, version: &str, message: &str) {
         self.lines_read += 1;
         let entry = match self.versions.get_mut(&(function.to_string(), version.to_string())) {
             Some(entry) => entry,
@@ -170,7 +175,7 @@ impl LineAggregator {
 
     /// One line of the emulator's log (`[function:version] message`); other lines are
     /// counted and skipped.
-    pub fn add_emulator_line(&mut self, line: &str) {
+    pub(crate) fn add_emulator_line(&mut self, line: &str) {
         let line = line.trim_end_matches(['\n', '\r']);
         let labelled = line.strip_prefix('[').and_then(|rest| rest.split_once("] "));
         match labelled
@@ -181,12 +186,9 @@ impl LineAggregator {
         }
     }
 
-    pub fn versions(&self) -> &BTreeMap<(String, String), VersionLines> {
+    /// What each (function, version) seen so far adds up to.
+    pub(crate) fn versions(&self) -> &BTreeMap<(String, String), VersionLines> {
         &self.versions
-    }
-
-    pub fn into_versions(self) -> BTreeMap<(String, String), VersionLines> {
-        self.versions
     }
 
     /// Distinct histogram entries held: the aggregator's memory, whatever the line count.
@@ -199,7 +201,7 @@ impl LineAggregator {
 }
 
 /// The version in a Lambda log stream name: `2026/08/01/[7]0123abcd…` → `7`.
-pub fn version_from_stream(stream: &str) -> Option<&str> {
+pub(crate) fn version_from_stream(stream: &str) -> Option<&str> {
     let open = stream.find('[')?;
     let close = stream[open..].find(']')? + open;
     let version = &stream[open + 1..close];

@@ -5,27 +5,51 @@ use std::path::{Path, PathBuf};
 
 use crate::usage::{USAGE_FORMAT, UsageModel};
 
+/// Why a usage file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum UsageFileError {
+    /// The file could not be read from disk.
     #[error("could not read usage file {}", path.display())]
     Read {
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The file is not JSON in the usage format (a wrong type, an unknown field, a cold
+    /// start billed less with INIT than without): the user fixes the file at that position.
     #[error("usage file {}: line {line}, column {column}: {message}", path.display())]
-    Invalid { path: PathBuf, line: usize, column: usize, message: String },
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column of the error.
+        column: usize,
+        /// serde_json's message, without its position.
+        message: String,
+    },
+    /// The file declares a `format` this build does not read: written by another version
+    /// of the tool.
     #[error("usage file {}: format {found} is not one this build reads (it reads {USAGE_FORMAT})", path.display())]
-    Format { path: PathBuf, found: u32 },
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// The file's `format`.
+        found: u32,
+    },
 }
 
+/// Reads and checks the usage file at `path` (`--usage FILE`).
 pub fn read_usage_file(path: &Path) -> Result<UsageModel, UsageFileError> {
     let text =
         std::fs::read_to_string(path).map_err(|source| UsageFileError::Read { path: path.to_path_buf(), source })?;
     parse_usage(&text, path)
 }
 
-pub fn parse_usage(text: &str, path: &Path) -> Result<UsageModel, UsageFileError> {
+/// Parses usage JSON; `path` names the file in errors.
+pub(crate) fn parse_usage(text: &str, path: &Path) -> Result<UsageModel, UsageFileError> {
     let usage: UsageModel = serde_json::from_str(text).map_err(|error| UsageFileError::Invalid {
         path: path.to_path_buf(),
         line: error.line(),
@@ -46,6 +70,8 @@ fn strip_position(message: &str) -> String {
     }
 }
 
+/// The usage as the pretty-printed JSON of a usage file (`--save-usage FILE`), which
+/// [`read_usage_file`] reads back unchanged.
 pub fn usage_to_json(usage: &UsageModel) -> String {
     serde_json::to_string_pretty(usage).unwrap_or_default()
 }

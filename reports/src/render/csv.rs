@@ -50,6 +50,8 @@ fn projected_month(report: &CostReport) -> (Date, Date) {
     (first(year, month), first(end_year, end_month))
 }
 
+/// The report as CSV (`--format csv`): a header of FOCUS columns and `x_` columns, then
+/// one row per function, version and line of the projected month.
 pub fn render_csv(report: &CostReport) -> String {
     let mut out = COLUMNS.join(",");
     out.push('\n');

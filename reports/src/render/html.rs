@@ -27,6 +27,7 @@ fn number(text: &str) -> String {
     format!("<td class=\"n\">{}</td>", escape(text))
 }
 
+/// The report as one self-contained HTML document (`--format html`), its charts inline SVG.
 pub fn render_html(report: &CostReport) -> String {
     let mut out = String::new();
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");

@@ -16,6 +16,9 @@ fn header(cells: &[&str], numeric_from: usize) -> String {
     text
 }
 
+/// The report as Markdown (`--format markdown`): the summary, each version's month by
+/// line, the projection, the reconciliation when there is one, and where the figures
+/// come from.
 pub fn render_markdown(report: &CostReport) -> String {
     let mut out = String::from("# Lambda cost: before and after\n\n");
     if report.projection {

@@ -15,6 +15,7 @@ pub use table::render_table;
 use crate::CostReport;
 use crate::bill::{Line, LineCost};
 
+/// The whole report as pretty-printed JSON (`--format json`), ending with a newline.
 pub fn render_json(report: &CostReport) -> String {
     let mut text = serde_json::to_string_pretty(report).unwrap_or_default();
     text.push('\n');

@@ -20,6 +20,9 @@ fn right_align(table: &mut Table, from: usize) {
     }
 }
 
+/// The report as terminal tables (`--format table`, the default): the summary, each
+/// version's bill per month and per 1M requests by line, the projection, and the
+/// reconciliation when there is one.
 pub fn render_table(report: &CostReport) -> String {
     let mut out = String::new();
     out.push_str(&headline(report));

@@ -17,6 +17,7 @@ use crate::usage::{
 /// The window and what to read in it.
 #[derive(Debug, Clone)]
 pub struct AwsWindow {
+    /// The time to read: log events and metrics from its start to its end (excluded).
     pub window: Window,
     /// The alias the traffic goes through: invocations per version come from its
     /// `ExecutedVersion` series.
@@ -28,6 +29,8 @@ pub struct AwsWindow {
     pub insights: Option<InsightsSettings>,
 }
 
+/// Usage of deployed functions, read from CloudWatch Logs, and optionally from Lambda's
+/// configuration and CloudWatch metrics.
 pub struct AwsUsageSource {
     logs: aws_sdk_cloudwatchlogs::Client,
     lambda: Option<aws_sdk_lambda::Client>,
@@ -35,6 +38,9 @@ pub struct AwsUsageSource {
 }
 
 impl AwsUsageSource {
+    /// A source over these clients: Lambda's configuration is read only with `lambda`,
+    /// invocations per executed version only with `metrics` and an [`AwsWindow::alias`]
+    /// (otherwise the REPORT lines are counted).
     pub fn new(
         logs: aws_sdk_cloudwatchlogs::Client,
         lambda: Option<aws_sdk_lambda::Client>,
@@ -54,6 +60,9 @@ impl AwsUsageSource {
         }
     }
 
+    /// The usage of every planned function's before and after versions in `read`'s
+    /// window. `region` is recorded in the usage for pricing; the clients' own region
+    /// decides where they read.
     pub async fn usage(
         &self,
         plans: &[FunctionPlan],

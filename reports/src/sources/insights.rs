@@ -29,7 +29,7 @@ use crate::sources::SourceError;
 use crate::usage::Window;
 
 /// The most rows one Logs Insights query returns.
-pub const INSIGHTS_ROW_LIMIT: usize = 10_000;
+pub(crate) const INSIGHTS_ROW_LIMIT: usize = 10_000;
 
 /// Bucket widths tried in turn when a query's groups do not fit in [`INSIGHTS_ROW_LIMIT`].
 const BUCKET_WIDTHS_MS: [u64; 4] = [1, 10, 100, 1000];
@@ -37,7 +37,10 @@ const BUCKET_WIDTHS_MS: [u64; 4] = [1, 10, 100, 1000];
 /// How long to wait for a Logs Insights query, and how often to ask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InsightsSettings {
+    /// The wait between two GetQueryResults calls (1 s by default).
     pub poll_interval: Duration,
+    /// How long one query may run before it is stopped and the read fails (600 s by
+    /// default, `--insights-timeout`).
     pub deadline: Duration,
 }
 
@@ -54,9 +57,9 @@ pub(crate) struct InsightsLines {
     pub bucket_ms: u64,
 }
 
-/// The REPORT aggregation query. Times are epoch milliseconds; StartQuery takes whole
-/// seconds and its end is inclusive, so the exclusive end of the window is enforced in
-/// the query itself.
+/// The REPORT aggregation query, grouping billed durations in `bucket_ms` buckets. Times
+/// are epoch milliseconds; StartQuery takes whole seconds and its end is inclusive, so the
+/// exclusive end of the window is enforced in the query itself.
 pub fn report_query(window_end_ms: i64, bucket_ms: u64) -> String {
     format!(
         "filter @type = \"REPORT\" and toMillis(@timestamp) < {window_end_ms}\n\
@@ -73,7 +76,7 @@ pub fn report_query(window_end_ms: i64, bucket_ms: u64) -> String {
 }
 
 /// Bytes and lines every version logs (`--all-log-lines`).
-pub fn log_bytes_query(window_end_ms: i64) -> String {
+pub(crate) fn log_bytes_query(window_end_ms: i64) -> String {
     format!(
         "filter toMillis(@timestamp) < {window_end_ms}\n\
          | parse @logStream /\\[(?<version>[^\\]]+)\\]/\n\
