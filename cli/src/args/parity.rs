@@ -25,6 +25,11 @@ pub enum ParityCommand {
     /// verdict, judging every shard's records against the noise any shard learned. Exit 1
     /// when the merged run fails, 2 when the reports are not the N shards of one run.
     Merge(ParityMergeArgs),
+    /// Mutate the corpus's events from a seed (fields dropped, nulled or retyped, header
+    /// case, unknown fields, body encoding, unicode, huge values, other API Gateway
+    /// shapes), replay each mutant against both sides and report where they part, grouped
+    /// by mutation and path with the smallest mutant. Exit 1 on any divergence.
+    Fuzz(ParityFuzzArgs),
 }
 
 #[derive(Debug, Args)]
@@ -99,4 +104,50 @@ pub struct ParityMergeArgs {
     /// Write the merged report to this file (atomically) instead of stdout.
     #[arg(long)]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ParityFuzzArgs {
+    /// The reference side, written as for `parity run` (not `recorded`: a mutant has no
+    /// recorded answer).
+    #[arg(long)]
+    pub baseline: String,
+    /// The side under test, written like --baseline.
+    #[arg(long)]
+    pub candidate: String,
+    /// Corpus files or folders (JSONL or JSON): replayed unmutated first, then mutated.
+    #[arg(long, num_args = 1.., default_value = "events")]
+    pub corpus: Vec<PathBuf>,
+    /// The rules file. Default: parity.toml when it exists, else the built-in defaults.
+    #[arg(long, env = "CUTOVER_PARITY_RULES")]
+    pub rules: Option<PathBuf>,
+    /// Only records of this route (repeatable), e.g. "POST /clusters".
+    #[arg(long)]
+    pub route: Vec<String>,
+    /// The seed: the same seed and corpus give the same mutants, in the same order.
+    #[arg(long)]
+    pub seed: u64,
+    /// How many mutants to replay.
+    #[arg(long)]
+    pub mutants: usize,
+    /// Smaller records tried per finding when looking for its smallest mutant.
+    #[arg(long, default_value_t = 4)]
+    pub shrink_attempts: usize,
+    /// Records of different entities in flight at once in the unmutated replay (mutants
+    /// run one at a time).
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Per-request timeout of network targets, in seconds.
+    #[arg(long, default_value_t = 30.0)]
+    pub timeout: f64,
+    /// Write the report to this file (atomically) instead of stdout.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Send the sandboxes' logs of local: targets to stderr (discarded by default).
+    #[arg(long)]
+    pub sandbox_logs: bool,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }

@@ -9,6 +9,7 @@ mod canary;
 mod local;
 mod package;
 mod parity;
+mod parity_fuzz;
 mod report;
 
 pub fn run(cli: Cli) -> Result<(), Failure> {

@@ -19,7 +19,7 @@ use crate::exit::Failure;
 use crate::output;
 
 /// The rules file used when `--rules` is not given and it exists.
-const DEFAULT_RULES_FILE: &str = "parity.toml";
+pub(super) const DEFAULT_RULES_FILE: &str = "parity.toml";
 
 pub fn run(args: ParityArgs, format: ParityFormatArg) -> Result<(), Failure> {
     match args.command {
@@ -32,6 +32,7 @@ pub fn run(args: ParityArgs, format: ParityFormatArg) -> Result<(), Failure> {
             runtime.block_on(run_parity(settings))
         }
         ParityCommand::Merge(merge_args) => merge(merge_args, format),
+        ParityCommand::Fuzz(fuzz_args) => super::parity_fuzz::run(fuzz_args, format),
     }
 }
 
@@ -52,11 +53,11 @@ struct RunSettings {
     shard: Option<(parity::Shard, parity::ReplayIdentity)>,
 }
 
-fn input(error: impl Into<anyhow::Error>) -> Failure {
+pub(super) fn input(error: impl Into<anyhow::Error>) -> Failure {
     Failure::Input(error.into())
 }
 
-fn target_uri(flag: &str, text: &str) -> Result<TargetUri, Failure> {
+pub(super) fn target_uri(flag: &str, text: &str) -> Result<TargetUri, Failure> {
     text.parse::<TargetUri>().map_err(|error| input(anyhow!(error).context(format!("--{flag}"))))
 }
 

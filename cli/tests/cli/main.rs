@@ -8,6 +8,7 @@ mod help;
 mod local;
 mod package;
 mod parity;
+mod parity_fuzz;
 mod parity_shard;
 mod report;
 mod rewrite;
