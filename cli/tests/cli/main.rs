@@ -12,4 +12,5 @@ mod parity_fuzz;
 mod parity_shard;
 mod report;
 mod rewrite;
+mod snapshots;
 mod support;
