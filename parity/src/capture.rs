@@ -28,12 +28,20 @@ const MOTO_SECRET_ACCESS_KEY: &str = "testing";
 /// Why a side's writes could not be read back.
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
+    /// A call to the back end failed or answered something unreadable.
     #[error("reading side effects from {endpoint}: {operation} failed: {message}")]
-    Call { endpoint: String, operation: &'static str, message: String },
+    Call {
+        /// The back end's URL (a `local:` side's moto server or its recording proxy).
+        endpoint: String,
+        /// The API call (`Scan`, `ListPipelines`, `GetObject`, ...).
+        operation: &'static str,
+        /// The SDK's or the server's error.
+        message: String,
+    },
 }
 
 /// Reads every table, pipeline and object of the AWS back end at `endpoint`.
-pub async fn capture_side_effects(endpoint: &str, region: &str) -> Result<SideEffects, CaptureError> {
+pub(crate) async fn capture_side_effects(endpoint: &str, region: &str) -> Result<SideEffects, CaptureError> {
     let config = aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new(region.to_owned()))

@@ -68,7 +68,7 @@ fn compare_outcomes_reading_tokens(
 
 /// Compares two JSON documents from the root under the rules of `route`, with no
 /// cosmetic classification (used for side effects).
-pub fn compare_json(rules: &ParityRules, route: &str, baseline: &Value, candidate: &Value) -> Comparison {
+pub(crate) fn compare_json(rules: &ParityRules, route: &str, baseline: &Value, candidate: &Value) -> Comparison {
     let route_rules = rules.for_route(route);
     let mut walker = Walker::new(&route_rules);
     walker.walk_values(baseline, candidate);

@@ -14,20 +14,52 @@ use crate::record::{RECORD_SCHEMA, Record};
 /// problem is inside one.
 #[derive(Debug, thiserror::Error)]
 pub enum CorpusError {
+    /// A file or folder could not be opened or read.
     #[error("cannot read {path}")]
     Io {
+        /// The file or folder.
         path: PathBuf,
+        /// What the operating system said.
         #[source]
         source: io::Error,
     },
+    /// A folder was given that has no `*.jsonl` or `*.json` file in it.
     #[error("{path} holds no corpus files (expected *.jsonl or *.json)")]
-    Empty { path: PathBuf },
+    Empty {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// A line or array element is not a record: bad JSON, a missing field, an unknown
+    /// `source`, or an id used twice.
     #[error("{path}:{line}: not a valid record: {message}")]
-    Parse { path: PathBuf, line: usize, message: String },
+    Parse {
+        /// The corpus file.
+        path: PathBuf,
+        /// 1-based line where the record starts (or where the JSON error is).
+        line: usize,
+        /// What is wrong, as the JSON reader or the check said it.
+        message: String,
+    },
+    /// A record of another schema than [`RECORD_SCHEMA`].
     #[error("{path}:{line}: field `schema` is {found:?}, expected {RECORD_SCHEMA:?}")]
-    Schema { path: PathBuf, line: usize, found: String },
+    Schema {
+        /// The corpus file.
+        path: PathBuf,
+        /// 1-based line of the record.
+        line: usize,
+        /// The schema the record names.
+        found: String,
+    },
+    /// A `recorded_at` that is not an RFC 3339 time, met while filtering by time.
     #[error("{path}:{line}: field `recorded_at` is {found:?}, not an ISO 8601 time with offset")]
-    RecordedAt { path: PathBuf, line: usize, found: String },
+    RecordedAt {
+        /// The corpus file.
+        path: PathBuf,
+        /// 1-based line of the record.
+        line: usize,
+        /// The text of the field.
+        found: String,
+    },
 }
 
 /// The `source` values of docs/record-format.md; anything else would be replayed as a
@@ -37,7 +69,9 @@ const KNOWN_SOURCES: [&str; 4] = ["apigateway-rest", "apigateway-http", "eventbr
 /// Which status codes to keep: `404` or a class such as `5xx`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusFilter {
+    /// One status code (`404`).
     Exact(u16),
+    /// A class by its first digit (`5` for `5xx`).
     Class(u16),
 }
 
@@ -155,7 +189,8 @@ impl Corpus {
         Ok(Self { files })
     }
 
-    pub fn files(&self) -> &[PathBuf] {
+    /// The corpus files, in the order they are read.
+    pub(crate) fn files(&self) -> &[PathBuf] {
         &self.files
     }
 

@@ -57,7 +57,7 @@ pub enum DiffKind {
 
 impl DiffKind {
     /// Whether this kind is cosmetic (the data is equal).
-    pub fn is_cosmetic(self) -> bool {
+    pub(crate) fn is_cosmetic(self) -> bool {
         matches!(self, Self::KeyOrder | Self::Escaping | Self::Whitespace | Self::NumberSpelling | Self::Encoding)
     }
 
@@ -66,7 +66,8 @@ impl DiffKind {
         if self.is_cosmetic() { Tier::Cosmetic } else { Tier::Mismatch }
     }
 
-    pub fn as_str(self) -> &'static str {
+    /// The kind's name in reports (`null_vs_missing`), as it serialises.
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Status => "status",
             Self::Header => "header",
@@ -96,7 +97,9 @@ impl std::fmt::Display for DiffKind {
 /// One difference between baseline and candidate.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Difference {
+    /// Where the two answers differ (`$.body.items[3].id`).
     pub path: JsonPath,
+    /// What differs there.
     pub kind: DiffKind,
     /// The baseline's value at `path` as compact JSON (normalised), `None` when absent.
     pub baseline: Option<String>,
@@ -107,8 +110,10 @@ pub struct Difference {
 /// The result of comparing two outcomes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Comparison {
+    /// Every difference found, cosmetic ones included; empty when the answers match.
     pub differences: Vec<Difference>,
-    /// Rules that hid or explained a difference in this comparison (deduplicated).
+    /// Rules that hid or explained a difference in this comparison (deduplicated), as
+    /// indices into [`ParityRules::rules`](crate::ParityRules::rules).
     pub fired: Vec<RuleId>,
 }
 
@@ -119,7 +124,7 @@ impl Comparison {
     }
 
     /// The differences that are not cosmetic.
-    pub fn semantic(&self) -> impl Iterator<Item = &Difference> {
+    pub(crate) fn semantic(&self) -> impl Iterator<Item = &Difference> {
         self.differences.iter().filter(|d| !d.kind.is_cosmetic())
     }
 }

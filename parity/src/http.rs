@@ -7,11 +7,12 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use crate::record::{Observed, Outcome, Record};
+use crate::redact::REDACTED;
 use crate::target::{Target, TargetError};
 
 /// Re-sends API Gateway REST (v1) events as HTTP requests to a base URL.
 #[derive(Debug, Clone)]
-pub struct HttpTarget {
+pub(crate) struct HttpTarget {
     base_url: String,
     client: reqwest::Client,
 }
@@ -19,11 +20,10 @@ pub struct HttpTarget {
 /// Headers the HTTP client sets itself, or that describe the recorded connection.
 const NOT_FORWARDED: &[&str] = &["host", "content-length", "connection", "transfer-encoding", "accept-encoding"];
 
-/// The value the recorder writes in place of a secret; such headers are not sent.
-const REDACTED: &str = "[REDACTED]";
-
 impl HttpTarget {
-    pub fn new(base_url: &str, timeout: Duration) -> Result<Self, String> {
+    /// A target for `base_url` whose requests give up after `timeout` and do not follow
+    /// redirects (a redirect is an answer to compare).
+    pub(crate) fn new(base_url: &str, timeout: Duration) -> Result<Self, String> {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
@@ -52,6 +52,7 @@ impl HttpTarget {
         }
         let mut request = self.client.request(method, url);
         for (name, value) in multi_or_single(event, "multiValueHeaders", "headers") {
+            // A header the recorder redacted has no value left to send.
             if value == REDACTED || NOT_FORWARDED.contains(&name.to_ascii_lowercase().as_str()) {
                 continue;
             }

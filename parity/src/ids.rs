@@ -13,7 +13,8 @@ use serde_json::Value;
 use crate::path::PathPattern;
 use crate::record::{Outcome, parsed_body};
 
-/// A one-way id translation table.
+/// A one-way id translation table: recorded ids to the ids one side generated, or the
+/// candidate's ids to the baseline's.
 #[derive(Debug, Clone, Default)]
 pub struct IdMap {
     map: HashMap<String, String>,
@@ -31,14 +32,13 @@ impl IdMap {
         }
     }
 
+    /// The id `from` corresponds to; `None` when none was learned (the id is the same on
+    /// both sides, or not an id at all).
     pub fn get(&self, from: &str) -> Option<&str> {
         self.map.get(from).map(String::as_str)
     }
 
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
+    /// True when no id is mapped: events and answers pass through unchanged.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
@@ -74,7 +74,7 @@ impl IdMap {
     /// Replaces known ids inside `text`. An id is found as a whole run of id characters
     /// (`[A-Za-z0-9_-]`) or as the tail of such a run after a `-` or `_` (so the id inside
     /// `eks-<id>` is found too).
-    pub fn translate_str<'t>(&self, text: &'t str) -> Cow<'t, str> {
+    pub(crate) fn translate_str<'t>(&self, text: &'t str) -> Cow<'t, str> {
         if self.map.is_empty() {
             return Cow::Borrowed(text);
         }
@@ -135,7 +135,7 @@ impl IdMap {
     }
 
     /// Replaces known ids in every string and object key of `value`.
-    pub fn translate_value(&self, value: &mut Value) {
+    pub(crate) fn translate_value(&self, value: &mut Value) {
         if self.map.is_empty() {
             return;
         }
@@ -163,7 +163,7 @@ impl IdMap {
     }
 
     /// Translates the ids in an answer (its body text and headers, or an error message).
-    pub fn translate_outcome(&self, outcome: &mut Outcome) {
+    pub(crate) fn translate_outcome(&self, outcome: &mut Outcome) {
         if self.map.is_empty() {
             return;
         }

@@ -21,6 +21,8 @@ pub struct LambdaTarget {
 }
 
 impl LambdaTarget {
+    /// A target that invokes `function` (a name or an ARN) at `qualifier` (`None`:
+    /// `$LATEST`) through `client`, whose endpoint may be the local emulator's.
     pub fn new(function: &str, qualifier: Option<&str>, client: aws_sdk_lambda::Client) -> Self {
         Self { function: function.to_owned(), qualifier: qualifier.map(str::to_owned), client }
     }

@@ -22,12 +22,14 @@ const THROTTLE_FIRST_BACKOFF: Duration = Duration::from_millis(5);
 const THROTTLE_MAX_BACKOFF: Duration = Duration::from_millis(200);
 
 /// One side replayed against its own in-process emulator.
-pub struct LocalTarget {
+pub(crate) struct LocalTarget {
     uri: String,
     /// `None` for `local:*:<qualifier>`: each record's own function.
     function: Option<String>,
     qualifier: String,
     emulator: RwLock<Option<Emulator>>,
+    /// The moto server (or its recording proxy) this side's functions write to, where its
+    /// side effects are read back; `None` when the config has no `[local.moto]`.
     backend_endpoint: Option<String>,
     region: String,
     /// How long an invocation keeps retrying throttles (the target timeout).
@@ -37,7 +39,7 @@ pub struct LocalTarget {
 impl LocalTarget {
     /// Loads the config, checks the function and qualifier exist, and starts the emulator
     /// (and its back end when configured). Only the invocations are served: no HTTP ports.
-    pub async fn start(
+    pub(crate) async fn start(
         uri: &TargetUri,
         function: &str,
         qualifier: &str,
@@ -76,11 +78,6 @@ impl LocalTarget {
             region,
             throttle_patience: options.timeout,
         })
-    }
-
-    /// The moto server this side's functions write to, if one was configured.
-    pub fn backend_endpoint(&self) -> Option<&str> {
-        self.backend_endpoint.as_deref()
     }
 }
 

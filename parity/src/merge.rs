@@ -40,7 +40,8 @@ pub(crate) const ANY_STRING: &str = "string (any)";
 /// file can make the merge allocate.
 const MAX_LATENCY_BUCKET: u32 = 4096;
 
-/// What a run's report builder tallied, in a form that can be judged again.
+/// What a run's report builder tallied, in a form that can be judged again: carried in a
+/// shard's report for `parity merge`, opaque to everyone else.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tally {
     pub(crate) examples_per_signature: usize,
@@ -252,31 +253,99 @@ pub struct MergedReport {
 /// Why shards could not be merged. Every variant names the file(s) at fault.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum MergeError {
+    /// No report was given.
     #[error("no reports to merge")]
     NoReports,
+    /// A file is not a parity JSON report this version reads, or its shard section is damaged.
     #[error("{file}: not a parity JSON report ({reason})")]
-    NotAReport { file: String, reason: String },
+    NotAReport {
+        /// The file.
+        file: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A report of a run without `--shard`: it has nothing to merge with.
     #[error(
         "{file}: a parity report of an unsharded run; merge takes the JSON reports of \
          `cutover parity run --shard K/N --format json`"
     )]
-    NotSharded { file: String },
+    NotSharded {
+        /// The file.
+        file: String,
+    },
+    /// Two reports were cut into different numbers of shards.
     #[error("{file}: shard {shard}, but {first} is shard {first_shard}: the shards of one run have the same N")]
-    ShardCount { file: String, shard: Shard, first: String, first_shard: Shard },
+    ShardCount {
+        /// The file that disagrees with the first.
+        file: String,
+        /// Its shard.
+        shard: Shard,
+        /// The first file given.
+        first: String,
+        /// The first file's shard.
+        first_shard: Shard,
+    },
+    /// Two reports are the same shard.
     #[error("{file} and {other} are both shard {shard}")]
-    Duplicate { file: String, other: String, shard: Shard },
+    Duplicate {
+        /// The later file.
+        file: String,
+        /// The earlier file.
+        other: String,
+        /// The shard both are.
+        shard: Shard,
+    },
+    /// A shard of the N has no report.
     #[error("shard {shard} is missing: got {got}")]
-    Missing { shard: Shard, got: String },
+    Missing {
+        /// The first missing shard.
+        shard: Shard,
+        /// The shards given, with their files.
+        got: String,
+    },
+    /// Two reports are shards of different replays: other corpus files, filters, rules or
+    /// targets.
     #[error("{file}: {what} differs from {first}'s ({detail}); only shards of one run merge")]
-    Different { file: String, first: String, what: &'static str, detail: String },
+    Different {
+        /// The file that disagrees with the first.
+        file: String,
+        /// The first file given.
+        first: String,
+        /// What differs: `corpus`, `filters`, `rules` or `targets`.
+        what: &'static str,
+        /// The two values, or how they differ.
+        detail: String,
+    },
+    /// The shards ran with different `--max-mismatch` and the merge was given none.
     #[error(
         "{file}: --max-mismatch {value}, but {first} ran with {first_value}; give `merge --max-mismatch N` to decide"
     )]
-    MaxMismatch { file: String, value: usize, first: String, first_value: usize },
+    MaxMismatch {
+        /// The file that disagrees with the first.
+        file: String,
+        /// Its allowance.
+        value: usize,
+        /// The first file given.
+        first: String,
+        /// The first file's allowance.
+        first_value: usize,
+    },
+    /// The shards' records do not add up to the corpus: a shard replayed a part of it.
     #[error("the shards replayed {replayed} records, but the corpus holds {expected}: {files}")]
-    Incomplete { replayed: usize, expected: usize, files: String },
+    Incomplete {
+        /// Records the shards replayed together.
+        replayed: usize,
+        /// Records of the whole filtered corpus.
+        expected: usize,
+        /// The files merged.
+        files: String,
+    },
+    /// Every shard is empty: the filters kept no record.
     #[error("no records matched in any shard ({files}): there is nothing to judge")]
-    NoRecords { files: String },
+    NoRecords {
+        /// The files merged.
+        files: String,
+    },
 }
 
 /// A shard's JSON report as the merge reads it: the parts the merged report takes as they

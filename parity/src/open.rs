@@ -13,7 +13,7 @@ use crate::target::{OpenTargetError, Target, TargetOptions, TargetUri, TargetUri
 
 /// Opens the target a URI names: `local:` starts its own emulator (own sandboxes, own moto
 /// server seeded by the setup hook), `lambda:` builds an SDK client from the default chain.
-pub async fn open_target(uri: &TargetUri, options: &TargetOptions) -> Result<Box<dyn Target>, OpenTargetError> {
+pub(crate) async fn open_target(uri: &TargetUri, options: &TargetOptions) -> Result<Box<dyn Target>, OpenTargetError> {
     match uri {
         TargetUri::Local { function, qualifier } => {
             let target = LocalTarget::start(uri, function, qualifier, options).await?;

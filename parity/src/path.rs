@@ -18,7 +18,7 @@ pub(crate) enum Seg<'a> {
 
 /// One owned step of a [`JsonPath`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Segment {
+pub(crate) enum Segment {
     Key(String),
     Index(usize),
 }
@@ -58,12 +58,13 @@ impl JsonPath {
         self
     }
 
-    pub fn segments(&self) -> &[Segment] {
+    /// The steps from the root.
+    pub(crate) fn segments(&self) -> &[Segment] {
         &self.segments
     }
 
     /// The grouping pattern of this path: every array index becomes `[*]`.
-    pub fn pattern(&self) -> String {
+    pub(crate) fn pattern(&self) -> String {
         let mut out = String::from("$");
         for segment in &self.segments {
             match segment {
@@ -76,7 +77,7 @@ impl JsonPath {
 
     /// The grouping pattern with the key at `depth` replaced by `*` as well; used for
     /// side effects, where the item key (a generated id) must not split a signature.
-    pub fn pattern_with_wildcard_key(&self, depth: usize) -> String {
+    pub(crate) fn pattern_with_wildcard_key(&self, depth: usize) -> String {
         let mut out = String::from("$");
         for (position, segment) in self.segments.iter().enumerate() {
             match segment {
@@ -219,15 +220,13 @@ pub struct PathPattern {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("invalid path `{text}`: {reason}")]
 pub struct PathPatternError {
+    /// The pattern as written.
     pub text: String,
+    /// What is wrong with it, and what to write instead.
     pub reason: String,
 }
 
 impl PathPattern {
-    pub fn as_str(&self) -> &str {
-        &self.text
-    }
-
     /// True when `path` is this pattern or lies below it.
     pub(crate) fn covers(&self, path: &[Seg<'_>]) -> bool {
         path.len() >= self.segments.len() && self.matches_prefix_of(path)
@@ -238,7 +237,8 @@ impl PathPattern {
         path.len() == self.segments.len() && self.matches_prefix_of(path)
     }
 
-    /// [`Self::covers`] for an owned path.
+    /// True when `path` is this pattern or lies below it: an ignore rule at this pattern
+    /// would hide a difference there.
     pub fn covers_path(&self, path: &JsonPath) -> bool {
         let segs: Vec<Seg<'_>> = path
             .segments

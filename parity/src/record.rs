@@ -8,29 +8,47 @@ use serde_json::Value;
 
 use crate::scheduler::ReplayOrder;
 
-/// The only schema this reader accepts.
+/// The only schema this reader accepts: the `schema` field of every record.
 pub const RECORD_SCHEMA: &str = "cutover.record/v1";
 
 /// One Lambda invocation as the function saw it, with what it answered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
+    /// Always [`RECORD_SCHEMA`]; the corpus reader refuses any other value.
     pub schema: String,
+    /// Unique within the corpus (the reader refuses a second use): reports name records by it.
     pub id: String,
+    /// The Lambda function that was invoked (`create-cluster`).
     pub function: String,
+    /// The kind of event: `apigateway-rest`, `apigateway-http`, `eventbridge` or `other`.
     pub source: String,
+    /// `METHOD /resource/{param}` for API Gateway (the resource template, not the path),
+    /// the `detail-type` for EventBridge; rules and reports group by it.
     pub route: String,
+    /// When the invocation started, ISO 8601 with offset.
     pub recorded_at: String,
+    /// The event exactly as the handler received it, secrets redacted by the recorder.
     pub event: Value,
+    /// What the handler returned; `None` when it raised, or when the record has no answer
+    /// (written by hand): then the baseline's live answer is the reference for ids.
     #[serde(default)]
     pub response: Option<Value>,
+    /// The error the handler raised, as Lambda reports it; `None` when it returned.
     #[serde(default)]
     pub error: Option<FunctionError>,
+    /// Wall time of the handler call, in milliseconds; the `recorded` target answers in it.
     #[serde(default)]
     pub duration_ms: f64,
+    /// The step of the traffic scenario that produced the record
+    /// (`lifecycle/prod-1/create`); `None` for records from real traffic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenario: Option<String>,
+    /// The entity (cluster id) the record touches, so that a replay keeps per-entity
+    /// order; `None` when the event itself tells it, or nothing does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity: Option<String>,
+    /// What the recorder saw the function write, when it noted it; carried along, never
+    /// compared: each side's writes are captured live.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub side_effects: Option<Value>,
 }
@@ -38,8 +56,10 @@ pub struct Record {
 /// A function error as Lambda reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunctionError {
+    /// `errorType`: the error's type as the runtime names it (`KeyError`).
     #[serde(rename = "errorType")]
     pub error_type: String,
+    /// `errorMessage`: the error's text; compared like any value, ids mapped.
     #[serde(rename = "errorMessage")]
     pub error_message: String,
 }
@@ -47,20 +67,24 @@ pub struct FunctionError {
 /// What one invocation produced: the handler's return value or the error it raised.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
+    /// The handler returned this value (a proxy response, or any JSON).
     Response(Value),
+    /// The handler raised; Lambda reported this error.
     FunctionError(FunctionError),
 }
 
 /// An outcome together with how long the target took to produce it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observed {
+    /// What the target answered.
     pub outcome: Outcome,
+    /// How long the answer took, as the target measured it; reports give percentiles.
     pub latency: Duration,
 }
 
 impl Record {
     /// The HTTP method of an API Gateway record (`POST` of `POST /clusters`).
-    pub fn method(&self) -> Option<&str> {
+    pub(crate) fn method(&self) -> Option<&str> {
         if !self.source.starts_with("apigateway") {
             return None;
         }
@@ -74,7 +98,7 @@ impl Record {
     /// in any list sorted by creation time. Other records follow their entity; records
     /// with no entity but an `Idempotency-Key` header follow the others with that key (a
     /// replay must find the first answer stored); the rest are free.
-    pub fn replay_order(&self, created_id_paths: &[crate::PathPattern]) -> ReplayOrder {
+    pub(crate) fn replay_order(&self, created_id_paths: &[crate::PathPattern]) -> ReplayOrder {
         let addresses_collection = self.source.starts_with("apigateway")
             && self.event.get("pathParameters").and_then(Value::as_object).is_none_or(serde_json::Map::is_empty);
         let entity = self.entity_key(created_id_paths);
@@ -100,11 +124,12 @@ impl Record {
     }
 
     /// The recorded response's status code, if it was a proxy response.
-    pub fn recorded_status(&self) -> Option<u16> {
+    pub(crate) fn recorded_status(&self) -> Option<u16> {
         status_code(self.response.as_ref()?)
     }
 
-    /// What the function answered when the record was made.
+    /// What the function answered when the record was made: its error if it raised, else
+    /// its response (`null` for a record with neither).
     pub fn recorded_outcome(&self) -> Outcome {
         match (&self.error, &self.response) {
             (Some(error), _) => Outcome::FunctionError(error.clone()),
@@ -116,7 +141,7 @@ impl Record {
     /// The entity this record touches, for keeping per-entity order: the `entity` field,
     /// else the `cluster_id` path parameter, else an id the recorded response created
     /// (read at `id_paths`, relative to the parsed body).
-    pub fn entity_key(&self, created_id_paths: &[crate::PathPattern]) -> Option<String> {
+    pub(crate) fn entity_key(&self, created_id_paths: &[crate::PathPattern]) -> Option<String> {
         if let Some(entity) = &self.entity {
             return Some(entity.clone());
         }

@@ -28,9 +28,8 @@ use serde_json::Value;
 use crate::path::{JsonPath, PathPattern, Seg, Segment};
 use crate::rules::ParityRules;
 
-/// What the recorder writes in place of a secret. Report markers start with the same
-/// text and add a fingerprint: `[REDACTED 1a2b3c4d]`.
-pub const REDACTED: &str = "[REDACTED]";
+/// What the recorder writes in place of a secret. Report markers start with the same text and add a fingerprint: `[REDACTED 1a2b3c4d]`.
+pub(crate) const REDACTED: &str = "[REDACTED]";
 
 /// The prefix every redaction marker starts with; a value that starts with it is not
 /// redacted again.
@@ -76,7 +75,7 @@ const NOT_SECRET_TOKEN_PREFIXES: &[&str] = &[
 
 /// True for JSON keys whose values are secrets: `password`, `db_password`,
 /// `client_secret`, `apiKey`, `credentials`, `session_token`; not `next_token`.
-pub fn is_secret_name(name: &str) -> bool {
+pub(crate) fn is_secret_name(name: &str) -> bool {
     let squeezed: String =
         name.chars().filter(|c| !matches!(c, '_' | '-' | '.' | ' ')).flat_map(char::to_lowercase).collect();
     if SECRET_KEY_WORDS.iter().any(|word| squeezed.contains(word)) {
@@ -91,14 +90,9 @@ pub fn is_secret_name(name: &str) -> bool {
 
 /// True for header names the recorder redacts: its names, and any name containing one of
 /// its words.
-pub fn is_secret_header(name: &str) -> bool {
+pub(crate) fn is_secret_header(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     SECRET_HEADERS.contains(&lower.as_str()) || SECRET_HEADER_WORDS.iter().any(|word| lower.contains(word))
-}
-
-/// Replaces, in place, every secret in `value` (names and shapes; no configured paths).
-pub fn redact_value(value: &mut Value) {
-    Redactor::default().redact_document("*", value);
 }
 
 /// The key of the fingerprints: random per process, so a fingerprint cannot be checked
@@ -193,20 +187,20 @@ pub(crate) fn redact_field(field: &mut String) {
 /// Decides what is secret and replaces it: by key names and headers, by credential
 /// shapes, and by the `[[redact]]` paths of the rules it was made from.
 #[derive(Debug, Clone, Default)]
-pub struct Redactor {
+pub(crate) struct Redactor {
     /// `[[redact]]` rules: route (or `*`) and path.
     paths: Vec<(String, PathPattern)>,
 }
 
 impl Redactor {
     /// A redactor with the `[[redact]]` paths of `rules` besides names and shapes.
-    pub fn new(rules: &ParityRules) -> Self {
+    pub(crate) fn new(rules: &ParityRules) -> Self {
         Self { paths: rules.redactions.iter().map(|rule| (rule.route.clone(), rule.pattern.clone())).collect() }
     }
 
     /// True when the value at `path` of a `route` document is a secret as a whole: a key
     /// along the path names one, or a configured path covers it.
-    pub fn is_secret_at(&self, route: &str, path: &[Segment]) -> bool {
+    pub(crate) fn is_secret_at(&self, route: &str, path: &[Segment]) -> bool {
         let keys_from = match path {
             [Segment::Key(root), Segment::Key(header), ..] if root == "headers" || root == "multiValueHeaders" => {
                 if is_secret_header(header) {
@@ -238,7 +232,7 @@ impl Redactor {
     }
 
     /// Redacts a whole document of `route` in place, from its root.
-    pub fn redact_document(&self, route: &str, document: &mut Value) {
+    pub(crate) fn redact_document(&self, route: &str, document: &mut Value) {
         self.redact_value_at(route, &mut Vec::new(), document);
     }
 
@@ -683,7 +677,7 @@ mod tests {
                 "nested": [[{"api_key": 42}]],
             },
         });
-        redact_value(&mut value);
+        Redactor::default().redact_document("*", &mut value);
         assert!(redacted_at(&value["headers"]["Authorization"]));
         assert!(redacted_at(&value["headers"]["Set-Cookie"]));
         assert_eq!(value["headers"]["Accept"], "*/*");

@@ -34,6 +34,7 @@ impl Default for ReplaySettings {
 /// Why a replay stopped before the end of the corpus.
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
+    /// A record could not be read: the replay stops there, with no report.
     #[error("the corpus could not be read")]
     Corpus(#[from] CorpusError),
 }
@@ -56,6 +57,7 @@ pub struct IdBook {
 /// What a replay produced.
 #[derive(Debug, Clone)]
 pub struct ReplayOutcome {
+    /// What the replay found, before side effects are diffed.
     pub report: ParityReport,
     /// For translating the candidate's side effects before diffing them.
     pub ids: IdBook,
@@ -63,11 +65,16 @@ pub struct ReplayOutcome {
 
 /// A replay of a corpus against a baseline and a candidate.
 pub struct Replay<'a> {
+    /// The version answers are judged against (usually the one in production).
     pub baseline: &'a dyn Target,
+    /// The version under test.
     pub candidate: &'a dyn Target,
-    /// A second run of the baseline, to learn noise from.
+    /// A second run of the baseline, to learn noise from; `None` learns none, so every
+    /// difference counts against the candidate.
     pub secondary: Option<&'a dyn Target>,
+    /// The rules of `parity.toml`: what is compared, and how.
     pub rules: &'a ParityRules,
+    /// Concurrency and examples kept.
     pub settings: ReplaySettings,
 }
 

@@ -27,14 +27,21 @@ use crate::side_effects::{
     side_effect_pattern,
 };
 
-/// Record counts by tier.
+/// Record counts by tier: each record counts once, in the tier of its worst difference,
+/// or as an error when a side failed to answer it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
+    /// Records replayed, compared or failed.
     pub total: usize,
+    /// Records whose answers were equal, or differed only where a rule says so.
     pub matched: usize,
+    /// Records equal as data, different in bytes (key order, escaping, numbers).
     pub cosmetic: usize,
+    /// Records different only where two runs of the baseline differ too.
     pub noise: usize,
+    /// Records different in a way a client sees: these fail parity.
     pub mismatch: usize,
+    /// Records a side failed to answer (no answer to compare): these fail parity too.
     pub errors: usize,
 }
 
@@ -61,27 +68,36 @@ impl Counts {
 /// Latency percentiles of one side on one route, in milliseconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Latency {
+    /// The median; `None` when no record of the route was compared.
     pub p50_ms: Option<f64>,
+    /// The 99th percentile; `None` likewise.
     pub p99_ms: Option<f64>,
 }
 
 /// One route's summary.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RouteSummary {
+    /// The route (`GET /clusters/{cluster_id}`).
     pub route: String,
+    /// Its records by tier.
     #[serde(flatten)]
     pub counts: Counts,
+    /// How fast the baseline answered its compared records.
     pub baseline_latency: Latency,
+    /// How fast the candidate answered them.
     pub candidate_latency: Latency,
 }
 
 /// One example of a signature: which record, where, and a readable diff.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Example {
+    /// The record that showed the difference.
     pub record_id: String,
+    /// Where, with its array indices (the signature's path has `[*]`).
     pub path: JsonPath,
-    /// The baseline's value at `path` as compact JSON, secrets redacted.
+    /// The baseline's value at `path` as compact JSON, secrets redacted; `None` when absent.
     pub baseline: Option<String>,
+    /// The candidate's value at `path`, likewise.
     pub candidate: Option<String>,
     /// Unified diff of the pretty-printed, normalised, redacted answers.
     pub diff: String,
@@ -90,11 +106,18 @@ pub struct Example {
 /// Differences grouped by (route, path pattern, kind).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SignatureGroup {
+    /// The route of the records.
     pub route: String,
+    /// The path pattern, array indices as `[*]` (`$.body.items[*].id`).
     pub path: String,
+    /// What differs there.
     pub kind: DiffKind,
+    /// The tier these records' differences were judged in: one signature can be noise in
+    /// some records and a mismatch in others.
     pub tier: Tier,
+    /// How many records showed it in this tier.
     pub count: usize,
+    /// The first records that showed it, up to `examples_per_signature`.
     pub examples: Vec<Example>,
 }
 
@@ -103,7 +126,9 @@ pub struct SignatureGroup {
 /// the baseline showed its kind and both its values' shapes against itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LearnedNoise {
+    /// The route it was learned on.
     pub route: String,
+    /// The path pattern, array indices as `[*]`.
     pub path: String,
     /// How many baseline/secondary pairs differed at this path.
     pub occurrences: usize,
@@ -117,10 +142,15 @@ pub struct LearnedNoise {
 /// A rule that hid or explained at least one difference.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FiredRule {
+    /// What the rule does.
     pub kind: RuleKind,
+    /// The route it applies to, or `*`.
     pub route: String,
+    /// Its path pattern; `None` for a normaliser of every value.
     pub path: Option<String>,
+    /// Why it exists, from the rules file.
     pub reason: String,
+    /// Its line in the rules file (0 for a built-in default).
     pub line: usize,
     /// How many comparisons it fired in.
     pub count: usize,
@@ -129,45 +159,72 @@ pub struct FiredRule {
 /// A record that could not be compared because a side failed to answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorExample {
+    /// The record's id.
     pub record_id: String,
+    /// Its route.
     pub route: String,
+    /// The side that failed: `baseline`, `candidate` or `secondary`.
     pub side: String,
+    /// The error and its causes, on one line.
     pub message: String,
 }
 
 /// One difference in what the two sides wrote.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SideEffectDifference {
+    /// Where, in the final state (`$.tables.clusters.<key>.status`) or in a write
+    /// sequence (`$.writes.tables.clusters.<key>[2].operation`).
     pub path: JsonPath,
+    /// The grouping pattern: generated keys and pipeline names as `*`.
     pub pattern: String,
+    /// What differs there.
     pub kind: DiffKind,
+    /// The baseline's value as compact JSON, secrets redacted; `None` when absent.
     pub baseline: Option<String>,
+    /// The candidate's value, likewise.
     pub candidate: Option<String>,
 }
 
 /// The side-effect part of the report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SideEffectsReport {
+    /// Items, pipelines and objects the baseline wrote.
     pub baseline_items: usize,
+    /// Items, pipelines and objects the candidate wrote.
     pub candidate_items: usize,
-    /// The same writes by kind, per side.
+    /// The baseline's writes by kind.
     pub baseline_counts: SideEffectCounts,
+    /// The candidate's writes by kind.
     pub candidate_counts: SideEffectCounts,
+    /// Differences that are not cosmetic, all of them (the list stops at 50): any of them
+    /// fails parity.
     pub mismatches: usize,
+    /// The differences, up to 50.
     pub differences: Vec<SideEffectDifference>,
 }
 
 /// Everything a parity run found. Renderers take this; nothing here prints.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ParityReport {
+    /// The baseline target's name (its URI).
     pub baseline: String,
+    /// The candidate target's name.
     pub candidate: String,
+    /// The second baseline run's name; `None` when there was none, and so no noise learned.
     pub secondary: Option<String>,
+    /// Records by tier, over every route.
     pub totals: Counts,
+    /// Records by tier and latencies, per route, sorted by route.
     pub routes: Vec<RouteSummary>,
+    /// The differences grouped by route, path pattern, kind and tier: worst tier first,
+    /// then the most records.
     pub signatures: Vec<SignatureGroup>,
+    /// Where the baseline differed from itself, sorted by route and path.
     pub learned_noise: Vec<LearnedNoise>,
+    /// The rules that hid or explained a difference, with how often.
     pub rules_fired: Vec<FiredRule>,
+    /// What the two sides wrote, compared; `None` when the writes were not captured (see
+    /// `side_effects_note`).
     pub side_effects: Option<SideEffectsReport>,
     /// Why `side_effects` is absent, when a run could not capture them.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -176,6 +233,7 @@ pub struct ParityReport {
     /// in `side_effects`); `None` unless both sides recorded them (`local:` targets).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub write_calls: Option<WriteCallCounts>,
+    /// Records a side failed to answer, up to 50 (all are counted in `totals.errors`).
     pub errors: Vec<ErrorExample>,
     /// Which shard of a `parity run --shard K/N` this report covers, and what `parity
     /// merge` needs to judge its records again with every shard's learned noise.
@@ -201,7 +259,8 @@ impl ParityReport {
         self.totals.mismatch + self.totals.errors <= max_mismatch && self.side_effect_mismatches() == 0
     }
 
-    /// Diffs the two sides' writes and adds the result (replacing any earlier one).
+    /// Diffs the two sides' writes and adds the result (replacing any earlier one); the
+    /// candidate's ids are translated to the baseline's through `candidate_to_baseline`.
     pub fn add_side_effects(
         &mut self,
         rules: &ParityRules,
@@ -481,7 +540,7 @@ struct PendingDifference {
 const EXAMPLE_PAIRS_PER_SIGNATURE: usize = 8;
 
 /// Accumulates a [`ParityReport`] one record at a time.
-pub struct ReportBuilder<'r> {
+pub(crate) struct ReportBuilder<'r> {
     rules: &'r ParityRules,
     redactor: Redactor,
     examples_per_signature: usize,
@@ -502,7 +561,9 @@ pub struct ReportBuilder<'r> {
 }
 
 impl<'r> ReportBuilder<'r> {
-    pub fn new(
+    /// A builder for a run of `baseline` against `candidate` (and `secondary`, the second
+    /// baseline run, if any) under `rules`, keeping up to `examples_per_signature` examples.
+    pub(crate) fn new(
         rules: &'r ParityRules,
         baseline: String,
         candidate: String,
@@ -549,7 +610,7 @@ impl<'r> ReportBuilder<'r> {
     }
 
     /// Adds one compared record.
-    pub fn add_comparison(
+    pub(crate) fn add_comparison(
         &mut self,
         record: &Record,
         baseline: &Observed,
@@ -633,7 +694,7 @@ impl<'r> ReportBuilder<'r> {
 
     /// Adds a baseline-against-secondary comparison: where they differ is noise, of the
     /// kinds they differ in and with values of the shapes they show.
-    pub fn add_noise_sample(&mut self, route: &str, comparison: &Comparison) {
+    pub(crate) fn add_noise_sample(&mut self, route: &str, comparison: &Comparison) {
         let route = self.route(route);
         for difference in &comparison.differences {
             let profile = self.noise.entry((route, difference.path.pattern())).or_default();
@@ -645,7 +706,7 @@ impl<'r> ReportBuilder<'r> {
     }
 
     /// Adds a record a side failed to answer.
-    pub fn add_error(&mut self, record: &Record, side: &str, message: String) {
+    pub(crate) fn add_error(&mut self, record: &Record, side: &str, message: String) {
         let route = self.route(&record.route);
         let counts = &mut self.routes[route].1.counts;
         counts.total += 1;
@@ -661,7 +722,7 @@ impl<'r> ReportBuilder<'r> {
     }
 
     /// Judges the pending records now that noise is known, and builds the report.
-    pub fn finish(mut self) -> ParityReport {
+    pub(crate) fn finish(mut self) -> ParityReport {
         let tally = self.export_tally();
         // A difference is noise when the baseline showed its kind at its path against
         // itself, with values of both its shapes; anything else keeps its kind's tier.

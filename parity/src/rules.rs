@@ -48,7 +48,7 @@ use crate::path::{PathPattern, Seg};
 /// Headers that differ on every request and are never compared unless `[headers]` says
 /// otherwise. The transport headers are there because the HTTP stack, not the function,
 /// writes them.
-pub const DEFAULT_VOLATILE_HEADERS: &[&str] = &[
+pub(crate) const DEFAULT_VOLATILE_HEADERS: &[&str] = &[
     "date",
     "x-amzn-requestid",
     "x-amzn-trace-id",
@@ -64,48 +64,78 @@ pub const DEFAULT_VOLATILE_HEADERS: &[&str] = &[
 ];
 
 /// The id paths used when a rules file names none: the id a create answers with.
-pub const DEFAULT_ID_PATHS: &[&str] = &["$.body.cluster_id", "$.body.id"];
+pub(crate) const DEFAULT_ID_PATHS: &[&str] = &["$.body.cluster_id", "$.body.id"];
 
 /// Why a rules file was refused. Messages name the file and, where known, the line.
 #[derive(Debug, thiserror::Error)]
 pub enum RulesError {
+    /// The rules file could not be read.
     #[error("cannot read rules file {path}")]
     Io {
+        /// The rules file.
         path: PathBuf,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
+    /// The file is not TOML of the rules' shape (an unknown table or key included).
     #[error("{path}: {message}")]
-    Syntax { path: PathBuf, message: String },
+    Syntax {
+        /// The rules file.
+        path: PathBuf,
+        /// The TOML reader's message, on one line, with its position.
+        message: String,
+    },
+    /// A rule that parses but cannot work: a bad path or regex, no reason, an id path
+    /// with a wildcard, a route that matches nothing.
     #[error("{path}:{line}: {message}")]
-    Invalid { path: PathBuf, line: usize, message: String },
+    Invalid {
+        /// The rules file.
+        path: PathBuf,
+        /// 1-based line of the rule.
+        line: usize,
+        /// What is wrong with the rule.
+        message: String,
+    },
 }
 
 /// What a rule does, for reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleKind {
+    /// `[[ignore]]`: differences at or below a path are not compared.
     Ignore,
+    /// `[[set]]`: an array compared as a multiset, its order not part of the contract.
     Set,
+    /// `[[tolerance]]`: numbers within an absolute or a relative tolerance are equal.
     Tolerance,
+    /// `[[normalise]]`: both sides' strings rewritten before comparing (a regex, or the
+    /// built-in for uuids or timestamps, which keeps the value's format visible).
     Normalise,
+    /// `[[id]]`: where a create answers with the id each side generates, to be mapped.
     Id,
+    /// `[headers]`: the headers never compared (the built-in list, or the file's).
     VolatileHeaders,
+    /// `[[redact]]`: a path whose values reports never show.
     Redact,
 }
 
 /// A rule as the report lists it when it fired.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleInfo {
+    /// What the rule does.
     pub kind: RuleKind,
+    /// The route it applies to, or `*` for every route.
     pub route: String,
+    /// The path pattern it applies at; `None` for a normaliser of every value.
     pub path: Option<String>,
+    /// Why the rule exists, as its `reason` says.
     pub reason: String,
     /// Line of the rule in the rules file (0 for built-in defaults).
     pub line: usize,
 }
 
-/// Index of a rule in [`ParityRules::rule`].
+/// Index of a rule in [`ParityRules::rules`].
 pub type RuleId = usize;
 
 #[derive(Debug, Clone)]
@@ -506,7 +536,7 @@ impl ParityRules {
     }
 
     /// The rule behind an id, for reports.
-    pub fn rule(&self, id: RuleId) -> &RuleInfo {
+    pub(crate) fn rule(&self, id: RuleId) -> &RuleInfo {
         &self.catalogue[id]
     }
 
@@ -515,7 +545,8 @@ impl ParityRules {
         &self.catalogue
     }
 
-    /// The id paths in force for `route`: the `[[id]]` rules, else [`DEFAULT_ID_PATHS`].
+    /// The id paths in force for `route`: the `[[id]]` rules, else the defaults
+    /// (`$.body.cluster_id`, `$.body.id`).
     pub fn id_paths(&self, route: &str) -> Vec<PathPattern> {
         if self.ids.is_empty() {
             return DEFAULT_ID_PATHS.iter().filter_map(|path| path.parse().ok()).collect();

@@ -19,7 +19,7 @@ const READ_AHEAD_FACTOR: usize = 4;
 
 /// How one item must be ordered against the others.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReplayOrder {
+pub(crate) enum ReplayOrder {
     /// After the earlier items of the same entity.
     Entity(String),
     /// Depends on nothing.
@@ -28,29 +28,10 @@ pub enum ReplayOrder {
     Barrier,
 }
 
-/// Runs `work` for every item, keeping per-entity order (`entity_of` returns `None` for
-/// items that depend on nothing) with at most `concurrency` running at once. `on_done`
-/// receives each result as it completes.
-pub async fn run_by_entity<I, T, K, F, Fut, D>(items: I, concurrency: usize, entity_of: K, work: F, on_done: D)
-where
-    I: IntoIterator,
-    K: Fn(&I::Item) -> Option<String>,
-    F: Fn(I::Item) -> Fut,
-    Fut: Future<Output = T>,
-    D: FnMut(T),
-{
-    run_ordered(
-        items,
-        concurrency,
-        |item| entity_of(item).map_or(ReplayOrder::Independent, ReplayOrder::Entity),
-        work,
-        on_done,
-    )
-    .await;
-}
-
-/// [`run_by_entity`] with barriers: `order_of` says how each item is ordered.
-pub async fn run_ordered<I, T, K, F, Fut, D>(items: I, concurrency: usize, order_of: K, work: F, mut on_done: D)
+/// Runs `work` for every item, ordered as `order_of` says (per entity, independent, or a
+/// barrier), with at most `concurrency` running at once. `on_done` receives each result
+/// as it completes.
+pub(crate) async fn run_ordered<I, T, K, F, Fut, D>(items: I, concurrency: usize, order_of: K, work: F, mut on_done: D)
 where
     I: IntoIterator,
     K: Fn(&I::Item) -> ReplayOrder,
@@ -129,10 +110,10 @@ mod tests {
         let log = RefCell::new(Vec::new());
         let running = RefCell::new((0usize, 0usize));
         let mut finished = Vec::new();
-        run_by_entity(
+        run_ordered(
             items,
             3,
-            |(entity, _, _)| entity.map(str::to_owned),
+            |(entity, _, _)| entity.map_or(ReplayOrder::Independent, |entity| ReplayOrder::Entity(entity.to_owned())),
             |(entity, id, millis)| {
                 let log = &log;
                 let running = &running;
@@ -206,10 +187,10 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn concurrency_one_is_sequential() {
         let order = RefCell::new(Vec::new());
-        run_by_entity(
+        run_ordered(
             0..20,
             1,
-            |_| None,
+            |_| ReplayOrder::Independent,
             |i| {
                 let order = &order;
                 async move {

@@ -14,11 +14,15 @@ use crate::target::{OpenTargetError, Target, TargetOptions, TargetUri};
 /// Why a run failed (a mismatch is not a failure: it is in the report).
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
+    /// The replay stopped: the corpus could not be read (the user's input).
     #[error(transparent)]
     Replay(#[from] ReplayError),
+    /// A side's writes could not be read back after the replay (its back end failed).
     #[error("could not read what the {side} wrote")]
     Capture {
+        /// `baseline` or `candidate`.
         side: &'static str,
+        /// Which call to the back end failed.
         #[source]
         source: CaptureError,
     },
@@ -26,8 +30,11 @@ pub enum SessionError {
 
 /// The opened sides of a run.
 pub struct ParitySession {
+    /// The version answers are judged against.
     pub baseline: Box<dyn Target>,
+    /// The version under test.
     pub candidate: Box<dyn Target>,
+    /// A second run of the baseline, to learn noise from; `None` when none was asked for.
     pub secondary: Option<Box<dyn Target>>,
 }
 

@@ -40,7 +40,7 @@ use crate::rules::ParityRules;
 use crate::scheduler::ReplayOrder;
 
 /// The format of a shard's section in a JSON report; `merge` refuses any other.
-pub const SHARD_FORMAT: &str = "cutover.parity-shard/v1";
+pub(crate) const SHARD_FORMAT: &str = "cutover.parity-shard/v1";
 
 /// One shard of N, 1-based: `2/5` is the second of five.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -88,9 +88,6 @@ impl fmt::Display for Shard {
 }
 
 impl Shard {
-    /// The whole corpus as one shard.
-    pub const WHOLE: Self = Self { index: 1, count: 1 };
-
     /// True when `record` belongs to this shard under `rules` (whose `[[id]]` paths find
     /// the entity a create makes).
     pub fn holds(&self, record: &Record, rules: &ParityRules) -> bool {
@@ -108,7 +105,7 @@ impl Shard {
 }
 
 /// The key a record's shard is computed from: see the module documentation.
-pub fn shard_key(record: &Record, rules: &ParityRules) -> String {
+fn shard_key(record: &Record, rules: &ParityRules) -> String {
     let id_paths = rules.id_paths(&record.route);
     match record.replay_order(&id_paths) {
         ReplayOrder::Entity(entity) => format!("entity {entity}"),
@@ -124,14 +121,14 @@ pub fn shard_key(record: &Record, rules: &ParityRules) -> String {
 }
 
 /// The 1-based shard of `count` that `key` falls in.
-pub fn shard_of(key: &str, count: u32) -> u32 {
+fn shard_of(key: &str, count: u32) -> u32 {
     let count = u64::from(count.max(1));
     // The remainder is below `count`, a u32.
     (fnv1a_64(key.as_bytes()) % count) as u32 + 1
 }
 
 /// FNV-1a, 64 bits: fixed by its definition, so a partition never moves.
-pub fn fnv1a_64(bytes: &[u8]) -> u64 {
+fn fnv1a_64(bytes: &[u8]) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     bytes.iter().fold(OFFSET, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(PRIME))
@@ -160,7 +157,8 @@ impl Fnv128 {
     }
 }
 
-/// A shared count of the records a [`ShardRecords`] read, for after the replay consumed it.
+/// A shared count of the records a [`ShardRecords`] read, in the shard or not, for after
+/// the replay consumed it: a shard's report records how many the whole corpus holds.
 #[derive(Debug, Clone, Default)]
 pub struct RecordCount(Arc<AtomicUsize>);
 
@@ -171,7 +169,8 @@ impl RecordCount {
     }
 }
 
-/// The records of one shard; see [`Shard::select`].
+/// The records of one shard, in corpus order, with corpus errors passed through; see
+/// [`Shard::select`].
 pub struct ShardRecords<'r, I> {
     records: I,
     shard: Shard,
@@ -279,7 +278,7 @@ fn filter_text(filter: &CorpusFilter) -> String {
 /// A shard's part of its JSON report: which shard, of which replay, and what merging needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShardSection {
-    /// [`SHARD_FORMAT`].
+    /// `cutover.parity-shard/v1`; `merge` refuses any other.
     pub format: String,
     /// Which shard this is.
     pub shard: Shard,
@@ -349,7 +348,7 @@ mod tests {
     #[test]
     fn shards_are_parsed_and_checked() {
         assert_eq!("2/5".parse::<Shard>(), Ok(Shard { index: 2, count: 5 }));
-        assert_eq!("1/1".parse::<Shard>(), Ok(Shard::WHOLE));
+        assert_eq!("1/1".parse::<Shard>(), Ok(Shard { index: 1, count: 1 }));
         assert_eq!(Shard { index: 3, count: 4 }.to_string(), "3/4");
         for bad in ["0/3", "4/3", "1/0", "0/0", "3", "a/3", "-1/3", "1/3/4", ""] {
             let error = bad.parse::<Shard>().expect_err(bad);

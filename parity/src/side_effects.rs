@@ -2,7 +2,7 @@
 //! stored, and the write calls that got them there. A mismatch here fails parity even when
 //! every response matches.
 //!
-//! [`crate::capture_side_effects`] reads a snapshot back from a side's own AWS back end,
+//! `capture_side_effects` reads a snapshot back from a side's own AWS back end,
 //! and the write calls its recording proxy saw; this module is the model and the diff,
 //! normalised by the same rules as responses (rules whose route is `*` or
 //! [`SIDE_EFFECTS_ROUTE`] apply; paths start at `$.tables`, `$.pipelines` and `$.objects`).
@@ -33,9 +33,10 @@ use crate::redact::Redactor;
 use crate::rules::ParityRules;
 
 /// The route name rules use to target side effects.
-pub const SIDE_EFFECTS_ROUTE: &str = "side-effects";
+pub(crate) const SIDE_EFFECTS_ROUTE: &str = "side-effects";
 
-/// A snapshot of one side's writes.
+/// A snapshot of one side's writes: what its back end holds after the replay, and the
+/// write calls that put it there.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SideEffects {
     /// Items per table, keyed by primary key (`c-1`, or `c-1#0003` with a sort key).
@@ -54,8 +55,11 @@ pub struct SideEffects {
 /// Captured writes by kind: DynamoDB items, pipelines, S3 objects.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct SideEffectCounts {
+    /// DynamoDB items, every table's.
     pub items: usize,
+    /// CodePipeline pipelines.
     pub pipelines: usize,
+    /// S3 objects.
     pub objects: usize,
 }
 
@@ -66,7 +70,7 @@ impl SideEffects {
     }
 
     /// Records a pipeline and its definition.
-    pub fn record_pipeline(&mut self, name: &str, definition: Value) {
+    pub(crate) fn record_pipeline(&mut self, name: &str, definition: Value) {
         self.pipelines.insert(name.to_owned(), definition);
     }
 
@@ -84,7 +88,7 @@ impl SideEffects {
 
     /// How many writes of each kind were captured: a run that captured no pipelines or
     /// no objects compared none, whatever its verdict says.
-    pub fn counts(&self) -> SideEffectCounts {
+    pub(crate) fn counts(&self) -> SideEffectCounts {
         let items = self
             .tables
             .values()
@@ -97,6 +101,7 @@ impl SideEffects {
         SideEffectCounts { items, pipelines: self.pipelines.len(), objects: self.objects.len() }
     }
 
+    /// True when the side wrote no item, pipeline or object.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -115,7 +120,7 @@ impl SideEffects {
 /// Diffs the candidate's writes against the baseline's: the final state, and the write
 /// calls in order per entity when both sides recorded them. Candidate ids are first
 /// translated to the baseline's through `candidate_to_baseline`.
-pub fn diff_side_effects(
+pub(crate) fn diff_side_effects(
     rules: &ParityRules,
     baseline: &SideEffects,
     candidate: &SideEffects,
@@ -126,7 +131,7 @@ pub fn diff_side_effects(
 
 /// [`diff_side_effects`], with how many write calls each side made and were compared in
 /// order (`None` unless both sides recorded them).
-pub fn diff_side_effects_and_writes(
+pub(crate) fn diff_side_effects_and_writes(
     rules: &ParityRules,
     baseline: &SideEffects,
     candidate: &SideEffects,
@@ -150,7 +155,7 @@ pub fn diff_side_effects_and_writes(
 
 /// The grouping pattern of a side-effect path: the item key (a generated id) and the
 /// pipeline name become `*`, in the final state and in the write sequences alike.
-pub fn side_effect_pattern(path: &JsonPath) -> String {
+pub(crate) fn side_effect_pattern(path: &JsonPath) -> String {
     let segments = path.segments();
     let key = |index: usize| match segments.get(index) {
         Some(Segment::Key(key)) => Some(key.as_str()),
@@ -172,7 +177,9 @@ pub fn side_effect_pattern(path: &JsonPath) -> String {
 pub struct WriteKindCounts {
     /// DynamoDB items (each item of a batch or transaction counts).
     pub items: usize,
+    /// S3 objects.
     pub objects: usize,
+    /// CodePipeline pipelines.
     pub pipelines: usize,
     /// Any other mutating call (tables, buckets, other services).
     pub other: usize,
@@ -192,7 +199,8 @@ impl WriteKindCounts {
         counts
     }
 
-    pub fn total(&self) -> usize {
+    /// Every write call, of any kind.
+    pub(crate) fn total(&self) -> usize {
         self.items + self.objects + self.pipelines + self.other
     }
 }
@@ -201,13 +209,16 @@ impl WriteKindCounts {
 /// compared none, whatever its verdict says.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WriteCallCounts {
-    /// The write calls each side made, by kind.
+    /// The write calls the baseline made, by kind.
     pub baseline: WriteKindCounts,
+    /// The write calls the candidate made, by kind.
     pub candidate: WriteKindCounts,
     /// The pairs of calls compared (per entity, up to where the sequences part).
     pub compared: usize,
-    /// The entities either side wrote, and those whose sequences part.
+    /// The entities either side wrote.
     pub entities: usize,
+    /// The entities whose sequences part: each gives its differences at the first call
+    /// where they do.
     pub parted: usize,
 }
 

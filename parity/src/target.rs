@@ -20,17 +20,30 @@ use crate::side_effects::SideEffects;
 use aws_settings::AwsSettings;
 
 /// The function name of `local:*:<qualifier>`: each record runs its own `function`.
-pub const LOCAL_EVERY_FUNCTION: &str = "*";
+pub(crate) const LOCAL_EVERY_FUNCTION: &str = "*";
 
 /// A parsed target URI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TargetUri {
     /// A function version or alias of the local emulator.
-    Local { function: String, qualifier: String },
+    Local {
+        /// The function's name in `cutover.toml`, or `*` for each record's own function.
+        function: String,
+        /// A version number, `$LATEST` or an alias name.
+        qualifier: String,
+    },
     /// A deployed Lambda function, by name or ARN, with an optional version or alias.
-    Lambda { function: String, qualifier: Option<String> },
+    Lambda {
+        /// The function's name, or its ARN without a qualifier.
+        function: String,
+        /// The version or alias to invoke; `None` invokes `$LATEST`.
+        qualifier: Option<String>,
+    },
     /// An API Gateway stage (or any HTTP server) the events are re-sent to.
-    Http { base_url: String },
+    Http {
+        /// The URL as given, without a trailing `/`; each event's path is appended.
+        base_url: String,
+    },
     /// The responses stored in the corpus.
     Recorded,
 }
@@ -38,10 +51,25 @@ pub enum TargetUri {
 /// Why a target URI was refused, or a target could not be built.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TargetUriError {
+    /// The text is not a target URI of any scheme, or not a valid one of its scheme.
     #[error("target {uri:?}: {reason}")]
-    Invalid { uri: String, reason: String },
+    Invalid {
+        /// The URI as given.
+        uri: String,
+        /// What is wrong, with the form to write instead.
+        reason: String,
+    },
+    /// A valid URI that [`build_target`](crate::build_target) cannot build: it needs the
+    /// options a [`ParitySession`](crate::ParitySession) opens targets with.
     #[error("target {uri:?}: {scheme} targets cannot be built here ({reason})")]
-    Unsupported { uri: String, scheme: &'static str, reason: &'static str },
+    Unsupported {
+        /// The URI.
+        uri: String,
+        /// Its scheme (`local:`, `lambda:`).
+        scheme: &'static str,
+        /// What it needs instead.
+        reason: &'static str,
+    },
 }
 
 fn is_name(text: &str) -> bool {
@@ -139,19 +167,42 @@ impl fmt::Display for TargetUri {
 /// is an outcome).
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
+    /// An `http(s)://` target was given a record that is not an API Gateway REST event.
     #[error("record {record_id}: a {source_kind} event cannot be sent over HTTP")]
-    NotHttp { record_id: String, source_kind: String },
+    NotHttp {
+        /// The record's id.
+        record_id: String,
+        /// The record's `source`.
+        source_kind: String,
+    },
+    /// The event lacks a field the target needs to send it (`httpMethod`, `path`).
     #[error("record {record_id}: the event has no usable `{field}`")]
-    BadEvent { record_id: String, field: &'static str },
+    BadEvent {
+        /// The record's id.
+        record_id: String,
+        /// The missing or unusable field.
+        field: &'static str,
+    },
+    /// The HTTP request failed before an answer came (connection, timeout).
     #[error("record {record_id}: request to {url} failed")]
     Http {
+        /// The record's id.
         record_id: String,
+        /// The URL the event was sent to.
         url: String,
+        /// The HTTP client's error.
         #[source]
         source: reqwest::Error,
     },
+    /// Any other failure to get an answer: the event could not be encoded, the Invoke call
+    /// failed (a throttle that outlasted the timeout included), or the side was shut down.
     #[error("record {record_id}: {message}")]
-    Other { record_id: String, message: String },
+    Other {
+        /// The record's id.
+        record_id: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 /// Something events can be replayed against.
@@ -178,7 +229,7 @@ pub trait Target: Send + Sync {
     async fn shutdown(self: Box<Self>) {}
 }
 
-/// What [`open_target`] needs beyond the URI.
+/// What opening a target needs beyond its URI ([`ParitySession::open`](crate::ParitySession::open)).
 #[derive(Debug, Clone)]
 pub struct TargetOptions {
     /// Per-request timeout of network targets.
@@ -194,20 +245,34 @@ pub struct TargetOptions {
 /// Why a target could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenTargetError {
+    /// The URI cannot name a target that can be built.
     #[error(transparent)]
     Uri(#[from] TargetUriError),
+    /// A `local:` target's `cutover.toml` could not be read or is invalid.
     #[error("target {uri}: cannot use {config}")]
     Config {
+        /// The target's URI.
         uri: String,
+        /// The config file.
         config: PathBuf,
+        /// What is wrong with it.
         #[source]
         source: emulator::ConfigError,
     },
+    /// A `local:` target names a function or qualifier the config does not declare.
     #[error("target {uri}: {reason}")]
-    NotInConfig { uri: String, reason: String },
+    NotInConfig {
+        /// The target's URI.
+        uri: String,
+        /// What is missing, and what the config has.
+        reason: String,
+    },
+    /// A `local:` target's emulator (sandboxes, moto server, setup hook) failed to start.
     #[error("target {uri}: could not start the local Lambda")]
     Start {
+        /// The target's URI.
         uri: String,
+        /// The emulator's error.
         #[source]
         source: emulator::StartError,
     },
@@ -215,9 +280,11 @@ pub enum OpenTargetError {
     /// is one error, not one per record.
     #[error("target {uri}: no AWS credentials{profile}: {message}")]
     Credentials {
+        /// The target's URI.
         uri: String,
         /// ` from profile `name`` when a profile was named.
         profile: String,
+        /// Why no credentials were found (the SDK's error, or the profiles there are).
         message: String,
     },
 }

@@ -23,12 +23,12 @@ use crate::record::Record;
 
 /// One mutant: a mutation of one record of the corpus.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Mutant {
+pub(crate) struct Mutant {
     /// Its position in the run, from 1.
-    pub number: usize,
+    pub(crate) number: usize,
     /// The index of its record among the records the mutants were generated from.
-    pub record: usize,
-    pub mutation: Mutation,
+    pub(crate) record: usize,
+    pub(crate) mutation: Mutation,
 }
 
 /// Records drawn for a kind before the kind is given up for this run.
@@ -36,7 +36,7 @@ const RECORD_ATTEMPTS: usize = 32;
 
 /// Up to `count` mutants of `records`, the same for the same records and seed. Fewer only
 /// when no kind applies to any record.
-pub fn generate_mutants(records: &[Record], seed: u64, count: usize) -> Vec<Mutant> {
+pub(crate) fn generate_mutants(records: &[Record], seed: u64, count: usize) -> Vec<Mutant> {
     let mut rng = SplitMix64::new(seed);
     let applicable: Vec<Vec<usize>> = MutationKind::ALL
         .iter()

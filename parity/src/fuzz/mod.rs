@@ -21,11 +21,10 @@ mod report;
 mod run;
 mod shape;
 
-pub use generate::{Mutant, generate_mutants};
 pub use mutation::{BodyEncoding, Change, HeaderCase, JsonType, Mutation, MutationKind, UnicodeText};
 pub use render::{FuzzFormat, render_fuzz};
 pub use report::{
-    CorpusCheck, Finding, FuzzReport, FuzzTiming, KindSummary, MutantError, MutantTotals, SmallestMutant,
+    CorpusCheck, Finding, FuzzReport, FuzzTiming, KindSummary, MutantError, MutantTotals, SmallestMutant, WritesCheck,
 };
 pub use run::{FuzzError, FuzzProgress, FuzzSettings, Fuzzer};
 pub use shape::EventShape;

@@ -38,7 +38,7 @@ pub enum MutationKind {
 
 impl MutationKind {
     /// Every kind, in the order the generator cycles through them.
-    pub const ALL: [Self; 9] = [
+    pub(crate) const ALL: [Self; 9] = [
         Self::DropField,
         Self::NullField,
         Self::ChangeType,
@@ -50,7 +50,8 @@ impl MutationKind {
         Self::EventShape,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    /// The kind's name in reports (`drop_field`), as it serialises.
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::DropField => "drop_field",
             Self::NullField => "null_field",
@@ -75,11 +76,17 @@ impl std::fmt::Display for MutationKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JsonType {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool,
+    /// A number.
     Number,
+    /// A string.
     String,
+    /// An array.
     Array,
+    /// An object.
     Object,
 }
 
@@ -95,7 +102,7 @@ impl JsonType {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Null => "null",
             Self::Bool => "bool",
@@ -111,7 +118,9 @@ impl JsonType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HeaderCase {
+    /// `content-type`.
     Lower,
+    /// `CONTENT-TYPE`.
     Upper,
     /// `cOnTeNt-TyPe`: every other letter upper case, starting lower.
     Alternating,
@@ -249,22 +258,65 @@ pub(crate) const NESTING_DEPTHS: [usize; 3] = [8, 32, 100];
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum Change {
+    /// The field removed.
     Drop,
+    /// The field set to `null`.
     Null,
-    Retype { from: JsonType, to: JsonType },
-    HeaderCase { case: HeaderCase },
-    AddField { name: String, value: Value },
-    Encoding { encoding: BodyEncoding },
-    Unicode { text: UnicodeText },
-    LongString { length: usize },
-    BigNumber { number: String },
-    Nesting { depth: usize },
-    Shape { shape: EventShape },
+    /// The value replaced by one of another JSON type.
+    Retype {
+        /// The value's type.
+        from: JsonType,
+        /// The type of the value put in its place.
+        to: JsonType,
+    },
+    /// The header's name written in another case.
+    HeaderCase {
+        /// The case it is written in.
+        case: HeaderCase,
+    },
+    /// A field added to the object at the path.
+    AddField {
+        /// The field's name, one no handler expects.
+        name: String,
+        /// Its value.
+        value: Value,
+    },
+    /// The body's encoding changed.
+    Encoding {
+        /// How.
+        encoding: BodyEncoding,
+    },
+    /// Text that trips up string handling written into the string.
+    Unicode {
+        /// Which text.
+        text: UnicodeText,
+    },
+    /// The string made longer by a run of `x`.
+    LongString {
+        /// Characters added.
+        length: usize,
+    },
+    /// A scalar (most often a number) replaced by a number at the edge of what a 64-bit
+    /// integer or an `f64` holds, or beyond it inside a body, written exactly.
+    BigNumber {
+        /// The number as written into the event or body.
+        number: String,
+    },
+    /// The value wrapped in arrays and objects, alternately.
+    Nesting {
+        /// Levels of nesting.
+        depth: usize,
+    },
+    /// The whole event turned into another API Gateway kind's shape.
+    Shape {
+        /// Which shape.
+        shape: EventShape,
+    },
 }
 
 impl Change {
     /// A short label: what changed, without where.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match self {
             Self::Drop => "dropped".into(),
             Self::Null => "null".into(),
@@ -284,12 +336,14 @@ impl Change {
 /// A mutation: a kind, a change and where it applies.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Mutation {
+    /// The family it belongs to, for grouping.
     pub kind: MutationKind,
     /// Where: a path in the event (`$.headers.Accept`), or, when `in_body`, a path into
     /// the JSON document the body holds, written from the event (`$.body.spec.region`).
     pub path: JsonPath,
     /// True when the change applies inside the body's JSON document.
     pub in_body: bool,
+    /// What changes there.
     #[serde(flatten)]
     pub change: Change,
 }
@@ -299,14 +353,14 @@ const RAW_NUMBER_MARKER: &str = "\u{1}cutover-fuzz-raw-number\u{1}";
 
 impl Mutation {
     /// `drop_field $.httpMethod`, `change_type $.body.spec.node_count (number to string)`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         format!("{} {} ({})", self.kind, self.path, self.change.label())
     }
 
     /// The event with this mutation applied, or `None` when it does not apply (the path
     /// is not there, the body is not a JSON document, the value is not of the kind the
     /// change needs).
-    pub fn apply(&self, event: &Value) -> Option<Value> {
+    pub(crate) fn apply(&self, event: &Value) -> Option<Value> {
         let mut event = event.clone();
         if self.in_body {
             let (text, base64) = body_text(&event)?;

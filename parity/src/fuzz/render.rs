@@ -9,8 +9,11 @@ use super::report::{FuzzReport, cut};
 /// An output format of `cutover parity fuzz`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FuzzFormat {
+    /// Tables for a terminal.
     Table,
+    /// The whole report as JSON, for scripts.
     Json,
+    /// Markdown for a pull request comment or a job summary.
     Markdown,
 }
 
@@ -45,10 +48,7 @@ fn corpus_warning(report: &FuzzReport) -> Option<String> {
 fn verdict(report: &FuzzReport) -> String {
     let totals = &report.totals;
     if report.passed() {
-        return format!(
-            "PASS: {} mutants replayed (seed {}), no divergence",
-            totals.replayed, report.seed
-        );
+        return format!("PASS: {} mutants replayed (seed {}), no divergence", totals.replayed, report.seed);
     }
     let mut reasons = Vec::new();
     if totals.replayed == 0 {

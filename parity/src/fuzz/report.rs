@@ -15,8 +15,11 @@ use crate::side_effects::SIDE_EFFECTS_ROUTE;
 /// The corpus replayed unmutated before the mutants: the state they run on.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CorpusCheck {
+    /// Records replayed.
     pub records: usize,
+    /// Records whose answers already differ in a way a client sees.
     pub mismatch: usize,
+    /// Records a side failed to answer.
     pub errors: usize,
     /// The mismatch signatures of the unmutated replay, when there are any.
     pub signatures: Vec<SignatureGroup>,
@@ -30,6 +33,7 @@ pub struct CorpusCheck {
 pub struct WritesCheck {
     /// Items, pipelines and objects the baseline held at the end.
     pub baseline_items: usize,
+    /// Items, pipelines and objects the candidate held at the end.
     pub candidate_items: usize,
     /// Write mismatches already there after the unmutated replay: `parity run`'s to
     /// report, shown here as a warning.
@@ -72,9 +76,13 @@ pub struct FuzzTiming {
 /// Mutants of one kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct KindSummary {
+    /// The family these counts are of.
     pub kind: MutationKind,
+    /// Mutants of this kind the seed gave.
     pub mutants: usize,
+    /// Those both sides answered, compared.
     pub replayed: usize,
+    /// Those whose answers differ beyond what the rules allow.
     pub diverged: usize,
 }
 
@@ -84,9 +92,11 @@ pub struct SmallestMutant {
     /// Its number in the run; `None` when shrinking found it (the mutation applied alone
     /// to a smaller record of the same route).
     pub mutant: Option<usize>,
+    /// The record it mutates.
     pub record_id: String,
     /// `drop_field $.httpMethod (dropped)`.
     pub description: String,
+    /// The mutation, complete enough to apply again.
     pub mutation: Mutation,
     /// The size of the mutated event as JSON, the measure of "smallest".
     pub event_bytes: usize,
@@ -94,6 +104,7 @@ pub struct SmallestMutant {
     pub event: Value,
     /// What the baseline answered: `404`, `KeyError: 'httpMethod'`.
     pub baseline: String,
+    /// What the candidate answered, likewise.
     pub candidate: String,
     /// The differences, as `parity run` reports them (tier mismatch).
     pub differences: Vec<SignatureGroup>,
@@ -102,8 +113,11 @@ pub struct SmallestMutant {
 /// Mutants of one function that diverged with the same mutation at the same path.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
+    /// The function the mutated records went to.
     pub function: String,
+    /// Their route.
     pub route: String,
+    /// The mutation's family.
     pub kind: MutationKind,
     /// What the change was: `dropped`, `string to number`, `http-api-v2`.
     pub change: String,
@@ -111,42 +125,60 @@ pub struct Finding {
     pub path: String,
     /// How many mutants of the run showed it.
     pub mutants: usize,
+    /// The one with the smallest event, to reproduce it with.
     pub smallest: SmallestMutant,
 }
 
 /// A mutant a side could not answer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MutantError {
+    /// Its number in the run.
     pub mutant: usize,
+    /// The record it mutates.
     pub record_id: String,
+    /// The mutation: `drop_field $.httpMethod (dropped)`.
     pub description: String,
     /// `baseline`, `candidate`, or `both` (then the mutant is skipped, not failed).
     pub side: String,
+    /// The target's error.
     pub message: String,
 }
 
 /// Everything a fuzz run found. Renderers take this; nothing here prints.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FuzzReport {
+    /// The baseline target's name (its URI).
     pub baseline: String,
+    /// The candidate target's name.
     pub candidate: String,
+    /// The seed the mutants came from: the same seed and corpus give the same mutants.
     pub seed: u64,
+    /// `--mutants`: how many were asked for.
     pub mutants_requested: usize,
+    /// The unmutated replay the mutants ran after.
     pub corpus: CorpusCheck,
+    /// The mutants, counted by what became of them.
     pub totals: MutantTotals,
+    /// How long it took.
     pub timing: FuzzTiming,
+    /// The mutants per kind, in the kinds' order.
     pub kinds: Vec<KindSummary>,
+    /// The divergences, grouped: most mutants first.
     pub findings: Vec<Finding>,
+    /// Mutants a side could not answer, up to 50.
     pub errors: Vec<MutantError>,
-    /// What the two sides wrote, when both can tell (`local:` sides with moto).
+    /// What the two sides wrote, when both can tell (`local:` sides with moto); `None`
+    /// otherwise, with `side_effects_note` saying why.
     pub writes: Option<WritesCheck>,
+    /// Why `writes` is absent (only `local:` sides with moto can tell what they wrote);
+    /// `None` when it is there.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub side_effects_note: Option<String>,
 }
 
 impl FuzzReport {
     /// Write mismatches that appeared while the mutants ran.
-    pub fn mutant_write_mismatches(&self) -> usize {
+    pub(crate) fn mutant_write_mismatches(&self) -> usize {
         self.writes.as_ref().map_or(0, |writes| writes.mutant_mismatches)
     }
 

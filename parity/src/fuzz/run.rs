@@ -21,8 +21,8 @@ use serde_json::Value;
 use super::generate::{Mutant, generate_mutants};
 use super::mutation::{Mutation, MutationKind};
 use super::report::{
-    CorpusCheck, Finding, FuzzReport, FuzzTiming, KindSummary, MutantError, MutantTotals, SmallestMutant,
-    WritesCheck, outcome_summary,
+    CorpusCheck, Finding, FuzzReport, FuzzTiming, KindSummary, MutantError, MutantTotals, SmallestMutant, WritesCheck,
+    outcome_summary,
 };
 use crate::capture::CaptureError;
 use crate::compare::compare_outcomes;
@@ -39,6 +39,7 @@ use crate::target::Target;
 /// How a fuzz run goes.
 #[derive(Debug, Clone, Copy)]
 pub struct FuzzSettings {
+    /// Where the mutants are drawn from: the same seed and corpus give the same mutants.
     pub seed: u64,
     /// How many mutants to replay.
     pub mutants: usize,
@@ -52,19 +53,30 @@ pub struct FuzzSettings {
 /// report).
 #[derive(Debug, thiserror::Error)]
 pub enum FuzzError {
+    /// The corpus, filtered, holds no record.
     #[error("no records to mutate: the corpus is empty or the filters exclude every record")]
     NoRecords,
+    /// Zero mutants were asked for.
     #[error("no mutants asked for: a fuzz run of zero mutants proves nothing (--mutants 1 or more)")]
     NoMutants,
+    /// A side is the `recorded` target, which has no answer for a mutated event.
     #[error("{side} is `recorded`: recorded answers exist only for the corpus's own events, not for mutants")]
-    RecordedSide { side: &'static str },
+    RecordedSide {
+        /// `the baseline` or `the candidate`.
+        side: &'static str,
+    },
+    /// No kind of mutation applies to any record's event.
     #[error("no mutation applies to any record of the corpus (events that are not JSON objects?)")]
     NothingToMutate,
+    /// The unmutated replay stopped: the corpus could not be read.
     #[error(transparent)]
     Replay(#[from] ReplayError),
+    /// A side's writes could not be read back (its back end failed).
     #[error("could not read what the {side} wrote")]
     Capture {
+        /// `baseline` or `candidate`.
         side: &'static str,
+        /// Which call to the back end failed.
         #[source]
         source: CaptureError,
     },
@@ -81,16 +93,30 @@ impl FuzzError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FuzzProgress {
     /// Records of the unmutated replay done, of `total`.
-    Corpus { done: usize, total: usize },
+    Corpus {
+        /// Records replayed so far.
+        done: usize,
+        /// Records of the corpus.
+        total: usize,
+    },
     /// Mutants done, of `total`.
-    Mutants { done: usize, total: usize },
+    Mutants {
+        /// Mutants replayed so far.
+        done: usize,
+        /// Mutants generated.
+        total: usize,
+    },
 }
 
 /// A fuzz run over two opened targets.
 pub struct Fuzzer<'a> {
+    /// The version whose answers are the reference (a mutant has no recorded answer).
     pub baseline: &'a dyn Target,
+    /// The version under test.
     pub candidate: &'a dyn Target,
+    /// The rules of `parity.toml`, as `parity run` applies them.
     pub rules: &'a ParityRules,
+    /// Seed, number of mutants, replay and shrinking.
     pub settings: FuzzSettings,
 }
 
@@ -257,10 +283,8 @@ impl Fuzzer<'_> {
         // mutant that could write, and its findings are shrunk then too.
         let (reads, writes): (Vec<&Mutant>, Vec<&Mutant>) =
             mutants.iter().partition(|mutant| is_read(&records[mutant.record]));
-        let mut tally = Tally {
-            totals: MutantTotals { generated: mutants.len(), ..MutantTotals::default() },
-            ..Tally::default()
-        };
+        let mut tally =
+            Tally { totals: MutantTotals { generated: mutants.len(), ..MutantTotals::default() }, ..Tally::default() };
         let mut mutants_seconds = 0.0;
         let mut done = 0;
         for batch in [reads, writes] {
@@ -326,8 +350,7 @@ impl Fuzzer<'_> {
         report.findings = findings;
         match (&writes_after_corpus, self.capture().await?) {
             (Some(after_corpus), Some(at_end)) => {
-                report.writes =
-                    Some(self.writes_check(after_corpus, &corpus_ids, &at_end, &ids.candidate_to_baseline));
+                report.writes = Some(self.writes_check(after_corpus, &corpus_ids, &at_end, &ids.candidate_to_baseline));
             }
             _ => report.side_effects_note = Some(self.side_effects_note()),
         }

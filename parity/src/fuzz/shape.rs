@@ -32,7 +32,8 @@ impl EventShape {
     pub(crate) const ALL: [Self; 6] =
         [Self::HttpApiV2, Self::FunctionUrl, Self::Alb, Self::WebSocket, Self::NoIdentity, Self::NoHttpMethod];
 
-    pub fn as_str(self) -> &'static str {
+    /// The shape's name in reports (`http-api-v2`), as it serialises.
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::HttpApiV2 => "http-api-v2",
             Self::FunctionUrl => "function-url",

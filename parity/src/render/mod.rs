@@ -13,9 +13,15 @@ use crate::report::ParityReport;
 /// An output format of `cutover parity`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportFormat {
+    /// Tables for a terminal: a summary row per route, then signatures, learned noise,
+    /// rules that fired, side effects and the verdict.
     Table,
+    /// The whole report as JSON, for scripts and for `parity merge`.
     Json,
+    /// Markdown for a pull request comment or a job summary.
     Markdown,
+    /// JUnit XML for CI: a test case per route (failed when it has mismatched or failed
+    /// records) and one for side effects.
     Junit,
 }
 
@@ -33,7 +39,8 @@ impl FromStr for ReportFormat {
     }
 }
 
-/// Renders `report`, redacted; `max_mismatch` decides the verdict line.
+/// Renders `report`, redacted; `max_mismatch` (records allowed to mismatch or fail)
+/// decides the verdict line.
 pub fn render(report: &ParityReport, format: ReportFormat, max_mismatch: usize) -> String {
     // A report from the builder is redacted already (configured paths included); this
     // pass covers reports made or changed any other way, and is a no-op otherwise.
