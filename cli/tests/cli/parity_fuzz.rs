@@ -15,9 +15,11 @@ use serde_json::Value;
 use crate::support;
 
 /// Version 1 reads `event["httpMethod"]` (a `KeyError` when it is missing), version 2
-/// answers 400 unless it is a string, version 3 is version 1 again.
+/// answers 400 unless it is a string, version 3 is version 1 again. Versions 4 and 5 are
+/// 1 and 2 as reads whose answer carries each side's own `first` entry.
 const HANDLERS: &str = r#"
 import json
+import os
 
 
 def _answer(method):
@@ -33,6 +35,21 @@ def lenient(event, context):
     if not isinstance(method, str):
         return {"statusCode": 400, "headers": {"Content-Type": "application/json"}, "body": json.dumps({"message": "no method"})}
     return _answer(method)
+
+
+# A listing whose first entry is each side's own (a list ordered by keys that end in
+# random hex): the two sides part on it whatever the event.
+FIRST = os.urandom(4).hex()
+
+
+def listing(event, context):
+    return {"statusCode": 200, "body": json.dumps({"first": FIRST, "method": event["httpMethod"]})}
+
+
+def listing_lenient(event, context):
+    if not isinstance(event.get("httpMethod"), str):
+        return {"statusCode": 400, "body": json.dumps({"message": "no method"})}
+    return {"statusCode": 200, "body": json.dumps({"first": FIRST, "method": event["httpMethod"]})}
 "#;
 
 fn write_handlers(folder: &Path) -> PathBuf {
@@ -56,6 +73,12 @@ python = {{ handler = "method_handlers.lenient", code = "{code}" }}
 [[function.version]]
 version = "3"
 python = {{ handler = "method_handlers.strict", code = "{code}" }}
+[[function.version]]
+version = "4"
+python = {{ handler = "method_handlers.listing", code = "{code}" }}
+[[function.version]]
+version = "5"
+python = {{ handler = "method_handlers.listing_lenient", code = "{code}" }}
 "#,
         python = support::python().display(),
         code = code.display()
@@ -90,14 +113,36 @@ fn write_corpus(folder: &Path) -> PathBuf {
     path
 }
 
+/// GET records of `methods`, for the listing versions.
+fn write_read_corpus(folder: &Path) -> PathBuf {
+    let lines: Vec<String> = ["g-1", "g-2"]
+        .into_iter()
+        .map(|id| {
+            serde_json::json!({
+                "schema": "cutover.record/v1", "id": id, "function": "methods",
+                "source": "apigateway-rest", "route": "GET /methods", "recorded_at": "2026-11-27T05:12:41+00:00",
+                "event": {"httpMethod": "GET", "path": "/methods", "headers": {"Accept": "application/json"}, "body": null},
+            })
+            .to_string()
+        })
+        .collect();
+    let path = folder.join("reads.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n").expect("write corpus");
+    path
+}
+
 fn fuzz(folder: &Path, extra: &[&str]) -> Output {
-    let config = write_handlers(folder);
     let corpus = write_corpus(folder);
+    fuzz_corpus(folder, &corpus, extra)
+}
+
+fn fuzz_corpus(folder: &Path, corpus: &Path, extra: &[&str]) -> Output {
+    let config = write_handlers(folder);
     support::cutover_outside_repo()
         .args(["parity", "fuzz", "--config"])
         .arg(&config)
         .arg("--corpus")
-        .arg(&corpus)
+        .arg(corpus)
         .args(extra)
         .output()
         .expect("runs")
@@ -159,6 +204,45 @@ fn identical_handlers_give_no_finding_and_exit_zero() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("PASS: 40 mutants replayed (seed 5), no divergence"), "{text}");
+}
+
+/// A read that parts unmutated (the state, here each side's own first entry) is no
+/// finding when a mutant parts at the same path, and a finding when the mutation makes
+/// it part elsewhere.
+#[test]
+fn a_read_that_parts_unmutated_is_state_not_a_finding_unless_the_mutation_adds_one() {
+    let folder = tempfile::tempdir().expect("tempdir");
+    let corpus = write_read_corpus(folder.path());
+    let report_path = folder.path().join("fuzz.json");
+    let json = ["--format", "json", "--output", report_path.to_str().expect("utf-8")];
+    let report = |output: &Output| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap_or_default())
+            .unwrap_or_else(|_| panic!("a JSON report: {}", stderr(output)))
+    };
+
+    let same = ["--baseline", "local:methods:4", "--candidate", "local:methods:4", "--seed", "3", "--mutants", "30"];
+    let output = fuzz_corpus(folder.path(), &corpus, &[&same[..], &json[..]].concat());
+    let same_report = report(&output);
+    assert_eq!(output.status.code(), Some(0), "{same_report}");
+    assert_eq!(same_report["corpus"]["mismatch"], 2, "the unmutated reads part: {}", same_report["corpus"]);
+    let totals = &same_report["totals"];
+    assert_eq!(totals["diverged"], 0, "{totals}");
+    assert!(totals["state_dependent"].as_u64().is_some_and(|count| count >= 20), "{totals}");
+
+    let differ = ["--baseline", "local:methods:4", "--candidate", "local:methods:5", "--seed", "3", "--mutants", "30"];
+    let output = fuzz_corpus(folder.path(), &corpus, &[&differ[..], &json[..]].concat());
+    let differ_report = report(&output);
+    assert_eq!(output.status.code(), Some(1), "{differ_report}");
+    let findings = differ_report["findings"].as_array().expect("findings");
+    assert!(
+        findings.iter().any(|finding| finding["kind"] == "drop_field" && finding["path"] == "$.httpMethod"),
+        "{findings:#?}"
+    );
+    // A finding parts somewhere the unmutated read does not.
+    for finding in findings {
+        let differences = finding["smallest"]["differences"].as_array().expect("differences");
+        assert!(differences.iter().any(|difference| difference["path"] != "$.body.first"), "{finding}");
+    }
 }
 
 #[test]
@@ -253,7 +337,11 @@ fn python_and_rust_agree_on_three_hundred_mutants_of_the_corpus() {
     assert!(replayed >= 280, "mutants replayed: {replayed}");
     assert_eq!(report["kinds"].as_array().map(Vec::len), Some(9), "every kind ran: {}", report["kinds"]);
     let writes = &report["writes"];
-    assert_eq!((writes["corpus_mismatches"].as_u64(), writes["mutant_mismatches"].as_u64()), (Some(0), Some(0)), "{writes}");
+    assert_eq!(
+        (writes["corpus_mismatches"].as_u64(), writes["mutant_mismatches"].as_u64()),
+        (Some(0), Some(0)),
+        "{writes}"
+    );
     assert!(writes["baseline_items"].as_u64().unwrap_or(0) > 100, "{writes}");
     assert_eq!(writes["baseline_items"], writes["candidate_items"], "{writes}");
 }

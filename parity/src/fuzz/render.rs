@@ -115,6 +115,12 @@ fn table(report: &FuzzReport) -> String {
         "\nskipped {} (the change did not apply to a side's event, or neither side could take it), failed on one side {}, shrink replays {}\n",
         totals.skipped, totals.errors, totals.shrink_replays
     ));
+    if totals.state_dependent > 0 {
+        out.push_str(&format!(
+            "not findings: {} mutants of reads diverged where the unmutated read diverges too (the state after the corpus, not the mutation)\n",
+            totals.state_dependent
+        ));
+    }
     out.push_str(&timing_line(report));
 
     if !report.findings.is_empty() {
@@ -245,12 +251,13 @@ fn markdown(report: &FuzzReport) -> String {
         out.push_str(&format!("| {} | {} | {} | {} |\n", kind.kind, kind.mutants, kind.replayed, kind.diverged));
     }
     out.push_str(&format!(
-        "| **all** | {} | {} | {} |\n\nSkipped {}, failed on one side {}, shrink replays {}; {}",
+        "| **all** | {} | {} | {} |\n\nSkipped {}, failed on one side {}, diverged like the unmutated read (state, not findings) {}, shrink replays {}; {}",
         totals.generated,
         totals.replayed,
         totals.diverged,
         totals.skipped,
         totals.errors,
+        totals.state_dependent,
         totals.shrink_replays,
         timing_line(report)
     ));

@@ -58,6 +58,10 @@ pub struct MutantTotals {
     pub skipped: usize,
     /// Mutants one side answered and the other failed to (not an answer: a target error).
     pub errors: usize,
+    /// Replayed mutants of reads whose divergence the unmutated record shows too, at the
+    /// same paths, after the corpus (the state, e.g. a list ordered by each side's random
+    /// ids, not the mutation): not findings; `parity run` judges the state.
+    pub state_dependent: usize,
     /// Extra replays spent looking for smaller mutants of the findings.
     pub shrink_replays: usize,
 }

@@ -13,7 +13,7 @@
 //! write comparison says so.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use serde_json::Value;
@@ -168,6 +168,16 @@ struct Tally {
 }
 
 impl Tally {
+    /// A mutant replayed whose divergence the unmutated record shows too.
+    fn add_state_dependent(&mut self, mutant: &Mutant) {
+        let kind = mutant.mutation.kind;
+        let summary = self.kinds.entry(kind).or_insert(KindSummary { kind, mutants: 0, replayed: 0, diverged: 0 });
+        summary.mutants += 1;
+        summary.replayed += 1;
+        self.totals.replayed += 1;
+        self.totals.state_dependent += 1;
+    }
+
     fn add(&mut self, mutant: &Mutant, record: &Record, trial: Trial) {
         let kind = mutant.mutation.kind;
         let summary = self.kinds.entry(kind).or_insert(KindSummary { kind, mutants: 0, replayed: 0, diverged: 0 });
@@ -287,18 +297,23 @@ impl Fuzzer<'_> {
             Tally { totals: MutantTotals { generated: mutants.len(), ..MutantTotals::default() }, ..Tally::default() };
         let mut mutants_seconds = 0.0;
         let mut done = 0;
+        let mut controls = Controls::default();
         for batch in [reads, writes] {
             let started = Instant::now();
             for mutant in batch {
                 let record = &records[mutant.record];
                 let trial = self.trial(record, &mutant.mutation, &mut ids).await;
-                tally.add(mutant, record, trial);
+                if self.explained_by_state(&mut controls, mutant.record, record, &trial, &mut ids).await {
+                    tally.add_state_dependent(mutant);
+                } else {
+                    tally.add(mutant, record, trial);
+                }
                 done += 1;
                 on_progress(FuzzProgress::Mutants { done, total: mutants.len() });
             }
             mutants_seconds += started.elapsed().as_secs_f64();
             for group in tally.groups.values_mut().filter(|group| !group.shrunk) {
-                tally.totals.shrink_replays += self.shrink(&records, group, &mut ids).await;
+                tally.totals.shrink_replays += self.shrink(&records, group, &mut ids, &mut controls).await;
                 group.shrunk = true;
             }
         }
@@ -367,9 +382,61 @@ impl Fuzzer<'_> {
         ) else {
             return Trial::NotApplicable;
         };
+        self.compare_events(record, &baseline_event, &candidate_event, ids).await
+    }
+
+    /// Whether a divergent mutant of a read is explained by the state the sides hold, not
+    /// by its mutation: the record sent unmutated (the control, sent once per record: reads
+    /// run before any mutant writes, so the state they see does not change) diverges too,
+    /// at every path where the mutant does. A list whose order follows keys that end in
+    /// each side's random hex is the common case: the two sides list different entities
+    /// first, mutated or not. Writes get no control: sending one again would change the
+    /// state.
+    async fn explained_by_state(
+        &self,
+        controls: &mut Controls,
+        index: usize,
+        record: &Record,
+        trial: &Trial,
+        ids: &mut IdBook,
+    ) -> bool {
+        let Trial::Compared { comparison, .. } = trial else {
+            return false;
+        };
+        if !is_read(record) || !diverges(comparison) {
+            return false;
+        }
+        if let std::collections::btree_map::Entry::Vacant(entry) = controls.entry(index) {
+            let control = self
+                .compare_events(
+                    record,
+                    &rewritten(&record.event, &ids.baseline),
+                    &rewritten(&record.event, &ids.candidate),
+                    ids,
+                )
+                .await;
+            let paths = match control {
+                Trial::Compared { comparison, .. } => semantic_paths(&comparison),
+                Trial::NotApplicable | Trial::Failed { .. } => BTreeSet::new(),
+            };
+            entry.insert(paths);
+        }
+        let control = &controls[&index];
+        !control.is_empty() && semantic_paths(comparison).is_subset(control)
+    }
+
+    /// Sends each side its event of `record` and compares the answers, the ids a create
+    /// made learned from the baseline's answer.
+    async fn compare_events(
+        &self,
+        record: &Record,
+        baseline_event: &Value,
+        candidate_event: &Value,
+        ids: &mut IdBook,
+    ) -> Trial {
         let (baseline, candidate) = futures::join!(
-            self.baseline.invoke(record, &baseline_event),
-            self.candidate.invoke(record, &candidate_event)
+            self.baseline.invoke(record, baseline_event),
+            self.candidate.invoke(record, candidate_event)
         );
         let (baseline, mut candidate) = match (baseline, candidate) {
             (Ok(baseline), Ok(candidate)) => (baseline, candidate),
@@ -391,7 +458,7 @@ impl Fuzzer<'_> {
     /// Applies the group's mutation alone to smaller records of the same function and
     /// route, smallest first, and keeps the first that still diverges. Returns the replays
     /// spent.
-    async fn shrink(&self, records: &[Record], group: &mut Group, ids: &mut IdBook) -> usize {
+    async fn shrink(&self, records: &[Record], group: &mut Group, ids: &mut IdBook, controls: &mut Controls) -> usize {
         let smallest = &group.smallest;
         let record = &records[smallest.record];
         let mut candidates: Vec<(usize, usize)> = records
@@ -412,8 +479,11 @@ impl Fuzzer<'_> {
         let mut spent = 0;
         for (_, index) in candidates {
             spent += 1;
-            if let Trial::Compared { baseline, candidate, comparison } =
-                self.trial(&records[index], &mutation, ids).await
+            let trial = self.trial(&records[index], &mutation, ids).await;
+            if self.explained_by_state(controls, index, &records[index], &trial, ids).await {
+                continue;
+            }
+            if let Trial::Compared { baseline, candidate, comparison } = trial
                 && diverges(&comparison)
             {
                 group.smallest = divergent(None, &mutation, index, &records[index], (baseline, candidate), comparison);
@@ -513,6 +583,15 @@ impl Fuzzer<'_> {
 fn diverges(comparison: &Comparison) -> bool {
     comparison.semantic().next().is_some()
 }
+
+/// The paths of a comparison's semantic differences.
+fn semantic_paths(comparison: &Comparison) -> BTreeSet<String> {
+    comparison.semantic().map(|difference| difference.path.to_string()).collect()
+}
+
+/// Per read record (by index), the paths where its unmutated replay diverges after the
+/// corpus: empty when it does not.
+type Controls = BTreeMap<usize, BTreeSet<String>>;
 
 fn group_key(record: &Record, mutation: &Mutation) -> GroupKey {
     (record.function.clone(), record.route.clone(), mutation.kind, mutation.change.label(), mutation.path.pattern())
