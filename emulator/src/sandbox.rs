@@ -212,9 +212,13 @@ impl Sandbox {
             command.current_dir(cwd);
         }
         registry.isolate(&mut command);
-        let started = Instant::now();
         let mut child =
             command.spawn().map_err(|source| StartFailure::Spawn { program: spec.program.clone(), source })?;
+        // Init Duration is the runtime's: from its exec (spawn returns once the child has
+        // exec'd), as Lambda counts it, not the sandbox's making. Joining the emulator's
+        // cgroup between fork and exec alone takes 10-20 ms on cgroup v1 (an RCU grace
+        // period), which a Rust runtime's 2 ms init would otherwise carry.
+        let started = Instant::now();
         let pid = child.id().unwrap_or_default();
         let log = Arc::new(InvocationLog::default());
         if let Some(stdout) = child.stdout.take() {
