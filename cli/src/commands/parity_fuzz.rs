@@ -126,11 +126,11 @@ impl FuzzRunSettings {
 }
 
 async fn fuzz(settings: FuzzRunSettings) -> Result<(), Failure> {
-    let session = ParitySession::open(&settings.baseline, &settings.candidate, None, &settings.targets)
-        .await
-        .map_err(|error| {
+    let session = ParitySession::open(&settings.baseline, &settings.candidate, None, &settings.targets).await.map_err(
+        |error| {
             if error.is_input_error() { Failure::Input(error.into()) } else { Failure::Unexpected(error.into()) }
-        })?;
+        },
+    )?;
     let fuzzer = Fuzzer {
         baseline: session.baseline.as_ref(),
         candidate: session.candidate.as_ref(),
