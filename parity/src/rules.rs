@@ -627,6 +627,17 @@ mod tests {
     }
 
     #[test]
+    fn without_a_volatile_headers_table_the_built_in_rule_is_the_one_credited() {
+        // The built-in rule goes after the file's own: a difference in volatile headers is
+        // credited to it, not to a rule of the file or past the end.
+        let rules = parse("[[set]]\npath = \"$.body.items\"\nreason = \"dict order\"\n").expect("parses");
+        assert_eq!(rules.rules().len(), 2);
+        let credited = rules.rule(rules.volatile_headers_rule);
+        assert_eq!((credited.kind, credited.line), (RuleKind::VolatileHeaders, 0), "{credited:?}");
+        assert_eq!(credited.route, "*");
+    }
+
+    #[test]
     fn a_full_file_compiles() {
         let rules = parse(
             r#"
