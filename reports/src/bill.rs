@@ -503,6 +503,34 @@ mod tests {
     // ---- tests asked for by the mutants that survived a cargo-mutants pass ----
 
     #[test]
+    fn prices_a_usage_does_not_need_are_never_asked_for_and_empty_lines_are_left_out() {
+        // eu-central-1 has no ephemeral storage, provisioned concurrency or Logs price: a
+        // usage of none of them is billed all the same, with the lines it has and no
+        // empty INIT line.
+        let table = PriceTable::embedded();
+        let prices = table.region("eu-central-1").expect("region");
+        let bill = account_bill(&[usage(Architecture::X86_64, 1e6, 10.0)], &prices, false).expect("nothing lacking");
+        let lines: Vec<Line> = bill[0].iter().map(|cost| cost.line).collect();
+        assert_eq!(lines, vec![Line::Duration, Line::Requests]);
+    }
+
+    #[test]
+    fn a_line_priced_at_zero_still_shows_its_quantity() {
+        // A price file may make something free (logs here): finance still sees the GB.
+        let text = "prices_as_of = \"2026-11-30\"\ncurrency = \"USD\"\n[sources]\nown = \"a test\"\n\
+            [regions.us-east-1]\nlambda_requests = { usd = 0.0000002, unit = \"request\", source = \"own\" }\n\
+            lambda_duration_x86_64 = { usd = 0.0000166667, unit = \"GB-second\", source = \"own\" }\n\
+            logs_ingestion = { usd = 0.0, unit = \"GB\", source = \"own\" }\n";
+        let table = PriceTable::parse(text, std::path::Path::new("free-logs.toml")).expect("a price file");
+        let prices = table.region("us-east-1").expect("region");
+        let mut logged = usage(Architecture::X86_64, 1e6, 10.0);
+        logged.log_gigabytes = 3.0;
+        let bill = account_bill(&[logged], &prices, false).expect("bill");
+        let logs = bill[0].iter().find(|cost| cost.line == Line::Logs).expect("a Logs line at $0");
+        assert_eq!((logs.quantity, logs.usd), (3.0, 0.0));
+    }
+
+    #[test]
     fn each_line_has_its_wire_name_its_label_and_its_billing_service() {
         for line in Line::ALL {
             let wire = serde_json::to_value(line).expect("serialises");
