@@ -487,8 +487,11 @@ async fn boto3_drives_the_lambda_api() {
 /// The aws CLI (v1, from the venv) against the Lambda API, as a release manager would use it.
 async fn aws_cli(endpoint: &str, args: &[&str]) -> Value {
     let output = tokio::process::Command::new(python())
-        .args(["-m", "awscli", "--endpoint-url", endpoint, "--region", "eu-west-1", "--output", "json"])
+        .args(["-m", "awscli", "--endpoint-url", endpoint, "--output", "json"])
         .args(args)
+        // The region as docs/deploy.md sets it.
+        .env("AWS_DEFAULT_REGION", "eu-west-1")
+        .env_remove("AWS_REGION")
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_EC2_METADATA_DISABLED", "true")
@@ -541,7 +544,8 @@ async fn the_aws_cli_invokes_and_shifts_alias_weights() {
             "--function-version",
             "1",
             "--routing-config",
-            r#"{"AdditionalVersionWeights":{"2":0.5}}"#,
+            // The shorthand as docs/deploy.md writes it: the version number unquoted.
+            "AdditionalVersionWeights={2=0.5}",
             "--revision-id",
             &revision,
         ],
