@@ -277,7 +277,8 @@ fn first_id(id_paths: &[crate::path::PathPattern], outcome: &crate::record::Outc
     id_paths.iter().find_map(|pattern| pattern.lookup(&body).and_then(Value::as_str).map(str::to_owned))
 }
 
-fn rewritten<'v>(event: &'v Value, ids: &IdMap) -> Cow<'v, Value> {
+/// The event with the ids a side generated put in place of the recorded ones.
+pub(crate) fn rewritten<'v>(event: &'v Value, ids: &IdMap) -> Cow<'v, Value> {
     if ids.is_empty() {
         return Cow::Borrowed(event);
     }
@@ -287,7 +288,7 @@ fn rewritten<'v>(event: &'v Value, ids: &IdMap) -> Cow<'v, Value> {
 }
 
 /// An error and its causes on one line, for a report.
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

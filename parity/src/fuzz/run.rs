@@ -12,7 +12,6 @@
 //! as for a record without an answer. When the sides write differently, the end-of-run
 //! write comparison says so.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
@@ -30,7 +29,7 @@ use crate::difference::{Comparison, Difference, Tier};
 use crate::ids::IdMap;
 use crate::record::{Observed, Record};
 use crate::redact::Redactor;
-use crate::replay::{IdBook, Replay, ReplayError, ReplaySettings};
+use crate::replay::{IdBook, Replay, ReplayError, ReplaySettings, error_chain, rewritten};
 use crate::report::{ReportBuilder, SideEffectDifference};
 use crate::rules::ParityRules;
 use crate::side_effects::{SideEffects, diff_side_effects, side_effect_pattern};
@@ -619,27 +618,6 @@ fn divergent(
         candidate,
         comparison,
     }
-}
-
-fn rewritten<'v>(event: &'v Value, ids: &IdMap) -> Cow<'v, Value> {
-    if ids.is_empty() {
-        return Cow::Borrowed(event);
-    }
-    let mut event = event.clone();
-    ids.rewrite_event(&mut event);
-    Cow::Owned(event)
-}
-
-/// An error and its causes on one line.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
