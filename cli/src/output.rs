@@ -33,13 +33,14 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// Checks, before a long run starts, that `write_atomically(path, ..)` can succeed: the
 /// folder exists and `path` is not a folder. The run's result is never lost to a typo.
-pub fn check_writable_destination(path: &Path) -> anyhow::Result<()> {
+/// Errors name the `flag` that gave the path.
+pub fn check_writable_destination(path: &Path, flag: &str) -> anyhow::Result<()> {
     let folder = path.parent().filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if !folder.is_dir() {
-        anyhow::bail!("--output {}: the folder {} does not exist", path.display(), folder.display());
+        anyhow::bail!("{flag} {}: the folder {} does not exist", path.display(), folder.display());
     }
     if path.is_dir() {
-        anyhow::bail!("--output {} is a folder; name a file", path.display());
+        anyhow::bail!("{flag} {} is a folder; name a file", path.display());
     }
     Ok(())
 }

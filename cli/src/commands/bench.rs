@@ -5,7 +5,7 @@
 //! instead); then the engine runs and its result is rendered, and with `--usage-out`
 //! written as the usage file `cutover report --usage` prices.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, anyhow, bail};
@@ -16,9 +16,6 @@ use crate::args::{BenchArgs, BenchCommand, BenchRewriteArgs, OutputFormat};
 use crate::commands::package::{Workspace, cargo};
 use crate::exit::Failure;
 use crate::output;
-
-/// The rules file used when `--rules` is not given and it exists (as `cutover parity`).
-const DEFAULT_RULES_FILE: &str = "parity.toml";
 
 pub fn run(args: BenchArgs, format: OutputFormat) -> Result<(), Failure> {
     match args.command {
@@ -65,13 +62,12 @@ fn resolve(args: &BenchRewriteArgs, workspace: Option<&Workspace>) -> anyhow::Re
     let config = emulator::Config::load(config_path)?;
     let functions: Vec<&str> = config.functions.iter().map(|function| function.name.as_str()).collect();
     let targets = BenchTargets::load(config_path, &functions)?;
-    let rules = match &args.rules {
-        Some(path) => ParityRules::load(path)?,
-        None if Path::new(DEFAULT_RULES_FILE).exists() => ParityRules::load(Path::new(DEFAULT_RULES_FILE))?,
+    let rules = match super::parity::rules_file(args.rules.as_deref()) {
+        Some(path) => ParityRules::load(&path)?,
         None => ParityRules::default(),
     };
     if let Some(path) = &args.usage_out {
-        check_writable(path, "--usage-out")?;
+        output::check_writable_destination(path, "--usage-out")?;
     }
     let zip_dir = match (&args.zip_dir, workspace) {
         (Some(folder), _) => folder.clone(),
@@ -87,18 +83,6 @@ fn resolve(args: &BenchRewriteArgs, workspace: Option<&Workspace>) -> anyhow::Re
         zip_dir,
     };
     Ok(RewritePlan::new(config, targets, rules, options)?)
-}
-
-/// The run's result is never lost to a typo: the folder exists and the path is no folder.
-fn check_writable(path: &Path, flag: &str) -> anyhow::Result<()> {
-    let folder = path.parent().filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    if !folder.is_dir() {
-        bail!("{flag} {}: the folder {} does not exist", path.display(), folder.display());
-    }
-    if path.is_dir() {
-        bail!("{flag} {} is a folder; name a file", path.display());
-    }
-    Ok(())
 }
 
 /// Native release builds for timing (the musl zips are only for sizes): the profile a

@@ -19,7 +19,7 @@ use crate::exit::Failure;
 use crate::output;
 
 /// The rules file used when `--rules` is not given and it exists.
-pub(super) const DEFAULT_RULES_FILE: &str = "parity.toml";
+const DEFAULT_RULES_FILE: &str = "parity.toml";
 
 pub fn run(args: ParityArgs, format: ParityFormatArg) -> Result<(), Failure> {
     match args.command {
@@ -61,6 +61,33 @@ pub(super) fn target_uri(flag: &str, text: &str) -> Result<TargetUri, Failure> {
     text.parse::<TargetUri>().map_err(|error| input(anyhow!(error).context(format!("--{flag}"))))
 }
 
+/// The rules file: `--rules`, else parity.toml when it exists; `None` for the built-in rules.
+pub(super) fn rules_file(flag: Option<&Path>) -> Option<PathBuf> {
+    match flag {
+        Some(path) => Some(path.to_path_buf()),
+        None if Path::new(DEFAULT_RULES_FILE).exists() => Some(PathBuf::from(DEFAULT_RULES_FILE)),
+        None => None,
+    }
+}
+
+/// The rules of `path` (the built-in ones without a file), checked against the routes of
+/// the corpus and of the config: a rule scoped to a route that neither has is a typo that
+/// would hide nothing, named with its file and line before anything starts.
+pub(super) fn checked_rules(path: Option<&Path>, corpus: &Corpus, config: &Path) -> Result<ParityRules, Failure> {
+    let rules = match path {
+        Some(path) => ParityRules::load(path).map_err(input)?,
+        None => ParityRules::default(),
+    };
+    let declared: Vec<String> = emulator::Config::load(config)
+        .map(|config| {
+            config.routes.iter().map(|route| format!("{} {}", route.method.to_ascii_uppercase(), route.path)).collect()
+        })
+        .unwrap_or_default();
+    let corpus_routes = corpus.records(CorpusFilter::default()).map_while(Result::ok).map(|record| record.route);
+    rules.check_routes(corpus_routes, &declared).map_err(input)?;
+    Ok(rules)
+}
+
 fn timestamp(flag: &str, text: Option<&str>) -> Result<Option<OffsetDateTime>, Failure> {
     text.map(|text| {
         OffsetDateTime::parse(text, &Rfc3339)
@@ -74,29 +101,9 @@ impl RunSettings {
         let baseline = target_uri("baseline", &args.baseline)?;
         let candidate = target_uri("candidate", &args.candidate)?;
         let secondary = args.secondary.as_deref().map(|text| target_uri("secondary", text)).transpose()?;
-        let rules_path = match &args.rules {
-            Some(path) => Some(path.clone()),
-            None if Path::new(DEFAULT_RULES_FILE).exists() => Some(PathBuf::from(DEFAULT_RULES_FILE)),
-            None => None,
-        };
-        let rules = match &rules_path {
-            Some(path) => ParityRules::load(path).map_err(input)?,
-            None => ParityRules::default(),
-        };
+        let rules_path = rules_file(args.rules.as_deref());
         let corpus = Corpus::open(&args.corpus).map_err(input)?;
-        // A rule scoped to a route that neither the corpus nor the config has is a typo
-        // that would hide nothing: named with its file and line before anything starts.
-        let declared: Vec<String> = emulator::Config::load(&args.config.config)
-            .map(|config| {
-                config
-                    .routes
-                    .iter()
-                    .map(|route| format!("{} {}", route.method.to_ascii_uppercase(), route.path))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let corpus_routes = corpus.records(CorpusFilter::default()).map_while(Result::ok).map(|record| record.route);
-        rules.check_routes(corpus_routes, &declared).map_err(input)?;
+        let rules = checked_rules(rules_path.as_deref(), &corpus, &args.config.config)?;
         let statuses = args
             .status
             .iter()
@@ -132,7 +139,7 @@ impl RunSettings {
             .map(|text| shard_plan(text, &corpus, &filter, &rules, rules_path.as_deref()))
             .transpose()?;
         if let Some(path) = &args.output {
-            output::check_writable_destination(path).map_err(input)?;
+            output::check_writable_destination(path, "--output").map_err(input)?;
         }
         if args.concurrency == 0 {
             return Err(input(anyhow!("--concurrency must be at least 1")));
@@ -278,7 +285,7 @@ fn shard_plan(
 /// it in any format `parity run` renders and maps its verdict to the exit code.
 fn merge(args: ParityMergeArgs, format: ParityFormatArg) -> Result<(), Failure> {
     if let Some(path) = &args.output {
-        output::check_writable_destination(path).map_err(input)?;
+        output::check_writable_destination(path, "--output").map_err(input)?;
     }
     let texts = args
         .reports

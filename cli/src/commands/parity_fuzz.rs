@@ -4,7 +4,7 @@
 //! maps the verdict to the exit code.
 
 use std::io::IsTerminal as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::anyhow;
@@ -13,7 +13,7 @@ use parity::{
     Record, ReplaySettings, TargetOptions, TargetUri,
 };
 
-use super::parity::{DEFAULT_RULES_FILE, input, target_uri};
+use super::parity::{checked_rules, input, rules_file, target_uri};
 use crate::args::{ParityFormatArg, ParityFuzzArgs};
 use crate::exit::Failure;
 use crate::output;
@@ -58,25 +58,8 @@ impl FuzzRunSettings {
                 )));
             }
         }
-        let rules = match &args.rules {
-            Some(path) => ParityRules::load(path).map_err(input)?,
-            None if Path::new(DEFAULT_RULES_FILE).exists() => {
-                ParityRules::load(Path::new(DEFAULT_RULES_FILE)).map_err(input)?
-            }
-            None => ParityRules::default(),
-        };
         let corpus = Corpus::open(&args.corpus).map_err(input)?;
-        let declared: Vec<String> = emulator::Config::load(&args.config.config)
-            .map(|config| {
-                config
-                    .routes
-                    .iter()
-                    .map(|route| format!("{} {}", route.method.to_ascii_uppercase(), route.path))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let corpus_routes = corpus.records(CorpusFilter::default()).map_while(Result::ok).map(|record| record.route);
-        rules.check_routes(corpus_routes, &declared).map_err(input)?;
+        let rules = checked_rules(rules_file(args.rules.as_deref()).as_deref(), &corpus, &args.config.config)?;
         // The fuzzer draws from the whole corpus (and replays it first), so it holds it.
         let filter = CorpusFilter { routes: args.route, ..CorpusFilter::default() };
         let records: Vec<Record> = corpus.records(filter).collect::<Result<_, _>>().map_err(input)?;
@@ -90,7 +73,7 @@ impl FuzzRunSettings {
             return Err(input(anyhow!("--mutants must be at least 1: a fuzz run of no mutants proves nothing")));
         }
         if let Some(path) = &args.output {
-            output::check_writable_destination(path).map_err(input)?;
+            output::check_writable_destination(path, "--output").map_err(input)?;
         }
         if args.concurrency == 0 {
             return Err(input(anyhow!("--concurrency must be at least 1")));
