@@ -56,6 +56,11 @@ fn verdict(report: &FuzzReport) -> String {
             "no mutant could be replayed ({} skipped, {} failed): no evidence, no pass",
             totals.skipped, totals.errors
         ));
+    } else if totals.replayed == totals.state_dependent {
+        reasons.push(format!(
+            "every one of the {} replayed mutants diverged where its unmutated read diverges too: no evidence about the mutations, no pass",
+            totals.replayed
+        ));
     }
     if !report.findings.is_empty() {
         reasons.push(format!(

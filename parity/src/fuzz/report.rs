@@ -188,10 +188,11 @@ impl FuzzReport {
 
     /// The verdict, about the mutants: some were replayed, none diverged, none was
     /// answered by one side only, and they made both sides write alike. A run that
-    /// replayed no mutant proves nothing and does not pass. Differences of the unmutated
-    /// corpus are `parity run`'s verdict; the report shows them as a warning.
+    /// replayed no mutant, or only mutants whose divergence the state explains, proves
+    /// nothing and does not pass. Differences of the unmutated corpus are `parity run`'s
+    /// verdict; the report shows them as a warning.
     pub fn passed(&self) -> bool {
-        self.totals.replayed > 0
+        self.totals.replayed > self.totals.state_dependent
             && self.findings.is_empty()
             && self.totals.errors == 0
             && self.mutant_write_mismatches() == 0

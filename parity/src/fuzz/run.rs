@@ -770,6 +770,14 @@ mod tests {
         assert_eq!(report.kinds.len(), MutationKind::ALL.len(), "every kind applies to these events");
         let table = render_fuzz(&report, FuzzFormat::Table);
         assert!(table.contains("PASS: 90 mutants replayed (seed 5)"), "{table}");
+
+        // Had the state explained every divergence, nothing would be known of the
+        // mutations: no pass.
+        let mut explained = report.clone();
+        explained.totals.state_dependent = explained.totals.replayed;
+        assert!(!explained.passed());
+        let table = render_fuzz(&explained, FuzzFormat::Table);
+        assert!(table.contains("no evidence about the mutations, no pass"), "{table}");
     }
 
     #[tokio::test]
