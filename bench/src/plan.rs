@@ -23,6 +23,9 @@ pub struct RewriteOptions {
     pub functions: Vec<String>,
     /// Where the Rust zips of `cutover package` are (`<function>.zip`).
     pub zip_dir: PathBuf,
+    /// Lambda's physics for every replayed function, over what the config sets; `None`
+    /// keeps the config's.
+    pub physics: Option<emulator::Physics>,
 }
 
 /// A run, resolved: the config cut down to the replayed functions, the corpus checked.
@@ -171,6 +174,11 @@ impl RewritePlan {
             }
         }
         config.functions.retain(|function| replayed.contains(&function.name));
+        if let Some(physics) = &options.physics {
+            for function in &mut config.functions {
+                function.physics = physics.clone();
+            }
+        }
         // Nothing is served over HTTP; the emulator is only called in process.
         config.routes.clear();
         config.local.api_gateway = None;

@@ -85,15 +85,16 @@ pub(crate) struct Backend {
     pub proxy: Option<RecordingProxy>,
 }
 
-/// Starts (or connects to) moto and runs the setup hook against it; with `record_writes`,
-/// a [`RecordingProxy`] then stands in front of moto and the functions' endpoint variables
-/// point at it. The hook talks to moto directly: its seed writes are the same on every
+/// Starts (or connects to) moto and runs the setup hook against it; with `record_writes`
+/// or `proxy`, a [`RecordingProxy`] then stands in front of moto (recording the writes only
+/// with `record_writes`) and the functions' endpoint variables point at it. The hook talks to moto directly: its seed writes are the same on every
 /// side and are not part of what a function wrote.
 pub(crate) async fn start(
     local: &LocalSettings,
     moto: &MotoSettings,
     registry: &Arc<ProcessRegistry>,
     record_writes: bool,
+    proxy: bool,
 ) -> Result<Backend, BackendError> {
     let (endpoint, moto_pid) = match (&moto.endpoint, moto.start) {
         (Some(endpoint), _) => (endpoint.trim_end_matches('/').to_string(), None),
@@ -114,10 +115,10 @@ pub(crate) async fn start(
             }
         }
     }
-    if !record_writes {
+    if !record_writes && !proxy {
         return Ok(Backend { endpoint, environment, moto_pid, proxy: None });
     }
-    let proxy = match RecordingProxy::start(&endpoint).await {
+    let proxy = match RecordingProxy::start_with(&endpoint, record_writes).await {
         Ok(proxy) => proxy,
         Err(error) => {
             if let Some(pid) = moto_pid {

@@ -76,6 +76,9 @@ pub struct LocalSettings {
     pub moto: Option<MotoSettings>,
     /// The folder of the config file; relative paths and hooks resolve against it.
     pub base_dir: PathBuf,
+    /// `[local.physics]`: the physics every function gets unless its own table says
+    /// otherwise.
+    pub physics: Physics,
 }
 
 /// The `[local.moto]` table: the AWS-compatible endpoint the functions call, and the hook
@@ -100,7 +103,8 @@ pub struct FunctionConfig {
     /// The function's name (1–64 letters, digits, `-` or `_`).
     pub name: String,
     /// Lambda's `MemorySize` in MB (128–10240; 128 unless set): reported in the REPORT line
-    /// and `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, not enforced.
+    /// and `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`; a version may set its own. Enforced only
+    /// under [`Physics`] (`memory_limit`), and it sizes the CPU share (`cpu_share`).
     pub memory_mb: u32,
     /// Lambda's function timeout (1 ms to 900 s; 3 s unless set): past it the sandbox is
     /// killed and the invocation ends as `Sandbox.Timedout`.
@@ -114,6 +118,33 @@ pub struct FunctionConfig {
     pub versions: Vec<VersionConfig>,
     /// The `[[function.alias]]` tables, in file order.
     pub aliases: Vec<AliasConfig>,
+    /// Lambda's physics for this function's sandboxes: `[local.physics]`, overridden key
+    /// by key by the function's own `physics` table.
+    pub physics: Physics,
+}
+
+/// Lambda's physics on one machine, each part off unless set (`[local.physics]`, or a
+/// function's `physics = { ... }` over it). docs/local.md says what each one simulates.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Physics {
+    /// A sandbox gets `memory_mb / 1769` of a vCPU, as Lambda allocates CPU, through a
+    /// cgroup CPU quota.
+    pub cpu_share: bool,
+    /// A sandbox is limited to its `memory_mb`; over it the kernel kills the runtime and the
+    /// invocation ends as `Runtime.OutOfMemory`.
+    pub memory_limit: bool,
+    /// A latency profile (a TOML file, see docs/local.md, or `"default"`, the shipped
+    /// eu-west-1 one): each AWS call of the function
+    /// waits the profile's delay for its service and operation before it reaches the back
+    /// end, and each invocation gets a trace of its AWS calls.
+    pub latency_profile: Option<PathBuf>,
+}
+
+impl Physics {
+    /// Whether any part is on.
+    pub fn any(&self) -> bool {
+        self.cpu_share || self.memory_limit || self.latency_profile.is_some()
+    }
 }
 
 /// One `[[function.version]]`: a published version and the code it runs.
@@ -125,6 +156,10 @@ pub struct VersionConfig {
     pub runtime: RuntimeConfig,
     /// Variables for this version only, over the function's.
     pub environment: BTreeMap<String, String>,
+    /// This version's `MemorySize` in MB: its own `memory_mb`, else the function's. A
+    /// published version keeps the configuration it was published with, so the Python
+    /// version can run at 512 MB and the Rust one at 128 MB.
+    pub memory_mb: u32,
 }
 
 /// How a version's code runs: a Python handler or a custom-runtime `bootstrap`.
@@ -268,6 +303,34 @@ struct RawLocal {
     account_id: Option<String>,
     python: Option<String>,
     moto: Option<RawMoto>,
+    physics: Option<RawPhysics>,
+}
+
+/// `[local.physics]` and a function's `physics`: every key optional, so a function's table
+/// overrides the global one key by key. `latency_profile = ""` turns a global profile off.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPhysics {
+    cpu_share: Option<bool>,
+    memory_limit: Option<bool>,
+    latency_profile: Option<String>,
+}
+
+impl RawPhysics {
+    fn over(&self, base: &Physics, base_dir: &Path) -> Physics {
+        Physics {
+            cpu_share: self.cpu_share.unwrap_or(base.cpu_share),
+            memory_limit: self.memory_limit.unwrap_or(base.memory_limit),
+            latency_profile: match self.latency_profile.as_deref() {
+                None => base.latency_profile.clone(),
+                Some("") => None,
+                Some(crate::latency::DEFAULT_LATENCY_PROFILE) => {
+                    Some(PathBuf::from(crate::latency::DEFAULT_LATENCY_PROFILE))
+                }
+                Some(path) => Some(resolve(base_dir, path)),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -298,6 +361,7 @@ struct RawFunction {
     versions: Vec<RawVersion>,
     #[serde(default, rename = "alias")]
     aliases: Vec<RawAlias>,
+    physics: Option<RawPhysics>,
 }
 
 fn default_memory() -> u32 {
@@ -318,6 +382,7 @@ struct RawVersion {
     bootstrap: Option<String>,
     #[serde(default)]
     environment: BTreeMap<String, String>,
+    memory_mb: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -369,7 +434,7 @@ impl RawConfig {
             if !names.insert(raw.name.clone()) {
                 return Err(format!("function {:?} is declared twice", raw.name));
             }
-            functions.push(raw.validate(base_dir)?);
+            functions.push(raw.validate(base_dir, &local.physics)?);
         }
         let mut routes = Vec::new();
         for (index, raw) in self.routes.into_iter().enumerate() {
@@ -405,7 +470,9 @@ impl RawLocal {
                 Some(MotoSettings { start: moto.start, port: moto.port, endpoint: moto.endpoint, setup: moto.setup })
             }
         };
+        let physics = self.physics.unwrap_or_default().over(&Physics::default(), base_dir);
         Ok(LocalSettings {
+            physics,
             lambda_api,
             api_gateway,
             region: self.region.unwrap_or_else(|| "eu-west-1".to_string()),
@@ -522,7 +589,7 @@ fn is_version_name(version: &str) -> bool {
 }
 
 impl RawFunction {
-    fn validate(self, base_dir: &Path) -> Result<FunctionConfig, String> {
+    fn validate(self, base_dir: &Path, physics: &Physics) -> Result<FunctionConfig, String> {
         let at = format!("function {:?}", self.name);
         if !MEMORY_RANGE_MB.contains(&self.memory_mb) {
             return Err(format!("{at}: memory_mb = {} is outside Lambda's 128..=10240", self.memory_mb));
@@ -558,7 +625,11 @@ impl RawFunction {
                 (None, Some(bootstrap)) => RuntimeConfig::Bootstrap { path: resolve(base_dir, &bootstrap) },
                 _ => return Err(format!("{version_at}: set exactly one of `python` or `bootstrap`")),
             };
-            versions.push(VersionConfig { version: raw.version, runtime, environment: raw.environment });
+            let memory_mb = raw.memory_mb.unwrap_or(self.memory_mb);
+            if !MEMORY_RANGE_MB.contains(&memory_mb) {
+                return Err(format!("{version_at}: memory_mb = {memory_mb} is outside Lambda's 128..=10240"));
+            }
+            versions.push(VersionConfig { version: raw.version, runtime, environment: raw.environment, memory_mb });
         }
         let mut aliases: Vec<AliasConfig> = Vec::new();
         for raw in self.aliases {
@@ -590,6 +661,7 @@ impl RawFunction {
             environment: self.environment,
             versions,
             aliases,
+            physics: self.physics.unwrap_or_default().over(physics, base_dir),
         })
     }
 }
@@ -780,6 +852,33 @@ payload = "http"
             message.contains("route #1 (post /clusters): function \"create-clusters\" is not declared"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn a_functions_physics_overrides_the_global_table_key_by_key_and_versions_keep_their_memory() {
+        let text = GOOD
+            .replace("[local]\n", "[local]\nphysics = { cpu_share = true, latency_profile = \"default\" }\n")
+            .replace(
+                "concurrency = 4\n",
+                "concurrency = 4\nphysics = { memory_limit = true, latency_profile = \"\" }\n",
+            )
+            .replace(
+                "bootstrap = \"target/lambda/create-cluster/bootstrap\"",
+                "bootstrap = \"target/lambda/create-cluster/bootstrap\"\nmemory_mb = 128",
+            );
+        let config = parse(&text).expect("valid");
+        assert_eq!(
+            config.local.physics,
+            Physics { cpu_share: true, memory_limit: false, latency_profile: Some(PathBuf::from("default")) }
+        );
+        let function = config.function("create-cluster").expect("declared");
+        assert_eq!(function.physics, Physics { cpu_share: true, memory_limit: true, latency_profile: None });
+        let memories: Vec<u32> = function.versions.iter().map(|version| version.memory_mb).collect();
+        assert_eq!(memories, [512, 128], "the Python version keeps the function's, the Rust one its own");
+        let message = parse(&text.replace("memory_mb = 128", "memory_mb = 64")).expect_err("invalid").to_string();
+        assert!(message.contains(r#"function "create-cluster" version "2": memory_mb = 64 is outside"#), "{message}");
+        let message = parse(&text.replace("cpu_share = true", "cpu = true")).expect_err("invalid").to_string();
+        assert!(message.contains("unknown field `cpu`"), "{message}");
     }
 
     #[test]

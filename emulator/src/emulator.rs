@@ -19,7 +19,8 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::faults::{FaultError, FaultInjector, Faults};
-use crate::function_pool::FunctionPool;
+use crate::function_pool::{FunctionPool, PoolContext};
+use crate::latency::{LatencyProfile, LatencyProfileError};
 use crate::logs::LogSink;
 use crate::metrics::{DEFAULT_METRICS_RETENTION, MetricsStore};
 use crate::outcome::{InvocationOutcome, InvokeError};
@@ -90,6 +91,37 @@ pub enum StartError {
     /// moto server, its setup hook or the recording proxy did not start.
     #[error("could not start the local AWS back end")]
     Backend(#[from] BackendError),
+    /// A function's latency profile could not be read or is invalid.
+    #[error("function {function:?}: {source}")]
+    LatencyProfile {
+        /// The function whose `physics.latency_profile` names the file.
+        function: String,
+        /// What is wrong with the file.
+        #[source]
+        source: LatencyProfileError,
+    },
+}
+
+/// The latency profile of each function that has one, each file read once.
+fn latency_profiles(config: &Config) -> Result<BTreeMap<String, Arc<LatencyProfile>>, StartError> {
+    let mut loaded: BTreeMap<std::path::PathBuf, Arc<LatencyProfile>> = BTreeMap::new();
+    let mut profiles = BTreeMap::new();
+    for function in &config.functions {
+        let Some(path) = &function.physics.latency_profile else { continue };
+        let profile = match loaded.get(path) {
+            Some(profile) => profile.clone(),
+            None => {
+                let profile = Arc::new(
+                    LatencyProfile::load(path)
+                        .map_err(|source| StartError::LatencyProfile { function: function.name.clone(), source })?,
+                );
+                loaded.insert(path.clone(), profile.clone());
+                profile
+            }
+        };
+        profiles.insert(function.name.clone(), profile);
+    }
+    Ok(profiles)
 }
 
 /// A running local Lambda.
@@ -113,8 +145,10 @@ impl Emulator {
         let mut backend_endpoint = None;
         let mut backend_pid = None;
         let mut proxy = None;
+        let latency = latency_profiles(&config)?;
         if let (true, Some(moto)) = (options.start_backend, &config.local.moto) {
-            let backend = backend::start(&config.local, moto, &registry, options.record_writes).await?;
+            let backend =
+                backend::start(&config.local, moto, &registry, options.record_writes, !latency.is_empty()).await?;
             backend_environment = backend.environment;
             backend_endpoint = Some(backend.endpoint);
             backend_pid = backend.moto_pid;
@@ -124,14 +158,16 @@ impl Emulator {
             .functions
             .iter()
             .map(|function| {
-                let pool = FunctionPool::new(
-                    function,
-                    &config.local,
-                    &backend_environment,
-                    registry.clone(),
-                    options.logs.clone(),
-                    options.clock.as_ref(),
-                );
+                let context = PoolContext {
+                    local: &config.local,
+                    backend: &backend_environment,
+                    registry: registry.clone(),
+                    logs: options.logs.clone(),
+                    clock: options.clock.as_ref(),
+                    proxy: proxy.as_ref().map(RecordingProxy::handle),
+                    latency: latency.get(&function.name).cloned(),
+                };
+                let pool = FunctionPool::new(function, context);
                 (function.name.clone(), pool)
             })
             .collect();
@@ -301,6 +337,7 @@ impl Emulator {
             pool.close();
         }
         self.engine.registry.kill_all(SHUTDOWN_GRACE).await;
+        let _ = tokio::task::spawn_blocking(crate::physics::finish_cleanup).await;
     }
 }
 

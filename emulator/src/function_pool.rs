@@ -16,9 +16,12 @@ use crate::clock::Clock;
 use crate::code_digest::code_sha256;
 use crate::config::{FunctionConfig, LocalSettings, RuntimeConfig, VersionConfig};
 use crate::faults::{FaultPlan, InjectedFailure};
+use crate::latency::LatencyProfile;
 use crate::limits::{INIT_TIMEOUT, MAX_RESPONSE_BYTES};
 use crate::logs::LogSink;
 use crate::outcome::{InvocationOutcome, InvokeError, OutcomeStatus, Report};
+use crate::physics::Limits;
+use crate::recording_proxy::ProxyHandle;
 use crate::runtime_api::RuntimeReply;
 use crate::sandbox::{ProcessRegistry, Sandbox, SandboxResult, SandboxSpec, StartFailure};
 
@@ -44,19 +47,28 @@ pub(crate) struct FunctionPool {
     code_digests: Mutex<HashMap<CodeIdentity, String>>,
     /// Deleted versions: their sandboxes are not kept warm.
     retired: Mutex<HashSet<String>>,
+    /// The proxy in front of the back end, when one stands there: each sandbox gets its
+    /// own listener on it.
+    proxy: Option<ProxyHandle>,
+}
+
+/// What a function pool is started with besides its config.
+pub(crate) struct PoolContext<'a> {
+    pub local: &'a LocalSettings,
+    /// The variables every function gets for the local AWS back end (endpoint, setup hook
+    /// output).
+    pub backend: &'a BTreeMap<String, String>,
+    pub registry: Arc<ProcessRegistry>,
+    pub logs: LogSink,
+    pub clock: &'a dyn Clock,
+    pub proxy: Option<ProxyHandle>,
+    /// The function's latency profile, loaded.
+    pub latency: Option<Arc<LatencyProfile>>,
 }
 
 impl FunctionPool {
-    /// `backend` holds the variables every function gets for the local AWS back end
-    /// (endpoint, setup hook output).
-    pub(crate) fn new(
-        config: &FunctionConfig,
-        local: &LocalSettings,
-        backend: &BTreeMap<String, String>,
-        registry: Arc<ProcessRegistry>,
-        logs: LogSink,
-        clock: &dyn Clock,
-    ) -> FunctionPool {
+    pub(crate) fn new(config: &FunctionConfig, context: PoolContext<'_>) -> FunctionPool {
+        let PoolContext { local, backend, registry, logs, clock, proxy, latency } = context;
         // Log stream names carry the date the sandbox's logs start, on the emulator's clock.
         let today = time::OffsetDateTime::from(clock.now()).date();
         let function_arn = format!("arn:aws:lambda:{}:{}:function:{}", local.region, local.account_id, config.name);
@@ -64,10 +76,13 @@ impl FunctionPool {
         for version in &config.versions {
             specs.insert(
                 version.version.clone(),
-                sandbox_spec(config, version, &version.version, local, backend, today),
+                sandbox_spec(config, version, &version.version, local, backend, today, latency.clone()),
             );
         }
-        specs.insert(LATEST.to_string(), sandbox_spec(config, config.latest(), LATEST, local, backend, today));
+        specs.insert(
+            LATEST.to_string(),
+            sandbox_spec(config, config.latest(), LATEST, local, backend, today, latency.clone()),
+        );
         FunctionPool {
             config: config.clone(),
             function_arn,
@@ -79,6 +94,7 @@ impl FunctionPool {
             closed: AtomicBool::new(false),
             code_digests: Mutex::new(HashMap::new()),
             retired: Mutex::new(HashSet::new()),
+            proxy,
         }
     }
 
@@ -112,7 +128,7 @@ impl FunctionPool {
             function: self.config.name.clone(),
             qualifier: qualifier.to_string(),
             executed_version: version.to_string(),
-            memory_size_mb: self.config.memory_mb,
+            memory_size_mb: spec.memory_mb,
         };
         let faults = faults();
         if let Some(failure) = faults.failure {
@@ -132,7 +148,7 @@ impl FunctionPool {
         let (mut sandbox, result) = loop {
             let mut sandbox = match self.checkout(version) {
                 Some(sandbox) => sandbox,
-                None => match Sandbox::start(spec, &self.registry, &self.logs).await {
+                None => match Sandbox::start(spec, &self.registry, &self.logs, self.proxy.as_ref()).await {
                     Ok(sandbox) => sandbox,
                     Err(failure) => return Ok(self.init_failure(&mut outcome, &spec.label, failure)),
                 },
@@ -157,7 +173,8 @@ impl FunctionPool {
         };
         let init_duration = sandbox.init_duration.take();
         let label = sandbox.label.clone();
-        let max_memory_used_mb = sandbox.max_memory_used_mb();
+        let mut max_memory_used_mb = sandbox.max_memory_used_mb();
+        let aws_calls = sandbox.take_calls();
         if !faults.added_latency.is_zero() {
             // The sandbox stays busy through the added latency, as a slower function's would.
             tokio::time::sleep(faults.real_delay).await;
@@ -178,6 +195,15 @@ impl FunctionPool {
                 // The runtime was refused mid-answer and may be dying from it: Lambda starts
                 // the next event in a fresh sandbox.
                 (OutcomeStatus::ResponseTooLarge, Bytes::from(body.to_string()), duration, false)
+            }
+            SandboxResult::Exited { status, duration } if sandbox.oom_killed() => {
+                // Lambda's answer for a runtime the memory limit killed; it used all it had.
+                max_memory_used_mb = sandbox.memory_limit_mb();
+                let body = json!({
+                    "errorType": "Runtime.OutOfMemory",
+                    "errorMessage": format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
+                });
+                (OutcomeStatus::OutOfMemory, Bytes::from(body.to_string()), duration, false)
             }
             SandboxResult::Exited { status, duration } => {
                 let body = json!({
@@ -205,6 +231,8 @@ impl FunctionPool {
         };
         let duration = duration + faults.added_latency;
         let mut result = outcome.finish(status, body, duration, init_duration, max_memory_used_mb);
+        result.report.unthrottled.clone_from(&sandbox.unthrottled);
+        result.aws_calls = aws_calls;
         let end_line = format!("END RequestId: {request_id}");
         let report_line = result.report.to_string();
         if options.tail_logs {
@@ -449,6 +477,7 @@ impl OutcomeBuilder {
             init_duration,
             status: report_status,
             error_type: report_error_type,
+            unthrottled: None,
         };
         InvocationOutcome {
             request_id: self.request_id.clone(),
@@ -459,6 +488,7 @@ impl OutcomeBuilder {
             payload,
             report,
             log_tail: None,
+            aws_calls: Vec::new(),
         }
     }
 }
@@ -494,6 +524,7 @@ fn sandbox_spec(
     local: &LocalSettings,
     backend: &BTreeMap<String, String>,
     today: time::Date,
+    latency: Option<Arc<LatencyProfile>>,
 ) -> SandboxSpec {
     // The function's own variables first; Lambda's reserved variables cannot be overridden.
     let mut environment: BTreeMap<String, String> = BTreeMap::new();
@@ -508,7 +539,7 @@ fn sandbox_spec(
     for (key, value) in [
         ("AWS_LAMBDA_FUNCTION_NAME", function.name.clone()),
         ("AWS_LAMBDA_FUNCTION_VERSION", version_label.to_string()),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", function.memory_mb.to_string()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", version.memory_mb.to_string()),
         ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", function.name)),
         ("AWS_LAMBDA_LOG_STREAM_NAME", log_stream),
         ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_string()),
@@ -547,6 +578,9 @@ fn sandbox_spec(
         cwd,
         environment: environment.into_iter().collect(),
         init_timeout: INIT_TIMEOUT,
+        memory_mb: version.memory_mb,
+        limits: Limits::of(version.memory_mb, &function.physics),
+        latency,
     }
 }
 

@@ -16,8 +16,10 @@
 //! `metrics`, `invoke_api`, `api_gateway` and `cloudwatch_api` (the HTTP front doors, with
 //! `cbor` for CloudWatch's wire format), `clock`, `backend` (moto and the setup hook),
 //! `faults` (what a rehearsal injects), `outcome` (results and REPORT lines), `cgroup`
-//! (the processes a sandbox started, reached at shutdown), `recording_proxy` (in front of
-//! moto: forwards every call and records the write calls in order).
+//! (the processes a sandbox started, reached at shutdown), `physics` (a sandbox's CPU share
+//! and memory limit, by cgroup), `latency` (AWS latency profiles, call traces, critical
+//! paths), `recording_proxy` (in front of moto: forwards every call, records the write
+//! calls in order, and per sandbox delays and traces its calls).
 
 // A library computes; only the binary prints: the one exception is the log sink a caller
 // chose to point at stderr (`LogSink::Stderr`).
@@ -39,10 +41,12 @@ mod faults;
 mod function_pool;
 mod http_server;
 mod invoke_api;
+mod latency;
 mod limits;
 mod logs;
 mod metrics;
 mod outcome;
+mod physics;
 mod recording_proxy;
 mod runtime_api;
 mod sandbox;
@@ -51,16 +55,18 @@ pub use alias_router::{AliasError, AliasRouter, AliasState, AliasUpdate};
 pub use backend::BackendError;
 pub use clock::{Clock, ScaledClock, SystemClock};
 pub use config::{
-    AliasConfig, Config, ConfigError, FunctionConfig, LocalSettings, MotoSettings, PayloadFormat, RouteConfig,
+    AliasConfig, Config, ConfigError, FunctionConfig, LocalSettings, MotoSettings, PayloadFormat, Physics, RouteConfig,
     RuntimeConfig, VersionConfig,
 };
 pub use emulator::{Emulator, EmulatorOptions, StartError};
 pub use faults::{FaultError, Faults};
 pub use function_pool::LATEST;
+pub use latency::{AwsCall, CriticalPath, DEFAULT_LATENCY_PROFILE, LatencyProfile, LatencyProfileError};
 pub use limits::MAX_REQUEST_BYTES;
 pub use logs::LogSink;
 pub use metrics::{
     Datapoint, DurationHistogram, DurationSummary, MetricsQuery, MetricsResult, MetricsStore, Statistics,
 };
 pub use outcome::{InvocationOutcome, InvokeError, OutcomeStatus, Report};
+pub use physics::{FULL_VCPU_MB, cpu_share, physics_support};
 pub use recording_proxy::{ProxyError, RecordingProxy, WRITES_PATH, WriteCall, WriteTarget};

@@ -28,6 +28,9 @@ pub enum OutcomeStatus {
     },
     /// The process died mid-invocation (`Runtime.ExitError`); the sandbox was replaced.
     ExitError,
+    /// The runtime grew past the memory limit and the kernel killed it
+    /// (`Runtime.OutOfMemory`); only with the memory limit on.
+    OutOfMemory,
     /// The timeout passed; the sandbox was killed.
     Timeout,
     /// The runtime posted a response over 6 MB.
@@ -46,6 +49,7 @@ impl OutcomeStatus {
             OutcomeStatus::Success => None,
             OutcomeStatus::FunctionError { error_type } | OutcomeStatus::InitError { error_type } => Some(error_type),
             OutcomeStatus::ExitError => Some("Runtime.ExitError"),
+            OutcomeStatus::OutOfMemory => Some("Runtime.OutOfMemory"),
             OutcomeStatus::Timeout => Some("Sandbox.Timedout"),
             OutcomeStatus::ResponseTooLarge => Some("Function.ResponseSizeTooLarge"),
         }
@@ -75,6 +79,10 @@ pub struct InvocationOutcome {
     /// when the caller asked for it (`LogType=Tail`).
     #[serde(skip)]
     pub log_tail: Option<String>,
+    /// The AWS calls the invocation made, in start order, when a proxy stood in front of
+    /// the back end (a latency profile, or recorded writes); empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aws_calls: Vec<crate::latency::AwsCall>,
 }
 
 impl InvocationOutcome {
@@ -114,6 +122,11 @@ pub struct Report {
     /// The error type Lambda prints on the REPORT line: set for init errors, crashes and
     /// oversized responses, None otherwise (a handler's own error is not printed there).
     pub error_type: Option<String>,
+    /// Why the CPU share or memory limit asked for was not enforced (no writable cgroup);
+    /// the REPORT line then ends with `Physics: unthrottled`, so no figure of the run
+    /// passes for a throttled one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unthrottled: Option<String>,
 }
 
 impl Report {
@@ -161,6 +174,9 @@ impl fmt::Display for Report {
         }
         if let Some(error_type) = &self.error_type {
             write!(formatter, "Error Type: {error_type}\t")?;
+        }
+        if self.unthrottled.is_some() {
+            write!(formatter, "Physics: unthrottled\t")?;
         }
         Ok(())
     }
@@ -247,6 +263,7 @@ mod tests {
             init_duration: Some(Duration::from_micros(15_960)),
             status: None,
             error_type: None,
+            unthrottled: None,
         };
         assert_eq!(
             report.to_string(),
@@ -273,7 +290,29 @@ Memory Size: 128 MB\tMax Memory Used: 18 MB\tInit Duration: 15.96 ms\t"
             init_duration: None,
             status: Some("timeout".into()),
             error_type: None,
+            unthrottled: None,
         };
         assert!(report.to_string().ends_with("Max Memory Used: 20 MB\tStatus: timeout\t"), "{report}");
+    }
+
+    #[test]
+    fn an_out_of_memory_report_names_the_error_and_an_unthrottled_one_says_so_last() {
+        let report = Report {
+            request_id: "r".into(),
+            duration: Duration::from_millis(40),
+            billed_duration_ms: 40,
+            memory_size_mb: 128,
+            max_memory_used_mb: 128,
+            init_duration: None,
+            status: Some("error".into()),
+            error_type: OutcomeStatus::OutOfMemory.error_type().map(str::to_string),
+            unthrottled: Some("no writable cgroup".into()),
+        };
+        assert!(
+            report.to_string().ends_with(
+                "Max Memory Used: 128 MB\tStatus: error\tError Type: Runtime.OutOfMemory\tPhysics: unthrottled\t"
+            ),
+            "{report}"
+        );
     }
 }

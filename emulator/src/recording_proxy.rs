@@ -44,6 +44,8 @@ use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 
+use crate::latency::{AwsCall, LatencyProfile, LatencyRng};
+
 /// Where the proxy serves its own write log.
 pub const WRITES_PATH: &str = "/_cutover/writes";
 
@@ -150,8 +152,15 @@ pub enum ProxyError {
 }
 
 impl RecordingProxy {
-    /// Listens on 127.0.0.1 (a free port) and forwards to `upstream` (`http://host:port`).
+    /// Listens on 127.0.0.1 (a free port) and forwards to `upstream` (`http://host:port`),
+    /// recording the write calls.
     pub async fn start(upstream: &str) -> Result<RecordingProxy, ProxyError> {
+        RecordingProxy::start_with(upstream, true).await
+    }
+
+    /// As [`RecordingProxy::start`]; with `record` false the proxy only forwards (and
+    /// traces and delays the calls of sandboxes that have their own listener).
+    pub(crate) async fn start_with(upstream: &str, record: bool) -> Result<RecordingProxy, ProxyError> {
         let parsed: Uri = upstream.parse().map_err(|_| ProxyError::Upstream { endpoint: upstream.to_owned() })?;
         let authority = match (parsed.scheme_str(), parsed.authority()) {
             (Some("http"), Some(authority)) => authority.to_string(),
@@ -166,12 +175,13 @@ impl RecordingProxy {
         let state = Arc::new(ProxyState {
             upstream: authority,
             client,
+            record,
             log: Mutex::new(Vec::new()),
             requests: AtomicU64::new(0),
             started: Instant::now(),
             key_schemas: Mutex::new(HashMap::new()),
         });
-        let server = tokio::spawn(serve(listener, state.clone()));
+        let server = tokio::spawn(serve(listener, state.clone(), None));
         Ok(RecordingProxy { endpoint: format!("http://{address}"), state, server })
     }
 
@@ -189,6 +199,11 @@ impl RecordingProxy {
     pub fn stop(&self) {
         self.server.abort();
     }
+
+    /// A handle that opens sandbox listeners on this proxy.
+    pub(crate) fn handle(&self) -> ProxyHandle {
+        ProxyHandle { state: self.state.clone(), endpoint: self.endpoint.clone() }
+    }
 }
 
 impl Drop for RecordingProxy {
@@ -197,10 +212,120 @@ impl Drop for RecordingProxy {
     }
 }
 
+/// Opens a listener per sandbox on a running proxy: its calls share the proxy's write log
+/// and back end, and get the sandbox's latency profile and trace.
+#[derive(Clone)]
+pub(crate) struct ProxyHandle {
+    state: Arc<ProxyState>,
+    endpoint: String,
+}
+
+impl std::fmt::Debug for ProxyHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProxyHandle").field("endpoint", &self.endpoint).finish_non_exhaustive()
+    }
+}
+
+impl ProxyHandle {
+    /// The proxy's shared endpoint, as the functions' environment names it.
+    pub(crate) fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// A new listener for one sandbox; its calls wait `latency`'s delays, drawn from a
+    /// generator seeded with `seed`, and are traced.
+    pub(crate) async fn sandbox_listener(
+        &self,
+        latency: Option<Arc<LatencyProfile>>,
+        seed: u64,
+    ) -> std::io::Result<SandboxListener> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let address = listener.local_addr()?;
+        let trace = Arc::new(CallTrace::default());
+        let route = Arc::new(Route { latency, rng: Mutex::new(LatencyRng::seeded(seed)), trace: trace.clone() });
+        let server = tokio::spawn(serve(listener, self.state.clone(), Some(route)));
+        Ok(SandboxListener { endpoint: format!("http://{address}"), trace, server })
+    }
+}
+
+/// One sandbox's own address on the proxy; dropping it closes the listener.
+#[derive(Debug)]
+pub(crate) struct SandboxListener {
+    /// `http://127.0.0.1:<port>`, the sandbox's `AWS_ENDPOINT_URL`.
+    pub endpoint: String,
+    /// The sandbox's calls.
+    pub trace: Arc<CallTrace>,
+    server: JoinHandle<()>,
+}
+
+impl Drop for SandboxListener {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// What a sandbox's listener adds to each call.
+struct Route {
+    latency: Option<Arc<LatencyProfile>>,
+    rng: Mutex<LatencyRng>,
+    trace: Arc<CallTrace>,
+}
+
+/// The AWS calls a sandbox made since its invocation began.
+#[derive(Debug, Default)]
+pub(crate) struct CallTrace {
+    calls: Mutex<Vec<TracedCall>>,
+}
+
+#[derive(Debug)]
+struct TracedCall {
+    service: String,
+    operation: String,
+    start: Instant,
+    end: Instant,
+    added: std::time::Duration,
+    status: u16,
+}
+
+impl CallTrace {
+    /// Forgets the calls so far: an invocation begins.
+    pub(crate) fn begin(&self) {
+        lock(&self.calls).clear();
+    }
+
+    /// The calls since [`CallTrace::begin`], in start order, timed from `since`.
+    pub(crate) fn take(&self, since: Instant) -> Vec<AwsCall> {
+        let micros = |at: Instant| u64::try_from(at.saturating_duration_since(since).as_micros()).unwrap_or(u64::MAX);
+        let mut calls: Vec<AwsCall> = lock(&self.calls)
+            .drain(..)
+            .map(|call| AwsCall {
+                start_us: micros(call.start),
+                end_us: micros(call.end),
+                added_us: u64::try_from(call.added.as_micros()).unwrap_or(u64::MAX),
+                status: call.status,
+                service: call.service,
+                operation: call.operation,
+            })
+            .collect();
+        calls.sort_by_key(|call| (call.start_us, call.end_us));
+        calls
+    }
+
+    fn push(&self, call: TracedCall) {
+        lock(&self.calls).push(call);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 struct ProxyState {
     /// moto's `host:port`.
     upstream: String,
     client: Client<HttpConnector, ProxyBody>,
+    /// Whether write calls are recorded.
+    record: bool,
     log: Mutex<Vec<WriteCall>>,
     requests: AtomicU64,
     started: Instant,
@@ -228,7 +353,7 @@ impl ProxyState {
 
 /// The accept loop: HTTP/1.1 with keep-alive, each connection in a task this loop owns, so
 /// aborting it closes them all.
-async fn serve(listener: TcpListener, state: Arc<ProxyState>) {
+async fn serve(listener: TcpListener, state: Arc<ProxyState>, route: Option<Arc<Route>>) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -236,10 +361,12 @@ async fn serve(listener: TcpListener, state: Arc<ProxyState>) {
                 let Ok((stream, _peer)) = accepted else { continue };
                 let _ = stream.set_nodelay(true);
                 let state = state.clone();
+                let route = route.clone();
                 connections.spawn(async move {
                     let service = service_fn(move |request| {
                         let state = state.clone();
-                        async move { Ok::<_, Infallible>(handle(state, request).await) }
+                        let route = route.clone();
+                        async move { Ok::<_, Infallible>(handle(state, route, request).await) }
                     });
                     let _ = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service).await;
                 });
@@ -249,21 +376,26 @@ async fn serve(listener: TcpListener, state: Arc<ProxyState>) {
     }
 }
 
-async fn handle(state: Arc<ProxyState>, request: Request<Incoming>) -> Response<ProxyBody> {
+async fn handle(state: Arc<ProxyState>, route: Option<Arc<Route>>, request: Request<Incoming>) -> Response<ProxyBody> {
     if request.method() == Method::GET && request.uri().path() == WRITES_PATH {
         let writes = serde_json::to_vec(&state.writes()).unwrap_or_default();
         return full_response(StatusCode::OK, "application/json", Bytes::from(writes));
     }
     let request_number = state.requests.fetch_add(1, Ordering::Relaxed);
     let arrived_us = state.micros();
+    let arrived = Instant::now();
     let (mut parts, incoming) = request.into_parts();
     let call = Call::classify(&parts.method, &parts.uri, &parts.headers);
 
-    // Issue 11 (AWS latency profile): this is where a profile will delay the call, by
-    // `call.service` and `call.operation` (the names the write log uses), before it is
-    // forwarded. Every AWS call of every sandbox passes here, reads included, so the same
-    // spot can also stamp each call's start and end for an invocation's trace. Nothing is
-    // delayed today.
+    // The latency profile delays the call before it is forwarded, as the network and the
+    // service would before an answer could come.
+    let mut added = std::time::Duration::ZERO;
+    if let Some(route) = &route
+        && let Some(profile) = &route.latency
+    {
+        added = profile.draw(&call.service, &call.operation, &mut lock(&route.rng));
+        tokio::time::sleep(added).await;
+    }
 
     let (body, captured): (ProxyBody, Captured) = match call.body {
         BodyUse::Parse => match incoming.collect().await {
@@ -283,7 +415,7 @@ async fn handle(state: Arc<ProxyState>, request: Request<Incoming>) -> Response<
         BodyUse::Pass => (incoming.map_err(BoxError::from).boxed(), Captured::Nothing),
     };
     // What the record needs of the request, kept before the request moves on.
-    let recorded = call.writes.then(|| (parts.uri.clone(), parts.headers.clone()));
+    let recorded = (call.writes && state.record).then(|| (parts.uri.clone(), parts.headers.clone()));
     remove_hop_by_hop(&mut parts.headers);
     // hyper's client answers `Expect: 100-continue` itself; moto need not see it.
     parts.headers.remove(header::EXPECT);
@@ -293,6 +425,17 @@ async fn handle(state: Arc<ProxyState>, request: Request<Incoming>) -> Response<
         Err(_) => return bad_gateway("the request path is not a valid URI"),
     };
     let answered = state.client.request(Request::from_parts(parts, body)).await;
+    if let Some(route) = &route {
+        let status = answered.as_ref().map_or(StatusCode::BAD_GATEWAY.as_u16(), |response| response.status().as_u16());
+        route.trace.push(TracedCall {
+            service: call.service.clone(),
+            operation: call.operation.clone(),
+            start: arrived,
+            end: Instant::now(),
+            added,
+            status,
+        });
+    }
     let Some((uri, headers)) = recorded else {
         return match answered {
             Ok(response) => pass_response(response),

@@ -14,7 +14,10 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::{oneshot, watch};
 
 use crate::cgroup::Cgroup;
+use crate::latency::{AwsCall, LatencyProfile};
 use crate::logs::LogSink;
+use crate::physics::{Limits, SandboxCgroup};
+use crate::recording_proxy::{ProxyHandle, SandboxListener};
 use crate::runtime_api::{InitSignal, PendingInvocation, RuntimeApi, RuntimeReply};
 
 /// How to start a runtime process. `AWS_LAMBDA_RUNTIME_API` is added per sandbox.
@@ -27,6 +30,12 @@ pub(crate) struct SandboxSpec {
     pub cwd: Option<PathBuf>,
     pub environment: Vec<(String, String)>,
     pub init_timeout: Duration,
+    /// The version's `MemorySize`.
+    pub memory_mb: u32,
+    /// The CPU share and memory limit to enforce.
+    pub limits: Limits,
+    /// The latency profile of the sandbox's AWS calls.
+    pub latency: Option<Arc<LatencyProfile>>,
 }
 
 /// Why a sandbox could not become ready.
@@ -115,11 +124,25 @@ impl InvocationLog {
 pub(crate) struct ProcessRegistry {
     live: Mutex<HashMap<u32, watch::Receiver<Option<String>>>>,
     cgroup: Option<Cgroup>,
+    /// Set once the "running unthrottled" warning has been written.
+    warned_unthrottled: std::sync::atomic::AtomicBool,
 }
 
 impl ProcessRegistry {
     pub(crate) fn new() -> ProcessRegistry {
-        ProcessRegistry { live: Mutex::default(), cgroup: Cgroup::create() }
+        ProcessRegistry { cgroup: Cgroup::create(), ..ProcessRegistry::default() }
+    }
+
+    /// Writes, once per emulator, that the physics asked for cannot be enforced and why.
+    fn warn_unthrottled(&self, logs: &LogSink, reason: &str) {
+        if !self.warned_unthrottled.swap(true, std::sync::atomic::Ordering::AcqRel) {
+            logs.write(
+                "cutover",
+                &format!(
+                    "warning: the CPU share and memory limit are not enforced ({reason}); sandboxes run unthrottled and every REPORT line says so"
+                ),
+            );
+        }
     }
 
     /// Prepares `command` to run isolated: its own process group, killed with the
@@ -189,6 +212,16 @@ pub(crate) struct Sandbox {
     /// The last peak memory read, kept for when the process is gone.
     max_memory_used_mb: u64,
     log: Arc<InvocationLog>,
+    /// The version's `MemorySize`, what an OOM-killed sandbox reports as used.
+    memory_mb: u32,
+    /// The cgroup enforcing the CPU share and memory limit, when asked and possible.
+    cgroup: Option<SandboxCgroup>,
+    /// Why the limits asked for are not enforced.
+    pub unthrottled: Option<String>,
+    /// The sandbox's own address on the proxy in front of the back end, with its trace.
+    listener: Option<SandboxListener>,
+    /// When the invocation in progress began, the zero of its trace.
+    invocation_started: Instant,
 }
 
 impl Sandbox {
@@ -196,13 +229,32 @@ impl Sandbox {
         spec: &SandboxSpec,
         registry: &Arc<ProcessRegistry>,
         logs: &LogSink,
+        proxy: Option<&ProxyHandle>,
     ) -> Result<Sandbox, StartFailure> {
         let (runtime_api, init_signal) = RuntimeApi::start().await.map_err(StartFailure::Io)?;
+        // Its own address on the proxy, so its calls are traced (and delayed by its
+        // profile): every endpoint variable naming the proxy names this listener instead.
+        let listener = match proxy {
+            Some(proxy) => {
+                let seed = u64::from(std::process::id()) << 32 ^ u64::from(runtime_api.address.port());
+                Some(proxy.sandbox_listener(spec.latency.clone(), seed).await.map_err(StartFailure::Io)?)
+            }
+            None => None,
+        };
+        let environment = spec.environment.iter().map(|(key, value)| {
+            let value = match (&listener, proxy) {
+                (Some(listener), Some(proxy)) if key.starts_with("AWS_ENDPOINT_URL") && value == proxy.endpoint() => {
+                    &listener.endpoint
+                }
+                _ => value,
+            };
+            (key, value)
+        });
         let mut command = tokio::process::Command::new(&spec.program);
         command
             .args(&spec.args)
             .env_clear()
-            .envs(spec.environment.iter().map(|(key, value)| (key, value)))
+            .envs(environment)
             .env("AWS_LAMBDA_RUNTIME_API", runtime_api.address.to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -212,6 +264,19 @@ impl Sandbox {
             command.current_dir(cwd);
         }
         registry.isolate(&mut command);
+        // The limits' cgroup is joined last: where it shares a hierarchy with the
+        // emulator's, the sandbox's own wins, and its drop reaches what is inside.
+        let (cgroup, unthrottled) = match spec.limits.any().then(|| SandboxCgroup::create(&spec.limits)) {
+            None => (None, None),
+            Some(Ok(cgroup)) => {
+                cgroup.enter_on_exec(&mut command);
+                (Some(cgroup), None)
+            }
+            Some(Err(reason)) => {
+                registry.warn_unthrottled(logs, &reason);
+                (None, Some(reason))
+            }
+        };
         let mut child =
             command.spawn().map_err(|source| StartFailure::Spawn { program: spec.program.clone(), source })?;
         // Init Duration is the runtime's: from its exec (spawn returns once the child has
@@ -237,6 +302,11 @@ impl Sandbox {
             init_duration: None,
             max_memory_used_mb: 0,
             log,
+            memory_mb: spec.memory_mb,
+            cgroup,
+            unthrottled,
+            listener,
+            invocation_started: Instant::now(),
         };
         let mut exited = sandbox.exited.clone();
         let outcome = tokio::select! {
@@ -250,6 +320,10 @@ impl Sandbox {
         let init_duration = started.elapsed();
         match outcome {
             Some(InitSignal::Ready) => {
+                if let Some(Err(reason)) = sandbox.cgroup.as_ref().map(SandboxCgroup::throttle_cpu) {
+                    registry.warn_unthrottled(logs, &reason);
+                    sandbox.unthrottled = Some(reason);
+                }
                 sandbox.max_memory_used_mb();
                 sandbox.init_duration = Some(init_duration);
                 Ok(sandbox)
@@ -273,6 +347,10 @@ impl Sandbox {
         timeout: Duration,
     ) -> SandboxResult {
         let started = Instant::now();
+        self.invocation_started = started;
+        if let Some(listener) = &self.listener {
+            listener.trace.begin();
+        }
         // The runtime compares the deadline with its own wall clock, so it stays on real
         // time even when the emulator runs on a scaled clock.
         let deadline_epoch_ms = std::time::SystemTime::now()
@@ -346,6 +424,22 @@ impl Sandbox {
 
     pub(crate) fn has_exited(&self) -> bool {
         self.exited.borrow().is_some()
+    }
+
+    /// The AWS calls of the invocation just run, timed from its start; empty without a
+    /// proxy in front of the back end.
+    pub(crate) fn take_calls(&self) -> Vec<AwsCall> {
+        self.listener.as_ref().map(|listener| listener.trace.take(self.invocation_started)).unwrap_or_default()
+    }
+
+    /// Whether the kernel killed this sandbox for passing its memory limit.
+    pub(crate) fn oom_killed(&self) -> bool {
+        self.cgroup.as_ref().is_some_and(SandboxCgroup::oom_killed)
+    }
+
+    /// "Max Memory Used" of an OOM-killed sandbox: the limit it reached.
+    pub(crate) fn memory_limit_mb(&self) -> u64 {
+        u64::from(self.memory_mb)
     }
 
     /// The peak resident memory of the runtime process so far, in MB (Lambda's "Max Memory

@@ -83,6 +83,7 @@ async fn a_run_replays_every_configured_record_measures_the_chosen_function_and_
         rust_version: "2".into(),
         functions: vec!["api".into()],
         zip_dir: folder.path().to_path_buf(),
+        physics: None,
     };
     let plan = RewritePlan::new(config, targets, ParityRules::default(), options).expect("plan");
     assert_eq!(plan.replayed_functions().collect::<Vec<_>>(), ["api", "echo"]);

@@ -81,6 +81,7 @@ fn resolve(args: &BenchRewriteArgs, workspace: Option<&Workspace>) -> anyhow::Re
         rust_version: args.rust_version.clone(),
         functions: args.functions.clone(),
         zip_dir,
+        physics: None,
     };
     Ok(RewritePlan::new(config, targets, rules, options)?)
 }

@@ -14,6 +14,7 @@ mod cloudwatch;
 mod control_plane;
 mod faults;
 mod fidelity;
+mod physics;
 mod recording_proxy;
 
 // ---- fixtures ----------------------------------------------------------------------------

@@ -54,7 +54,11 @@ async fn writes_are_forwarded_and_recorded_in_order_with_conditions_and_outcomes
         emulator.invoke("writes", Some("1"), payload(json!({"object_bytes": object_bytes}))).await.expect("invoked");
     let answer = json_of(&outcome.payload);
     assert_eq!(outcome.status, OutcomeStatus::Success, "{answer}");
-    assert_eq!(answer["endpoint"], endpoint.as_str(), "the hook's AWS_ENDPOINT_URL now names the proxy");
+    // The hook's AWS_ENDPOINT_URL now names the proxy: the sandbox's own listener on it
+    // (so its calls are traced), not moto and not the shared address.
+    let sandbox_endpoint = answer["endpoint"].as_str().expect("an endpoint");
+    assert!(sandbox_endpoint.starts_with("http://127.0.0.1:") && sandbox_endpoint != endpoint, "{answer}");
+    assert_eq!(outcome.aws_calls.len(), 10, "every call traced: {:#?}", outcome.aws_calls);
     assert_eq!(answer["conditional"], "ConditionalCheckFailedException", "moto's answer reached the handler");
     assert_eq!(answer["read_back_equal"], true, "the object came back as it was sent: {answer}");
 
