@@ -131,7 +131,7 @@ impl RunSettings {
                             runtime,
                             architecture: architecture_of(architecture),
                             package_type: PackageType::Zip,
-                            memory_mb: Some(function.memory_mb),
+                            memory_mb: Some(declared.memory_mb),
                         })
                     };
                     plans.push(FunctionPlan {

@@ -150,7 +150,7 @@ fn an_emulator_log_is_a_projection_at_the_given_volume() {
             if index == 0 { ("\tInit Duration: 3120.40 ms", "\tInit Duration: 14.20 ms") } else { ("", "") };
         text.push_str(&format!("[get-cluster:1] START RequestId: p{index} Version: 1\n"));
         text.push_str(&format!("[get-cluster:1] REPORT RequestId: p{index}\tDuration: 44.{index:02} ms\tBilled Duration: 45 ms\tMemory Size: 512 MB\tMax Memory Used: 95 MB{python_init}\t\n"));
-        text.push_str(&format!("[get-cluster:2] REPORT RequestId: r{index}\tDuration: 3.{index:02} ms\tBilled Duration: 4 ms\tMemory Size: 512 MB\tMax Memory Used: 17 MB{rust_init}\t\n"));
+        text.push_str(&format!("[get-cluster:2] REPORT RequestId: r{index}\tDuration: 3.{index:02} ms\tBilled Duration: 4 ms\tMemory Size: 128 MB\tMax Memory Used: 17 MB{rust_init}\t\n"));
     }
     std::fs::write(&log, text).expect("write the log");
     let output = cutover_outside_repo()
@@ -180,6 +180,11 @@ fn an_emulator_log_is_a_projection_at_the_given_volume() {
     assert_eq!(function["before"]["sample_size"], 50);
     assert_eq!(function["before"]["cold_starts"], 1);
     assert_eq!(function["after"]["runtime"], "provided.al2023");
+    assert_eq!(
+        (function["before"]["memory_mb"].as_u64(), function["after"]["memory_mb"].as_u64()),
+        (Some(512), Some(128)),
+        "each version at the memory cutover.toml gives it"
+    );
     assert_eq!(function["memory"]["recommended_mb"], 128, "17 MB peak × 1.5 → the 128 MB floor");
 }
 
