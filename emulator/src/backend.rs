@@ -78,6 +78,9 @@ pub enum BackendError {
 pub(crate) struct Backend {
     /// What the functions call: the recording proxy when there is one, else moto.
     pub endpoint: String,
+    /// moto itself (or the configured endpoint), for what the emulator sends on its own
+    /// account, such as the functions' logs.
+    pub moto_endpoint: String,
     pub environment: BTreeMap<String, String>,
     /// The moto server we started, if any (killed on shutdown through the registry).
     pub moto_pid: Option<u32>,
@@ -116,7 +119,7 @@ pub(crate) async fn start(
         }
     }
     if !record_writes && !proxy {
-        return Ok(Backend { endpoint, environment, moto_pid, proxy: None });
+        return Ok(Backend { moto_endpoint: endpoint.clone(), endpoint, environment, moto_pid, proxy: None });
     }
     let proxy = match RecordingProxy::start_with(&endpoint, record_writes).await {
         Ok(proxy) => proxy,
@@ -133,7 +136,13 @@ pub(crate) async fn start(
             *value = proxy.endpoint().to_owned();
         }
     }
-    Ok(Backend { endpoint: proxy.endpoint().to_owned(), environment, moto_pid, proxy: Some(proxy) })
+    Ok(Backend {
+        endpoint: proxy.endpoint().to_owned(),
+        moto_endpoint: endpoint,
+        environment,
+        moto_pid,
+        proxy: Some(proxy),
+    })
 }
 
 /// moto server on a socket bound before it serves, the way

@@ -95,6 +95,9 @@ pub struct MotoSettings {
     /// substituted, and its stdout (a JSON object of strings) joins every function's
     /// environment.
     pub setup: Vec<String>,
+    /// Ship every function's log lines to the back end's CloudWatch Logs, as Lambda does
+    /// (`true` unless set).
+    pub ship_logs: bool,
 }
 
 /// One `[[function]]`: a Lambda function with its published versions and aliases.
@@ -343,6 +346,12 @@ struct RawMoto {
     endpoint: Option<String>,
     #[serde(default)]
     setup: Vec<String>,
+    #[serde(default = "default_ship_logs")]
+    ship_logs: bool,
+}
+
+fn default_ship_logs() -> bool {
+    true
 }
 
 #[derive(Debug, Deserialize)]
@@ -467,7 +476,13 @@ impl RawLocal {
                 if moto.start && moto.endpoint.is_some() {
                     return Err("local.moto: `start = true` and `endpoint` exclude each other".to_string());
                 }
-                Some(MotoSettings { start: moto.start, port: moto.port, endpoint: moto.endpoint, setup: moto.setup })
+                Some(MotoSettings {
+                    start: moto.start,
+                    port: moto.port,
+                    endpoint: moto.endpoint,
+                    setup: moto.setup,
+                    ship_logs: moto.ship_logs,
+                })
             }
         };
         let physics = self.physics.unwrap_or_default().over(&Physics::default(), base_dir);

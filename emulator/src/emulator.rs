@@ -21,6 +21,7 @@ use crate::engine::Engine;
 use crate::faults::{FaultError, FaultInjector, Faults};
 use crate::function_pool::{FunctionPool, PoolContext};
 use crate::latency::{LatencyProfile, LatencyProfileError};
+use crate::log_shipper::LogShipper;
 use crate::logs::LogSink;
 use crate::metrics::{DEFAULT_METRICS_RETENTION, MetricsStore};
 use crate::outcome::{InvocationOutcome, InvokeError};
@@ -130,6 +131,7 @@ pub struct Emulator {
     lambda_api: Option<SocketAddr>,
     api_gateway: Option<SocketAddr>,
     backend_endpoint: Option<String>,
+    moto_endpoint: Option<String>,
     backend_pid: Option<u32>,
     proxy: Option<RecordingProxy>,
     servers: Vec<JoinHandle<()>>,
@@ -143,14 +145,21 @@ impl Emulator {
         let registry = Arc::new(ProcessRegistry::new());
         let mut backend_environment = BTreeMap::new();
         let mut backend_endpoint = None;
+        let mut moto_endpoint = None;
         let mut backend_pid = None;
         let mut proxy = None;
         let latency = latency_profiles(&config)?;
+        let mut logs = options.logs.clone();
         if let (true, Some(moto)) = (options.start_backend, &config.local.moto) {
             let backend =
                 backend::start(&config.local, moto, &registry, options.record_writes, !latency.is_empty()).await?;
+            if moto.ship_logs {
+                let shipper = LogShipper::start(&backend.moto_endpoint, &config.local.region, options.clock.clone());
+                logs = logs.shipped(shipper);
+            }
             backend_environment = backend.environment;
             backend_endpoint = Some(backend.endpoint);
+            moto_endpoint = Some(backend.moto_endpoint);
             backend_pid = backend.moto_pid;
             proxy = backend.proxy;
         }
@@ -162,7 +171,7 @@ impl Emulator {
                     local: &config.local,
                     backend: &backend_environment,
                     registry: registry.clone(),
-                    logs: options.logs.clone(),
+                    logs: logs.clone(),
                     clock: options.clock.as_ref(),
                     proxy: proxy.as_ref().map(RecordingProxy::handle),
                     latency: latency.get(&function.name).cloned(),
@@ -186,6 +195,7 @@ impl Emulator {
             lambda_api: None,
             api_gateway: None,
             backend_endpoint,
+            moto_endpoint,
             backend_pid,
             proxy,
             servers: Vec::new(),
@@ -277,6 +287,19 @@ impl Emulator {
         &self.engine.metrics
     }
 
+    /// Waits until every log line written so far has reached the back end's CloudWatch
+    /// Logs; returns how many batches moto refused since the start (0 when logs are not
+    /// shipped: no back end, or `ship_logs = false`).
+    pub async fn flush_logs(&self) -> u64 {
+        match self.engine.pools.values().find_map(|pool| pool.logs().shipper()) {
+            Some(shipper) => {
+                shipper.flush().await;
+                shipper.refused_batches()
+            }
+            None => 0,
+        }
+    }
+
     /// The clock that stamps metrics and logs: a rehearsal's controller reads the same one.
     pub fn clock(&self) -> Arc<dyn Clock> {
         self.engine.clock.clone()
@@ -298,7 +321,14 @@ impl Emulator {
         self.api_gateway
     }
 
-    /// The AWS endpoint the functions use, when a back end was started.
+    /// moto itself (or the configured endpoint), behind any proxy, when a back end was
+    /// started: what reads the account as AWS would (the functions' logs, say).
+    pub fn moto_endpoint(&self) -> Option<&str> {
+        self.moto_endpoint.as_deref()
+    }
+
+    /// What the functions call for AWS: the recording proxy when one stands in front of
+    /// moto, else moto (None without a back end).
     pub fn backend_endpoint(&self) -> Option<&str> {
         self.backend_endpoint.as_deref()
     }
@@ -335,6 +365,11 @@ impl Emulator {
         }
         for pool in self.engine.pools.values() {
             pool.close();
+        }
+        // The last lines reach CloudWatch Logs before moto goes.
+        if let Some(shipper) = self.engine.pools.values().find_map(|pool| pool.logs().shipper()) {
+            shipper.flush().await;
+            shipper.stop();
         }
         self.engine.registry.kill_all(SHUTDOWN_GRACE).await;
         let _ = tokio::task::spawn_blocking(crate::physics::finish_cleanup).await;

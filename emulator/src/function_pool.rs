@@ -83,6 +83,14 @@ impl FunctionPool {
             LATEST.to_string(),
             sandbox_spec(config, config.latest(), LATEST, local, backend, today, latency.clone()),
         );
+        if let Some(shipper) = logs.shipper() {
+            for spec in specs.values() {
+                let stream = spec.environment.iter().find(|(key, _)| key == "AWS_LAMBDA_LOG_STREAM_NAME");
+                if let Some((_, stream)) = stream {
+                    shipper.register(&spec.label, &config.name, stream);
+                }
+            }
+        }
         FunctionPool {
             config: config.clone(),
             function_arn,
@@ -96,6 +104,11 @@ impl FunctionPool {
             retired: Mutex::new(HashSet::new()),
             proxy,
         }
+    }
+
+    /// Where this pool's lines go.
+    pub(crate) fn logs(&self) -> &LogSink {
+        &self.logs
     }
 
     pub(crate) fn has_version(&self, version: &str) -> bool {

@@ -43,6 +43,7 @@ mod http_server;
 mod invoke_api;
 mod latency;
 mod limits;
+mod log_shipper;
 mod logs;
 mod metrics;
 mod outcome;
@@ -63,7 +64,7 @@ pub use faults::{FaultError, Faults};
 pub use function_pool::LATEST;
 pub use latency::{AwsCall, CriticalPath, DEFAULT_LATENCY_PROFILE, LatencyProfile, LatencyProfileError};
 pub use limits::MAX_REQUEST_BYTES;
-pub use logs::LogSink;
+pub use logs::{LogSink, ShippedSink};
 pub use metrics::{
     Datapoint, DurationHistogram, DurationSummary, MetricsQuery, MetricsResult, MetricsStore, Statistics,
 };

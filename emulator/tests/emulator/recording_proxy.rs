@@ -141,3 +141,46 @@ async fn without_recording_the_functions_call_moto_itself() {
     assert!(!status.is_success(), "{status}");
     emulator.shutdown().await;
 }
+
+/// One Logs JSON 1.1 call to moto, in the config's region (moto files logs by the
+/// credential scope of the Authorization header).
+async fn logs_call(endpoint: &str, operation: &str, body: Value) -> Value {
+    let response = reqwest::Client::new()
+        .post(format!("{endpoint}/"))
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("x-amz-target", format!("Logs_20140328.{operation}"))
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=testing/20261203/eu-west-1/logs/aws4_request, SignedHeaders=host, Signature=0",
+        )
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("moto answers");
+    assert!(response.status().is_success(), "{operation}: {}", response.status());
+    response.json().await.expect("JSON")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn function_logs_reach_cloudwatch_logs_in_lambdas_group_and_stream_and_are_no_write_of_the_function() {
+    let emulator = start_recording().await;
+    let outcome = emulator.invoke("writes", Some("1"), payload(json!({}))).await.expect("invoked");
+    assert_eq!(outcome.status, OutcomeStatus::Success);
+    assert_eq!(emulator.flush_logs().await, 0, "moto took every batch");
+    let moto = emulator.moto_endpoint().expect("a back end").to_owned();
+    let found = logs_call(&moto, "FilterLogEvents", json!({"logGroupName": "/aws/lambda/writes"})).await;
+    let events = found["events"].as_array().expect("events");
+    let messages: Vec<&str> = events.iter().filter_map(|event| event["message"].as_str()).collect();
+    let request_id = &outcome.request_id;
+    for expected in [format!("START RequestId: {request_id} Version: 1"), format!("END RequestId: {request_id}")] {
+        assert!(messages.contains(&expected.as_str()), "{expected} in {messages:#?}");
+    }
+    assert!(messages.iter().any(|message| message.starts_with(&format!("REPORT RequestId: {request_id}\t"))));
+    let stream = events[0]["logStreamName"].as_str().expect("a stream");
+    let (date, id) = stream.split_once("/[1]").expect("Lambda's stream name: date/[version]id");
+    assert!(date.len() == 10 && date.chars().filter(|c| *c == '/').count() == 2, "{stream}");
+    assert!(id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()), "{stream}");
+    let writes = emulator.write_log().expect("writes are recorded");
+    assert!(writes.iter().all(|call| call.service != "logs"), "log shipping is not the function's write");
+    emulator.shutdown().await;
+}
