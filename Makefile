@@ -23,6 +23,7 @@ test: venv chromium lint
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
 	cd legacy-python && $(PYTHON) -m pytest -q
+	cd recorder && $(PYTHON) -m pytest -q
 
 test-rust: venv chromium
 	$(CARGO) build --workspace --bins
@@ -30,6 +31,7 @@ test-rust: venv chromium
 
 test-python: venv
 	cd legacy-python && $(PYTHON) -m pytest -q
+	cd recorder && $(PYTHON) -m pytest -q
 
 lint:
 	$(CARGO) fmt --all --check

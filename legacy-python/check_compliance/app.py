@@ -11,11 +11,12 @@ import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from cutover_recorder import record_invocation
 
 from cluster_platform.audit import AuditTrail
 from cluster_platform.compliance import FAIL, PASS, check_compliance, is_compliant
 from cluster_platform.http import caller
-from cluster_platform.recorder import record_invocation
+from cluster_platform.recording import cluster_entity
 from cluster_platform.store import ClusterStore
 
 ORG_PERMISSION_BOUNDARY_ARN = os.environ["ORG_PERMISSION_BOUNDARY_ARN"]
@@ -54,7 +55,7 @@ def run_compliance_check(cluster_id: str):
     return {"cluster_id": cluster_id, **summary, "findings": findings}
 
 
-@record_invocation
+@record_invocation(entity=cluster_entity)
 @logger.inject_lambda_context
 def handler(event, context):
     return app.resolve(event, context)

@@ -8,5 +8,7 @@
 - ``idempotency``: the create-cluster idempotency records (DynamoDB).
 - ``pipeline``: the provisioning CodePipeline definition.
 - ``http``: request parsing and paging helpers for the API handlers.
-- ``recorder``: the invocation recorder (``cutover.record/v1``), off unless switched on.
+- ``recording``: the cluster an invocation touches, for the recorder (the ``cutover_recorder``
+  package, ``recorder/`` at the repository root), which every handler wears, off unless
+  switched on.
 """

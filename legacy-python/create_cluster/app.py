@@ -15,13 +15,14 @@ import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError, ServiceError
+from cutover_recorder import record_invocation
 
 from cluster_platform.audit import AuditTrail
 from cluster_platform.http import SpecRejected, caller, json_response, parse_cluster_spec, read_body_text, serialize
 from cluster_platform.idempotency import MAX_KEY_LENGTH, IdempotencyStore, request_hash
 from cluster_platform.models import PENDING
 from cluster_platform.pipeline import build_pipeline, pipeline_name, pipeline_tags, spec_object_key
-from cluster_platform.recorder import record_invocation
+from cluster_platform.recording import cluster_entity
 from cluster_platform.rules import ERROR, check_spec, has_errors
 from cluster_platform.store import ClusterStore
 
@@ -134,7 +135,7 @@ def _create(spec, warnings: list[dict], now: str, actor: str) -> tuple[int, str,
     return 201, serialize(item), f"/clusters/{cluster_id}"
 
 
-@record_invocation
+@record_invocation(entity=cluster_entity)
 @logger.inject_lambda_context
 def handler(event, context):
     return app.resolve(event, context)

@@ -11,11 +11,12 @@ import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
+from cutover_recorder import record_invocation
 
 from cluster_platform.audit import AuditTrail
 from cluster_platform.http import caller, json_response
 from cluster_platform.models import ACTIVE, DECOMMISSIONING, FAILED, PENDING
-from cluster_platform.recorder import record_invocation
+from cluster_platform.recording import cluster_entity
 from cluster_platform.store import ClusterStore, StatusConflict
 
 DECOMMISSIONABLE = (PENDING, ACTIVE, FAILED)
@@ -51,7 +52,7 @@ def decommission_cluster(cluster_id: str):
     )
 
 
-@record_invocation
+@record_invocation(entity=cluster_entity)
 @logger.inject_lambda_context
 def handler(event, context):
     return app.resolve(event, context)

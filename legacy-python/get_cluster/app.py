@@ -6,9 +6,10 @@ import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from cutover_recorder import record_invocation
 
 from cluster_platform.http import cluster_view
-from cluster_platform.recorder import record_invocation
+from cluster_platform.recording import cluster_entity
 from cluster_platform.store import ClusterStore
 
 dynamodb = boto3.resource("dynamodb")
@@ -26,7 +27,7 @@ def get_cluster(cluster_id: str):
     return cluster_view(item)
 
 
-@record_invocation
+@record_invocation(entity=cluster_entity)
 @logger.inject_lambda_context
 def handler(event, context):
     return app.resolve(event, context)

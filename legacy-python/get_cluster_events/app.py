@@ -10,10 +10,11 @@ import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotFoundError
+from cutover_recorder import record_invocation
 
 from cluster_platform.audit import AuditTrail
 from cluster_platform.http import decode_next_token, encode_next_token, parse_limit
-from cluster_platform.recorder import record_invocation
+from cluster_platform.recording import cluster_entity
 from cluster_platform.store import ClusterStore
 
 DEFAULT_LIMIT = 50
@@ -51,7 +52,7 @@ def get_cluster_events(cluster_id: str):
     return {"cluster_id": cluster_id, "events": events, "next_token": encode_next_token(last_key)}
 
 
-@record_invocation
+@record_invocation(entity=cluster_entity)
 @logger.inject_lambda_context
 def handler(event, context):
     return app.resolve(event, context)

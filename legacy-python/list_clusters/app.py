@@ -11,10 +11,11 @@ import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError
+from cutover_recorder import record_invocation
 
 from cluster_platform.http import cluster_summary, decode_next_token, encode_next_token, parse_limit
 from cluster_platform.models import ENVIRONMENTS, STATUSES
-from cluster_platform.recorder import record_invocation
+from cluster_platform.recording import cluster_entity
 from cluster_platform.store import ClusterStore
 
 DEFAULT_LIMIT = 20
@@ -54,7 +55,7 @@ def list_clusters():
     }
 
 
-@record_invocation
+@record_invocation(entity=cluster_entity)
 @logger.inject_lambda_context
 def handler(event, context):
     return app.resolve(event, context)

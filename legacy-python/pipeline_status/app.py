@@ -16,11 +16,12 @@ from datetime import datetime, timezone
 
 import boto3
 from aws_lambda_powertools import Logger
+from cutover_recorder import record_invocation
 
 from cluster_platform.audit import AuditTrail
 from cluster_platform.models import ACTIVE, FAILED, PENDING, PROVISIONING
 from cluster_platform.pipeline import cluster_id_from_pipeline
-from cluster_platform.recorder import record_invocation
+from cluster_platform.recording import cluster_entity
 from cluster_platform.store import ClusterStore, StatusConflict
 
 TRANSITIONS = {
@@ -43,7 +44,7 @@ def _ignored(pipeline: str, state: str, reason: str) -> dict:
     return {"pipeline": pipeline, "state": state, "result": "ignored", "reason": reason}
 
 
-@record_invocation
+@record_invocation(entity=cluster_entity)
 @logger.inject_lambda_context
 def handler(event, context):
     detail = event.get("detail") or {}

@@ -26,7 +26,16 @@ def valid_spec(**overrides) -> dict:
 
 @pytest.fixture(autouse=True)
 def recorder_off(monkeypatch):
-    for name in ("CUTOVER_RECORD_FILE", "CUTOVER_RECORD", "CUTOVER_RECORD_SCENARIO", "AWS_LAMBDA_FUNCTION_NAME"):
+    for name in (
+        "CUTOVER_RECORD_FILE",
+        "CUTOVER_RECORD",
+        "CUTOVER_RECORD_SCENARIO",
+        "CUTOVER_RECORD_SAMPLE_RATE",
+        "CUTOVER_RECORD_MAX_BYTES",
+        "CUTOVER_RECORD_OVERSIZE",
+        "CUTOVER_RECORD_REDACT_PATHS",
+        "AWS_LAMBDA_FUNCTION_NAME",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -1,15 +1,13 @@
-"""The recorder: off by default, file and log modes, redaction, errors re-raised."""
+"""The platform's handlers wear the recorder (the ``cutover_recorder`` package, tested in
+its own folder, recorder/tests): off by default, file and log modes, the cluster each
+record touches, secret headers redacted."""
 
 from __future__ import annotations
 
 import json
 
-import pytest
 from conftest import valid_spec
-from event_builders import apigw_rest_event
-from lambda_context import FakeLambdaContext
-
-from cluster_platform.recorder import SCHEMA, record_invocation, redact_event
+from cutover_recorder import SCHEMA
 
 SECRET_HEADERS = {
     "Authorization": "Bearer abc.def",
@@ -88,92 +86,3 @@ def test_secrets_are_redacted_before_writing(api, tmp_path, monkeypatch):
         assert event["headers"][name] == "[REDACTED]"
         assert event["multiValueHeaders"][name] == ["[REDACTED]"]
     assert event["headers"]["Accept"] == "application/json"
-
-
-# Written out here, not read from the recorder, so that taking a name off the recorder's
-# list fails a test: every header the record format documents as secret, by exact name...
-DOCUMENTED_SECRET_HEADERS = (
-    "Authorization",
-    "Proxy-Authorization",
-    "Cookie",
-    "Set-Cookie",
-    "X-Api-Key",
-    "X-Amz-Security-Token",
-)
-# ... and by a word anywhere in the name.
-DOCUMENTED_SECRET_HEADER_WORDS = (
-    ("X-Refresh-Token", "token"),
-    ("X-Client-Secret", "secret"),
-    ("X-Db-Password", "password"),
-    ("X-Partner-Api-Key", "api-key"),
-)
-
-
-def _event_with_header(name: str, value: str) -> dict:
-    event = apigw_rest_event("GET", "/clusters", "/clusters", headers={name: value, "Accept": "text/plain"}, request_id="r", request_time_epoch_ms=0)
-    return event
-
-
-@pytest.mark.parametrize("name", DOCUMENTED_SECRET_HEADERS)
-@pytest.mark.parametrize("spelling", [str, str.lower, str.upper])
-def test_each_documented_secret_header_is_redacted_in_any_case(name, spelling):
-    header = spelling(name)
-    redacted = redact_event(_event_with_header(header, "value-that-must-not-leak"))
-    assert redacted["headers"][header] == "[REDACTED]"
-    assert redacted["multiValueHeaders"][header] == ["[REDACTED]"]
-    assert "value-that-must-not-leak" not in json.dumps(redacted)
-    assert redacted["headers"]["Accept"] == "text/plain", "other headers are kept"
-
-
-@pytest.mark.parametrize(("name", "word"), DOCUMENTED_SECRET_HEADER_WORDS)
-def test_each_secret_word_redacts_any_header_that_contains_it(name, word):
-    assert word in name.lower()
-    redacted = redact_event(_event_with_header(name, "value-that-must-not-leak"))
-    assert redacted["headers"][name] == "[REDACTED]"
-    assert redacted["multiValueHeaders"][name] == ["[REDACTED]"]
-    assert "value-that-must-not-leak" not in json.dumps(redacted)
-
-
-def test_redaction_covers_api_key_and_authorizer_and_leaves_the_original_alone():
-    event = apigw_rest_event("GET", "/clusters", "/clusters", headers={"Cookie": "a=b"}, request_id="r", request_time_epoch_ms=0)
-    event["requestContext"]["identity"]["apiKey"] = "live-key"
-    event["requestContext"]["authorizer"] = {"principalId": "user-1", "claims": {"sub": "x"}}
-    redacted = redact_event(event)
-    assert redacted["requestContext"]["identity"]["apiKey"] == "[REDACTED]"
-    assert redacted["requestContext"]["authorizer"] == {"principalId": "[REDACTED]", "claims": "[REDACTED]"}
-    assert redacted["headers"]["Cookie"] == "[REDACTED]"
-    assert event["headers"]["Cookie"] == "a=b" and event["requestContext"]["identity"]["apiKey"] == "live-key"
-
-
-def test_exceptions_are_recorded_and_re_raised(tmp_path, monkeypatch):
-    path = tmp_path / "records.jsonl"
-    monkeypatch.setenv("CUTOVER_RECORD_FILE", str(path))
-
-    @record_invocation
-    def broken(event, context):
-        raise KeyError("detail")
-
-    with pytest.raises(KeyError):
-        broken({"detail-type": "Scheduled Event", "source": "aws.events"}, FakeLambdaContext())
-    record = read_records(path)[0]
-    assert record["response"] is None
-    assert record["error"] == {"errorType": "KeyError", "errorMessage": "'detail'"}
-    assert record["source"] == "eventbridge" and record["route"] == "Scheduled Event"
-
-
-def test_the_answer_is_unchanged_and_a_broken_record_file_does_not_break_the_handler(tmp_path, monkeypatch):
-    @record_invocation
-    def handler(event, context):
-        event["touched"] = True
-        return {"ok": 1}
-
-    monkeypatch.setenv("CUTOVER_RECORD_FILE", str(tmp_path / "missing-dir" / "records.jsonl"))
-    assert handler({"a": 1}, FakeLambdaContext()) == {"ok": 1}
-
-    path = tmp_path / "records.jsonl"
-    monkeypatch.setenv("CUTOVER_RECORD_FILE", str(path))
-    assert handler({"a": 1}, FakeLambdaContext()) == {"ok": 1}
-    record = read_records(path)[0]
-    assert record["event"] == {"a": 1}  # as received, before the handler touched it
-    assert record["source"] == "other" and record["route"] == ""
-    assert "entity" not in record

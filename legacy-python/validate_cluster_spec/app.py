@@ -9,9 +9,10 @@ import os
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from cutover_recorder import record_invocation
 
 from cluster_platform.http import SpecRejected, json_response, parse_cluster_spec, read_body_text
-from cluster_platform.recorder import record_invocation
+from cluster_platform.recording import cluster_entity
 from cluster_platform.rules import check_spec, has_errors
 
 ORG_PERMISSION_BOUNDARY_ARN = os.environ["ORG_PERMISSION_BOUNDARY_ARN"]
@@ -32,7 +33,7 @@ def validate_cluster_spec():
     return {"valid": not has_errors(violations), "violations": violations}
 
 
-@record_invocation
+@record_invocation(entity=cluster_entity)
 @logger.inject_lambda_context
 def handler(event, context):
     return app.resolve(event, context)
