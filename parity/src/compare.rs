@@ -847,6 +847,16 @@ mod tests {
             found(&comparison),
             [("$.body[1]".to_owned(), DiffKind::Value), ("$.body[3]".to_owned(), DiffKind::Extra)]
         );
+        // Swapped elements in arrays of different lengths are no permutation.
+        let comparison = compare(&rules, &response(200, "[1,2]"), &response(200, "[2,1,3]"));
+        assert_eq!(
+            found(&comparison),
+            [
+                ("$.body[0]".to_owned(), DiffKind::Value),
+                ("$.body[1]".to_owned(), DiffKind::Value),
+                ("$.body[2]".to_owned(), DiffKind::Extra)
+            ]
+        );
     }
 
     #[test]
@@ -953,6 +963,12 @@ reason = "ids"
             found(&compare(&rules, &plain("hello"), &encoded("hello"))),
             [("$.isBase64Encoded".to_owned(), DiffKind::Encoding)]
         );
+        // The same body text, read as base64 on one side only.
+        let flagged = Outcome::Response(json!({"statusCode": 200, "body": "aGVsbG8=", "isBase64Encoded": true}));
+        assert_eq!(
+            found(&compare(&rules, &plain("aGVsbG8="), &flagged)),
+            [("$.body".to_owned(), DiffKind::Bytes), ("$.isBase64Encoded".to_owned(), DiffKind::Encoding)]
+        );
         assert_eq!(
             found(&compare(&rules, &plain("hello"), &encoded("hullo"))),
             [("$.body".to_owned(), DiffKind::Bytes), ("$.isBase64Encoded".to_owned(), DiffKind::Encoding)]
@@ -961,5 +977,277 @@ reason = "ids"
             found(&compare(&rules, &plain(r#"{"a":1}"#), &encoded(r#"{"a":2}"#))),
             [("$.body.a".to_owned(), DiffKind::Value), ("$.isBase64Encoded".to_owned(), DiffKind::Encoding)]
         );
+    }
+
+    fn shown(comparison: &Comparison) -> Vec<(String, DiffKind, Option<String>, Option<String>)> {
+        comparison
+            .differences
+            .iter()
+            .map(|d| (d.path.to_string(), d.kind, d.baseline.clone(), d.candidate.clone()))
+            .collect()
+    }
+
+    fn some(text: &str) -> Option<String> {
+        Some(text.to_owned())
+    }
+
+    #[test]
+    fn an_answer_against_a_function_error_names_each_outcome() {
+        let error = Outcome::FunctionError(FunctionError { error_type: "KeyError".into(), error_message: "x".into() });
+        let comparison = compare(&ParityRules::default(), &response(500, ""), &error);
+        assert_eq!(
+            shown(&comparison),
+            [("$".to_owned(), DiffKind::Outcome, some("response 500"), some("function error KeyError"))]
+        );
+        let value = Outcome::Response(json!({"accepted": true}));
+        let comparison = compare(&ParityRules::default(), &value, &error);
+        assert_eq!(
+            shown(&comparison),
+            [("$".to_owned(), DiffKind::Outcome, some("response"), some("function error KeyError"))]
+        );
+    }
+
+    #[test]
+    fn a_value_that_is_not_a_proxy_response_is_compared_as_json_from_the_root() {
+        let rules = ParityRules::default();
+        let comparison = compare(
+            &rules,
+            &Outcome::Response(json!({"accepted": true, "count": 1})),
+            &Outcome::Response(json!({"accepted": false, "count": 1})),
+        );
+        assert_eq!(shown(&comparison), [("$.accepted".to_owned(), DiffKind::Value, some("true"), some("false"))]);
+        // A proxy response against a value that is not one: the value is walked as JSON.
+        let comparison = compare(
+            &rules,
+            &Outcome::Response(json!({"statusCode": 200, "body": "ok"})),
+            &Outcome::Response(json!({"body": "ok"})),
+        );
+        assert_eq!(shown(&comparison), [("$.statusCode".to_owned(), DiffKind::Missing, some("200"), None)]);
+        // A re-serialised value's spelling is ours, not the function's: 1.0 against 1 is no finding.
+        let comparison =
+            compare(&rules, &Outcome::Response(json!({"cost": 1.0})), &Outcome::Response(json!({"cost": 1})));
+        assert_eq!(comparison, Comparison::default());
+    }
+
+    #[test]
+    fn shown_values_are_compact_json_and_numbers_as_serde_json_writes_them() {
+        let rules = ParityRules::default();
+        let comparison = compare(
+            &rules,
+            &response(200, r#"{"a": {"x": [1, 2]}, "n": 1.50, "e": 1E2, "b": true, "m": 1}"#),
+            &response(200, r#"{"a": [1], "n": 2, "e": 101, "b": false}"#),
+        );
+        assert_eq!(
+            shown(&comparison),
+            [
+                ("$.body.a".to_owned(), DiffKind::Type, some(r#"{"x":[1,2]}"#), some("[1]")),
+                ("$.body.n".to_owned(), DiffKind::Value, some("1.5"), some("2")),
+                ("$.body.e".to_owned(), DiffKind::Value, some("100.0"), some("101")),
+                ("$.body.b".to_owned(), DiffKind::Value, some("true"), some("false")),
+                ("$.body.m".to_owned(), DiffKind::Missing, some("1"), None),
+            ]
+        );
+        // Integers beyond 64 bits keep their digits (serde_json would round them to one
+        // f64, and two different integers would show the same text); those within keep
+        // serde_json's text.
+        let comparison = compare(
+            &rules,
+            &response(200, r#"[123456789012345678901234567890, 18446744073709551615, -9223372036854775808, -0]"#),
+            &response(200, r#"[123456789012345678901234567891, 18446744073709551614, -9223372036854775807, 1]"#),
+        );
+        assert_eq!(
+            shown(&comparison),
+            [
+                (
+                    "$.body[0]".to_owned(),
+                    DiffKind::Value,
+                    some("123456789012345678901234567890"),
+                    some("123456789012345678901234567891")
+                ),
+                ("$.body[1]".to_owned(), DiffKind::Value, some("18446744073709551615"), some("18446744073709551614")),
+                ("$.body[2]".to_owned(), DiffKind::Value, some("-9223372036854775808"), some("-9223372036854775807")),
+                ("$.body[3]".to_owned(), DiffKind::Value, some("-0.0"), some("1")),
+            ]
+        );
+    }
+
+    #[test]
+    fn long_values_are_cut_at_a_character_boundary() {
+        let rules = ParityRules::default();
+        // 300 two-byte characters: a quote and 99½ of them reach the limit, so the cut
+        // falls back to the last whole one.
+        let long = "é".repeat(300);
+        let comparison = compare(
+            &rules,
+            &response(200, &json!({"s": long}).to_string()),
+            &response(200, &json!({"s": "short"}).to_string()),
+        );
+        let baseline = comparison.differences[0].baseline.clone().expect("shown");
+        assert_eq!(baseline, format!("\"{}…", "é".repeat(99)));
+        assert_eq!(comparison.differences[0].candidate, some("\"short\""));
+        // Exactly at the limit nothing is cut.
+        let exact = "a".repeat(SHOWN_VALUE_LIMIT - 2);
+        let comparison = compare(
+            &rules,
+            &response(200, &json!({"s": exact}).to_string()),
+            &response(200, &json!({"s": "b"}).to_string()),
+        );
+        assert_eq!(comparison.differences[0].baseline, Some(format!("\"{exact}\"")));
+        assert_eq!(truncate("a".repeat(SHOWN_VALUE_LIMIT + 1)), format!("{}…", "a".repeat(SHOWN_VALUE_LIMIT)));
+        assert_eq!(truncate("ab".to_owned()), "ab");
+    }
+
+    #[test]
+    fn a_repeated_key_compares_its_last_value_as_serde_json_reads_it() {
+        let rules = ParityRules::default();
+        // The first "a" differs by position, the last (the one a client reads) does not.
+        let comparison = compare(&rules, &response(200, r#"{"a":1,"a":2}"#), &response(200, r#"{"a":3,"a":2}"#));
+        assert_eq!(found(&comparison), Vec::<(String, DiffKind)>::new());
+        // Likewise in an object large enough to find keys through a hash set.
+        let many = |first: u32| {
+            let mut text = format!(r#"{{"a":{first}"#);
+            for index in 0..LINEAR_KEY_SEARCH_LIMIT {
+                text.push_str(&format!(r#","k{index}":{index}"#));
+            }
+            text.push_str(r#","a":2}"#);
+            text
+        };
+        let comparison = compare(&rules, &response(200, &many(1)), &response(200, &many(3)));
+        assert_eq!(found(&comparison), Vec::<(String, DiffKind)>::new());
+        // An escaped spelling of a repeated key is found at its first occurrence too.
+        let a = response(200, r#"{"\u0061":1,"a":2}"#);
+        let b = response(200, r#"{"a":1,"a":2}"#);
+        for read_tokens in [true, false] {
+            let comparison = compare_outcomes_reading_tokens(&rules, "GET /x", &a, &b, read_tokens);
+            assert_eq!(found(&comparison), [("$.body.a".to_owned(), DiffKind::Escaping)], "{read_tokens}");
+        }
+    }
+
+    #[test]
+    fn an_ignored_path_notes_no_spelling() {
+        let rules = rules(
+            r#"
+[[ignore]]
+path = "$.body.at"
+reason = "clock"
+"#,
+        );
+        let comparison =
+            compare(&rules, &response(200, r#"{"at":1.0,"id":"c-1"}"#), &response(200, r#"{"at":1,"id":"c-2"}"#));
+        assert_eq!(found(&comparison), [("$.body.id".to_owned(), DiffKind::Value)]);
+    }
+
+    #[test]
+    fn values_nested_deeper_than_json_allows_still_compare() {
+        let nest = |leaf: Value| (0..200).fold(leaf, |inner, _| json!([inner]));
+        let rules = ParityRules::default();
+        let comparison = compare(&rules, &Outcome::Response(nest(json!(1))), &Outcome::Response(nest(json!(2))));
+        assert_eq!(found(&comparison), [("$".to_owned(), DiffKind::Value)]);
+        let comparison = compare(&rules, &Outcome::Response(nest(json!(1))), &Outcome::Response(nest(json!(1))));
+        assert_eq!(comparison, Comparison::default());
+    }
+
+    #[test]
+    fn a_status_compares_as_a_number_or_as_it_is() {
+        let rules = ParityRules::default();
+        let status = |code: Value| Outcome::Response(json!({"statusCode": code, "body": "ok"}));
+        assert_eq!(compare(&rules, &status(json!(200)), &status(json!(200.0))), Comparison::default());
+        assert_eq!(compare(&rules, &status(json!("200")), &status(json!("200"))), Comparison::default());
+        assert_eq!(
+            shown(&compare(&rules, &status(json!("200")), &status(json!(200)))),
+            [("$.statusCode".to_owned(), DiffKind::Status, some("\"200\""), some("200"))]
+        );
+    }
+
+    #[test]
+    fn a_header_value_given_twice_is_shown_once() {
+        let rules = ParityRules::default();
+        let a = Outcome::Response(json!({
+            "statusCode": 200,
+            "headers": {"X-Flavour": "mild"},
+            "multiValueHeaders": {"x-flavour": ["mild", "hot"]},
+            "body": "",
+        }));
+        let b = Outcome::Response(json!({"statusCode": 200, "headers": {"x-flavour": "mild, hot"}, "body": ""}));
+        assert_eq!(compare(&rules, &a, &b), Comparison::default());
+        let c = Outcome::Response(json!({"statusCode": 200, "headers": {"x-flavour": "mild"}, "body": ""}));
+        assert_eq!(
+            shown(&compare(&rules, &a, &c)),
+            [("$.headers.x-flavour".to_owned(), DiffKind::Header, some("\"mild, hot\""), some("\"mild\""))]
+        );
+    }
+
+    #[test]
+    fn a_header_on_the_baseline_only_is_found_wherever_it_sorts() {
+        let rules = ParityRules::default();
+        let with = |headers: Value| Outcome::Response(json!({"statusCode": 200, "headers": headers, "body": ""}));
+        let comparison = compare(&rules, &with(json!({"x-a": "1", "x-b": "2"})), &with(json!({})));
+        assert_eq!(
+            shown(&comparison),
+            [
+                ("$.headers.x-a".to_owned(), DiffKind::Header, some("\"1\""), None),
+                ("$.headers.x-b".to_owned(), DiffKind::Header, some("\"2\""), None),
+            ]
+        );
+        let comparison = compare(&rules, &with(json!({"x-a": "1", "x-z": "2"})), &with(json!({"x-a": "1"})));
+        assert_eq!(shown(&comparison), [("$.headers.x-z".to_owned(), DiffKind::Header, some("\"2\""), None)]);
+    }
+
+    #[test]
+    fn text_bodies_show_their_text_and_undecodable_ones_their_size() {
+        let plain_rules = ParityRules::default();
+        assert_eq!(
+            shown(&compare(&plain_rules, &response(200, "hello"), &response(200, "hullo"))),
+            [("$.body".to_owned(), DiffKind::Bytes, some("\"hello\""), some("\"hullo\""))]
+        );
+        // Base64 of bytes that are not UTF-8 against plain text.
+        let binary = Outcome::Response(json!({"statusCode": 200, "body": "//79", "isBase64Encoded": true}));
+        let plain = Outcome::Response(json!({"statusCode": 200, "body": "//79", "isBase64Encoded": false}));
+        assert_eq!(
+            shown(&compare(&plain_rules, &plain, &binary)),
+            [
+                ("$.body".to_owned(), DiffKind::Bytes, some("<4 bytes>"), some("<3 bytes>")),
+                ("$.isBase64Encoded".to_owned(), DiffKind::Encoding, some("false"), some("true")),
+            ]
+        );
+        // A normaliser that makes two text bodies equal fires instead.
+        let with_rule = rules(
+            r#"
+[[normalise]]
+builtin = "uuid"
+reason = "ids"
+"#,
+        );
+        let comparison = compare(
+            &with_rule,
+            &response(200, "id 0f8fad5b-d9cb-469f-a165-70867728950e"),
+            &response(200, "id 1f8fad5b-d9cb-469f-a165-70867728950e"),
+        );
+        assert_eq!(comparison.differences, []);
+        assert_eq!(comparison.fired, [0]);
+    }
+
+    #[test]
+    fn whitespace_is_judged_by_layout_where_the_data_differs() {
+        let plain_rules = ParityRules::default();
+        // Different data, different structure, both spaced: the spacing is not a finding.
+        let comparison = compare(&plain_rules, &response(200, r#"{"a": 1}"#), &response(200, r#"{"a": [1, 2]}"#));
+        assert_eq!(found(&comparison), [("$.body.a".to_owned(), DiffKind::Type)]);
+        // The data differs only where a rule ignores: the spacing is judged as for equal data.
+        let with_rule = rules(
+            r#"
+[[ignore]]
+path = "$.body.a"
+reason = "clock"
+"#,
+        );
+        let comparison = compare_outcomes_reading_tokens(
+            &with_rule,
+            "GET /x",
+            &response(200, r#"{"a": 1}"#),
+            &response(200, r#"{"a": [1, 2]}"#),
+            false,
+        );
+        assert_eq!(found(&comparison), [("$.body".to_owned(), DiffKind::Whitespace)]);
     }
 }
