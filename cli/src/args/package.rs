@@ -12,7 +12,7 @@ pub struct PackageArgs {
     #[arg(long, global = true, value_enum, default_value_t)]
     pub format: OutputFormat,
     /// Function crates to package (folders under functions/ with a binary), e.g. create-cluster.
-    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    #[arg(required_unless_present_any = ["all", "recorder_layer"], conflicts_with = "all")]
     pub functions: Vec<String>,
     /// Package every function crate under functions/.
     #[arg(long)]
@@ -22,7 +22,8 @@ pub struct PackageArgs {
     #[arg(long, value_enum, default_value_t = ArchArg::X86_64)]
     pub arch: ArchArg,
     /// Where `<function>/bootstrap` and `<function>.zip` go (default: `lambda/` in Cargo's
-    /// target directory; arm64 packages go to its `arm64/` subfolder).
+    /// target directory; arm64 packages go to its `arm64/` subfolder); the recorder layer
+    /// goes there too.
     #[arg(long)]
     pub out_dir: Option<PathBuf>,
     /// Print the plan (the cargo command and the outputs) without building anything.
@@ -36,6 +37,11 @@ pub struct PackageArgs {
     /// exit 1 (the zip is still written, so it can be inspected).
     #[arg(long, value_name = "BYTES", default_value_t = 3_000_000)]
     pub max_zip_bytes: u64,
+    /// Build the recorder (the cutover-recorder Python package, `recorder/`) as a Lambda
+    /// layer instead: `cutover-recorder-layer.zip`, its modules under
+    /// `python/cutover_recorder/`, where Lambda's Python runtimes import layers from.
+    #[arg(long, conflicts_with_all = ["functions", "all", "binaries"])]
+    pub recorder_layer: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -3,6 +3,8 @@
 //! zips it as Lambda's provided.al2023 runtime expects (one executable `bootstrap` at the
 //! root of the archive), then reports the sizes against the size budget (3 MB unless
 //! `--max-zip-bytes` says otherwise). `--binaries DIR` zips binaries built elsewhere.
+//! `--recorder-layer` zips the recorder's Python package (`recorder/cutover_recorder`) as
+//! a Lambda layer instead, for the Python functions a team records.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -20,6 +22,9 @@ const PROFILE: &str = "release-lambda";
 
 pub fn run(args: PackageArgs, format: OutputFormat) -> Result<(), Failure> {
     let workspace = Workspace::discover().map_err(Failure::Input)?;
+    if args.recorder_layer {
+        return run_recorder_layer(&workspace, &args, format);
+    }
     let plan = plan(&workspace, &args).map_err(Failure::Input)?;
     if args.dry_run {
         match format {
@@ -361,6 +366,139 @@ fn render_report(report: &PackageReport) -> String {
         ));
     }
     text
+}
+
+// ---- the recorder layer ------------------------------------------------------------------
+
+/// The recorder's Python package, from the workspace root.
+const RECORDER_PACKAGE: &str = "recorder/cutover_recorder";
+/// Where a layer's Python modules go: Lambda's Python runtimes put the layer's `python/`
+/// folder (unzipped under /opt) on `sys.path`.
+const LAYER_PACKAGE_PREFIX: &str = "python/cutover_recorder";
+const LAYER_ZIP: &str = "cutover-recorder-layer.zip";
+
+fn run_recorder_layer(workspace: &Workspace, args: &PackageArgs, format: OutputFormat) -> Result<(), Failure> {
+    let plan = plan_recorder_layer(workspace, args).map_err(Failure::Input)?;
+    if args.dry_run {
+        return match format {
+            OutputFormat::Json => output::stdout_line(&to_json(&plan)?),
+            OutputFormat::Table => output::stdout(&render_layer_plan(&plan)),
+        };
+    }
+    write_layer_zip(&plan).map_err(Failure::Unexpected)?;
+    let report = LayerReport {
+        zip_bytes: file_size(&plan.zip).map_err(Failure::Unexpected)?,
+        zip: plan.zip,
+        entries: plan.files.into_iter().map(|file| file.entry).collect(),
+    };
+    match format {
+        OutputFormat::Json => output::stdout_line(&to_json(&report)?)?,
+        OutputFormat::Table => output::stdout(&format!(
+            "recorder layer  {} bytes ({:.2} MiB), {} files  {}\n",
+            report.zip_bytes,
+            mebibytes(report.zip_bytes),
+            report.entries.len(),
+            report.zip.display()
+        ))?,
+    }
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+pub struct LayerPlan {
+    /// The package folder the modules come from.
+    pub source: PathBuf,
+    pub zip: PathBuf,
+    pub files: Vec<LayerFile>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LayerFile {
+    pub source: PathBuf,
+    /// Its path in the zip.
+    pub entry: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LayerReport {
+    pub zip: PathBuf,
+    pub zip_bytes: u64,
+    pub entries: Vec<String>,
+}
+
+fn plan_recorder_layer(workspace: &Workspace, args: &PackageArgs) -> anyhow::Result<LayerPlan> {
+    let source = workspace.root.join(RECORDER_PACKAGE);
+    let mut relative = Vec::new();
+    python_modules(&source, Path::new(""), &mut relative)
+        .with_context(|| format!("cannot read the recorder package at {}", source.display()))?;
+    if !relative.iter().any(|path| path == Path::new("__init__.py")) {
+        bail!("{}: no __init__.py, so not the recorder package", source.display());
+    }
+    relative.sort();
+    let files = relative
+        .into_iter()
+        .map(|path| {
+            let entry = format!("{LAYER_PACKAGE_PREFIX}/{}", path.to_string_lossy().replace('\\', "/"));
+            LayerFile { source: source.join(&path), entry }
+        })
+        .collect();
+    let out_dir = match &args.out_dir {
+        Some(out_dir) => std::env::current_dir().unwrap_or_default().join(out_dir),
+        None => workspace.target_dir.join("lambda"),
+    };
+    Ok(LayerPlan { source, zip: out_dir.join(LAYER_ZIP), files })
+}
+
+/// The `.py` files under `folder`, as paths relative to the package; byte code and
+/// build leftovers stay out (Lambda compiles on import).
+fn python_modules(folder: &Path, prefix: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(folder)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let path = prefix.join(&name);
+        if entry.file_type()?.is_dir() {
+            if name != "__pycache__" {
+                python_modules(&entry.path(), &path, found)?;
+            }
+        } else if path.extension().is_some_and(|extension| extension == "py") {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn render_layer_plan(plan: &LayerPlan) -> String {
+    let mut text = format!("recorder layer  {} -> {}\n", plan.source.display(), plan.zip.display());
+    for file in &plan.files {
+        text.push_str(&format!("  {}\n", file.entry));
+    }
+    text
+}
+
+/// The modules in name order, mode 0644, deflated at level 9 with the zip format's fixed
+/// default timestamp (the same sources give the same archive), written whole beside the
+/// destination and renamed.
+fn write_layer_zip(plan: &LayerPlan) -> anyhow::Result<()> {
+    let result = (|| -> anyhow::Result<()> {
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(9))
+            .unix_permissions(0o644);
+        for file in &plan.files {
+            writer.start_file(file.entry.as_str(), options)?;
+            let mut source =
+                File::open(&file.source).with_context(|| format!("cannot read {}", file.source.display()))?;
+            std::io::copy(&mut source, &mut writer)?;
+        }
+        let archive = writer.finish()?.into_inner();
+        if let Some(folder) = plan.zip.parent() {
+            std::fs::create_dir_all(folder)?;
+        }
+        atomic_file::write_atomically(&plan.zip, &archive)?;
+        Ok(())
+    })();
+    result.with_context(|| format!("cannot write {}", plan.zip.display()))
 }
 
 fn to_json(value: &impl Serialize) -> Result<String, Failure> {

@@ -1,6 +1,7 @@
 //! `cutover package` zipping binaries built elsewhere (`--binaries`), against its size
 //! budget: exit 1 over it, with the zip still written, exit 2 for a missing binary. No
-//! cargo build here: the "binaries" are generated files, incompressible or not.
+//! cargo build here: the "binaries" are generated files, incompressible or not. And
+//! `--recorder-layer`: the recorder package as a Lambda layer zip.
 
 use crate::support;
 
@@ -79,4 +80,99 @@ fn a_missing_binary_is_an_input_error_naming_its_path() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("validate-cluster-spec") && stderr.contains("--binaries"), "{stderr}");
     assert!(!out.exists(), "nothing written for a refused plan");
+}
+
+/// The recorder's modules, as the layer must hold them: `python/cutover_recorder/<file>`.
+fn recorder_modules() -> Vec<(String, Vec<u8>)> {
+    let folder = support::repo_root().join("recorder/cutover_recorder");
+    let mut modules: Vec<(String, Vec<u8>)> = std::fs::read_dir(&folder)
+        .expect("the recorder package")
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "py"))
+        .map(|path| {
+            let name = path.file_name().expect("a name").to_string_lossy().into_owned();
+            (format!("python/cutover_recorder/{name}"), std::fs::read(&path).expect("read"))
+        })
+        .collect();
+    modules.sort();
+    modules
+}
+
+#[test]
+fn the_recorder_layer_holds_the_package_where_lambda_imports_layers_from() {
+    let folder = tempfile::tempdir().expect("tempdir");
+    let out = folder.path().join("layers");
+    let output = support::cutover()
+        .args(["package", "--recorder-layer", "--format", "json", "--out-dir"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    let report = support::json_stdout(&output);
+    let zip_path = out.join("cutover-recorder-layer.zip");
+    assert_eq!(report["zip"], zip_path.display().to_string());
+    assert_eq!(report["zip_bytes"], std::fs::metadata(&zip_path).expect("the zip").len());
+
+    let expected = recorder_modules();
+    assert!(expected.iter().any(|(name, _)| name == "python/cutover_recorder/__init__.py"), "{expected:?}");
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip_path).expect("open")).expect("an archive");
+    let mut entries = Vec::new();
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).expect("entry");
+        let mut content = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut content).expect("read");
+        assert_eq!(entry.unix_mode().map(|mode| mode & 0o777), Some(0o644));
+        entries.push((entry.name().expect("a name").into_owned(), content));
+    }
+    assert_eq!(entries, expected, "every module, byte for byte, and nothing else (no __pycache__)");
+    let names: Vec<&str> = entries.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(report["entries"], serde_json::json!(names));
+
+    // Unzipped as Lambda unzips a layer (under /opt), its python/ folder imports the package.
+    let opt = folder.path().join("opt");
+    archive.extract(&opt).expect("unzip");
+    let imported = std::process::Command::new(support::python())
+        .args(["-c", "import cutover_recorder; print(cutover_recorder.__file__)"])
+        .env("PYTHONPATH", opt.join("python"))
+        .current_dir(folder.path())
+        .output()
+        .expect("python runs");
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    let file = String::from_utf8_lossy(&imported.stdout);
+    assert!(file.trim().starts_with(&opt.join("python/cutover_recorder").display().to_string()), "{file}");
+
+    // The same sources give the same archive.
+    let first = std::fs::read(&zip_path).expect("read");
+    let again = support::cutover().args(["package", "--recorder-layer", "--out-dir"]).arg(&out).output().expect("runs");
+    assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stderr));
+    assert!(String::from_utf8_lossy(&again.stdout).starts_with("recorder layer"));
+    assert_eq!(std::fs::read(&zip_path).expect("read"), first);
+}
+
+#[test]
+fn the_recorder_layer_plan_writes_nothing_and_functions_cannot_come_along() {
+    let folder = tempfile::tempdir().expect("tempdir");
+    let out = folder.path().join("layers");
+    let plan = support::cutover()
+        .args(["package", "--recorder-layer", "--dry-run", "--format", "json", "--out-dir"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    let plan = support::json_stdout(&plan);
+    assert_eq!(plan["zip"], out.join("cutover-recorder-layer.zip").display().to_string());
+    assert_eq!(plan["files"].as_array().expect("files").len(), recorder_modules().len());
+    assert!(!out.exists(), "a dry run writes nothing");
+
+    let both = support::cutover()
+        .args(["package", "--recorder-layer", "create-cluster", "--out-dir"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert_eq!(both.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&both.stderr).contains("--recorder-layer"),
+        "{}",
+        String::from_utf8_lossy(&both.stderr)
+    );
+    assert!(!out.exists());
 }
