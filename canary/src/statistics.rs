@@ -75,7 +75,11 @@ pub(crate) fn wilson_interval(successes: u64, trials: u64, confidence: f64) -> (
     let denominator = 1.0 + z * z / n;
     let centre = (p + z * z / (2.0 * n)) / denominator;
     let half = z * ((p * (1.0 - p) / n) + z * z / (4.0 * n * n)).sqrt() / denominator;
-    ((centre - half).max(0.0), (centre + half).min(1.0))
+    // At 0 (or all) successes the bound is 0 (or 1) exactly: computed, it can come out a
+    // rounding error inside, which a ceiling of 0 would read as a breach.
+    let low = if successes == 0 { 0.0 } else { (centre - half).max(0.0) };
+    let high = if successes >= trials { 1.0 } else { (centre + half).min(1.0) };
+    (low, high)
 }
 
 /// The difference of two proportions, candidate minus baseline, Agresti–Caffo style (one
@@ -153,6 +157,9 @@ mod tests {
         let (low, high) = wilson_interval(0, 300, 0.90);
         assert_eq!(low, 0.0);
         assert!(high < 0.01 && high > 0.008, "{high}");
+        // Computed, these bounds came out 5e-20 above 0 and 2e-16 under 1.
+        assert_eq!(wilson_interval(0, 9000, 0.98).0, 0.0);
+        assert_eq!(wilson_interval(50_000, 50_000, 0.98).1, 1.0);
         let (low, high) = wilson_interval(20, 100, 0.95);
         assert!(low > 0.13 && high < 0.29, "{low} {high}");
     }
