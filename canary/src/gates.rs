@@ -830,4 +830,176 @@ mod tests {
         let quiet = Evidence { alias_throttles: &[], ..evidence(None) };
         assert_eq!(verdict_of(&evaluate(&settings, &window(5), quiet), "throttles").verdict, Verdict::Pass);
     }
+
+    fn latency_gate(percentile: &str) -> LatencyGate {
+        LatencyGate { percentile: percentile.into(), max_ms: None, max_ratio: Some(1.5), required: true }
+    }
+
+    #[test]
+    fn the_median_takes_the_middle_value_or_the_mean_of_the_middle_two() {
+        assert_eq!(median(&mut []), None);
+        assert_eq!(median(&mut [7.0]), Some(7.0));
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&mut [40.0, 10.0, 30.0, 20.0]), Some(25.0));
+    }
+
+    #[test]
+    fn the_baseline_figures_sum_the_periods_and_take_the_median_of_trusted_ones() {
+        // p50 needs 20 samples a period: the period with 19 is left out of the median, the
+        // one with exactly 20 is in.
+        let periods = [
+            period(0, 100, 1, 100.0, 100),
+            period(1, 200, 2, 400.0, 20),
+            period(2, 300, 3, 9_000.0, 19),
+            period(3, 400, 4, 200.0, 100),
+            period(4, 500, 5, 300.0, 100),
+        ];
+        let figures = BaselineFigures::from_periods(&window(5), &periods, &[latency_gate("p50"), latency_gate("p99")]);
+        assert_eq!(figures.periods, 5);
+        assert_eq!(figures.invocations, 1500);
+        assert_eq!(figures.errors, 15);
+        assert_eq!(figures.window_start, window(5).start);
+        assert_eq!(figures.window_end, window(5).end);
+        // p99 needs 1000 samples a period, which none had.
+        assert_eq!(figures.percentiles_ms, BTreeMap::from([("p50".to_string(), 250.0)]));
+    }
+
+    #[test]
+    fn percentages_keep_three_decimals_below_a_tenth_of_a_percent() {
+        assert_eq!(percent(0.0), "0.0%");
+        assert_eq!(percent(0.25), "25.0%");
+        assert_eq!(percent(0.001), "0.1%");
+        assert_eq!(percent(0.0005), "0.050%");
+        assert_eq!(percent(-0.0005), "-0.050%");
+    }
+
+    #[test]
+    fn a_failing_evaluation_names_its_failing_gates_and_signs_every_verdict() {
+        let settings = GateSettings::default();
+        let baseline: Vec<_> = (0..5).map(|minute| period(minute, 900, 1, 100.0, 900)).collect();
+        let spiking: Vec<_> = (0..5).map(|minute| period(minute, 100, 20, 100.0, 100)).collect();
+        let evaluation = evaluate(
+            &settings,
+            &window(5),
+            Evidence { candidate: &spiking, baseline: &baseline, reference: None, custom: &[], alias_throttles: &[] },
+        );
+        assert_eq!(
+            evaluation.signature(),
+            "error-rate=Fail,min-invocations=Pass,throttles=Pass,latency-p50=Pass,latency-p99=Inconclusive"
+        );
+        let failing: Vec<&str> = evaluation.failing().iter().map(|gate| gate.gate.as_str()).collect();
+        assert_eq!(failing, ["error-rate"]);
+        assert_eq!(evaluation.failing_summary(), format!("error-rate: {}", evaluation.gates[0].reason));
+    }
+
+    #[test]
+    fn without_concurrent_baseline_traffic_the_preflight_figures_are_the_baseline() {
+        let settings = GateSettings::default();
+        let candidate: Vec<_> = (0..5).map(|minute| period(minute, 100, 0, 100.0, 100)).collect();
+        let before: Vec<_> = (0..5).map(|minute| period(minute, 900, 9, 100.0, 900)).collect();
+        let reference = BaselineFigures::from_periods(&window(5), &before, &settings.latency);
+        let source = |reference: Option<&BaselineFigures>| {
+            let evaluation = evaluate(
+                &settings,
+                &window(5),
+                Evidence { candidate: &candidate, baseline: &[], reference, custom: &[], alias_throttles: &[] },
+            );
+            match &evaluation.gates[0].figures {
+                Figures::ErrorRate { baseline_source, baseline_errors, baseline_invocations, .. } => {
+                    (baseline_source.clone(), *baseline_errors, *baseline_invocations)
+                }
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(source(Some(&reference)), (Some("preflight".to_string()), 45, 4500));
+        let silent = BaselineFigures { invocations: 0, errors: 0, ..reference.clone() };
+        assert_eq!(source(Some(&silent)), (None, 0, 0));
+        assert_eq!(source(None), (None, 0, 0));
+    }
+
+    fn error_rate_of(settings: &GateSettings, candidate: &[PeriodStats], baseline: &[PeriodStats]) -> GateResult {
+        error_rate(settings, Evidence { candidate, baseline, reference: None, custom: &[], alias_throttles: &[] })
+    }
+
+    #[test]
+    fn without_a_baseline_the_ceiling_alone_fails_at_fail_confidence() {
+        let settings = GateSettings::default();
+        // 10 % of 1000: the one-sided 99 % Wilson bound is about 8 %, above the 5 % ceiling
+        // (with z ≈ 7 it would be under 5 %).
+        let candidate: Vec<_> = (0..5).map(|minute| period(minute, 200, 20, 100.0, 200)).collect();
+        let gate = error_rate_of(&settings, &candidate, &[]);
+        assert_eq!(gate.verdict, Verdict::Fail, "{}", gate.reason);
+        assert_eq!(
+            gate.reason,
+            "candidate 10.0% (100/1000) is above the 5.0% ceiling at 99% confidence; no baseline traffic to compare with"
+        );
+        let Figures::ErrorRate { candidate_rate, candidate_interval, difference, p_value, .. } = gate.figures else {
+            panic!("{:?}", gate.figures)
+        };
+        assert_eq!(candidate_rate, Some(0.1));
+        let (low, high) = candidate_interval.expect("an interval");
+        assert!(low > 0.08 && low < 0.1 && high > 0.1 && high < 0.12, "{low} {high}");
+        assert_eq!((difference, p_value), (None, None));
+    }
+
+    #[test]
+    fn a_ceiling_of_zero_fails_only_on_an_error() {
+        let settings = GateSettings { max_error_rate: 0.0, ..GateSettings::default() };
+        // 9,000 clean invocations: their Wilson lower bound once came out a rounding error
+        // above zero, which failed the gate.
+        for invocations in [5000, 9000] {
+            let gate = error_rate_of(&settings, &spread(5, invocations, 0), &[]);
+            assert_eq!(gate.verdict, Verdict::Inconclusive, "{invocations}: {}", gate.reason);
+        }
+    }
+
+    /// `count` one-minute periods sharing `invocations` and `errors` out evenly.
+    fn spread(count: u64, invocations: u64, errors: u64) -> Vec<PeriodStats> {
+        (0..count).map(|minute| period(minute, invocations / count, errors / count, 100.0, 100)).collect()
+    }
+
+    #[test]
+    fn a_candidate_under_the_ceiling_fails_on_its_margin_over_the_baseline() {
+        let settings = GateSettings::default();
+        // 4 % is not surely above the 5 % ceiling, but surely more than 1 point above 0 %.
+        let gate = error_rate_of(&settings, &spread(5, 1000, 40), &spread(5, 10_000, 0));
+        assert_eq!(gate.verdict, Verdict::Fail, "{}", gate.reason);
+        assert!(
+            gate.reason.starts_with(
+                "candidate 4.0% (40/1000) exceeds baseline 0.0% (0/10000, concurrent) by more than 1.0% (p = "
+            ),
+            "{}",
+            gate.reason
+        );
+    }
+
+    #[test]
+    fn only_a_concurrent_baseline_above_the_ceiling_holds_a_candidate_above_it() {
+        let settings = GateSettings::default();
+        let candidate = spread(5, 2000, 140);
+        // 7 % of 4,500 is above 5 % at 99 % (its one-sided bound is about 6.1 %), as the
+        // candidate's 7 % of 2,000 is: a shared cause.
+        let gate = error_rate_of(&settings, &candidate, &spread(5, 4500, 315));
+        assert_eq!(gate.verdict, Verdict::Hold, "{}", gate.reason);
+        assert!(gate.reason.contains("but so is baseline 7.0% (315/4500, concurrent)"), "{}", gate.reason);
+        // The same rate before the deployment is no shared cause now.
+        let before = BaselineFigures::from_periods(&window(5), &spread(5, 4500, 315), &[]);
+        let gate = error_rate(
+            &settings,
+            Evidence {
+                candidate: &candidate,
+                baseline: &[],
+                reference: Some(&before),
+                custom: &[],
+                alias_throttles: &[],
+            },
+        );
+        assert_eq!(gate.verdict, Verdict::Fail, "{}", gate.reason);
+        assert!(gate.reason.ends_with("baseline 7.0% (315/4500, preflight)"), "{}", gate.reason);
+        // With a ceiling of zero, a clean concurrent baseline is not above it.
+        let settings = GateSettings { max_error_rate: 0.0, ..GateSettings::default() };
+        let gate = error_rate_of(&settings, &spread(5, 1000, 5), &spread(5, 9000, 0));
+        assert_eq!(gate.verdict, Verdict::Fail, "{}", gate.reason);
+        assert!(gate.reason.contains("is above the 0.0% ceiling"), "{}", gate.reason);
+    }
 }
