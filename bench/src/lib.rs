@@ -1,5 +1,6 @@
 //! Benchmarks of a rewrite: the Python original against the Rust rewrite, per function, on
-//! the recorded events, through the local Lambda of the `emulator` crate.
+//! the recorded events, through the local Lambda of the `emulator` crate; and a local
+//! Power Tuning of one function across memory sizes.
 //!
 //! The data flows in this order:
 //! - [`RewritePlan::new`] resolves a run from the config, its `[bench]` [`BenchTargets`],
@@ -17,30 +18,51 @@
 //!   Duration of the REPORT line), the others are warm; peak RSS is the REPORT's Max
 //!   Memory Used. The Python deployment zips are sized by an embedded script
 //!   (`python/package_sizes.py`), the Rust ones read from `cutover package`'s folder.
-//! - The result, a [`RewriteBench`], renders as a table ([`render_table`]) or JSON, and
-//!   becomes the usage a cost report prices ([`RewritePlan::usage`], [`write_usage_file`]).
+//!   Under a latency profile every warm invocation's AWS calls are traced and summarised
+//!   as a [`CriticalPathFigures`]; the run states the [`PhysicsApplied`] (a simulation, or
+//!   UNTHROTTLED where the CPU share and memory limit could not be enforced).
+//! - The result, a [`RewriteBench`], renders as a table ([`render_table`], with the seed's
+//!   table beside ours) or JSON, and becomes the usage a cost report prices
+//!   ([`RewritePlan::usage`], [`write_usage_file`]).
+//! - A sweep ([`SweepPlan::new`], [`run_sweep`]) replays the same way with one version at
+//!   each memory size under the CPU share and memory limit, prices each point with the
+//!   reports crate, and gives a [`SweepBench`]: the points, the cost/latency frontier and
+//!   the cheapest size meeting a [`Slo`] ([`render_sweep_table`], [`SweepPlan::usage`]).
 
 // A library computes; only the binary prints (ripgrep's rule): progress goes to the
 // caller's callback.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 #![warn(missing_docs, unreachable_pub)]
 
+mod critical_path;
+mod frontier;
+mod physics_applied;
 mod plan;
 mod python_package;
 mod render;
 mod replay;
 mod rewrite_bench;
+mod seed;
+mod sweep;
 mod targets;
 mod usage;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use critical_path::CriticalPathFigures;
+pub use frontier::Slo;
+pub use physics_applied::{AppliedProfile, PhysicsApplied};
 pub use plan::{PlanError, RewriteOptions, RewritePlan};
-pub use render::render_table;
+pub use render::{render_sweep_table, render_table};
 pub use replay::Side;
 pub use rewrite_bench::{
     FunctionBench, OutcomeFigures, PythonDependencies, Ratio, Ratios, RewriteBench, SideFigures, Targets,
+};
+pub use seed::{Range, SEED_SOURCE, SeedFigure, SeedRow};
+pub use sweep::{
+    MEMORY_RANGE_MB, MemoryPoint, PointVerdict, Pricing, Recommendation, SweepBench, SweepOptions, SweepPlan, run_sweep,
 };
 pub use targets::{BenchTargets, TargetsError};
 pub use usage::write_usage_file;
@@ -144,6 +166,22 @@ pub enum Progress<'a> {
         /// Where it was looked for.
         path: &'a Path,
     },
+    /// One memory size of a sweep's iteration starts.
+    SweepPoint {
+        /// This iteration, from 1.
+        iteration: u32,
+        /// How many there are.
+        iterations: u32,
+        /// The memory size, MB.
+        memory_mb: u32,
+        /// Records replayed.
+        events: usize,
+    },
+    /// The CPU share and memory limit cannot be enforced on this host.
+    Unthrottled {
+        /// Why.
+        reason: &'a str,
+    },
 }
 
 impl fmt::Display for Progress<'_> {
@@ -156,6 +194,13 @@ impl fmt::Display for Progress<'_> {
             Progress::NoRequirements { path } => {
                 write!(formatter, "{} not found; Python package sizes left out", path.display())
             }
+            Progress::SweepPoint { iteration, iterations, memory_mb, events } => {
+                write!(formatter, "iteration {iteration}/{iterations}: {memory_mb} MB, {events} events")
+            }
+            Progress::Unthrottled { reason } => write!(
+                formatter,
+                "warning: the CPU share and memory limit cannot be enforced here ({reason}); the figures will not model memory"
+            ),
         }
     }
 }
@@ -167,7 +212,7 @@ pub async fn run_rewrite(
     mut progress: impl FnMut(Progress<'_>),
 ) -> Result<RewriteBench, BenchError> {
     let python_code = PythonCode::of(plan)?;
-    let mut tallies = Tallies::new();
+    let mut tallies: BTreeMap<Side, Tallies> = BTreeMap::new();
     for iteration in 1..=plan.iterations {
         for (side, version) in [(Side::Python, &plan.python_version), (Side::Rust, &plan.rust_version)] {
             progress(Progress::Replay {
@@ -177,7 +222,7 @@ pub async fn run_rewrite(
                 version,
                 events: plan.events_per_iteration,
             });
-            replay_once(plan, side, version, &mut tallies).await?;
+            replay_once(plan, &plan.config, version, tallies.entry(side).or_default()).await?;
         }
     }
     let python_sizes = if python_code.requirements.is_file() {

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use emulator::{Config, RuntimeConfig};
+use emulator::{Config, LatencyProfile, LatencyProfileError, RuntimeConfig};
 use parity::{Corpus, CorpusError, CorpusFilter, ParityRules};
 
 use crate::targets::BenchTargets;
@@ -48,6 +48,23 @@ pub struct RewritePlan {
     pub(crate) zip_dir: PathBuf,
     pub(crate) targets: BenchTargets,
     pub(crate) rules: ParityRules,
+    /// The name of each latency profile a replayed function runs under, by its file.
+    pub(crate) latency_profiles: BTreeMap<PathBuf, String>,
+}
+
+/// The names of the flags a plan's errors point at: `bench rewrite`'s or `bench sweep`'s.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Flags {
+    /// What names the measured functions.
+    pub(crate) function: &'static str,
+    /// What names the version measured (the Rust one of a rewrite).
+    pub(crate) version: &'static str,
+    /// Whether the Python side must be a Python handler (a rewrite compares the two).
+    pub(crate) python_side: bool,
+}
+
+impl Flags {
+    const REWRITE: Flags = Flags { function: "--function", version: "--rust-version", python_side: true };
 }
 
 /// Why a run cannot start. Each names the flag, file or function at fault.
@@ -56,18 +73,34 @@ pub enum PlanError {
     /// `--iterations 0`.
     #[error("--iterations must be at least 1")]
     NoIterations,
+    /// A sweep with no memory size.
+    #[error("--memory: give at least one memory size, e.g. --memory 128,256,512,1024,1769")]
+    NoMemorySizes,
+    /// A memory size Lambda does not offer.
+    #[error("--memory {memory_mb}: outside Lambda's 128..=10240 MB")]
+    MemorySize {
+        /// The size given.
+        memory_mb: u32,
+    },
+    /// The config's region has no price a sweep needs.
+    #[error("pricing the sweep")]
+    Price(#[source] reports::PriceError),
     /// A corpus file is missing or holds a bad record (named with its file and line).
     #[error(transparent)]
     Corpus(#[from] CorpusError),
     /// A function to measure that the config does not declare.
-    #[error("--function {function}: not a function of the config")]
+    #[error("{flag} {function}: not a function of the config")]
     UnknownFunction {
+        /// The flag or argument that named it.
+        flag: &'static str,
         /// The name given.
         function: String,
     },
     /// A function to measure that the corpus has no records of.
-    #[error("--function {function}: {} has no records of it", events.display())]
+    #[error("{flag} {function}: {} has no records of it", events.display())]
     NoRecordsOf {
+        /// The flag or argument that named it.
+        flag: &'static str,
         /// The name given.
         function: String,
         /// The corpus.
@@ -87,13 +120,27 @@ pub enum PlanError {
         /// The version asked for.
         version: String,
     },
-    /// A replayed function has no Rust version.
-    #[error("{function}: the config has no version {version} (--rust-version)")]
-    NoRustVersion {
+    /// A replayed function lacks the version measured.
+    #[error("{function}: the config has no version {version} ({flag})")]
+    NoVersion {
         /// The function.
         function: String,
         /// The version asked for.
         version: String,
+        /// The flag that named it.
+        flag: &'static str,
+    },
+    /// A latency profile (`--latency-profile`, or a function's in the config) is unreadable
+    /// or invalid.
+    #[error("the latency profile of {function} ({})", path.display())]
+    LatencyProfile {
+        /// The function it applies to.
+        function: String,
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the file and line.
+        #[source]
+        source: LatencyProfileError,
     },
     /// A replayed function has no binary in the bootstrap folder.
     #[error("{}: no such bootstrap (build it, or point --bootstrap-dir at the binaries)", path.display())]
@@ -117,10 +164,20 @@ impl RewritePlan {
     /// record fails here naming its file and line) and cuts the config down to the
     /// replayed functions, served in process only.
     pub fn new(
+        config: Config,
+        targets: BenchTargets,
+        rules: ParityRules,
+        options: RewriteOptions,
+    ) -> Result<RewritePlan, PlanError> {
+        RewritePlan::resolve(config, targets, rules, options, Flags::REWRITE)
+    }
+
+    pub(crate) fn resolve(
         mut config: Config,
         targets: BenchTargets,
         rules: ParityRules,
         options: RewriteOptions,
+        flags: Flags,
     ) -> Result<RewritePlan, PlanError> {
         if options.iterations == 0 {
             return Err(PlanError::NoIterations);
@@ -147,10 +204,14 @@ impl RewritePlan {
             let mut measured: Vec<String> = Vec::new();
             for function in &options.functions {
                 if config.function(function).is_none() {
-                    return Err(PlanError::UnknownFunction { function: function.clone() });
+                    return Err(PlanError::UnknownFunction { flag: flags.function, function: function.clone() });
                 }
                 if !recorded.contains_key(function) {
-                    return Err(PlanError::NoRecordsOf { function: function.clone(), events: options.events.clone() });
+                    return Err(PlanError::NoRecordsOf {
+                        flag: flags.function,
+                        function: function.clone(),
+                        events: options.events.clone(),
+                    });
                 }
                 if !measured.contains(function) {
                     measured.push(function.clone());
@@ -163,20 +224,38 @@ impl RewritePlan {
         }
         for name in &replayed {
             let Some(function) = config.function(name) else { continue };
-            if !matches!(
-                function.version(&options.python_version).map(|version| &version.runtime),
-                Some(RuntimeConfig::Python { .. })
-            ) {
+            if flags.python_side
+                && !matches!(
+                    function.version(&options.python_version).map(|version| &version.runtime),
+                    Some(RuntimeConfig::Python { .. })
+                )
+            {
                 return Err(PlanError::NotPython { function: name.clone(), version: options.python_version.clone() });
             }
             if function.version(&options.rust_version).is_none() {
-                return Err(PlanError::NoRustVersion { function: name.clone(), version: options.rust_version.clone() });
+                return Err(PlanError::NoVersion {
+                    function: name.clone(),
+                    version: options.rust_version.clone(),
+                    flag: flags.version,
+                });
             }
         }
         config.functions.retain(|function| replayed.contains(&function.name));
         if let Some(physics) = &options.physics {
             for function in &mut config.functions {
                 function.physics = physics.clone();
+            }
+        }
+        let mut latency_profiles = BTreeMap::new();
+        for function in &config.functions {
+            let Some(path) = &function.physics.latency_profile else { continue };
+            if !latency_profiles.contains_key(path) {
+                let profile = LatencyProfile::load(path).map_err(|source| PlanError::LatencyProfile {
+                    function: function.name.clone(),
+                    path: path.clone(),
+                    source,
+                })?;
+                latency_profiles.insert(path.clone(), profile.name);
             }
         }
         // Nothing is served over HTTP; the emulator is only called in process.
@@ -198,6 +277,7 @@ impl RewritePlan {
             zip_dir: options.zip_dir,
             targets,
             rules,
+            latency_profiles,
         })
     }
 
@@ -219,7 +299,21 @@ impl RewritePlan {
     /// Runs the Rust version of every replayed function from `folder/<function>` (native
     /// release binaries, or the deployed musl ones) instead of the config's bootstrap.
     pub fn run_rust_from(&mut self, folder: &Path) -> Result<(), PlanError> {
+        self.run_rust_from_where(folder, |_| true)
+    }
+
+    /// As [`Self::run_rust_from`], for the functions whose measured version's runtime
+    /// passes `replace` only.
+    pub(crate) fn run_rust_from_where(
+        &mut self,
+        folder: &Path,
+        replace: impl Fn(&RuntimeConfig) -> bool,
+    ) -> Result<(), PlanError> {
+        let rust_version = self.rust_version.clone();
         for function in self.config.functions.iter_mut() {
+            if !function.version(&rust_version).is_some_and(|version| replace(&version.runtime)) {
+                continue;
+            }
             let path = folder.join(&function.name);
             if !path.is_file() {
                 return Err(PlanError::MissingBootstrap { path });

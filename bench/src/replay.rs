@@ -6,12 +6,15 @@
 //! events, exactly as `cutover parity` does for a live side, so a `GET /clusters/{id}`
 //! reads the cluster this side created.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use emulator::{DurationHistogram, Emulator, EmulatorOptions, InvocationOutcome, LogSink, OutcomeStatus};
+use emulator::{
+    AwsCall, Config, CriticalPath, DurationHistogram, Emulator, EmulatorOptions, InvocationOutcome, LogSink,
+    OutcomeStatus,
+};
 use parity::{CorpusFilter, FunctionError, IdMap, JsonPath, Outcome, PathPattern, Record};
 use serde_json::Value;
 
@@ -36,6 +39,25 @@ impl fmt::Display for Side {
     }
 }
 
+/// One measured invocation, as the tally reads it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Invocation<'a> {
+    /// Present on a cold start.
+    pub(crate) init: Option<Duration>,
+    pub(crate) duration: Duration,
+    pub(crate) max_memory_used_mb: u64,
+    pub(crate) answered_like_recording: bool,
+    /// The HTTP status, `returned` or `raised`.
+    pub(crate) outcome: &'a str,
+    /// The error type of a failure Lambda itself reports (out of memory, timeout, a crash,
+    /// an oversized answer), as opposed to an error the handler raised.
+    pub(crate) runtime_failure: Option<&'a str>,
+    /// The AWS calls a proxy traced; `None` when no proxy stood in front of the back end.
+    pub(crate) aws_calls: Option<&'a [AwsCall]>,
+    /// Why the physics asked for were not enforced, when they were not.
+    pub(crate) unthrottled: Option<&'a str>,
+}
+
 /// What one function did on one side over every iteration.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FunctionTally {
@@ -45,20 +67,29 @@ pub(crate) struct FunctionTally {
     pub(crate) warm: DurationHistogram,
     /// Warm durations per outcome: the HTTP status, `returned` or `raised`.
     pub(crate) warm_by_outcome: BTreeMap<String, DurationHistogram>,
+    /// The exact sum of every invocation's Duration (init excluded, as CloudWatch's
+    /// Duration metric): the histograms give percentiles, not means.
+    pub(crate) duration_sum: Duration,
+    /// Billed milliseconds summed per invocation by the reports crate's rule (rounded up
+    /// per invocation), with INIT billed and without.
+    pub(crate) billed_ms_with_init: u64,
+    pub(crate) billed_ms_without_init: u64,
     pub(crate) peak_rss_mb: Option<u64>,
     pub(crate) invocations: usize,
     pub(crate) answered_like_recording: usize,
+    /// Failures Lambda reports, by error type (`Runtime.OutOfMemory`, ...).
+    pub(crate) runtime_failures: BTreeMap<String, u64>,
+    /// Whether a proxy traced the AWS calls (a latency profile stood in front of moto).
+    pub(crate) traced: bool,
+    /// The critical path of each traced warm invocation.
+    pub(crate) warm_paths: Vec<CriticalPath>,
+    /// The first reason an invocation gave for running unthrottled.
+    pub(crate) unthrottled: Option<String>,
 }
 
 impl FunctionTally {
-    pub(crate) fn add(
-        &mut self,
-        init: Option<Duration>,
-        duration: Duration,
-        max_memory_used_mb: u64,
-        answered_like_recording: bool,
-        outcome: String,
-    ) {
+    pub(crate) fn add(&mut self, invocation: Invocation<'_>) {
+        let Invocation { init, duration, max_memory_used_mb, .. } = invocation;
         match init {
             Some(init) => {
                 self.init.record(init);
@@ -66,24 +97,43 @@ impl FunctionTally {
             }
             None => {
                 self.warm.record(duration);
-                self.warm_by_outcome.entry(outcome).or_default().record(duration);
+                self.warm_by_outcome.entry(invocation.outcome.to_string()).or_default().record(duration);
+                if let Some(calls) = invocation.aws_calls {
+                    self.warm_paths.push(CriticalPath::of(calls));
+                }
             }
         }
+        self.duration_sum += duration;
+        self.billed_ms_with_init += reports::bill::billed_ms(hundredths(duration), init.map(hundredths), true);
+        self.billed_ms_without_init += reports::bill::billed_ms(hundredths(duration), None, false);
         self.peak_rss_mb = Some(self.peak_rss_mb.map_or(max_memory_used_mb, |peak| peak.max(max_memory_used_mb)));
         self.invocations += 1;
-        self.answered_like_recording += usize::from(answered_like_recording);
+        self.answered_like_recording += usize::from(invocation.answered_like_recording);
+        if let Some(error_type) = invocation.runtime_failure {
+            *self.runtime_failures.entry(error_type.to_string()).or_default() += 1;
+        }
+        self.traced |= invocation.aws_calls.is_some();
+        if self.unthrottled.is_none() {
+            self.unthrottled = invocation.unthrottled.map(str::to_string);
+        }
     }
 }
 
-/// The tallies of the measured functions, by side and function.
-pub(crate) type Tallies = BTreeMap<(Side, String), FunctionTally>;
+/// A duration in hundredths of a millisecond, rounded up, as REPORT lines print them and
+/// the reports crate's billing rule reads them.
+fn hundredths(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros().div_ceil(10)).unwrap_or(u64::MAX)
+}
+
+/// The tallies of the measured functions on one side (or at one memory size), by function.
+pub(crate) type Tallies = BTreeMap<String, FunctionTally>;
 
 /// The records in order, on a fresh stack (its own moto server and sandboxes, started by
-/// the config), against one version of every replayed function; the measured functions'
-/// invocations are added to `tallies`.
+/// `config`, the plan's or one of a sweep's points), against one version of every
+/// replayed function; the measured functions' invocations are added to `tallies`.
 pub(crate) async fn replay_once(
     plan: &RewritePlan,
-    side: Side,
+    config: &Config,
     version: &str,
     tallies: &mut Tallies,
 ) -> Result<(), BenchError> {
@@ -94,8 +144,16 @@ pub(crate) async fn replay_once(
         start_backend: true,
         ..EmulatorOptions::default()
     };
-    let emulator = Emulator::start(plan.config.clone(), options).await.map_err(BenchError::Start)?;
-    let result = replay_records(plan, &emulator, side, version, tallies).await;
+    let emulator = Emulator::start(config.clone(), options).await.map_err(BenchError::Start)?;
+    // Only a latency profile puts a proxy in front of moto here (the bench records no
+    // writes), so only then is an empty trace a function that made no AWS call.
+    let traced: BTreeSet<&str> = config
+        .functions
+        .iter()
+        .filter(|function| function.physics.latency_profile.is_some())
+        .map(|function| function.name.as_str())
+        .collect();
+    let result = replay_records(plan, &emulator, &traced, version, tallies).await;
     emulator.shutdown().await;
     result
 }
@@ -103,7 +161,7 @@ pub(crate) async fn replay_once(
 async fn replay_records(
     plan: &RewritePlan,
     emulator: &Emulator,
-    side: Side,
+    traced: &BTreeSet<&str>,
     version: &str,
     tallies: &mut Tallies,
 ) -> Result<(), BenchError> {
@@ -130,13 +188,21 @@ async fn replay_records(
         let live = live_outcome(&outcome);
         learn_ids(&mut ids, &plan.rules.id_paths(&record.route), &record, &live);
         if plan.measured.contains(&record.function) {
-            tallies.entry((side, record.function.clone())).or_default().add(
-                outcome.report.init_duration,
-                outcome.report.duration,
-                outcome.report.max_memory_used_mb,
-                answers_alike(&record, &live),
-                outcome_label(&live),
-            );
+            let label = outcome_label(&live);
+            let runtime_failure = match &outcome.status {
+                OutcomeStatus::Success | OutcomeStatus::FunctionError { .. } | OutcomeStatus::InitError { .. } => None,
+                failure => failure.error_type(),
+            };
+            tallies.entry(record.function.clone()).or_default().add(Invocation {
+                init: outcome.report.init_duration,
+                duration: outcome.report.duration,
+                max_memory_used_mb: outcome.report.max_memory_used_mb,
+                answered_like_recording: answers_alike(&record, &live),
+                outcome: &label,
+                runtime_failure,
+                aws_calls: traced.contains(record.function.as_str()).then_some(outcome.aws_calls.as_slice()),
+                unthrottled: outcome.report.unthrottled.as_deref(),
+            });
         }
     }
     Ok(())
@@ -258,16 +324,63 @@ mod tests {
     #[test]
     fn warm_durations_are_split_by_outcome_and_cold_starts_left_out() {
         let ms = Duration::from_millis;
+        let invocation =
+            |init: Option<Duration>, duration: Duration, rss: u64, alike: bool, outcome: &'static str| Invocation {
+                init,
+                duration,
+                max_memory_used_mb: rss,
+                answered_like_recording: alike,
+                outcome,
+                runtime_failure: None,
+                aws_calls: None,
+                unthrottled: None,
+            };
         let mut tally = FunctionTally::default();
-        tally.add(Some(ms(50)), ms(9), 30, true, "201".into());
-        tally.add(None, ms(4), 31, true, "201".into());
-        tally.add(None, ms(1), 29, false, "422".into());
-        tally.add(None, ms(6), 30, true, "201".into());
+        tally.add(invocation(Some(ms(50)), ms(9), 30, true, "201"));
+        tally.add(invocation(None, ms(4), 31, true, "201"));
+        tally.add(invocation(None, ms(1), 29, false, "422"));
+        tally.add(Invocation {
+            runtime_failure: Some("Runtime.OutOfMemory"),
+            ..invocation(None, ms(6), 30, true, "201")
+        });
         assert_eq!(tally.warm_by_outcome["201"].count(), 2);
         assert_eq!(tally.warm_by_outcome["422"].count(), 1);
         assert_eq!(tally.warm.count(), 3);
         assert_eq!((tally.cold.count(), tally.cold.maximum()), (1, Some(ms(59))), "init + the first duration");
         assert_eq!((tally.invocations, tally.answered_like_recording, tally.peak_rss_mb), (4, 3, Some(31)));
+        assert_eq!(tally.duration_sum, ms(20), "every Duration, init left out: an exact mean");
+        assert_eq!((tally.billed_ms_with_init, tally.billed_ms_without_init), (59 + 11, 9 + 11));
+        assert_eq!(tally.runtime_failures["Runtime.OutOfMemory"], 1);
+        assert!(!tally.traced && tally.warm_paths.is_empty(), "no proxy, no trace");
+    }
+
+    #[test]
+    fn a_traced_warm_invocation_keeps_its_critical_path_even_without_calls() {
+        let call = AwsCall {
+            service: "s3".into(),
+            operation: "PutObject".into(),
+            start_us: 100,
+            end_us: 1_100,
+            added_us: 900,
+            status: 200,
+        };
+        let mut tally = FunctionTally::default();
+        let calls = [call];
+        let traced = Invocation {
+            init: None,
+            duration: Duration::from_millis(3),
+            max_memory_used_mb: 20,
+            answered_like_recording: true,
+            outcome: "200",
+            runtime_failure: None,
+            aws_calls: Some(&calls),
+            unthrottled: Some("no writable cgroup"),
+        };
+        tally.add(traced);
+        tally.add(Invocation { aws_calls: Some(&[]), unthrottled: None, ..traced });
+        assert!(tally.traced);
+        assert_eq!(tally.warm_paths.iter().map(|path| path.busy_us).collect::<Vec<_>>(), [1_000, 0]);
+        assert_eq!(tally.unthrottled.as_deref(), Some("no writable cgroup"), "the first reason is kept");
     }
 
     #[test]

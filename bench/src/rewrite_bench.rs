@@ -9,9 +9,12 @@ use std::path::PathBuf;
 use emulator::DurationHistogram;
 use serde::Serialize;
 
+use crate::critical_path::CriticalPathFigures;
+use crate::physics_applied::PhysicsApplied;
 use crate::plan::RewritePlan;
 use crate::python_package::PythonSizes;
 use crate::replay::{FunctionTally, Side, Tallies};
+use crate::seed::{SEED_SOURCE, SeedRow, seed_rows};
 
 /// Everything one run measured.
 #[derive(Debug, Clone, Serialize)]
@@ -26,6 +29,10 @@ pub struct RewriteBench {
     pub events_skipped: usize,
     /// How far above the exact nearest-rank value a percentile can be (a fraction).
     pub percentile_bucket_error: f64,
+    /// Lambda's physics the measured functions ran under, and whether they were enforced.
+    pub physics: PhysicsApplied,
+    /// Where the seed's figures of [`FunctionBench::seed`] come from.
+    pub seed_source: &'static str,
     /// What every Python zip carries.
     pub python_dependencies: PythonDependencies,
     /// The targets the ratios were held to.
@@ -71,6 +78,13 @@ pub struct FunctionBench {
     pub rust: SideFigures,
     /// Rust ÷ Python.
     pub ratios: Ratios,
+    /// The seed's table for this function: memory, cold start, package, average, p50 and
+    /// p99 duration, ours beside the seed's.
+    pub seed: Vec<SeedRow>,
+    /// Where the warm-p50 target is missed, what bounds Rust's warm p50: its most frequent
+    /// AWS-call critical path (`a → b: 87.0 ms of 95.0 ms p50`), or `no trace` when no
+    /// latency profile traced the calls.
+    pub warm_p50_bound: Option<String>,
 }
 
 /// One side of one function.
@@ -78,6 +92,9 @@ pub struct FunctionBench {
 pub struct SideFigures {
     /// The config's version.
     pub version: String,
+    /// The version's configured memory (`memory_mb`): what Lambda bills and, under the
+    /// physics, the CPU share and the memory limit.
+    pub memory_mb: u32,
     /// The deployment zip, when there is one to measure.
     pub package_zip_bytes: Option<u64>,
     /// Median over the cold starts of Init Duration + the first Duration.
@@ -94,10 +111,18 @@ pub struct SideFigures {
     pub warm_invocations: u64,
     /// The largest Max Memory Used (`VmHWM` of the runtime process).
     pub peak_rss_mb: Option<u64>,
+    /// Mean Duration of every invocation (n = `invocations`), init excluded as in
+    /// CloudWatch's Duration metric: the seed's "avg execution duration". Exact.
+    pub average_ms: Option<f64>,
     /// Every invocation measured.
     pub invocations: usize,
     /// Invocations that raised as recorded or answered the recorded status or `result`.
     pub answered_like_recording: usize,
+    /// Failures Lambda itself reports, by error type (`Runtime.OutOfMemory`, ...).
+    pub runtime_failures: BTreeMap<String, u64>,
+    /// The AWS-call critical path of the warm invocations; `None` when no proxy traced
+    /// the calls (no latency profile): no trace, not zero calls.
+    pub critical_path: Option<CriticalPathFigures>,
     /// Warm durations per outcome (HTTP status, `returned` or `raised`): the mix of a
     /// function's events hides its slow path, e.g. a create's 201s among its 4xx.
     pub warm_by_outcome: BTreeMap<String, OutcomeFigures>,
@@ -156,19 +181,34 @@ fn percentile_ms(histogram: &DurationHistogram, quantile: f64) -> Option<f64> {
     histogram.percentile(quantile).map(|duration| (duration.as_secs_f64() * 1_000_000.0).round() / 1000.0)
 }
 
-fn side_figures(version: &str, package_zip_bytes: Option<u64>, tally: &FunctionTally) -> SideFigures {
+/// An exact mean in milliseconds, to the microsecond.
+pub(crate) fn mean_ms(sum: std::time::Duration, count: usize) -> Option<f64> {
+    (count > 0).then(|| (sum.as_secs_f64() * 1_000_000.0 / count as f64).round() / 1000.0)
+}
+
+pub(crate) fn side_figures(
+    version: &str,
+    memory_mb: u32,
+    package_zip_bytes: Option<u64>,
+    tally: &FunctionTally,
+) -> SideFigures {
+    let warm_p50_ms = percentile_ms(&tally.warm, 0.5);
     SideFigures {
         version: version.to_string(),
+        memory_mb,
         package_zip_bytes,
         cold_start_ms: percentile_ms(&tally.cold, 0.5),
         init_ms: percentile_ms(&tally.init, 0.5),
         cold_starts: tally.cold.count(),
-        warm_p50_ms: percentile_ms(&tally.warm, 0.5),
+        warm_p50_ms,
         warm_p99_ms: percentile_ms(&tally.warm, 0.99),
         warm_invocations: tally.warm.count(),
         peak_rss_mb: tally.peak_rss_mb,
+        average_ms: mean_ms(tally.duration_sum, tally.invocations),
         invocations: tally.invocations,
         answered_like_recording: tally.answered_like_recording,
+        runtime_failures: tally.runtime_failures.clone(),
+        critical_path: if tally.traced { CriticalPathFigures::of(&tally.warm_paths, warm_p50_ms) } else { None },
         warm_by_outcome: tally
             .warm_by_outcome
             .iter()
@@ -184,18 +224,29 @@ fn side_figures(version: &str, package_zip_bytes: Option<u64>, tally: &FunctionT
     }
 }
 
-pub(crate) fn summarise(plan: &RewritePlan, tallies: &Tallies, python_sizes: &PythonSizes) -> RewriteBench {
+pub(crate) fn summarise(
+    plan: &RewritePlan,
+    tallies: &BTreeMap<Side, Tallies>,
+    python_sizes: &PythonSizes,
+) -> RewriteBench {
     let targets = &plan.targets;
     let empty = FunctionTally::default();
     let functions = plan
         .measured
         .iter()
         .map(|function| {
-            let tally = |side: Side| tallies.get(&(side, function.clone())).unwrap_or(&empty);
+            let tally = |side: Side| tallies.get(&side).and_then(|tallies| tallies.get(function)).unwrap_or(&empty);
+            let memory_mb = |version: &str| {
+                plan.config.function(function).and_then(|config| config.version(version)).map_or(0, |v| v.memory_mb)
+            };
             let rust_zip = std::fs::metadata(plan.zip_dir.join(format!("{function}.zip"))).ok().map(|meta| meta.len());
-            let python =
-                side_figures(&plan.python_version, python_sizes.functions.get(function).copied(), tally(Side::Python));
-            let rust = side_figures(&plan.rust_version, rust_zip, tally(Side::Rust));
+            let python = side_figures(
+                &plan.python_version,
+                memory_mb(&plan.python_version),
+                python_sizes.functions.get(function).copied(),
+                tally(Side::Python),
+            );
+            let rust = side_figures(&plan.rust_version, memory_mb(&plan.rust_version), rust_zip, tally(Side::Rust));
             let as_f64 = |value: Option<u64>| value.map(|value| value as f64);
             let ratios = Ratios {
                 package: Ratio::of(
@@ -211,15 +262,22 @@ pub(crate) fn summarise(plan: &RewritePlan, tallies: &Tallies, python_sizes: &Py
                     targets.warm_p50_applies_to(function).then_some(targets.warm_p50_ratio),
                 ),
             };
-            FunctionBench { function: function.clone(), python, rust, ratios }
+            let warm_p50_bound = (ratios.warm_p50.as_ref().and_then(|ratio| ratio.met) == Some(false)).then(|| {
+                rust.critical_path.as_ref().map_or_else(|| "no trace".to_string(), |path| path.bound(rust.warm_p50_ms))
+            });
+            let seed = seed_rows(&python, &rust);
+            FunctionBench { function: function.clone(), python, rust, ratios, seed, warm_p50_bound }
         })
         .collect();
+    let unthrottled = tallies.values().flat_map(|tallies| tallies.values()).find_map(|tally| tally.unthrottled.clone());
     RewriteBench {
         events: plan.events.clone(),
         iterations: plan.iterations,
         events_per_iteration: plan.events_per_iteration,
         events_skipped: plan.events_skipped,
         percentile_bucket_error: DurationHistogram::max_relative_error(),
+        physics: plan.physics_applied(&plan.config, &plan.measured, unthrottled),
+        seed_source: SEED_SOURCE,
         python_dependencies: PythonDependencies {
             distributions: python_sizes.distributions.clone(),
             zip_bytes: python_sizes.dependencies_zip_bytes,

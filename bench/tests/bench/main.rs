@@ -165,3 +165,80 @@ fn usage_plans(usage: &reports::UsageModel) -> Vec<reports::FunctionPlan> {
         })
         .collect()
 }
+
+/// `bench sweep` on the tiny corpus: every size measured under the CPU share and memory
+/// limit, priced, the frontier drawn and the cheapest size meeting the objective picked;
+/// its JSON and usage as `cutover report` reads them. Needs writable cgroups.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sweep_prices_every_size_draws_the_frontier_and_picks_the_cheapest_meeting_the_objective() {
+    if let Err(reason) = emulator::physics_support() {
+        eprintln!("skipped: the CPU share and memory limit cannot be enforced on this host ({reason})");
+        return;
+    }
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let events = folder.path().join("corpus.jsonl");
+    let api_answer = r#"{"statusCode": 201, "body": "{}"}"#;
+    let lines = [
+        record("e1", "echo", "echo", r#"{"event": {}}"#),
+        record("a1", "api", "POST /things", api_answer),
+        record("a2", "api", "POST /things", api_answer),
+        record("a3", "api", "POST /things", api_answer),
+    ];
+    std::fs::write(&events, lines.join("\n")).expect("write corpus");
+    let (_, config) = config();
+    let options = bench::SweepOptions {
+        function: "api".into(),
+        version: "2".into(),
+        events,
+        iterations: 1,
+        memory_sizes: vec![1769, 128, 256, 256],
+        latency_profile: None,
+        slo: Some(bench::Slo::WarmP99Ms(10_000.0)),
+        priced_on: time::OffsetDateTime::now_utc().date(),
+    };
+    let plan = bench::SweepPlan::new(config, ParityRules::default(), options).expect("plan");
+    assert_eq!(plan.memory_sizes(), [128, 256, 1769], "sorted, deduplicated");
+    assert!(plan.bootstrap_functions().is_empty(), "the fixture's version 2 is Python: nothing to build");
+    let result = bench::run_sweep(&plan, |_| {}).await.expect("sweep");
+    let json = serde_json::to_value(&result).expect("JSON");
+
+    assert!(json["physics"]["cpu_share"].as_bool() == Some(true) && json["physics"]["unthrottled"].is_null());
+    assert_eq!(json["pricing"]["region"], "eu-west-1");
+    assert!(json["pricing"]["prices_as_of"].as_str().is_some_and(|date| date.len() == 10), "{}", json["pricing"]);
+    let points = json["points"].as_array().expect("points");
+    assert_eq!(points.len(), 3);
+    for point in points {
+        assert_eq!((point["cold_starts"].as_u64(), point["warm_invocations"].as_u64()), (Some(1), Some(2)), "{point}");
+        assert_eq!(point["verdict"]["kind"], "conclusive", "{point}");
+        assert!(point["cost_per_million_usd"].as_f64().is_some_and(|usd| usd > 0.2), "requests alone are $0.20");
+    }
+    let cost = |memory_mb: u64| -> (f64, f64) {
+        let point = points.iter().find(|point| point["memory_mb"] == memory_mb).expect("a point");
+        (point["cost_per_million_usd"].as_f64().unwrap_or(f64::NAN), point["warm_p99_ms"].as_f64().unwrap_or(f64::NAN))
+    };
+    let frontier: Vec<u64> =
+        json["frontier"].as_array().expect("a frontier").iter().filter_map(|mb| mb.as_u64()).collect();
+    assert!(!frontier.is_empty());
+    for point in points {
+        let memory_mb = point["memory_mb"].as_u64().unwrap_or_default();
+        let (own_cost, own_p99) = cost(memory_mb);
+        let dominated = frontier.iter().any(|other| {
+            let (other_cost, other_p99) = cost(*other);
+            other_cost <= own_cost && other_p99 <= own_p99 && (other_cost < own_cost || other_p99 < own_p99)
+        });
+        assert_eq!(frontier.contains(&memory_mb), !dominated, "{memory_mb} MB: on the frontier iff undominated");
+        assert_eq!(point["on_frontier"].as_bool(), Some(frontier.contains(&memory_mb)));
+    }
+    let cheapest = [128, 256, 1769].into_iter().min_by(|a, b| cost(*a).0.total_cmp(&cost(*b).0)).expect("a size");
+    assert_eq!(json["recommendation"]["memory_mb"].as_u64(), Some(cheapest), "{}", json["recommendation"]);
+    assert!(bench::render_sweep_table(&result).contains(&format!("recommended: {cheapest} MB")));
+
+    // The usage: api's configured 256 MB before, the recommended size after.
+    let usage = plan.usage(&result, "corpus.jsonl", time::OffsetDateTime::now_utc()).expect("usage");
+    let function = &usage.functions[0];
+    assert_eq!((function.before.memory_mb, u64::from(function.after.memory_mb)), (256, cheapest));
+    assert_eq!(function.sweep.len(), 3, "every conclusive size");
+    let report = reports::build_report(&usage, &reports::PriceTable::embedded(), &reports::ReportSettings::default())
+        .expect("a priced report");
+    assert_eq!(report.functions[0].sweep.len(), 3);
+}

@@ -21,6 +21,59 @@ pub enum BenchCommand {
     /// package size, cold start, warm duration p50/p99 and peak RSS, with the targets of
     /// the config's `[bench]` table.
     Rewrite(BenchRewriteArgs),
+    /// A local Power Tuning: one function's version at several memory sizes under Lambda's
+    /// CPU share and memory limit, on the recorded events: cold start, warm p50/p99, peak
+    /// RSS and cost per 1M invocations per size, the cost/latency frontier and the cheapest
+    /// size that meets the objective. Exit 1 when no size is recommended (none meets the
+    /// objective, or the physics could not be enforced here).
+    Sweep(BenchSweepArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchSweepArgs {
+    /// The function measured (its records must be in the corpus).
+    pub function: String,
+    /// The memory sizes, MB, comma-separated (Lambda's 128..=10240), e.g.
+    /// 128,256,512,1024,1769.
+    #[arg(long, value_name = "MB,...", value_delimiter = ',', required = true)]
+    pub memory: Vec<u32>,
+    /// The config's version measured (every replayed function runs it).
+    #[arg(long, default_value = "2")]
+    pub version: String,
+    /// The recorded events (cutover.record/v1, a file or a folder). Every record of a
+    /// function of the config is replayed, in recorded order, so the state the measured
+    /// function reads exists; only the function's invocations are measured.
+    #[arg(long, default_value = "events/corpus.jsonl")]
+    pub events: PathBuf,
+    /// Fresh local stacks per memory size (the sizes taking turns), each giving one cold
+    /// start.
+    #[arg(long, default_value_t = 5)]
+    pub iterations: u32,
+    /// An AWS latency profile for the measured function's calls (`default`: the shipped
+    /// eu-west-1 one); every duration is then a simulation.
+    #[arg(long, value_name = "FILE|default")]
+    pub latency_profile: Option<PathBuf>,
+    /// The objective: the warm p99 at most MS milliseconds.
+    #[arg(long, value_name = "MS", conflicts_with = "slo_p50_ms")]
+    pub slo_p99_ms: Option<f64>,
+    /// The objective: the warm p50 at most MS milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub slo_p50_ms: Option<f64>,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// The parity rules whose `[[id]]` paths name the ids the functions generate (default:
+    /// parity.toml when it exists, else parity's built-in id paths).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Run each bootstrap of the version from DIR/<function> instead of building native
+    /// release binaries with `cargo build --release` first (the default).
+    #[arg(long, value_name = "DIR")]
+    pub bootstrap_dir: Option<PathBuf>,
+    /// Also write the usage file `cutover report --usage FILE` prices: before, the version
+    /// at its configured memory (which --memory must list); after, the recommended size;
+    /// and every conclusive size as the usage's sweep.
+    #[arg(long, value_name = "FILE")]
+    pub usage_out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -62,4 +115,14 @@ pub struct BenchRewriteArgs {
     /// directory); a function without one shows no Rust package size.
     #[arg(long, value_name = "DIR")]
     pub zip_dir: Option<PathBuf>,
+    /// Lambda's CPU share (memory ÷ 1769 vCPU) and memory limit for every replayed
+    /// function, each version at its own memory_mb (cgroups; where none is writable the run
+    /// is marked UNTHROTTLED). Without it or --latency-profile, the config's physics apply.
+    #[arg(long)]
+    pub physics: bool,
+    /// An AWS latency profile for every replayed function's AWS calls (`default`: the
+    /// shipped eu-west-1 one); every duration is then a simulation, and the AWS-call critical
+    /// paths are traced.
+    #[arg(long, value_name = "FILE|default")]
+    pub latency_profile: Option<PathBuf>,
 }

@@ -43,9 +43,15 @@ fn bench_rewrite_measures_both_sides_and_writes_the_usage_a_report_prices() {
         .arg(&no_zips)
         .arg("--usage-out")
         .arg(&usage)
+        // The latency model alone: the calls are traced, no CPU is throttled (slow, and
+        // not every host has writable cgroups).
+        .args(["--latency-profile", "default"])
         .output()
         .expect("runs");
     let result = support::json_stdout(&output);
+    let physics = &result["physics"];
+    assert_eq!((physics["simulation"].as_bool(), physics["cpu_share"].as_bool()), (Some(true), Some(false)));
+    assert_eq!(physics["latency_profile"]["file"], "default");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("cargo build"), "--bootstrap-dir skips the build step: {stderr}");
     assert_eq!((result["iterations"].as_u64(), result["events_per_iteration"].as_u64()), (Some(2), Some(12)));
@@ -66,7 +72,19 @@ fn bench_rewrite_measures_both_sides_and_writes_the_usage_a_report_prices() {
         }
         assert!(figures["warm_p99_ms"].as_f64() >= figures["warm_p50_ms"].as_f64(), "{side}");
         assert!(figures["peak_rss_mb"].as_u64().unwrap_or(0) > 0, "{side}");
+        // Traced under the profile: validation makes no AWS call, which is not "no trace".
+        let path = &figures["critical_path"];
+        assert_eq!((path["invocations"].as_u64(), path["calls_p50"].as_u64()), (Some(22), Some(0)), "{side}");
     }
+    // Each version at its own memory, as cutover.toml publishes them.
+    assert_eq!((bench["python"]["memory_mb"].as_u64(), bench["rust"]["memory_mb"].as_u64()), (Some(512), Some(128)));
+    let seed: Vec<&str> =
+        bench["seed"].as_array().expect("the seed's rows").iter().filter_map(|row| row["figure"].as_str()).collect();
+    assert_eq!(
+        seed,
+        ["memory_mb", "cold_start_ms", "package_mib", "average_duration_ms", "warm_p50_ms", "warm_p99_ms"]
+    );
+    assert_eq!(bench["seed"][0]["ratio"].as_f64(), Some(0.25), "128 / 512");
     // Python ships its dependencies; the Rust zip was not built for this run.
     let python_zip = bench["python"]["package_zip_bytes"].as_u64().expect("a Python package size");
     assert!(python_zip > 1_000_000, "boto3, pydantic and powertools are over 1 MB zipped: {python_zip}");
@@ -86,4 +104,28 @@ fn bench_rewrite_measures_both_sides_and_writes_the_usage_a_report_prices() {
     assert_eq!(priced["function"], "validate-cluster-spec");
     assert_eq!((priced["before"]["cold_starts"].as_u64(), priced["after"]["cold_starts"].as_u64()), (Some(2), Some(2)));
     assert_eq!(report["provenance"]["source"]["kind"], "bench");
+}
+
+#[test]
+fn bench_sweep_refuses_bad_flags_by_name_before_anything_runs() {
+    let refused = |args: &[&str], expected: &str| {
+        let output = support::cutover()
+            .current_dir(support::repo_root())
+            .args(["bench", "sweep"])
+            .args(args)
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: expected {expected:?} in {stderr}");
+        assert!(!stderr.contains("cargo build"), "refused before building: {stderr}");
+    };
+    refused(&["no-such-function", "--memory", "128"], "<FUNCTION> no-such-function: not a function of the config");
+    refused(&["validate-cluster-spec", "--memory", "128,64"], "--memory 64: outside Lambda's 128..=10240 MB");
+    refused(&["validate-cluster-spec", "--memory", "128,lots"], "'--memory <MB,...>'");
+    refused(&["validate-cluster-spec", "--memory", "128", "--slo-p99-ms", "0"], "--slo-p99-ms 0: an objective");
+    refused(
+        &["validate-cluster-spec", "--memory", "256,512", "--usage-out", "usage.json"],
+        "--usage-out: the usage's before side is version 2 at its configured 128 MB, which --memory does not list",
+    );
 }
