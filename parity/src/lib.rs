@@ -77,6 +77,7 @@ pub use open::build_target;
 pub use path::{JsonPath, PathPattern, PathPatternError};
 pub use record::{FunctionError, Observed, Outcome, RECORD_SCHEMA, Record};
 pub use recorded::RecordedTarget;
+pub use redact::{SecretFinding, find_secrets};
 pub use render::{ReportFormat, render};
 pub use replay::{IdBook, Replay, ReplayError, ReplayOutcome, ReplaySettings};
 pub use report::{

@@ -141,7 +141,7 @@ impl Record {
     /// The entity this record touches, for keeping per-entity order: the `entity` field,
     /// else the `cluster_id` path parameter, else an id the recorded response created
     /// (read at `id_paths`, relative to the parsed body).
-    pub(crate) fn entity_key(&self, created_id_paths: &[crate::PathPattern]) -> Option<String> {
+    pub fn entity_key(&self, created_id_paths: &[crate::PathPattern]) -> Option<String> {
         if let Some(entity) = &self.entity {
             return Some(entity.clone());
         }

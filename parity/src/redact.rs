@@ -35,7 +35,7 @@ pub(crate) const REDACTED: &str = "[REDACTED]";
 /// redacted again.
 const MARKER_PREFIX: &str = "[REDACTED";
 
-/// Header names the recorder redacts (`legacy-python/cluster_platform/recorder.py`,
+/// Header names the recorder redacts (`recorder/cutover_recorder/redaction.py`,
 /// `REDACTED_HEADERS`).
 const SECRET_HEADERS: &[&str] =
     &["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-amz-security-token"];
@@ -121,6 +121,8 @@ fn is_shown_marker(text: &str) -> bool {
 
 /// One credential shape: where the secret is in a match, and what of the match stays.
 struct Shape {
+    /// What the shape is, as `cutover corpus check` names a finding.
+    name: &'static str,
     regex: Regex,
     replace: fn(&Captures<'_>) -> String,
 }
@@ -128,7 +130,8 @@ struct Shape {
 /// The credential shapes, tried in this order (a JWT inside a bearer token is already a
 /// marker when the bearer shape runs).
 static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
-    let shape = |pattern: &str, replace: fn(&Captures<'_>) -> String| Shape {
+    let shape = |name: &'static str, pattern: &str, replace: fn(&Captures<'_>) -> String| Shape {
+        name,
         regex: Regex::new(pattern).expect("valid credential pattern"),
         replace,
     };
@@ -136,20 +139,22 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
     vec![
         // PEM private keys, to their END line or, when the text was cut, to its end.
         shape(
+            "private key",
             r"(?s)-----BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----|\z)",
             whole,
         ),
         // JWTs: three base64url segments, the first a JSON header (`{"` is `eyJ`).
-        shape(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*", whole),
+        shape("JWT", r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*", whole),
         // Bearer tokens keep their scheme; short words after "bearer" in prose do not match.
-        shape(r"(?i:\b(bearer)(\s+))([A-Za-z0-9\-._~+/]{16,}=*)", |found| {
+        shape("bearer token", r"(?i:\b(bearer)(\s+))([A-Za-z0-9\-._~+/]{16,}=*)", |found| {
             format!("{}{}{}", &found[1], &found[2], marker(&found[3]))
         }),
         // AWS access key ids (long-term and temporary).
-        shape(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b", whole),
+        shape("AWS access key id", r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b", whole),
         // A long value written after a secret name in free text: `SecretAccessKey=…`,
         // `"client_secret": "…"` inside a log line. Markers never match (`[` is excluded).
         shape(
+            "secret after its name",
             r#"(?i)\b([A-Za-z0-9_.-]*(?:secret|password|passwd|passphrase|credential|api[-_]?key|private[-_]?key|cookie|token)[A-Za-z0-9_.-]*)(\\?["']?\s*[:=]\s*\\?["']?)([A-Za-z0-9/+=_.~-]{16,})"#,
             |found| {
                 if is_secret_name(&found[1]) {
@@ -160,7 +165,7 @@ static SHAPES: LazyLock<Vec<Shape>> = LazyLock::new(|| {
             },
         ),
         // The password of a URL: `https://user:password@host`.
-        shape(r#"\b([A-Za-z][A-Za-z0-9+.-]*://[^\s/:@"']+:)([^\s/@"']+)@"#, |found| {
+        shape("URL password", r#"\b([A-Za-z][A-Za-z0-9+.-]*://[^\s/:@"']+:)([^\s/@"']+)@"#, |found| {
             format!("{}{}@", &found[1], marker(&found[2]))
         }),
     ]
@@ -175,6 +180,85 @@ pub(crate) fn redact_text(text: &str) -> Cow<'_, str> {
         }
     }
     current
+}
+
+/// A secret still in the clear in a JSON document (`cutover corpus check`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SecretFinding {
+    /// Where, as a JSON path from the document's root (`$.event.headers.Authorization`);
+    /// `<json>` steps into a string that holds a JSON document (a body).
+    pub path: String,
+    /// What: `secret-named field`, `secret header`, or a credential shape (`JWT`,
+    /// `bearer token`, `AWS access key id`, `private key`, `secret after its name`,
+    /// `URL password`).
+    pub kind: &'static str,
+}
+
+/// Every secret in the clear in `document`: a value under a secret name (`password`,
+/// `client_secret`, `apiKey`, ...) or under a header the recorder redacts, that is not
+/// redacted; and any string shaped like a credential, wherever it sits (strings holding a
+/// JSON document are looked into). The redaction marker, empty strings and non-strings
+/// (`"password_set": true`) are no findings.
+pub fn find_secrets(document: &Value) -> Vec<SecretFinding> {
+    let mut findings = Vec::new();
+    find_in(document, "$", None, &mut findings);
+    findings
+}
+
+fn find_in(value: &Value, path: &str, parent_key: Option<&str>, findings: &mut Vec<SecretFinding>) {
+    match value {
+        Value::Object(map) => {
+            let headers = parent_key.is_some_and(|key| key == "headers" || key == "multiValueHeaders");
+            for (key, child) in map {
+                let child_path = format!("{path}.{key}");
+                let named = if headers && is_secret_header(key) {
+                    Some("secret header")
+                } else if is_secret_name(key) {
+                    Some("secret-named field")
+                } else {
+                    None
+                };
+                if let Some(kind) = named
+                    && holds_clear_text(child)
+                {
+                    findings.push(SecretFinding { path: child_path, kind });
+                    continue;
+                }
+                find_in(child, &child_path, Some(key), findings);
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                find_in(item, &format!("{path}[{index}]"), parent_key, findings);
+            }
+        }
+        Value::String(text) => {
+            let trimmed = text.trim_start();
+            if (trimmed.starts_with('{') || trimmed.starts_with('['))
+                && let Ok(inner) = serde_json::from_str::<Value>(text)
+            {
+                find_in(&inner, &format!("{path}<json>"), parent_key, findings);
+                return;
+            }
+            for shape in SHAPES.iter() {
+                let clear = shape.regex.captures_iter(text).any(|found| (shape.replace)(&found) != found[0]);
+                if clear && !is_marker(text) {
+                    findings.push(SecretFinding { path: path.to_owned(), kind: shape.name });
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A string (or strings in an array) that is neither empty nor a redaction marker.
+fn holds_clear_text(value: &Value) -> bool {
+    match value {
+        Value::String(text) => !text.is_empty() && !is_marker(text),
+        Value::Array(items) => items.iter().any(holds_clear_text),
+        Value::Object(map) => map.values().any(holds_clear_text),
+        _ => false,
+    }
 }
 
 /// Replaces `field` by its redacted text when anything in it was a secret.
@@ -564,6 +648,37 @@ fn string_end(text: &str, start: usize) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn find_secrets_names_each_kind_at_its_path_and_passes_redacted_and_harmless_values() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl";
+        let document = serde_json::json!({
+            "event": {
+                "headers": {"Authorization": "Basic dXNlcjpwYXNz", "X-Api-Key": "[REDACTED]", "Accept": "*/*"},
+                "multiValueHeaders": {"Cookie": ["session=abc"]},
+                "body": format!("{{\"password\": \"hunter2\", \"note\": \"token {jwt}\"}}"),
+                "queryStringParameters": {"next_token": "abcdefghijklmnopqrstuvwxyz"},
+                "password_set": true,
+                "client_secret": "",
+            },
+            "response": {"body": "key AKIAABCDEFGHIJKLMNOP and Bearer abcdefghijklmnopqrstuvwxyz012345"},
+            "error": {"errorMessage": "postgres://app:s3cr3tpass@db:5432/x"},
+        });
+        let found: Vec<(String, &str)> =
+            find_secrets(&document).into_iter().map(|finding| (finding.path, finding.kind)).collect();
+        assert_eq!(
+            found,
+            [
+                ("$.event.headers.Authorization".to_string(), "secret header"),
+                ("$.event.multiValueHeaders.Cookie".to_string(), "secret header"),
+                ("$.event.body<json>.password".to_string(), "secret-named field"),
+                ("$.event.body<json>.note".to_string(), "JWT"),
+                ("$.response.body".to_string(), "bearer token"),
+                ("$.response.body".to_string(), "AWS access key id"),
+                ("$.error.errorMessage".to_string(), "URL password"),
+            ]
+        );
+    }
     use super::*;
     use serde_json::json;
     use std::path::Path;
@@ -650,7 +765,7 @@ mod tests {
     #[test]
     fn the_header_lists_are_the_recorders() {
         let source = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../legacy-python/cluster_platform/recorder.py"),
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../recorder/cutover_recorder/redaction.py"),
         )
         .expect("the recorder's source");
         let quoted = |line_start: &str| -> Vec<String> {

@@ -4,6 +4,7 @@
 
 mod bench;
 mod canary;
+mod corpus;
 mod local;
 mod package;
 mod parity;
@@ -11,6 +12,7 @@ mod report;
 
 pub use bench::*;
 pub use canary::*;
+pub use corpus::*;
 pub use local::*;
 pub use package::*;
 pub use parity::*;
@@ -85,6 +87,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// Build a Rust function's `bootstrap` for provided.al2023 and zip it.
     Package(PackageArgs),
+    /// Recorded traffic: pull it from CloudWatch Logs, check it for secrets, count, sample, filter.
+    Corpus(CorpusArgs),
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ use crate::exit::Failure;
 
 mod bench;
 mod canary;
+mod corpus;
 mod local;
 mod package;
 mod parity;
@@ -37,6 +38,10 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Package(args) => {
             let format = args.format;
             package::run(args, format)
+        }
+        Command::Corpus(args) => {
+            let format = args.format;
+            corpus::run(args, format)
         }
     }
 }

@@ -35,8 +35,18 @@ fn workspace_dependencies() -> BTreeMap<String, BTreeSet<String>> {
         .collect()
 }
 
-const TOOL_CRATES: [&str; 9] =
-    ["cutover", "parity", "canary", "reports", "bench", "emulator", "aws-settings", "lambda-metrics", "atomic-file"];
+const TOOL_CRATES: [&str; 10] = [
+    "cutover",
+    "parity",
+    "canary",
+    "reports",
+    "bench",
+    "corpus",
+    "emulator",
+    "aws-settings",
+    "lambda-metrics",
+    "atomic-file",
+];
 
 #[test]
 fn dependencies_flow_one_way() {
@@ -53,11 +63,11 @@ fn dependencies_flow_one_way() {
     for (crate_name, dependencies) in &crates {
         let forbidden: &[&str] = match crate_name.as_str() {
             // Nothing depends on the binary; the engine never depends on the tools above it.
-            "emulator" => &["cutover", "parity", "canary", "reports", "bench"],
-            "parity" | "canary" | "reports" | "bench" => &["cutover"],
+            "emulator" => &["cutover", "parity", "canary", "reports", "bench", "corpus"],
+            "parity" | "canary" | "reports" | "bench" | "corpus" => &["cutover"],
             // The shared plumbing is a leaf of the tool side.
             "aws-settings" | "lambda-metrics" | "atomic-file" => {
-                &["cutover", "parity", "canary", "reports", "bench", "emulator"]
+                &["cutover", "parity", "canary", "reports", "bench", "corpus", "emulator"]
             }
             "cutover" => &[],
             // functions/* never depend on tool crates.

@@ -4,6 +4,7 @@
 mod architecture;
 mod bench;
 mod canary;
+mod corpus;
 mod help;
 mod local;
 mod package;
