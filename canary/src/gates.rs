@@ -1002,4 +1002,218 @@ mod tests {
         assert_eq!(gate.verdict, Verdict::Fail, "{}", gate.reason);
         assert!(gate.reason.contains("is above the 0.0% ceiling"), "{}", gate.reason);
     }
+
+    /// The throttle gate over five periods of 1,000 candidate invocations and none of the
+    /// baseline's, the alias throttled `per_period` times a period.
+    fn throttles_of(settings: &GateSettings, per_period: f64, reference: Option<&BaselineFigures>) -> GateResult {
+        let candidate = spread(5, 5000, 0);
+        let throttled: Vec<_> = (0..5)
+            .map(|minute| MetricDatapoint { start: UNIX_EPOCH + Duration::from_secs(minute * 60), value: per_period })
+            .collect();
+        throttles(
+            settings,
+            Evidence { candidate: &candidate, baseline: &[], reference, custom: &[], alias_throttles: &throttled },
+        )
+    }
+
+    #[test]
+    fn the_throttle_share_passes_and_fails_at_their_own_confidences() {
+        let settings = GateSettings::default();
+        // 35 of 5,035: 0.7 %, at most 0.9 % at 95 % one-sided.
+        let gate = throttles_of(&settings, 7.0, None);
+        assert_eq!(gate.verdict, Verdict::Pass, "{}", gate.reason);
+        assert!(gate.reason.starts_with("0.7% of the alias's requests throttled (35/5035;"), "{}", gate.reason);
+        let Figures::Throttles { interval, throttles, requests, .. } = gate.figures else {
+            panic!("{:?}", gate.figures)
+        };
+        assert_eq!((throttles, requests), (35, 5035));
+        assert_eq!(interval, Some(wilson_interval(35, 5035, 0.9)));
+        // 90 of 5,090: 1.8 %, surely above 1 % at 99 % (at least 1.36 %).
+        let gate = throttles_of(&settings, 18.0, None);
+        assert_eq!(gate.verdict, Verdict::Fail, "{}", gate.reason);
+        assert!(gate.reason.ends_with("above the 1.0% ceiling"), "{}", gate.reason);
+    }
+
+    #[test]
+    fn throttles_hold_only_when_the_alias_was_surely_throttled_before_too() {
+        let settings = GateSettings::default();
+        let before = |invocations: u64, alias_throttles: u64| BaselineFigures {
+            invocations,
+            alias_throttles,
+            ..BaselineFigures::from_periods(&window(5), &[], &[])
+        };
+        // Before: 90 of 5,000 requests, surely above 1 % at 99 %.
+        let gate = throttles_of(&settings, 100.0, Some(&before(4910, 90)));
+        assert_eq!(gate.verdict, Verdict::Hold, "{}", gate.reason);
+        assert!(gate.reason.contains("as much before the deployment (90/5000)"), "{}", gate.reason);
+        // Before: no requests at all, or none throttled under a ceiling of zero.
+        let gate = throttles_of(&settings, 100.0, Some(&before(0, 0)));
+        assert_eq!(gate.verdict, Verdict::Fail, "{}", gate.reason);
+        let strict = GateSettings { max_throttle_rate: 0.0, ..GateSettings::default() };
+        let gate = throttles_of(&strict, 100.0, Some(&before(5000, 0)));
+        assert_eq!(gate.verdict, Verdict::Fail, "{}", gate.reason);
+        // Under a ceiling of zero, no throttle is no breach.
+        let gate = throttles_of(&strict, 0.0, None);
+        assert_eq!(gate.verdict, Verdict::Inconclusive, "{}", gate.reason);
+    }
+
+    #[test]
+    fn latency_periods_breach_over_the_ratio_or_over_the_ceiling_alone() {
+        let settings = GateSettings::default();
+        let gate = LatencyGate { percentile: "p50".into(), max_ms: Some(300.0), max_ratio: Some(1.5), required: true };
+        // (candidate p50, baseline p50, candidate samples) per minute; p50 needs 20 samples.
+        let minutes = [
+            (150.0, 100.0, 100), // exactly 1.5× the baseline: within
+            (300.0, 250.0, 100), // exactly at the ceiling: within
+            (350.0, 320.0, 100), // over the ceiling, the baseline too: shared
+            (350.0, 250.0, 100), // over the ceiling alone: breaching
+            (120.0, 100.0, 100), // 1.2× the baseline: within
+            (900.0, 100.0, 19),  // too few samples: not judged
+            (400.0, 300.0, 120), // over the ceiling, the baseline at it: breaching
+        ];
+        let candidate: Vec<_> = (0u64..)
+            .zip(minutes)
+            .map(|(minute, (value, _, samples))| period(minute, samples, 0, value, samples))
+            .collect();
+        let baseline: Vec<_> =
+            (0u64..).zip(minutes).map(|(minute, (_, value, _))| period(minute, 900, 0, value, 900)).collect();
+        let result = latency(
+            &settings,
+            &gate,
+            Evidence { candidate: &candidate, baseline: &baseline, reference: None, custom: &[], alias_throttles: &[] },
+        );
+        let Figures::Latency {
+            judged_periods,
+            breaching_periods,
+            shared_periods,
+            low_sample_periods,
+            most_candidate_samples,
+            candidate_median_ms,
+            baseline_median_ms,
+            ..
+        } = result.figures
+        else {
+            panic!("{:?}", result.figures)
+        };
+        assert_eq!(
+            (judged_periods, breaching_periods, shared_periods, low_sample_periods, most_candidate_samples),
+            (6, 2, 1, 1, 120)
+        );
+        assert_eq!((candidate_median_ms, baseline_median_ms), (Some(325.0), Some(250.0)));
+    }
+
+    #[test]
+    fn a_latency_gate_with_nothing_judged_has_no_p_value() {
+        let settings = GateSettings::default();
+        let candidate: Vec<_> = (0..5).map(|minute| period(minute, 10, 0, 100.0, 10)).collect();
+        let result = latency(
+            &settings,
+            &latency_gate("p50"),
+            Evidence { candidate: &candidate, baseline: &[], reference: None, custom: &[], alias_throttles: &[] },
+        );
+        let Figures::Latency { judged_periods, low_sample_periods, p_value, .. } = result.figures else {
+            panic!("{:?}", result.figures)
+        };
+        assert_eq!((judged_periods, low_sample_periods, p_value), (0, 5, None));
+        assert_eq!(result.verdict, Verdict::Inconclusive);
+    }
+
+    fn latency_verdict(settings: &GateSettings, minutes: &[(f64, f64)]) -> GateResult {
+        let gate = LatencyGate { percentile: "p50".into(), max_ms: Some(300.0), max_ratio: Some(1.5), required: true };
+        let candidate: Vec<_> =
+            (0u64..).zip(minutes).map(|(minute, (value, _))| period(minute, 100, 0, *value, 100)).collect();
+        let baseline: Vec<_> =
+            (0u64..).zip(minutes).map(|(minute, (_, value))| period(minute, 900, 0, *value, 900)).collect();
+        latency(
+            settings,
+            &gate,
+            Evidence { candidate: &candidate, baseline: &baseline, reference: None, custom: &[], alias_throttles: &[] },
+        )
+    }
+
+    #[test]
+    fn latency_holds_on_surely_shared_breaches_and_passes_within_the_allowed_share() {
+        let settings = GateSettings::default();
+        let (fine, shared, breaching) = ((100.0, 100.0), (400.0, 400.0), (400.0, 100.0));
+        // Five of five periods over the ceiling with the baseline: P = 0.2⁵, a shared cause.
+        let result = latency_verdict(&settings, &[shared; 5]);
+        assert_eq!(result.verdict, Verdict::Hold, "{}", result.reason);
+        assert_eq!(result.reason, "p50 above 300 ms or 1.5× the baseline in 5 of 5 periods, the baseline too: holding");
+        // One of five: no evidence of a shared cause, and within the allowed fifth.
+        let result = latency_verdict(&settings, &[shared, fine, fine, fine, fine]);
+        assert_eq!(result.verdict, Verdict::Pass, "{}", result.reason);
+        let result = latency_verdict(&settings, &[breaching, fine, fine, fine, fine]);
+        assert_eq!(result.verdict, Verdict::Pass, "{}", result.reason);
+        assert_eq!(result.reason, "p50 within 300 ms or 1.5× the baseline in 4 of 5 judged periods");
+        // Two of five breaching: more than a fifth, not yet surely so.
+        let result = latency_verdict(&settings, &[breaching, breaching, fine, fine, fine]);
+        assert_eq!(result.verdict, Verdict::Inconclusive, "{}", result.reason);
+        // Clean, but fewer periods than `min_periods`.
+        let result = latency_verdict(&settings, &[fine, fine]);
+        assert_eq!(result.verdict, Verdict::Inconclusive, "{}", result.reason);
+    }
+
+    fn custom_gate() -> CustomGate {
+        CustomGate {
+            name: "queue".into(),
+            namespace: "AWS/SQS".into(),
+            metric_name: "ApproximateAgeOfOldestMessage".into(),
+            dimensions: BTreeMap::new(),
+            statistic: "Maximum".into(),
+            max: Some(60.0),
+            min: Some(1.0),
+            required: false,
+        }
+    }
+
+    fn custom_of(values: &[f64]) -> GateResult {
+        let points: Vec<_> = (0u64..)
+            .zip(values)
+            .map(|(minute, value)| MetricDatapoint {
+                start: UNIX_EPOCH + Duration::from_secs(minute * 60),
+                value: *value,
+            })
+            .collect();
+        custom(&GateSettings::default(), &custom_gate(), &points)
+    }
+
+    #[test]
+    fn a_custom_gate_counts_periods_beyond_its_ceiling_or_floor() {
+        // At the ceiling and at the floor is within; above and below are not.
+        let result = custom_of(&[60.0, 1.0, 61.0, 0.5, 30.0]);
+        assert_eq!(result.gate, "custom-queue");
+        assert!(!result.required);
+        assert_eq!(
+            result.figures,
+            Figures::Custom {
+                metric: "AWS/SQS/ApproximateAgeOfOldestMessage".into(),
+                statistic: "Maximum".into(),
+                judged_periods: 5,
+                breaching_periods: 2,
+                latest: Some(30.0),
+                max: Some(60.0),
+                min: Some(1.0),
+                p_value: Some(binomial_upper_tail(2, 5, 0.2)),
+            }
+        );
+        assert_eq!(result.verdict, Verdict::Inconclusive, "{}", result.reason);
+        assert_eq!(result.reason, "ApproximateAgeOfOldestMessage Maximum out of bounds in 2 of 5 periods");
+    }
+
+    #[test]
+    fn a_custom_gate_fails_on_surely_too_many_breaches_and_passes_within_the_share() {
+        let result = custom_of(&[90.0; 5]);
+        assert_eq!(result.verdict, Verdict::Fail, "{}", result.reason);
+        assert_eq!(result.reason, "ApproximateAgeOfOldestMessage Maximum out of bounds in 5 of 5 periods");
+        let result = custom_of(&[90.0, 30.0, 30.0, 30.0, 30.0]);
+        assert_eq!(result.verdict, Verdict::Pass, "{}", result.reason);
+        assert_eq!(result.reason, "ApproximateAgeOfOldestMessage Maximum within bounds in 4 of 5 periods");
+        // Clean, but fewer periods than `min_periods`.
+        assert_eq!(custom_of(&[30.0, 30.0]).verdict, Verdict::Inconclusive);
+        let result = custom_of(&[]);
+        assert_eq!(result.verdict, Verdict::Inconclusive);
+        assert_eq!(result.reason, "no ApproximateAgeOfOldestMessage datapoints in the closed periods");
+        let Figures::Custom { p_value, latest, .. } = result.figures else { panic!("{:?}", result.figures) };
+        assert_eq!((p_value, latest), (None, None));
+    }
 }
