@@ -5,6 +5,7 @@
 mod bench;
 mod canary;
 mod corpus;
+mod deploy;
 mod local;
 mod package;
 mod parity;
@@ -13,6 +14,7 @@ mod report;
 pub use bench::*;
 pub use canary::*;
 pub use corpus::*;
+pub use deploy::*;
 pub use local::*;
 pub use package::*;
 pub use parity::*;
@@ -89,6 +91,8 @@ pub enum Command {
     Package(PackageArgs),
     /// Recorded traffic: pull it from CloudWatch Logs, check it for secrets, count, sample, filter.
     Corpus(CorpusArgs),
+    /// Publish a Rust zip as a new version of an existing function (never touches an alias).
+    Deploy(DeployArgs),
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ use crate::exit::Failure;
 mod bench;
 mod canary;
 mod corpus;
+mod deploy;
 mod local;
 mod package;
 mod parity;
@@ -42,6 +43,10 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Corpus(args) => {
             let format = args.format;
             corpus::run(args, format)
+        }
+        Command::Deploy(args) => {
+            let format = args.format;
+            deploy::run(args, format)
         }
     }
 }

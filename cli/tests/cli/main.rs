@@ -5,6 +5,7 @@ mod architecture;
 mod bench;
 mod canary;
 mod corpus;
+mod deploy;
 mod help;
 mod local;
 mod package;
