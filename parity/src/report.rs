@@ -1110,4 +1110,347 @@ mod tests {
         assert!((p99 - 99.0).abs() / 99.0 < 0.03, "p99 {p99}");
         assert_eq!(LatencyHistogram::default().percentile(0.5), None);
     }
+
+    use crate::difference::Difference;
+    use crate::record::RECORD_SCHEMA;
+    use serde_json::json;
+    use std::path::Path;
+
+    const RULES: &str = r#"
+[[ignore]]
+path = "$.body.trace"
+reason = "a trace id"
+"#;
+
+    fn rules() -> ParityRules {
+        ParityRules::parse(RULES, Path::new("parity.toml")).expect("rules")
+    }
+
+    fn record(id: &str, route: &str) -> Record {
+        Record {
+            schema: RECORD_SCHEMA.into(),
+            id: id.into(),
+            function: "get-cluster".into(),
+            source: "apigateway-rest".into(),
+            route: route.into(),
+            recorded_at: "2026-01-01T00:00:00+00:00".into(),
+            event: json!({}),
+            response: None,
+            error: None,
+            duration_ms: 0.0,
+            scenario: None,
+            entity: None,
+            side_effects: None,
+        }
+    }
+
+    fn observed(body: &str, millis: u64) -> Observed {
+        Observed {
+            outcome: Outcome::Response(json!({"statusCode": 200, "body": body})),
+            latency: Duration::from_millis(millis),
+        }
+    }
+
+    fn difference(path: &str, kind: DiffKind, baseline: Option<&str>, candidate: Option<&str>) -> Difference {
+        let mut json_path = JsonPath::root();
+        for key in path.split('.').skip(1) {
+            json_path = json_path.key(key);
+        }
+        Difference {
+            path: json_path,
+            kind,
+            baseline: baseline.map(str::to_owned),
+            candidate: candidate.map(str::to_owned),
+        }
+    }
+
+    fn comparison(differences: Vec<Difference>, fired: Vec<RuleId>) -> Comparison {
+        Comparison { differences, fired }
+    }
+
+    const CLOCK_A: &str = "\"2026-01-01T10:11:12Z\"";
+    const CLOCK_B: &str = "\"2026-01-01T10:11:13Z\"";
+
+    /// Feeds one run's records to `builder`; `part` picks a share of them (for shards).
+    fn feed(builder: &mut ReportBuilder<'_>, part: Option<usize>) {
+        let records: Vec<(Record, Comparison, u64)> = vec![
+            (record("b1", "GET /b"), comparison(vec![], vec![0]), 10),
+            (
+                record("b2", "GET /b"),
+                comparison(
+                    vec![
+                        difference("$.body.id", DiffKind::Value, Some("\"x\""), Some("\"y\"")),
+                        difference("$.body.name", DiffKind::Value, Some("\"n\""), Some("\"m\"")),
+                        difference("$.body", DiffKind::KeyOrder, None, None),
+                    ],
+                    vec![],
+                ),
+                20,
+            ),
+            (
+                record("b3", "GET /b"),
+                comparison(vec![difference("$.body", DiffKind::KeyOrder, None, None)], vec![0]),
+                30,
+            ),
+            (
+                record("b4", "GET /b"),
+                comparison(vec![difference("$.body.at", DiffKind::Value, Some(CLOCK_A), Some(CLOCK_B))], vec![]),
+                40,
+            ),
+            (
+                record("b5", "GET /b"),
+                comparison(vec![difference("$.body.name", DiffKind::Value, Some("\"n\""), Some("\"m\""))], vec![]),
+                50,
+            ),
+            (record("a2", "GET /a"), comparison(vec![], vec![]), 60),
+        ];
+        for (index, (record, comparison, millis)) in records.iter().enumerate() {
+            if part.is_some_and(|part| usize::from(index >= 3) != part) {
+                continue;
+            }
+            builder.add_comparison(
+                record,
+                &observed(r#"{"id":"x"}"#, *millis),
+                &observed(r#"{"id":"y"}"#, millis * 2),
+                comparison,
+            );
+        }
+        if part.is_none_or(|part| part == 0) {
+            builder.add_noise_sample(
+                "GET /b",
+                &comparison(vec![difference("$.body.at", DiffKind::Value, Some(CLOCK_B), Some(CLOCK_A))], vec![]),
+            );
+            builder.add_error(&record("a1", "GET /a"), "candidate", "connection refused".into());
+        }
+    }
+
+    fn signatures(report: &ParityReport) -> Vec<(&str, &str, DiffKind, Tier, usize)> {
+        report
+            .signatures
+            .iter()
+            .map(|group| (group.route.as_str(), group.path.as_str(), group.kind, group.tier, group.count))
+            .collect()
+    }
+
+    #[test]
+    fn a_report_counts_each_record_in_its_worst_tier_and_groups_its_differences() {
+        let rules = rules();
+        let mut builder = ReportBuilder::new(&rules, "python".into(), "rust".into(), Some("python-again".into()), 1);
+        feed(&mut builder, None);
+        let report = builder.finish();
+        let counts = |total, matched, cosmetic, noise, mismatch, errors| Counts {
+            total,
+            matched,
+            cosmetic,
+            noise,
+            mismatch,
+            errors,
+        };
+        assert_eq!(report.totals, counts(7, 2, 1, 1, 2, 1));
+        let routes: Vec<(&str, Counts)> =
+            report.routes.iter().map(|route| (route.route.as_str(), route.counts)).collect();
+        assert_eq!(routes, [("GET /a", counts(2, 1, 0, 0, 0, 1)), ("GET /b", counts(5, 1, 1, 1, 2, 0))]);
+        // Worst tier first, then the most records, then by route and path.
+        assert_eq!(
+            signatures(&report),
+            [
+                ("GET /b", "$.body.name", DiffKind::Value, Tier::Mismatch, 2),
+                ("GET /b", "$.body.id", DiffKind::Value, Tier::Mismatch, 1),
+                ("GET /b", "$.body.at", DiffKind::Value, Tier::Noise, 1),
+                ("GET /b", "$.body", DiffKind::KeyOrder, Tier::Cosmetic, 2),
+            ]
+        );
+        let name = &report.signatures[0];
+        assert_eq!(name.examples.len(), 1, "one example a signature");
+        let example = &name.examples[0];
+        assert_eq!(
+            (
+                example.record_id.as_str(),
+                example.path.to_string(),
+                example.baseline.as_deref(),
+                example.candidate.as_deref()
+            ),
+            ("b2", "$.body.name".to_owned(), Some("\"n\""), Some("\"m\""))
+        );
+        assert_eq!(
+            report.learned_noise,
+            [LearnedNoise {
+                route: "GET /b".into(),
+                path: "$.body.at".into(),
+                occurrences: 1,
+                kinds: vec![DiffKind::Value],
+                shapes: vec!["string dddd-dd-ddTdd:dd:ddZ".into()],
+            }]
+        );
+        let fired: Vec<(usize, usize)> = report.rules_fired.iter().map(|rule| (rule.line, rule.count)).collect();
+        assert_eq!(fired, [(2, 2)]);
+        assert_eq!(report.errors.len(), 1);
+        assert_eq!(report.errors[0].side, "candidate");
+        // The example's diff is of the two answers as compared.
+        assert!(example.diff.contains("-    \"id\": \"x\"\n+    \"id\": \"y\""), "{}", example.diff);
+        // Latencies (within the histogram's 2 %): the candidate took twice the baseline's time.
+        let b = &report.routes[1];
+        let near =
+            |actual: Option<f64>, expected: f64| actual.is_some_and(|ms| (ms - expected).abs() < expected * 0.03);
+        assert!(near(b.baseline_latency.p50_ms, 30.0), "{:?}", b.baseline_latency);
+        assert!(near(b.baseline_latency.p99_ms, 50.0), "{:?}", b.baseline_latency);
+        assert!(near(b.candidate_latency.p50_ms, 60.0), "{:?}", b.candidate_latency);
+        assert!(near(b.candidate_latency.p99_ms, 100.0), "{:?}", b.candidate_latency);
+        // Three records failed parity: two mismatched, one a side did not answer.
+        assert!(report.passed(4));
+        assert!(report.passed(3));
+        assert!(!report.passed(2));
+        assert_eq!(report.side_effect_mismatches(), 0);
+    }
+
+    #[test]
+    fn shards_absorbed_into_one_builder_report_what_one_run_would() {
+        let rules = rules();
+        let mut whole = ReportBuilder::new(&rules, "python".into(), "rust".into(), Some("python-again".into()), 1);
+        feed(&mut whole, None);
+        let whole = whole.finish();
+        let mut merged = ReportBuilder::new(&rules, "python".into(), "rust".into(), Some("python-again".into()), 1);
+        for part in [0, 1] {
+            let mut shard = ReportBuilder::new(&rules, "python".into(), "rust".into(), Some("python-again".into()), 1);
+            feed(&mut shard, Some(part));
+            merged.absorb_tally(&shard.export_tally());
+        }
+        let merged = merged.finish();
+        assert_eq!(merged.totals, whole.totals);
+        assert_eq!(merged.routes, whole.routes);
+        assert_eq!(merged.signatures, whole.signatures);
+        assert_eq!(merged.learned_noise, whole.learned_noise);
+    }
+
+    #[test]
+    fn a_cosmetic_example_diffs_the_raw_bodies_and_a_semantic_one_the_normalised_answers() {
+        let rules = ParityRules::parse(
+            "[[normalise]]\nbuiltin = \"uuid\"\nreason = \"generated ids\"\n",
+            Path::new("parity.toml"),
+        )
+        .expect("rules");
+        let mut builder = ReportBuilder::new(&rules, "python".into(), "rust".into(), None, 3);
+        let baseline = observed(r#"{"id":"0f8fad5b-d9cb-469f-a165-70867728950e","n":1}"#, 1);
+        let candidate = observed(r#"{"id":"1f8fad5b-d9cb-469f-a165-70867728950e","n":2}"#, 1);
+        let differences = vec![
+            difference("$.body.n", DiffKind::Value, Some("1"), Some("2")),
+            difference("$.body", DiffKind::KeyOrder, None, None),
+        ];
+        builder.add_comparison(&record("r1", "GET /b"), &baseline, &candidate, &comparison(differences, vec![]));
+        let report = builder.finish();
+        let diff_of = |kind: DiffKind| {
+            report.signatures.iter().find(|group| group.kind == kind).map(|group| group.examples[0].diff.clone())
+        };
+        let key_order = diff_of(DiffKind::KeyOrder).expect("key order");
+        assert!(key_order.contains("-{\"id\":\"0f8fad5b-d9cb-469f-a165-70867728950e\",\"n\":1}\n"), "{key_order}");
+        let value = diff_of(DiffKind::Value).expect("value");
+        assert!(value.contains("-    \"n\": 1\n+    \"n\": 2\n"), "{value}");
+        assert!(!value.contains("0f8fad5b"), "the ids are normalised: {value}");
+        assert!(value.contains("\"headers\": {},\n   \"body\": {"), "{value}");
+    }
+
+    #[test]
+    fn a_function_error_or_a_plain_value_is_diffed_as_it_is() {
+        let rules = ParityRules::default();
+        let error = Outcome::FunctionError(crate::record::FunctionError {
+            error_type: "KeyError".into(),
+            error_message: "'name'".into(),
+        });
+        let value = Outcome::Response(json!({"accepted": true}));
+        let document = document(&rules, &rules.for_route("GET /b"), &error);
+        assert_eq!(document, json!({"errorType": "KeyError", "errorMessage": "'name'"}));
+        let (left, right) = example_texts(&rules, &Redactor::new(&rules), "GET /b", &value, &error, DiffKind::Outcome);
+        assert_eq!(left, "{\n  \"accepted\": true\n}\n");
+        assert!(right.contains("\"errorType\": \"KeyError\""), "{right}");
+    }
+
+    #[test]
+    fn a_signature_is_noise_only_for_the_shapes_the_baseline_showed() {
+        let rules = ParityRules::default();
+        let mut builder = ReportBuilder::new(&rules, "python".into(), "rust".into(), Some("again".into()), 2);
+        builder.add_noise_sample(
+            "GET /b",
+            &comparison(vec![difference("$.body.at", DiffKind::Value, Some(CLOCK_A), Some(CLOCK_B))], vec![]),
+        );
+        let clock = comparison(vec![difference("$.body.at", DiffKind::Value, Some(CLOCK_A), Some(CLOCK_B))], vec![]);
+        let number = comparison(vec![difference("$.body.at", DiffKind::Value, Some(CLOCK_A), Some("17"))], vec![]);
+        for (id, comparison) in [("clock", &clock), ("number", &number), ("clock-2", &clock)] {
+            builder.add_comparison(&record(id, "GET /b"), &observed("{}", 1), &observed("{}", 1), comparison);
+        }
+        let report = builder.finish();
+        let groups: Vec<(Tier, usize, Vec<&str>)> = report
+            .signatures
+            .iter()
+            .map(|group| {
+                (group.tier, group.count, group.examples.iter().map(|example| example.record_id.as_str()).collect())
+            })
+            .collect();
+        assert_eq!(groups, [(Tier::Mismatch, 1, vec!["number"]), (Tier::Noise, 2, vec!["clock", "clock-2"])]);
+        assert_eq!((report.totals.noise, report.totals.mismatch), (2, 1));
+    }
+
+    #[test]
+    fn secrets_in_learned_noise_show_their_type_only() {
+        let rules = ParityRules::default();
+        let mut builder = ReportBuilder::new(&rules, "python".into(), "rust".into(), Some("again".into()), 1);
+        builder.add_noise_sample(
+            "GET /b",
+            &comparison(
+                vec![
+                    difference("$.body.session_token", DiffKind::Value, Some("\"abc123\""), Some("\"xyz7890\"")),
+                    difference("$.body.label", DiffKind::Value, Some("\"abc123\""), Some("\"xyz7890\"")),
+                ],
+                vec![],
+            ),
+        );
+        let report = builder.finish();
+        let shapes: Vec<(&str, &[String])> =
+            report.learned_noise.iter().map(|noise| (noise.path.as_str(), noise.shapes.as_slice())).collect();
+        assert_eq!(
+            shapes,
+            [
+                ("$.body.label", &["string aaadddd".to_owned(), "string xxxxxx".to_owned()][..]),
+                ("$.body.session_token", &["string".to_owned()][..]),
+            ]
+        );
+        assert!(last_key_is_secret("$.body.session_token"));
+        assert!(last_key_is_secret("$.body['api key']"));
+        assert!(last_key_is_secret("$.body.passwords[*]"));
+        assert!(!last_key_is_secret("$.body.label"));
+        assert!(!last_key_is_secret("$.body['password policy'].label"));
+    }
+
+    #[test]
+    fn written_differences_fail_the_report_and_are_listed_up_to_the_limit() {
+        let rules = ParityRules::parse(
+            "[[ignore]]\nroute = \"side-effects\"\npath = \"$.tables.clusters.*.created_at\"\nreason = \"clock\"\n",
+            Path::new("parity.toml"),
+        )
+        .expect("rules");
+        let mut report = ReportBuilder::new(&rules, "python".into(), "rust".into(), None, 1).finish();
+        let mut baseline = SideEffects::default();
+        let mut candidate = SideEffects::default();
+        baseline.record_write("clusters", "c1", json!({"status": "PENDING", "created_at": "1"}));
+        candidate.record_write("clusters", "c1", json!({"status": "READY", "created_at": "2"}));
+        baseline.record_write("audit", "c1#base", json!({"event": "CREATED"}));
+        for index in 0..LISTED_LIMIT + 5 {
+            candidate.record_write("audit", &format!("c1#{index:04}"), json!({"event": "CREATED"}));
+        }
+        report.add_side_effects(&rules, &baseline, &candidate, &IdMap::default());
+        assert_eq!(report.side_effect_mismatches(), LISTED_LIMIT + 7);
+        assert!(!report.passed(usize::MAX), "a written difference fails whatever the records");
+        let side_effects = report.side_effects.as_ref().expect("compared");
+        assert_eq!(side_effects.differences.len(), LISTED_LIMIT);
+        assert_eq!((side_effects.baseline_items, side_effects.candidate_items), (2, LISTED_LIMIT + 6));
+        let first = &side_effects.differences[0];
+        assert_eq!(
+            (first.pattern.as_str(), first.kind, first.baseline.as_deref(), first.candidate.as_deref()),
+            ("$.tables.audit.*", DiffKind::Missing, Some(r#"{"event":"CREATED"}"#), None)
+        );
+        let fired: Vec<(&str, usize)> =
+            report.rules_fired.iter().map(|rule| (rule.route.as_str(), rule.count)).collect();
+        assert_eq!(fired, [("side-effects", 1)]);
+        let empty = ReportBuilder::new(&rules, "python".into(), "rust".into(), None, 1).finish();
+        assert!(empty.passed(0));
+    }
 }
