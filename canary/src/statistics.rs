@@ -157,9 +157,6 @@ mod tests {
         let (low, high) = wilson_interval(0, 300, 0.90);
         assert_eq!(low, 0.0);
         assert!(high < 0.01 && high > 0.008, "{high}");
-        // Computed, these bounds came out 5e-20 above 0 and 2e-16 under 1.
-        assert_eq!(wilson_interval(0, 9000, 0.98).0, 0.0);
-        assert_eq!(wilson_interval(50_000, 50_000, 0.98).1, 1.0);
         let (low, high) = wilson_interval(20, 100, 0.95);
         assert!(low > 0.13 && high < 0.29, "{low} {high}");
     }
@@ -180,5 +177,92 @@ mod tests {
         assert!((binomial_upper_tail(5, 5, 0.5) - 1.0 / 32.0).abs() < 1e-12);
         assert!((binomial_upper_tail(9, 10, 0.5) - 11.0 / 1024.0).abs() < 1e-12);
         assert_eq!(binomial_upper_tail(0, 4, 0.5), 1.0);
+    }
+
+    fn assert_close(actual: f64, expected: f64, tolerance: f64) {
+        assert!((actual - expected).abs() <= tolerance, "{actual} against {expected}");
+    }
+
+    #[test]
+    fn the_normal_cdf_is_within_its_approximation_error_everywhere() {
+        // Reference values of Φ to 16 digits; Abramowitz–Stegun 7.1.26 is good to 1.5e-7
+        // in erf, so 7.5e-8 in Φ.
+        for (z, expected) in [
+            (-2.5, 0.006_209_665_325_776_159),
+            (-1.0, 0.158_655_253_931_457_07),
+            (-0.3, 0.382_088_577_811_047_4),
+            (0.5, 0.691_462_461_274_013_1),
+            (1.0, 0.841_344_746_068_542_9),
+            (2.0, 0.977_249_868_051_820_8),
+            (3.0, 0.998_650_101_968_369_9),
+        ] {
+            assert_close(normal_cdf(z), expected, 1e-7);
+        }
+    }
+
+    #[test]
+    fn the_normal_quantile_is_within_its_approximation_error_in_each_region() {
+        // Acklam's tails below 0.02425 and above 0.97575, its central region between.
+        for (probability, expected) in [
+            (0.001, -3.090_232_306_167_813),
+            (0.01, -2.326_347_874_040_840_8),
+            (0.02, -2.053_748_910_631_822_5),
+            (0.1, -1.281_551_565_544_600_8),
+            (0.3, -0.524_400_512_708_040_7),
+            (0.75, 0.674_489_750_196_081_7),
+            (0.95, 1.644_853_626_951_471_5),
+            (0.98, 2.053_748_910_631_822),
+            (0.999, 3.090_232_306_167_813),
+        ] {
+            assert_close(normal_quantile(probability), expected, 1e-8 * expected.abs());
+        }
+        // Certainty is clamped to a finite z on either side.
+        assert_close(normal_quantile(0.0), -7.034_483_825_301_132, 1e-7);
+        assert_close(normal_quantile(1.0), 7.034_486_910_047_836, 1e-4);
+    }
+
+    #[test]
+    fn wilson_bounds_match_the_formula_and_stay_in_the_unit_interval() {
+        for ((successes, trials, confidence), (low, high)) in [
+            ((20, 100, 0.95), (0.133_366_933_331_032_5, 0.288_829_165_593_158_85)),
+            ((3, 40, 0.9), (0.030_370_252_611_739_007, 0.173_480_178_736_900_33)),
+            ((0, 300, 0.9), (0.0, 0.008_937_872_175_128_17)),
+            ((50, 50, 0.95), (0.928_652_400_866_641_4, 1.0)),
+        ] {
+            let (actual_low, actual_high) = wilson_interval(successes, trials, confidence);
+            assert_close(actual_low, low, 1e-9);
+            assert_close(actual_high, high, 1e-9);
+        }
+        assert_eq!(wilson_interval(0, 0, 0.95), (0.0, 1.0));
+        // Computed, these bounds came out 5e-20 above 0 and 2e-16 under 1.
+        assert_eq!(wilson_interval(0, 9000, 0.98).0, 0.0);
+        assert_eq!(wilson_interval(50_000, 50_000, 0.98).1, 1.0);
+    }
+
+    #[test]
+    fn the_difference_of_proportions_adds_one_success_and_one_failure_to_each_side() {
+        let worse = ProportionDifference::new(20, 100, 1, 1000);
+        assert_close(worse.estimate, 21.0 / 102.0 - 2.0 / 1002.0, 1e-15);
+        assert_close(worse.standard_error, 0.040_060_932_826_196_17, 1e-15);
+        assert_close(worse.p_value_above(0.01), 6.498_948_185_162_945e-7, 1e-8);
+        assert_close(worse.upper_bound(0.95), 0.269_780_715_615_372_53, 1e-9);
+        let close = ProportionDifference::new(3, 200, 2, 400);
+        assert_close(close.estimate, 0.012_339_293_630_855_622, 1e-15);
+        assert_close(close.standard_error, 0.010_701_111_392_458_405, 1e-15);
+        assert_close(close.p_value_above(0.01), 0.413_479_709_623_298_16, 1e-7);
+        assert_close(close.upper_bound(0.9), 0.026_053_319_688_927_854, 1e-9);
+    }
+
+    #[test]
+    fn binomial_tails_match_the_sums_of_their_terms() {
+        for ((k, n, q), expected) in [
+            ((3, 10, 0.2), 0.322_200_473_600_000_15),
+            ((1, 4, 0.3), 0.759_9),
+            ((7, 12, 0.5), 0.387_207_031_25),
+            ((2, 2, 0.25), 0.0625),
+        ] {
+            assert_close(binomial_upper_tail(k, n, q), expected, 1e-12);
+        }
+        assert_eq!(binomial_upper_tail(5, 4, 0.5), 0.0);
     }
 }
