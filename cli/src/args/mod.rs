@@ -7,6 +7,7 @@ mod canary;
 mod corpus;
 mod deploy;
 mod local;
+mod new;
 mod package;
 mod parity;
 mod report;
@@ -16,6 +17,7 @@ pub use canary::*;
 pub use corpus::*;
 pub use deploy::*;
 pub use local::*;
+pub use new::*;
 pub use package::*;
 pub use parity::*;
 pub use report::*;
@@ -91,6 +93,8 @@ pub enum Command {
     Package(PackageArgs),
     /// Recorded traffic: pull it from CloudWatch Logs, check it for secrets, count, sample, filter.
     Corpus(CorpusArgs),
+    /// Scaffold the Rust rewrite of a Python function: a function crate and its cutover.toml entry.
+    New(NewArgs),
     /// Publish a Rust zip as a new version of an existing function (never touches an alias).
     Deploy(DeployArgs),
 }

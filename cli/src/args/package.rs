@@ -11,14 +11,17 @@ pub struct PackageArgs {
     /// Output format; data goes to stdout, logs and progress to stderr.
     #[arg(long, global = true, value_enum, default_value_t)]
     pub format: OutputFormat,
-    /// Function crates to package (folders under functions/ with a binary), e.g. create-cluster.
+    /// Function crates to package, by package name: any package of the Cargo workspace (the
+    /// one around the current folder) with a binary, e.g. create-cluster.
     #[arg(required_unless_present_any = ["all", "recorder_layer"], conflicts_with = "all")]
     pub functions: Vec<String>,
-    /// Package every function crate under functions/.
+    /// Package every Lambda function of the workspace: each package with a binary that
+    /// depends on lambda_runtime.
     #[arg(long)]
     pub all: bool,
     /// The Lambda architecture: x86_64 builds x86_64-unknown-linux-musl, arm64 builds
-    /// aarch64-unknown-linux-musl.
+    /// aarch64-unknown-linux-musl. A target rustup has not installed is installed first
+    /// (`rustup target add`).
     #[arg(long, value_enum, default_value_t = ArchArg::X86_64)]
     pub arch: ArchArg,
     /// Where `<function>/bootstrap` and `<function>.zip` go (default: `lambda/` in Cargo's

@@ -9,6 +9,7 @@ mod canary;
 mod corpus;
 mod deploy;
 mod local;
+mod new;
 mod package;
 mod parity;
 mod parity_fuzz;
@@ -43,6 +44,10 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Corpus(args) => {
             let format = args.format;
             corpus::run(args, format)
+        }
+        Command::New(args) => {
+            let format = args.format;
+            new::run(args, format)
         }
         Command::Deploy(args) => {
             let format = args.format;

@@ -43,11 +43,25 @@ pub fn run(args: PackageArgs, format: OutputFormat) -> Result<(), Failure> {
 
 // ---- the workspace -----------------------------------------------------------------------
 
-/// Where the Cargo workspace and its target directory are, as Cargo itself says.
+/// Where the Cargo workspace and its target directory are, and its packages that build
+/// a binary, as Cargo itself says.
 #[derive(Debug, Clone)]
 pub struct Workspace {
     pub root: PathBuf,
     pub target_dir: PathBuf,
+    pub binary_crates: Vec<BinaryCrate>,
+}
+
+/// A workspace member with a binary target: what `cutover package` can build.
+#[derive(Debug, Clone)]
+pub struct BinaryCrate {
+    /// The package name, what `cargo build -p` takes.
+    pub package: String,
+    /// The binary's name, what cargo writes: the bin target named after the package, or
+    /// the package's only one.
+    pub binary: Option<String>,
+    /// Whether it depends on `lambda_runtime` itself: a Lambda function.
+    pub lambda_function: bool,
 }
 
 impl Workspace {
@@ -58,28 +72,66 @@ impl Workspace {
             .output()
             .context("could not run `cargo metadata` (is cargo on PATH?)")?;
         if !output.status.success() {
-            bail!("`cargo metadata` failed ({}); run cutover package inside the cutover workspace", output.status);
+            bail!("`cargo metadata` failed ({}); run cutover package inside a Cargo workspace", output.status);
         }
         let metadata: serde_json::Value =
             serde_json::from_slice(&output.stdout).context("`cargo metadata` printed something that is not JSON")?;
         let path = |key: &str| {
             metadata[key].as_str().map(PathBuf::from).ok_or_else(|| anyhow!("`cargo metadata` has no {key}"))
         };
-        Ok(Workspace { root: path("workspace_root")?, target_dir: path("target_directory")? })
+        let mut binary_crates: Vec<BinaryCrate> = metadata["packages"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(binary_crate)
+            .collect();
+        binary_crates.sort_by(|a, b| a.package.cmp(&b.package));
+        Ok(Workspace { root: path("workspace_root")?, target_dir: path("target_directory")?, binary_crates })
     }
 
-    /// Every function crate: a folder under `functions/` with a `src/main.rs`, by name.
-    pub fn function_crates(&self) -> anyhow::Result<Vec<String>> {
-        let folder = self.root.join("functions");
-        let entries = std::fs::read_dir(&folder).with_context(|| format!("cannot list {}", folder.display()))?;
-        let mut names: Vec<String> = entries
-            .filter_map(Result::ok)
-            .filter(|entry| entry.path().join("src/main.rs").is_file())
-            .filter_map(|entry| entry.file_name().to_str().map(str::to_string))
-            .collect();
-        names.sort();
-        Ok(names)
+    /// The Lambda functions of the workspace, what `--all` packages: members with a
+    /// binary that depend on `lambda_runtime`. Any workspace's functions, wherever they
+    /// sit; here, the platform's crates under `functions/` and any crate `cutover new`
+    /// added.
+    pub fn function_crates(&self) -> Vec<&BinaryCrate> {
+        self.binary_crates.iter().filter(|krate| krate.lambda_function).collect()
     }
+
+    /// The member named `package`, when it builds a binary `cutover package` can zip.
+    fn binary_crate(&self, package: &str) -> anyhow::Result<&BinaryCrate> {
+        let Some(krate) = self.binary_crates.iter().find(|krate| krate.package == package) else {
+            let functions: Vec<&str> = self.function_crates().iter().map(|krate| krate.package.as_str()).collect();
+            bail!(
+                "{package}: not a function crate (a package of the workspace with a binary); the functions here are {}",
+                functions.join(", ")
+            );
+        };
+        if krate.binary.is_none() {
+            bail!("{package}: it has several binaries and none is named after the package; which one is the function?");
+        }
+        Ok(krate)
+    }
+}
+
+/// A package of `cargo metadata` with a bin target, or `None`.
+fn binary_crate(package: &serde_json::Value) -> Option<BinaryCrate> {
+    let name = package["name"].as_str()?.to_string();
+    let binaries: Vec<&str> = package["targets"]
+        .as_array()?
+        .iter()
+        .filter(|target| target["kind"].as_array().is_some_and(|kinds| kinds.iter().any(|kind| kind == "bin")))
+        .filter_map(|target| target["name"].as_str())
+        .collect();
+    let binary = match binaries.as_slice() {
+        [] => return None,
+        [only] => Some(only.to_string()),
+        several => several.iter().find(|binary| **binary == name).map(|binary| binary.to_string()),
+    };
+    let lambda_function = package["dependencies"].as_array().is_some_and(|dependencies| {
+        dependencies.iter().any(|dependency| dependency["name"] == "lambda_runtime" && dependency["kind"].is_null())
+    });
+    Some(BinaryCrate { package: name, binary, lambda_function })
 }
 
 /// The cargo that runs us when we run under cargo, else the one on PATH.
@@ -94,6 +146,9 @@ pub struct PackagePlan {
     pub arch: &'static str,
     pub target: &'static str,
     pub profile: &'static str,
+    /// The rustup command that installs the target's standard library first, when rustup
+    /// says it is missing; empty when it is installed (or there is no rustup to ask).
+    pub target_install: Vec<String>,
     /// The whole cargo command line, program first; empty when `--binaries` names
     /// binaries built elsewhere.
     pub cargo_command: Vec<String>,
@@ -116,12 +171,16 @@ pub struct PlannedPackage {
 }
 
 fn plan(workspace: &Workspace, args: &PackageArgs) -> anyhow::Result<PackagePlan> {
-    let available = workspace.function_crates()?;
-    let functions = if args.all { available.clone() } else { args.functions.clone() };
-    for function in &functions {
-        if !available.contains(function) {
-            bail!("{function}: not a function crate; functions/ holds {}", available.join(", "));
-        }
+    let crates: Vec<&BinaryCrate> = if args.all {
+        workspace.function_crates()
+    } else {
+        args.functions.iter().map(|name| workspace.binary_crate(name)).collect::<anyhow::Result<_>>()?
+    };
+    if crates.is_empty() {
+        bail!(
+            "--all: the workspace at {} has no function crate (a binary depending on lambda_runtime)",
+            workspace.root.display()
+        );
     }
     let (arch, target) = match args.arch {
         ArchArg::X86_64 => ("x86_64", "x86_64-unknown-linux-musl"),
@@ -136,8 +195,8 @@ fn plan(workspace: &Workspace, args: &PackageArgs) -> anyhow::Result<PackagePlan
     if args.binaries.is_none() {
         cargo_command.extend([cargo().display().to_string(), "build".into(), "--profile".into()]);
         cargo_command.extend([PROFILE.to_string(), "--target".into(), target.to_string()]);
-        for function in &functions {
-            cargo_command.extend(["-p".to_string(), function.clone()]);
+        for krate in &crates {
+            cargo_command.extend(["-p".to_string(), krate.package.clone()]);
         }
     }
     let binary_dir = match &args.binaries {
@@ -145,26 +204,36 @@ fn plan(workspace: &Workspace, args: &PackageArgs) -> anyhow::Result<PackagePlan
         None => workspace.target_dir.join(target).join(PROFILE),
     };
     if args.binaries.is_some() {
-        for function in &functions {
-            let binary = binary_dir.join(function);
+        for krate in &crates {
+            let binary = binary_dir.join(&krate.package);
             if !binary.is_file() {
                 bail!("--binaries: {} does not exist or is not a file", binary.display());
             }
         }
     }
-    let packages = functions
+    // Binaries built elsewhere are named after the function; cargo names them after the
+    // bin target.
+    let packages = crates
         .iter()
-        .map(|function| PlannedPackage {
-            function: function.clone(),
-            binary: binary_dir.join(function),
-            bootstrap: out_dir.join(function).join("bootstrap"),
-            zip: out_dir.join(format!("{function}.zip")),
+        .map(|krate| {
+            let function = &krate.package;
+            let binary = match &args.binaries {
+                Some(_) => function,
+                None => krate.binary.as_ref().unwrap_or(function),
+            };
+            PlannedPackage {
+                function: function.clone(),
+                binary: binary_dir.join(binary),
+                bootstrap: out_dir.join(function).join("bootstrap"),
+                zip: out_dir.join(format!("{function}.zip")),
+            }
         })
         .collect();
     Ok(PackagePlan {
         arch,
         target,
         profile: PROFILE,
+        target_install: if args.binaries.is_none() { target_install(target, &workspace.root) } else { Vec::new() },
         cargo_command,
         cargo_environment: if args.binaries.is_some() {
             Vec::new()
@@ -175,6 +244,32 @@ fn plan(workspace: &Workspace, args: &PackageArgs) -> anyhow::Result<PackagePlan
         max_zip_bytes: args.max_zip_bytes,
         workspace_root: workspace.root.clone(),
     })
+}
+
+/// `rustup target add <target>` when rustup manages this toolchain and the target is not
+/// among its installed ones: a fresh machine has only the host's. Asked in the workspace
+/// root, where a `rust-toolchain.toml` would pick the toolchain cargo builds with.
+fn target_install(target: &str, workspace_root: &Path) -> Vec<String> {
+    if !on_path("rustup") {
+        return Vec::new();
+    }
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .current_dir(workspace_root)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output();
+    match installed {
+        Ok(output) if output.status.success() => {
+            if String::from_utf8_lossy(&output.stdout).lines().any(|line| line.trim() == target) {
+                Vec::new()
+            } else {
+                ["rustup", "target", "add", target].map(String::from).to_vec()
+            }
+        }
+        // A rustup that cannot list (no default toolchain): cargo's own error will say more.
+        _ => Vec::new(),
+    }
 }
 
 /// The functions' only C code is `ring` (rustls' crypto). cc-rs looks for a
@@ -226,6 +321,9 @@ fn render_plan(plan: &PackagePlan) -> String {
     let mut text = format!("package {} function(s) for {} ({})\n", plan.packages.len(), plan.arch, plan.target);
     let environment: Vec<String> =
         plan.cargo_environment.iter().map(|(key, value)| format!("{key}={value} ")).collect();
+    if !plan.target_install.is_empty() {
+        text.push_str(&format!("target   {} (not installed)\n", plan.target_install.join(" ")));
+    }
     if plan.cargo_command.is_empty() {
         text.push_str("build    none: --binaries names binaries built elsewhere\n");
     } else {
@@ -263,6 +361,9 @@ pub struct BuiltPackage {
 }
 
 fn execute(plan: &PackagePlan) -> anyhow::Result<PackageReport> {
+    if !plan.target_install.is_empty() {
+        install_target(plan)?;
+    }
     if let Some((program, arguments)) = plan.cargo_command.split_first() {
         build(plan, program, arguments)?;
     }
@@ -280,6 +381,26 @@ fn execute(plan: &PackagePlan) -> anyhow::Result<PackageReport> {
         });
     }
     Ok(PackageReport { arch: plan.arch, target: plan.target, target_zip_bytes: plan.max_zip_bytes, packages })
+}
+
+/// Runs the planned `rustup target add`, saying so; a failure names the command to run by
+/// hand (rustup needs its download server, which a sandbox may not reach).
+fn install_target(plan: &PackagePlan) -> anyhow::Result<()> {
+    let command = plan.target_install.join(" ");
+    eprintln!("cutover package: the Rust target {} is not installed; installing it: {command}", plan.target);
+    let (program, arguments) = plan.target_install.split_first().ok_or_else(|| anyhow!("no rustup command"))?;
+    let status = Command::new(program)
+        .args(arguments)
+        .current_dir(&plan.workspace_root)
+        .stdin(Stdio::null())
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .status()
+        .with_context(|| format!("could not run `{command}`"))?;
+    if !status.success() {
+        bail!("`{command}` failed ({status}); run it where rustup can download, then package again");
+    }
+    Ok(())
 }
 
 fn build(plan: &PackagePlan, program: &str, arguments: &[String]) -> anyhow::Result<()> {

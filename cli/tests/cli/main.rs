@@ -8,6 +8,7 @@ mod corpus;
 mod deploy;
 mod help;
 mod local;
+mod new;
 mod package;
 mod parity;
 mod parity_fuzz;

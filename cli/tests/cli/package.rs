@@ -1,7 +1,8 @@
 //! `cutover package` zipping binaries built elsewhere (`--binaries`), against its size
 //! budget: exit 1 over it, with the zip still written, exit 2 for a missing binary. No
 //! cargo build here: the "binaries" are generated files, incompressible or not. And
-//! `--recorder-layer`: the recorder package as a Lambda layer zip.
+//! `--recorder-layer`: the recorder package as a Lambda layer zip. And a target rustup has
+//! not installed, through a stand-in rustup (nothing is downloaded).
 
 use crate::support;
 
@@ -175,4 +176,76 @@ fn the_recorder_layer_plan_writes_nothing_and_functions_cannot_come_along() {
         String::from_utf8_lossy(&both.stderr)
     );
     assert!(!out.exists());
+}
+
+/// A `rustup` that has only the host's target and cannot download (as in a sandbox
+/// without its dist server): it logs what it is asked to add and fails.
+fn offline_rustup(folder: &std::path::Path) -> std::path::PathBuf {
+    let bin = folder.join("bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    let script = bin.join("rustup");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nif [ \"$1 $2\" = \"target list\" ]; then echo x86_64-unknown-linux-gnu; exit 0; fi\n\
+             echo \"$@\" >> {log}\necho 'error: could not download' >&2\nexit 1\n",
+            log = folder.join("rustup.log").display()
+        ),
+    )
+    .expect("write");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    bin
+}
+
+#[test]
+fn a_missing_target_is_installed_with_rustup_first_and_its_failure_names_the_command() {
+    let folder = tempfile::tempdir().expect("tempdir");
+    let bin = offline_rustup(folder.path());
+    let path = std::env::join_paths(
+        std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .expect("a PATH");
+    let out = folder.path().join("out");
+
+    // The plan shows the install step.
+    let plan = support::cutover()
+        .args(["package", "--dry-run", "--format", "json", "--arch", "arm64", "create-cluster", "--out-dir"])
+        .arg(&out)
+        .env("PATH", &path)
+        .output()
+        .expect("runs");
+    let plan = support::json_stdout(&plan);
+    assert_eq!(plan["target_install"], serde_json::json!(["rustup", "target", "add", "aarch64-unknown-linux-musl"]));
+    assert!(!folder.path().join("rustup.log").exists(), "a plan installs nothing");
+
+    // Run for real, it asks rustup before cargo, and says what to run by hand when rustup fails.
+    let run = support::cutover()
+        .args(["package", "--arch", "arm64", "create-cluster", "--out-dir"])
+        .arg(&out)
+        .env("PATH", &path)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("not installed; installing it: rustup target add aarch64-unknown-linux-musl"), "{stderr}");
+    assert!(stderr.contains("`rustup target add aarch64-unknown-linux-musl` failed"), "{stderr}");
+    assert!(!stderr.contains(" build --profile"), "cargo never ran: {stderr}");
+    assert_eq!(
+        std::fs::read_to_string(folder.path().join("rustup.log")).expect("rustup was asked"),
+        "target add aarch64-unknown-linux-musl\n"
+    );
+    assert!(!out.exists());
+
+    // An installed target (x86_64 here, as the fake says for the host only) is not planned
+    // for when rustup lists it.
+    let installed = support::cutover()
+        .args(["package", "--dry-run", "--format", "json", "create-cluster", "--out-dir"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    let installed = support::json_stdout(&installed);
+    let listed = std::process::Command::new("rustup").args(["target", "list", "--installed"]).output();
+    if listed.is_ok_and(|listed| String::from_utf8_lossy(&listed.stdout).contains("x86_64-unknown-linux-musl")) {
+        assert_eq!(installed["target_install"], serde_json::json!([]));
+    }
 }
