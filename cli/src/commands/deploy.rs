@@ -28,6 +28,7 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Architecture, FunctionConfiguration, LastUpdateStatus, PackageType, Runtime};
 use aws_settings::{AwsSettings, FunctionRef};
 use base64::Engine as _;
+use sha2::Digest as _;
 use serde::Serialize;
 
 use crate::args::{ArchArg, AwsArgs, DeployArgs, OutputFormat};
@@ -187,7 +188,7 @@ impl ZipPackage {
         {
             anyhow::bail!("--zip {shown}: `bootstrap` is built for {built_for}, not --arch {arch}");
         }
-        let digest = sha256::digest(&bytes);
+        let digest: [u8; 32] = sha2::Sha256::digest(&bytes).into();
         Ok(ZipPackage {
             unzipped_bytes,
             sha256_hex: digest.iter().map(|byte| format!("{byte:02x}")).collect(),
@@ -677,93 +678,11 @@ fn to_json(value: &impl Serialize) -> Result<String, Failure> {
     serde_json::to_string_pretty(value).map_err(|error| Failure::Unexpected(anyhow!(error)))
 }
 
-/// SHA-256 (FIPS 180-4), for the zip's `CodeSha256`. The CLI has no hashing crate among
-/// its dependencies; this is the textbook algorithm, checked against the standard's
-/// vectors below and against Lambda's own `CodeSha256` in the CLI tests.
-mod sha256 {
-    const ROUND_CONSTANTS: [u32; 64] = [
-        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
-        0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
-        0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
-        0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
-        0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
-        0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
-        0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-        0xc67178f2,
-    ];
-    const INITIAL_STATE: [u32; 8] =
-        [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
-
-    pub fn digest(message: &[u8]) -> [u8; 32] {
-        let mut state = INITIAL_STATE;
-        let mut padded = message.to_vec();
-        padded.push(0x80);
-        while padded.len() % 64 != 56 {
-            padded.push(0);
-        }
-        padded.extend_from_slice(&((message.len() as u64).wrapping_mul(8)).to_be_bytes());
-        for block in padded.chunks_exact(64) {
-            compress(&mut state, block);
-        }
-        let mut digest = [0u8; 32];
-        for (bytes, word) in digest.chunks_exact_mut(4).zip(state) {
-            bytes.copy_from_slice(&word.to_be_bytes());
-        }
-        digest
-    }
-
-    fn compress(state: &mut [u32; 8], block: &[u8]) {
-        let mut schedule = [0u32; 64];
-        for (word, bytes) in schedule.iter_mut().zip(block.chunks_exact(4)) {
-            *word = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-        }
-        for index in 16..64 {
-            let previous = schedule[index - 15];
-            let sigma0 = previous.rotate_right(7) ^ previous.rotate_right(18) ^ (previous >> 3);
-            let previous = schedule[index - 2];
-            let sigma1 = previous.rotate_right(17) ^ previous.rotate_right(19) ^ (previous >> 10);
-            schedule[index] =
-                schedule[index - 16].wrapping_add(sigma0).wrapping_add(schedule[index - 7]).wrapping_add(sigma1);
-        }
-        let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
-        for (constant, word) in ROUND_CONSTANTS.iter().zip(schedule) {
-            let sum1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
-            let choice = (e & f) ^ (!e & g);
-            let first = h.wrapping_add(sum1).wrapping_add(choice).wrapping_add(*constant).wrapping_add(word);
-            let sum0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
-            let majority = (a & b) ^ (a & c) ^ (b & c);
-            let second = sum0.wrapping_add(majority);
-            (h, g, f, e, d, c, b, a) = (g, f, e, d.wrapping_add(first), c, b, a, first.wrapping_add(second));
-        }
-        for (word, added) in state.iter_mut().zip([a, b, c, d, e, f, g, h]) {
-            *word = word.wrapping_add(added);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::cell::Cell;
 
     use super::*;
-
-    fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-    }
-
-    #[test]
-    fn sha256_matches_the_standards_vectors() {
-        assert_eq!(hex(&sha256::digest(b"")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-        assert_eq!(hex(&sha256::digest(b"abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-        assert_eq!(
-            hex(&sha256::digest(b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")),
-            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
-        );
-        assert_eq!(
-            hex(&sha256::digest(&vec![b'a'; 1_000_000])),
-            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
-        );
-    }
 
     /// A clock that moves only when slept on.
     struct FakeClock {

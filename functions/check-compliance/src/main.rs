@@ -12,5 +12,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         ids: cluster_domain::RandomIds,
         org_permission_boundary_arn: required_env("ORG_PERMISSION_BOUNDARY_ARN")?,
     };
+    // The rules' patterns compile in init, as Python's do at import.
+    cluster_domain::compile_patterns();
     cluster_lambda::serve(|event| handler.handle(event)).await
 }

@@ -56,7 +56,7 @@ pub use crate::ports::{
     AuditLog, Clock, ClusterListQuery, ClusterStore, IdGenerator, IdempotencyRecord, IdempotencyStore, Page,
     PipelineService, PortError, RandomIds, StatusChange, SystemClock,
 };
-pub use crate::rules::{Severity, Violation, check_spec, has_errors};
+pub use crate::rules::{Severity, Violation, check_spec, compile_patterns, has_errors};
 pub use crate::spec::{ClusterSpec, ClusterType, Environment, SchemaError, parse_spec};
 pub use crate::status::{
     DECOMMISSIONABLE, DECOMMISSIONING, PENDING, PIPELINE_ACTOR, PipelineEventDecision, UNKNOWN_CLUSTER,

@@ -20,5 +20,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             artifact_bucket: required_env("ARTIFACT_BUCKET")?,
         },
     };
+    // The rules' patterns compile in init, as Python's do at import.
+    cluster_domain::compile_patterns();
     cluster_lambda::serve(|event| handler.handle(event)).await
 }
