@@ -1180,7 +1180,7 @@ mod tests {
     #[test]
     fn a_custom_gate_counts_periods_beyond_its_ceiling_or_floor() {
         // At the ceiling and at the floor is within; above and below are not.
-        let result = custom_of(&[60.0, 1.0, 61.0, 0.5, 30.0]);
+        let result = custom_of(&[60.0, 1.0, 61.0, 0.5, 0.2, 30.0]);
         assert_eq!(result.gate, "custom-queue");
         assert!(!result.required);
         assert_eq!(
@@ -1188,16 +1188,16 @@ mod tests {
             Figures::Custom {
                 metric: "AWS/SQS/ApproximateAgeOfOldestMessage".into(),
                 statistic: "Maximum".into(),
-                judged_periods: 5,
-                breaching_periods: 2,
+                judged_periods: 6,
+                breaching_periods: 3,
                 latest: Some(30.0),
                 max: Some(60.0),
                 min: Some(1.0),
-                p_value: Some(binomial_upper_tail(2, 5, 0.2)),
+                p_value: Some(binomial_upper_tail(3, 6, 0.2)),
             }
         );
         assert_eq!(result.verdict, Verdict::Inconclusive, "{}", result.reason);
-        assert_eq!(result.reason, "ApproximateAgeOfOldestMessage Maximum out of bounds in 2 of 5 periods");
+        assert_eq!(result.reason, "ApproximateAgeOfOldestMessage Maximum out of bounds in 3 of 6 periods");
     }
 
     #[test]
