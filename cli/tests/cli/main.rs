@@ -6,6 +6,7 @@ mod bench;
 mod canary;
 mod corpus;
 mod deploy;
+mod example;
 mod help;
 mod local;
 mod new;
