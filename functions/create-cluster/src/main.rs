@@ -1,6 +1,8 @@
 //! create-cluster on Lambda: builds the SDK clients once, then serves events with `lambda_runtime`.
 
-#[tokio::main]
+// One thread: a sandbox runs one invocation at a time, and on 128 MB's 0.07 vCPU the
+// multi-thread runtime's wake-ups across workers spend the quota (docs/benchmarks.md).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     use cluster_adapters::{
         AwsPipelineService, DynamoAuditLog, DynamoClusterStore, DynamoIdempotencyStore, required_env, sdk_config,
