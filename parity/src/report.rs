@@ -1330,8 +1330,14 @@ reason = "a trace id"
         )
         .expect("rules");
         let mut builder = ReportBuilder::new(&rules, "python".into(), "rust".into(), None, 3);
-        let baseline = observed(r#"{"id":"0f8fad5b-d9cb-469f-a165-70867728950e","n":1}"#, 1);
-        let candidate = observed(r#"{"id":"1f8fad5b-d9cb-469f-a165-70867728950e","n":2}"#, 1);
+        let baseline = observed(
+            r#"{"id":"0f8fad5b-d9cb-469f-a165-70867728950e","n":1,"of":["0f8fad5b-d9cb-469f-a165-70867728950e"]}"#,
+            1,
+        );
+        let candidate = observed(
+            r#"{"id":"1f8fad5b-d9cb-469f-a165-70867728950e","n":2,"of":["1f8fad5b-d9cb-469f-a165-70867728950e"]}"#,
+            1,
+        );
         let differences = vec![
             difference("$.body.n", DiffKind::Value, Some("1"), Some("2")),
             difference("$.body", DiffKind::KeyOrder, None, None),
@@ -1342,9 +1348,9 @@ reason = "a trace id"
             report.signatures.iter().find(|group| group.kind == kind).map(|group| group.examples[0].diff.clone())
         };
         let key_order = diff_of(DiffKind::KeyOrder).expect("key order");
-        assert!(key_order.contains("-{\"id\":\"0f8fad5b-d9cb-469f-a165-70867728950e\",\"n\":1}\n"), "{key_order}");
+        assert!(key_order.contains("-{\"id\":\"0f8fad5b-d9cb-469f-a165-70867728950e\",\"n\":1,\"of\":"), "{key_order}");
         let value = diff_of(DiffKind::Value).expect("value");
-        assert!(value.contains("-    \"n\": 1\n+    \"n\": 2\n"), "{value}");
+        assert!(value.contains("-    \"n\": 1,\n+    \"n\": 2,\n"), "{value}");
         assert!(!value.contains("0f8fad5b"), "the ids are normalised: {value}");
         assert!(value.contains("\"headers\": {},\n   \"body\": {"), "{value}");
     }
@@ -1367,26 +1373,27 @@ reason = "a trace id"
     #[test]
     fn a_signature_is_noise_only_for_the_shapes_the_baseline_showed() {
         let rules = ParityRules::default();
-        let mut builder = ReportBuilder::new(&rules, "python".into(), "rust".into(), Some("again".into()), 2);
-        builder.add_noise_sample(
-            "GET /b",
-            &comparison(vec![difference("$.body.at", DiffKind::Value, Some(CLOCK_A), Some(CLOCK_B))], vec![]),
-        );
         let clock = comparison(vec![difference("$.body.at", DiffKind::Value, Some(CLOCK_A), Some(CLOCK_B))], vec![]);
         let number = comparison(vec![difference("$.body.at", DiffKind::Value, Some(CLOCK_A), Some("17"))], vec![]);
-        for (id, comparison) in [("clock", &clock), ("number", &number), ("clock-2", &clock)] {
-            builder.add_comparison(&record(id, "GET /b"), &observed("{}", 1), &observed("{}", 1), comparison);
+        // With one example a signature, each shape pair still keeps its own.
+        for (per_signature, noise_examples) in [(2, vec!["clock", "clock-2"]), (1, vec!["clock"])] {
+            let mut builder =
+                ReportBuilder::new(&rules, "python".into(), "rust".into(), Some("again".into()), per_signature);
+            builder.add_noise_sample("GET /b", &clock);
+            for (id, comparison) in [("clock", &clock), ("number", &number), ("clock-2", &clock)] {
+                builder.add_comparison(&record(id, "GET /b"), &observed("{}", 1), &observed("{}", 1), comparison);
+            }
+            let report = builder.finish();
+            let groups: Vec<(Tier, usize, Vec<&str>)> = report
+                .signatures
+                .iter()
+                .map(|group| {
+                    (group.tier, group.count, group.examples.iter().map(|example| example.record_id.as_str()).collect())
+                })
+                .collect();
+            assert_eq!(groups, [(Tier::Mismatch, 1, vec!["number"]), (Tier::Noise, 2, noise_examples)]);
+            assert_eq!((report.totals.noise, report.totals.mismatch), (2, 1));
         }
-        let report = builder.finish();
-        let groups: Vec<(Tier, usize, Vec<&str>)> = report
-            .signatures
-            .iter()
-            .map(|group| {
-                (group.tier, group.count, group.examples.iter().map(|example| example.record_id.as_str()).collect())
-            })
-            .collect();
-        assert_eq!(groups, [(Tier::Mismatch, 1, vec!["number"]), (Tier::Noise, 2, vec!["clock", "clock-2"])]);
-        assert_eq!((report.totals.noise, report.totals.mismatch), (2, 1));
     }
 
     #[test]
@@ -1413,6 +1420,8 @@ reason = "a trace id"
                 ("$.body.session_token", &["string".to_owned()][..]),
             ]
         );
+        // A route seen in noise samples only had no record compared: it is not listed.
+        assert_eq!(report.routes, []);
         assert!(last_key_is_secret("$.body.session_token"));
         assert!(last_key_is_secret("$.body['api key']"));
         assert!(last_key_is_secret("$.body.passwords[*]"));
@@ -1452,5 +1461,179 @@ reason = "a trace id"
         assert_eq!(fired, [("side-effects", 1)]);
         let empty = ReportBuilder::new(&rules, "python".into(), "rust".into(), None, 1).finish();
         assert!(empty.passed(0));
+    }
+
+    #[test]
+    fn shown_values_at_secret_paths_and_credentials_in_paths_are_redacted() {
+        let rules = ParityRules::default();
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl";
+        let mut builder = ReportBuilder::new(&rules, "python".into(), "rust".into(), None, 1);
+        let differences = vec![
+            difference("$.body.password", DiffKind::Value, Some("\"hunter2\""), Some("\"hunter3\"")),
+            Difference {
+                path: JsonPath::root().key("body").key(jwt),
+                kind: DiffKind::Extra,
+                baseline: None,
+                candidate: Some("1".into()),
+            },
+        ];
+        builder.add_comparison(
+            &record("r1", "GET /b"),
+            &observed("{}", 1),
+            &observed("{}", 1),
+            &comparison(differences, vec![]),
+        );
+        let mut report = builder.finish();
+        let mut baseline = SideEffects::default();
+        let mut candidate = SideEffects::default();
+        baseline.record_write("users", "u1", json!({"password": "hunter2"}));
+        candidate.record_write("users", "u1", json!({"password": "hunter3"}));
+        report.add_side_effects(&rules, &baseline, &candidate, &IdMap::default());
+        let shown = serde_json::to_string(&report).expect("serialises");
+        assert!(!shown.contains("hunter"), "{shown}");
+        assert!(!shown.contains("eyJhbGci"), "{shown}");
+        // What is left says where the secrets were.
+        let examples: Vec<String> = report.signatures.iter().map(|group| group.examples[0].path.to_string()).collect();
+        assert!(examples.contains(&"$.body.password".to_owned()), "{examples:?}");
+        assert_eq!(report.side_effects.as_ref().map(|effects| effects.differences.len()), Some(1));
+    }
+
+    #[test]
+    fn a_rule_is_listed_once_with_every_firing_and_two_rules_apart() {
+        let rules = ParityRules::parse(
+            "[[ignore]]\npath = \"$.tables.clusters.*.created_at\"\nreason = \"clock\"\n\n[[ignore]]\npath = \"$.tables.clusters.*.created_at\"\nreason = \"the same, said twice\"\n",
+            Path::new("parity.toml"),
+        )
+        .expect("rules");
+        let mut builder = ReportBuilder::new(&rules, "python".into(), "rust".into(), None, 1);
+        for (id, rule) in [("r1", 0), ("r2", 1), ("r3", 0)] {
+            builder.add_comparison(
+                &record(id, "GET /b"),
+                &observed("{}", 1),
+                &observed("{}", 1),
+                &comparison(vec![], vec![rule]),
+            );
+        }
+        let mut report = builder.finish();
+        let fired = |report: &ParityReport| -> Vec<(usize, usize)> {
+            report.rules_fired.iter().map(|rule| (rule.line, rule.count)).collect()
+        };
+        assert_eq!(fired(&report), [(1, 2), (5, 1)]);
+        let mut baseline = SideEffects::default();
+        let mut candidate = SideEffects::default();
+        baseline.record_write("clusters", "c1", json!({"created_at": "1"}));
+        candidate.record_write("clusters", "c1", json!({"created_at": "2"}));
+        report.add_side_effects(&rules, &baseline, &candidate, &IdMap::default());
+        // The first rule covering the path fires, and adds to its own line.
+        assert_eq!(fired(&report), [(1, 3), (5, 1)]);
+    }
+
+    #[test]
+    fn examples_are_kept_per_shape_pair_up_to_a_limit_per_signature() {
+        let rules = ParityRules::default();
+        let builder = pooled_builder(&rules, 20);
+        let pooled: Vec<&str> =
+            builder.signatures[0].examples.iter().map(|(_, example)| example.record_id.as_str()).collect();
+        assert_eq!(pooled.len(), 2 * EXAMPLE_PAIRS_PER_SIGNATURE, "{pooled:?}");
+        assert_eq!(&pooled[..3], ["same", "same-2", "long-2"]);
+        let report = builder.finish();
+        assert_eq!(report.signatures[0].count, 24);
+    }
+
+    /// Records of one signature, two examples a signature: four of one shape pair (the
+    /// first with that pair twice), then one each of `other_pairs` other pairs.
+    fn pooled_builder(rules: &ParityRules, other_pairs: usize) -> ReportBuilder<'_> {
+        let mut builder = ReportBuilder::new(rules, "python".into(), "rust".into(), None, 2);
+        let id_at = |index: usize, baseline: &str, candidate: &str| Difference {
+            path: JsonPath::root().key("body").key("items").index(index).key("id"),
+            kind: DiffKind::Value,
+            baseline: Some(baseline.to_owned()),
+            candidate: Some(candidate.to_owned()),
+        };
+        builder.add_comparison(
+            &record("same", "GET /b"),
+            &observed("{}", 1),
+            &observed("{}", 1),
+            &comparison(vec![id_at(0, "\"a\"", "\"b\""), id_at(1, "\"c\"", "\"d\"")], vec![]),
+        );
+        for id in ["same-2", "same-3", "same-4"] {
+            builder.add_comparison(
+                &record(id, "GET /b"),
+                &observed("{}", 1),
+                &observed("{}", 1),
+                &comparison(vec![id_at(0, "\"a\"", "\"b\"")], vec![]),
+            );
+        }
+        // Strings of other lengths are other shapes.
+        for length in 2..2 + other_pairs {
+            let text = format!("\"{}\"", "a".repeat(length));
+            builder.add_comparison(
+                &record(&format!("long-{length}"), "GET /b"),
+                &observed("{}", 1),
+                &observed("{}", 1),
+                &comparison(vec![id_at(0, &text, "\"b\"")], vec![]),
+            );
+        }
+        builder
+    }
+
+    #[test]
+    fn absorbed_tallies_keep_as_many_examples_as_one_run() {
+        let rules = ParityRules::default();
+        for (other_pairs, kept) in [(0, 2), (20, 2 * EXAMPLE_PAIRS_PER_SIGNATURE)] {
+            let tally = pooled_builder(&rules, other_pairs).export_tally();
+            let mut merged = ReportBuilder::new(&rules, "python".into(), "rust".into(), None, 2);
+            merged.absorb_tally(&tally);
+            merged.absorb_tally(&tally);
+            assert_eq!(merged.signatures[0].examples.len(), kept, "{other_pairs} other pairs");
+        }
+    }
+
+    #[test]
+    fn a_tally_keeps_no_pattern_of_a_secret_in_its_noise() {
+        let rules = ParityRules::default();
+        let mut builder = ReportBuilder::new(&rules, "python".into(), "rust".into(), Some("again".into()), 1);
+        builder.add_noise_sample(
+            "GET /b",
+            &comparison(vec![difference("$.body.api_key", DiffKind::Value, Some("\"abc\""), Some("17"))], vec![]),
+        );
+        let noise: Vec<Vec<String>> = builder.export_tally().noise.into_iter().map(|noise| noise.shapes).collect();
+        assert_eq!(noise, [vec!["number".to_owned(), crate::merge::ANY_STRING.to_owned()]]);
+    }
+
+    #[test]
+    fn each_shape_pair_of_a_record_is_judged() {
+        let rules = ParityRules::default();
+        let mut builder = ReportBuilder::new(&rules, "python".into(), "rust".into(), Some("again".into()), 1);
+        builder.add_noise_sample(
+            "GET /b",
+            &comparison(vec![difference("$.body.at", DiffKind::Value, Some(CLOCK_A), Some(CLOCK_B))], vec![]),
+        );
+        let differences = vec![
+            difference("$.body.at", DiffKind::Value, Some(CLOCK_A), Some(CLOCK_B)),
+            difference("$.body.at", DiffKind::Value, Some(CLOCK_A), Some("17")),
+        ];
+        builder.add_comparison(
+            &record("both", "GET /b"),
+            &observed("{}", 1),
+            &observed("{}", 1),
+            &comparison(differences, vec![]),
+        );
+        let report = builder.finish();
+        // The clock against a clock is noise, against a number it is not: the record mismatches.
+        assert_eq!((report.totals.noise, report.totals.mismatch), (0, 1));
+    }
+
+    #[test]
+    fn every_failed_record_is_counted_and_the_first_fifty_listed() {
+        let rules = ParityRules::default();
+        let mut builder = ReportBuilder::new(&rules, "python".into(), "rust".into(), None, 1);
+        for index in 0..LISTED_LIMIT + 5 {
+            builder.add_error(&record(&format!("r{index}"), "GET /b"), "baseline", "timed out".into());
+        }
+        let report = builder.finish();
+        assert_eq!((report.totals.total, report.totals.errors), (LISTED_LIMIT + 5, LISTED_LIMIT + 5));
+        assert_eq!(report.errors.len(), LISTED_LIMIT);
+        assert_eq!(report.errors[LISTED_LIMIT - 1].record_id, format!("r{}", LISTED_LIMIT - 1));
     }
 }
