@@ -36,8 +36,13 @@ pub enum BackendError {
         seconds: u64,
     },
     /// moto server exited, or its first line was not `PORT <n>`, before it answered.
-    #[error("moto server exited before answering ({status})")]
+    #[error(
+        "moto server, run by {}, exited before answering ({status}): that interpreter needs moto[server] (`make venv` installs it in .venv; point CUTOVER_VENV or [local] python at it)",
+        python.display()
+    )]
     Exited {
+        /// The interpreter that ran it (`[local] python`, or the default lookup).
+        python: PathBuf,
         /// Its exit status, or what went wrong instead.
         status: String,
     },
@@ -191,7 +196,7 @@ async fn start_moto(
     let mut exited = registry.adopt(pid, child);
     let Some(stdout) = stdout else {
         kill_process_group(pid);
-        return Err(BackendError::Exited { status: "no stdout".to_string() });
+        return Err(BackendError::Exited { python: local.python.clone(), status: "no stdout".to_string() });
     };
     let mut lines = tokio::io::BufReader::new(stdout).lines();
     let announced = tokio::time::timeout(MOTO_STARTUP_TIMEOUT, async {
@@ -206,7 +211,7 @@ async fn start_moto(
         Ok(None) => {
             let status = exited.borrow().clone().unwrap_or_else(|| "closed its stdout".to_string());
             kill_process_group(pid);
-            return Err(BackendError::Exited { status });
+            return Err(BackendError::Exited { python: local.python.clone(), status });
         }
         Err(_) => {
             kill_process_group(pid);
@@ -216,7 +221,10 @@ async fn start_moto(
     };
     let Some(port) = port else {
         kill_process_group(pid);
-        return Err(BackendError::Exited { status: "its first line was not `PORT <n>`".to_string() });
+        return Err(BackendError::Exited {
+            python: local.python.clone(),
+            status: "its first line was not `PORT <n>`".to_string(),
+        });
     };
     // Nothing more is expected on stdout; keep reading so a stray print never blocks moto.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
@@ -225,7 +233,7 @@ async fn start_moto(
     let started = Instant::now();
     loop {
         if let Some(status) = exited.borrow_and_update().clone() {
-            return Err(BackendError::Exited { status });
+            return Err(BackendError::Exited { python: local.python.clone(), status });
         }
         if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
             return Ok((endpoint, pid));

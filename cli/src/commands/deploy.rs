@@ -28,8 +28,8 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Architecture, FunctionConfiguration, LastUpdateStatus, PackageType, Runtime};
 use aws_settings::{AwsSettings, FunctionRef};
 use base64::Engine as _;
-use sha2::Digest as _;
 use serde::Serialize;
+use sha2::Digest as _;
 
 use crate::args::{ArchArg, AwsArgs, DeployArgs, OutputFormat};
 use crate::exit::Failure;

@@ -223,6 +223,31 @@ fn path_in_config(code_dir: &Path, config_dir: &Path) -> String {
     }
 }
 
+/// `target` as the config writes it: relative to the config's folder, with `..` steps
+/// when it lies outside (a config in `examples/orders/` names the workspace's
+/// `../../target/...`), so the file holds no machine path.
+fn relative_to(target: &Path, config_dir: &Path) -> String {
+    use std::path::Component;
+    let base = config_dir.canonicalize().unwrap_or_else(|_| config_dir.to_path_buf());
+    let target_parent = target.parent().and_then(|parent| {
+        // The target folder may not exist yet: canonicalise the deepest existing ancestor.
+        parent.ancestors().find(|ancestor| ancestor.exists()).map(|existing| {
+            let rest = parent.strip_prefix(existing).unwrap_or(Path::new(""));
+            existing.canonicalize().unwrap_or_else(|_| existing.to_path_buf()).join(rest)
+        })
+    });
+    let target = match (target_parent, target.file_name()) {
+        (Some(parent), Some(name)) => parent.join(name),
+        _ => target.to_path_buf(),
+    };
+    let from: Vec<Component<'_>> = base.components().collect();
+    let to: Vec<Component<'_>> = target.components().collect();
+    let shared = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = std::iter::repeat_n("..".to_string(), from.len() - shared).collect();
+    parts.extend(to[shared..].iter().map(|part| part.as_os_str().to_string_lossy().into_owned()));
+    parts.join("/")
+}
+
 /// `FILE` or `FILE:ID`: the record `ID`, or the file's first record of `function`. A
 /// record that still holds a secret, or that was truncated, is refused: it becomes a
 /// fixture in the repository, and it must replay whole.
@@ -562,9 +587,23 @@ fn plan(settings: &NewSettings) -> anyhow::Result<NewPlan> {
 /// which `cutover local`, `canary` and `report` read the file with.
 fn config_edit(settings: &NewSettings) -> anyhow::Result<ConfigEdit> {
     let code = toml_string(&settings.code_in_config);
+    let config_dir = settings.config_path.parent().unwrap_or(Path::new("."));
+    // Cargo's target folder: the workspace's, else the crate's own.
+    let cargo_root = settings
+        .workspace
+        .as_ref()
+        .and_then(|workspace| workspace.manifest.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| settings.crate_dir.clone());
+    let bootstrap = cargo_root.join("target/lambda").join(&settings.function).join("bootstrap");
+    let bootstrap = toml_string(&relative_to(&bootstrap, config_dir));
     let block = fill(
         CONFIG_BLOCK,
-        &[("function", &settings.function), ("python_handler", &settings.python_handler), ("code", &code)],
+        &[
+            ("function", &settings.function),
+            ("python_handler", &settings.python_handler),
+            ("code", &code),
+            ("bootstrap", &bootstrap),
+        ],
     );
     let mut appended = String::new();
     if !settings.config_text.is_empty() && !settings.config_text.ends_with('\n') {
@@ -573,7 +612,6 @@ fn config_edit(settings: &NewSettings) -> anyhow::Result<ConfigEdit> {
     let block = if settings.config_text.is_empty() { block.trim_start_matches('\n').to_string() } else { block };
     appended.push_str(&block);
     let new_text = format!("{}{appended}", settings.config_text);
-    let config_dir = settings.config_path.parent().unwrap_or(Path::new("."));
     let parsed = emulator::Config::parse(&new_text, &settings.config_path, config_dir)
         .context("the config with the new function added does not parse; nothing written")?;
     if parsed.function(&settings.function).is_none() {
@@ -818,6 +856,16 @@ fn to_json(value: &impl Serialize) -> Result<String, Failure> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_bootstrap_is_named_relative_to_the_config_with_steps_up_when_outside_it() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let config_dir = root.path().join("examples/orders");
+        std::fs::create_dir_all(&config_dir).expect("mkdir");
+        let bootstrap = root.path().join("target/lambda/orders/bootstrap");
+        assert_eq!(relative_to(&bootstrap, &config_dir), "../../target/lambda/orders/bootstrap");
+        assert_eq!(relative_to(&bootstrap, root.path()), "target/lambda/orders/bootstrap");
+    }
     use super::*;
 
     #[test]

@@ -6,7 +6,9 @@ use lambda_runtime::tracing::subscriber::filter::LevelFilter;
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use serde_json::Value;
 
-#[tokio::main]
+// One thread: a sandbox runs one invocation at a time, and at 128 MB (0.07 vCPU) the
+// multi-thread runtime's wake-ups across workers spend the CPU share.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_subscriber();
     // TODO: replace the in-memory store with an SDK adapter (a struct holding the client

@@ -6,7 +6,8 @@ use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use orders::{DynamoOrderTable, Handler};
 use serde_json::Value;
 
-#[tokio::main]
+// One thread: a sandbox runs one invocation at a time (see the platform's functions).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_subscriber();
     // Python reads `os.environ["ORDERS_TABLE"]` on first use; a sandbox without it cannot
