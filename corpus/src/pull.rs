@@ -93,6 +93,9 @@ pub struct FunctionPull {
     pub unreadable: u64,
     /// Ids of split records some of whose parts never came (within the window).
     pub incomplete: Vec<String>,
+    /// The log group does not exist (the function never logged in this region, or the
+    /// name is wrong): nothing was read, and a later pull may find it.
+    pub missing_group: bool,
     /// The shards this run wrote.
     pub shards: Vec<PathBuf>,
 }
@@ -217,8 +220,19 @@ pub async fn pull(
                 .set_limit(options.page_size)
                 .set_next_token(next_token.take())
                 .send()
-                .await
-                .map_err(|error| PullError::Service { function: function.clone(), source: Box::new(error) })?;
+                .await;
+            let page = match page {
+                Ok(page) => page,
+                Err(error)
+                    if error.as_service_error().is_some_and(
+                        aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsError::is_resource_not_found_exception,
+                    ) =>
+                {
+                    done.missing_group = true;
+                    break;
+                }
+                Err(error) => return Err(PullError::Service { function: function.clone(), source: Box::new(error) }),
+            };
             done.pages += 1;
             for event in page.events() {
                 done.events += 1;

@@ -191,6 +191,15 @@ fn run_pull(args: &CorpusPullArgs, format: OutputFormat) -> Result<(), Failure> 
         other => Failure::Input(other.into()),
     })?;
     for function in &summary.functions {
+        if function.missing_group {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!(
+                    "warning: log group /aws/lambda/{} does not exist: has the function run with the recorder on, in this region?",
+                    function.function
+                );
+            }
+        }
         if function.unreadable > 0 || !function.incomplete.is_empty() {
             #[allow(clippy::print_stderr)]
             {

@@ -152,6 +152,13 @@ async fn pull_pages_joins_split_records_drops_duplicates_and_resumes_where_it_st
     let selection = Selection { sampling: Some(Sampling { rate: 1.0, seed: 1 }), ..Selection::default() };
     let sampled = corpus::select(&corpus, &selection, &sample_path).expect("sampled");
     assert_eq!((sampled.written, sampled.entities), (4, 3), "c-1 twice, c-2, c-3");
+
+    // A function that never logged: its group is missing, which is said, not an error.
+    let options =
+        PullOptions { functions: vec!["never-ran".into()], out: folder.path().join("none"), resume: false, ..options };
+    let summary = corpus::pull(&client, &options, |_| {}, || false).await.expect("a missing group is no failure");
+    assert!(summary.functions[0].missing_group);
+    assert_eq!(summary.records(), 0);
     moto.shutdown().await;
 }
 
