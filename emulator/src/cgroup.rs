@@ -43,27 +43,8 @@ impl Cgroup {
 
     /// Makes the child join this cgroup before it runs anything, so even its first fork is
     /// inside.
-    #[allow(unsafe_code)]
     pub(crate) fn enter_on_exec(&self, command: &mut tokio::process::Command) {
-        let procs = self.procs.clone();
-        // SAFETY: the closure runs between fork and exec and only calls open(2), write(2)
-        // and close(2), which are async-signal-safe; it allocates nothing (the path was
-        // prepared before the fork).
-        unsafe {
-            command.pre_exec(move || {
-                let fd = libc::open(procs.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
-                if fd < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                // "0" is the writing process itself.
-                let written = libc::write(fd, b"0\n".as_ptr().cast(), 2);
-                libc::close(fd);
-                if written < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+        join_on_exec(command, vec![self.procs.clone()]);
     }
 
     /// The processes in the cgroup now.
@@ -106,5 +87,31 @@ impl Drop for Cgroup {
             }
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
+    }
+}
+
+/// Makes the child write itself into each `cgroup.procs` of `procs` between fork and exec,
+/// so it never runs a moment outside those cgroups.
+#[allow(unsafe_code)]
+pub(crate) fn join_on_exec(command: &mut tokio::process::Command, procs: Vec<CString>) {
+    // SAFETY: the closure runs between fork and exec and only calls open(2), write(2) and
+    // close(2), which are async-signal-safe; it allocates nothing (the paths were prepared
+    // before the fork, and iterating a Vec does not allocate).
+    unsafe {
+        command.pre_exec(move || {
+            for path in &procs {
+                let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+                if fd < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // "0" is the writing process itself.
+                let written = libc::write(fd, b"0\n".as_ptr().cast(), 2);
+                libc::close(fd);
+                if written < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
     }
 }

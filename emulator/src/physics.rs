@@ -149,29 +149,8 @@ impl SandboxCgroup {
     }
 
     /// Makes the child join every cgroup of this sandbox before it runs anything.
-    #[allow(unsafe_code)]
     pub(crate) fn enter_on_exec(&self, command: &mut tokio::process::Command) {
-        let procs = self.procs.clone();
-        // SAFETY: the closure runs between fork and exec and only calls open(2), write(2)
-        // and close(2), which are async-signal-safe; it allocates nothing (the paths were
-        // prepared before the fork, and iterating a Vec does not allocate).
-        unsafe {
-            command.pre_exec(move || {
-                for path in &procs {
-                    let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
-                    if fd < 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    // "0" is the writing process itself.
-                    let written = libc::write(fd, b"0\n".as_ptr().cast(), 2);
-                    libc::close(fd);
-                    if written < 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                }
-                Ok(())
-            });
-        }
+        crate::cgroup::join_on_exec(command, self.procs.clone());
     }
 
     /// Applies the CPU share: init is over.

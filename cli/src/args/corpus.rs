@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::{AwsArgs, OutputFormat};
+use super::{AwsArgs, OutputFormat, RecordFilterArgs};
 
 #[derive(Debug, Args)]
 pub struct CorpusArgs {
@@ -81,21 +81,8 @@ pub struct CorpusSelectArgs {
     /// Only records of this source (repeatable): apigateway-rest, apigateway-http, eventbridge, other.
     #[arg(long = "source", value_name = "SOURCE")]
     pub sources: Vec<String>,
-    /// Only records of this route (repeatable), e.g. "GET /clusters/{cluster_id}".
-    #[arg(long)]
-    pub route: Vec<String>,
-    /// Only records of this HTTP method (repeatable).
-    #[arg(long)]
-    pub method: Vec<String>,
-    /// Only records whose recorded status is this code or class, e.g. 404 or 5xx (repeatable).
-    #[arg(long)]
-    pub status: Vec<String>,
-    /// Only records made at or after this RFC 3339 time.
-    #[arg(long)]
-    pub since: Option<String>,
-    /// Only records made before this RFC 3339 time.
-    #[arg(long)]
-    pub until: Option<String>,
+    #[command(flatten)]
+    pub filter: RecordFilterArgs,
     /// Stop after this many records.
     #[arg(long)]
     pub max: Option<u64>,

@@ -99,6 +99,27 @@ pub enum Command {
     Deploy(DeployArgs),
 }
 
+/// Which records of a corpus: `cutover parity run` replays them, `cutover corpus filter`
+/// and `sample` keep them. Every flag narrows; none keeps every record.
+#[derive(Debug, Clone, Args)]
+pub struct RecordFilterArgs {
+    /// Only records of this route (repeatable), e.g. "GET /clusters/{cluster_id}".
+    #[arg(long)]
+    pub route: Vec<String>,
+    /// Only records of this HTTP method (repeatable).
+    #[arg(long)]
+    pub method: Vec<String>,
+    /// Only records whose recorded status is this code or class, e.g. 404 or 5xx (repeatable).
+    #[arg(long)]
+    pub status: Vec<String>,
+    /// Only records made at or after this time (RFC 3339).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only records made before this time (RFC 3339).
+    #[arg(long)]
+    pub until: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct ConfigArg {
     /// The configuration file.

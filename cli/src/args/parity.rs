@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::{AwsArgs, ConfigArg, ParityFormatArg};
+use super::{AwsArgs, ConfigArg, ParityFormatArg, RecordFilterArgs};
 
 #[derive(Debug, Args)]
 pub struct ParityArgs {
@@ -50,21 +50,8 @@ pub struct ParityRunArgs {
     /// The rules file. Default: parity.toml when it exists, else the built-in defaults.
     #[arg(long, env = "CUTOVER_PARITY_RULES")]
     pub rules: Option<PathBuf>,
-    /// Only records of this route (repeatable), e.g. "GET /clusters/{cluster_id}".
-    #[arg(long)]
-    pub route: Vec<String>,
-    /// Only records of this HTTP method (repeatable).
-    #[arg(long)]
-    pub method: Vec<String>,
-    /// Only records whose recorded status is this code or class, e.g. 404 or 5xx (repeatable).
-    #[arg(long)]
-    pub status: Vec<String>,
-    /// Only records made at or after this time (RFC 3339).
-    #[arg(long)]
-    pub since: Option<String>,
-    /// Only records made before this time (RFC 3339).
-    #[arg(long)]
-    pub until: Option<String>,
+    #[command(flatten)]
+    pub filter: RecordFilterArgs,
     /// Records of different entities in flight at once.
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,

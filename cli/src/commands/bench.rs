@@ -24,13 +24,6 @@ pub fn run(args: BenchArgs, format: OutputFormat) -> Result<(), Failure> {
     }
 }
 
-fn async_runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| Failure::Unexpected(anyhow!(error).context("could not start the async runtime")))
-}
-
 /// `cutover bench sweep`: resolved into a [`SweepPlan`] (every flag checked) before
 /// anything builds or runs. No recommendation (no size meets the objective, or the
 /// physics could not be enforced) is exit 1, after the result is printed.
@@ -48,7 +41,7 @@ fn sweep(args: BenchSweepArgs, format: OutputFormat) -> Result<(), Failure> {
         };
         plan.run_bootstraps_from(&folder).map_err(|error| Failure::Input(error.into()))?;
     }
-    let result = async_runtime()?
+    let result = super::async_runtime()?
         .block_on(bench::run_sweep(&plan, |progress| eprintln!("cutover bench: {progress}")))
         .map_err(|error| Failure::Unexpected(error.into()))?;
     match format {
@@ -131,7 +124,7 @@ fn rewrite(args: BenchRewriteArgs, format: OutputFormat) -> Result<(), Failure> 
     };
     plan.run_rust_from(&bootstrap_dir).map_err(|error| Failure::Input(error.into()))?;
 
-    let result = async_runtime()?
+    let result = super::async_runtime()?
         .block_on(bench::run_rewrite(&plan, |progress| eprintln!("cutover bench: {progress}")))
         .map_err(|error| Failure::Unexpected(error.into()))?;
     if let Some(path) = &args.usage_out {

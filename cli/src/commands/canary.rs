@@ -31,10 +31,7 @@ const DEFAULT_PARITY_RULES: &str = "parity.toml";
 const CRASH_AT: &str = "CUTOVER_CANARY_CRASH_AT";
 
 pub fn run(args: CanaryArgs, format: OutputFormat) -> Result<(), Failure> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| Failure::Unexpected(anyhow!(error).context("could not start the async runtime")))?;
+    let runtime = super::async_runtime()?;
     runtime.block_on(async move {
         match args.command {
             CanaryCommand::Plan(args) => plan(args, format).await,

@@ -7,13 +7,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::{Context as _, anyhow};
+use anyhow::anyhow;
 use corpus::{CorpusToolError, PullError, PullOptions, Sampling, Selection};
-use parity::{Corpus, CorpusFilter, StatusFilter};
+use parity::{Corpus, CorpusFilter};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::parity::rules_file;
+use super::parity::{record_filter, rules_file};
 use crate::args::{CorpusArgs, CorpusCommand, CorpusPullArgs, CorpusSelectArgs, OutputFormat};
 use crate::exit::Failure;
 use crate::output::stdout;
@@ -81,21 +81,10 @@ fn time_flag(flag: &str, text: Option<&str>) -> Result<Option<OffsetDateTime>, F
 }
 
 fn selection(args: &CorpusSelectArgs) -> Result<Selection, Failure> {
-    let statuses = args
-        .status
-        .iter()
-        .map(|text| text.parse::<StatusFilter>().map_err(|message| Failure::Input(anyhow!("--status: {message}"))))
-        .collect::<Result<Vec<_>, _>>()?;
     Ok(Selection {
         functions: args.functions.clone(),
         sources: args.sources.clone(),
-        filter: CorpusFilter {
-            routes: args.route.clone(),
-            methods: args.method.clone(),
-            statuses,
-            since: time_flag("since", args.since.as_deref())?,
-            until: time_flag("until", args.until.as_deref())?,
-        },
+        filter: record_filter(&args.filter)?,
         sampling: None,
         max_records: args.max,
         rules: parity::ParityRules::default(),
@@ -144,12 +133,7 @@ fn run_pull(args: &CorpusPullArgs, format: OutputFormat) -> Result<(), Failure> 
         region: args.aws.region.clone(),
         endpoint_url: args.aws.endpoint_url.clone(),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")
-        .map_err(Failure::Unexpected)?;
+    let runtime = super::async_runtime()?;
     let summary = runtime.block_on(async {
         let client = aws_sdk_cloudwatchlogs::Client::new(&settings.sdk_config().await);
         // Ctrl-C stops after the page being committed: what was pulled stays, --resume goes on.

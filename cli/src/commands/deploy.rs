@@ -49,10 +49,7 @@ const WAIT: WaitTiming = WaitTiming { poll_interval: Duration::from_secs(1), dea
 pub fn run(args: DeployArgs, format: OutputFormat) -> Result<(), Failure> {
     let settings = DeploySettings::resolve(&args).map_err(Failure::Input)?;
     let package = ZipPackage::inspect(&settings.zip, settings.arch).map_err(Failure::Input)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| Failure::Unexpected(anyhow!(error).context("could not start the async runtime")))?;
+    let runtime = super::async_runtime()?;
     runtime.block_on(async move {
         let client = Client::new(&settings.aws.sdk_config().await);
         let plan = plan(&client, &settings, &package).await?;

@@ -17,10 +17,7 @@ use crate::exit::Failure;
 use crate::output;
 
 pub fn run(args: LocalArgs, format: OutputFormat) -> Result<(), Failure> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| Failure::Unexpected(anyhow!(error).context("could not start the async runtime")))?;
+    let runtime = super::async_runtime()?;
     runtime.block_on(async move {
         match args.command {
             LocalCommand::Serve(serve_args) => serve(serve_args, format).await,

@@ -15,6 +15,14 @@ mod parity;
 mod parity_fuzz;
 mod report;
 
+/// The async runtime every command that talks to AWS or runs the emulator blocks on.
+pub(crate) fn async_runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Failure::Unexpected(anyhow::anyhow!(error).context("could not start the async runtime")))
+}
+
 pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Local(args) => {

@@ -14,7 +14,7 @@ use parity::{
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::args::{ParityArgs, ParityCommand, ParityFormatArg, ParityMergeArgs, ParityRunArgs};
+use crate::args::{ParityArgs, ParityCommand, ParityFormatArg, ParityMergeArgs, ParityRunArgs, RecordFilterArgs};
 use crate::exit::Failure;
 use crate::output;
 
@@ -25,10 +25,7 @@ pub fn run(args: ParityArgs, format: ParityFormatArg) -> Result<(), Failure> {
     match args.command {
         ParityCommand::Run(run_args) => {
             let settings = RunSettings::resolve(run_args, format)?;
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .map_err(|error| Failure::Unexpected(anyhow!(error).context("could not start the async runtime")))?;
+            let runtime = super::async_runtime()?;
             runtime.block_on(run_parity(settings))
         }
         ParityCommand::Merge(merge_args) => merge(merge_args, format),
@@ -96,6 +93,29 @@ fn timestamp(flag: &str, text: Option<&str>) -> Result<Option<OffsetDateTime>, F
     .transpose()
 }
 
+/// The records `--route`, `--method`, `--status`, `--since` and `--until` keep, each flag
+/// checked and named when it is wrong.
+pub(super) fn record_filter(args: &RecordFilterArgs) -> Result<CorpusFilter, Failure> {
+    let statuses = args
+        .status
+        .iter()
+        .map(|text| text.parse::<StatusFilter>().map_err(|message| input(anyhow!("--status: {message}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let filter = CorpusFilter {
+        routes: args.route.clone(),
+        methods: args.method.clone(),
+        statuses,
+        since: timestamp("since", args.since.as_deref())?,
+        until: timestamp("until", args.until.as_deref())?,
+    };
+    if let (Some(since), Some(until)) = (filter.since, filter.until)
+        && since > until
+    {
+        return Err(input(anyhow!("--since {since} is after --until {until}: no record can match both")));
+    }
+    Ok(filter)
+}
+
 impl RunSettings {
     fn resolve(args: ParityRunArgs, format: ParityFormatArg) -> Result<Self, Failure> {
         let baseline = target_uri("baseline", &args.baseline)?;
@@ -104,23 +124,7 @@ impl RunSettings {
         let rules_path = rules_file(args.rules.as_deref());
         let corpus = Corpus::open(&args.corpus).map_err(input)?;
         let rules = checked_rules(rules_path.as_deref(), &corpus, &args.config.config)?;
-        let statuses = args
-            .status
-            .iter()
-            .map(|text| text.parse::<StatusFilter>().map_err(|message| input(anyhow!("--status: {message}"))))
-            .collect::<Result<Vec<_>, _>>()?;
-        let filter = CorpusFilter {
-            routes: args.route,
-            methods: args.method,
-            statuses,
-            since: timestamp("since", args.since.as_deref())?,
-            until: timestamp("until", args.until.as_deref())?,
-        };
-        if let (Some(since), Some(until)) = (filter.since, filter.until)
-            && since > until
-        {
-            return Err(input(anyhow!("--since {since} is after --until {until}: no record can match both")));
-        }
+        let filter = record_filter(&args.filter)?;
         // A replay proves nothing about records it never ran: an empty corpus or a filter
         // that matches nothing is an input error, found before any side starts.
         match corpus.records(filter.clone()).next() {

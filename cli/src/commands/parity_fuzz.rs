@@ -20,10 +20,7 @@ use crate::output;
 
 pub(super) fn run(args: ParityFuzzArgs, format: ParityFormatArg) -> Result<(), Failure> {
     let settings = FuzzRunSettings::resolve(args, format)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| Failure::Unexpected(anyhow!(error).context("could not start the async runtime")))?;
+    let runtime = super::async_runtime()?;
     runtime.block_on(fuzz(settings))
 }
 

@@ -235,12 +235,7 @@ impl RunSettings {
     }
 
     fn report(&self) -> Result<reports::CostReport, Failure> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .context("could not start the async runtime")
-            .map_err(Failure::Unexpected)?;
+        let runtime = super::async_runtime()?;
         runtime.block_on(async {
             let nominal_window = || {
                 let end = OffsetDateTime::now_utc();
