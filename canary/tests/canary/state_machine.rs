@@ -1,11 +1,12 @@
 //! The state machine with fakes, in virtual time: every scenario of the issue.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use canary::{
-    AliasTarget, CanaryError, Decision, Event, InconclusivePolicy, LatencyGate, PauseCause, Phase, RunStatus,
-    StoreError, Verdict,
+    AliasTarget, CanaryError, Decision, Evaluation, Event, InconclusivePolicy, LatencyGate, PauseCause, Phase,
+    RunStatus, StoreError, Verdict,
 };
+use lambda_metrics::MetricDatapoint;
 
 use crate::simulation::{ALIAS, FUNCTION, HEALTHY, Profile, Simulation, TICK, settings};
 
@@ -338,4 +339,151 @@ async fn a_lease_no_longer_than_the_poll_interval_is_refused_before_anything_sta
     assert!(error.is_input_error());
     assert!(error.to_string().contains("lease` (5m) must be longer than `poll_interval` (5m)"), "{error}");
     assert!(simulation.store.records().is_empty());
+}
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+/// The journal's decisions other than `Evaluated`, with when they were made and why.
+fn decision_records(simulation: &Simulation) -> Vec<(SystemTime, Decision, String, Option<Evaluation>)> {
+    simulation
+        .journal()
+        .into_iter()
+        .filter_map(|record| match record.event {
+            Event::Decision { decision, reason, evaluation, .. } if decision != Decision::Evaluated => {
+                Some((record.at, decision, reason, evaluation))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Runs a healthy start until the alias is at 100 % and returns when the bake began.
+async fn run_to_the_bake(simulation: &mut Simulation, settings: CanarySettings) -> SystemTime {
+    simulation.start(settings).await;
+    let baking = simulation.run_until(HOUR, |run| run.phase == Phase::Bake).await;
+    assert_eq!(baking.phase, Phase::Bake, "the steps passed");
+    baking.phase_since.expect("the bake's start")
+}
+
+#[tokio::test]
+async fn a_regression_during_the_bake_rolls_back_before_the_bake_ends() {
+    let mut simulation = Simulation::new(1000);
+    let bake_started = run_to_the_bake(&mut simulation, settings()).await;
+    simulation.run_until(20 * MINUTE, |_| false).await;
+    let regressed = simulation.now;
+    simulation.candidate = Box::new(|_| Profile { error_rate: 0.2, ..HEALTHY });
+    let run = simulation.run_to_end(2 * HOUR).await;
+    assert_eq!(run.status, RunStatus::RolledBack, "{:?}", run.phase);
+    assert_eq!(simulation.applied_percents(), vec![10.0, 50.0, 100.0, 0.0]);
+    assert_eq!(simulation.decisions(), vec![Decision::Advance, Decision::Advance, Decision::Rollback]);
+    assert!(simulation.now < regressed + 5 * MINUTE, "rolled back at {:?}", simulation.now);
+    assert!(simulation.now < bake_started + settings().bake, "during the bake, not at its end");
+    let (_, _, reason, _) = decision_records(&simulation).pop().expect("the rollback");
+    assert!(reason.starts_with("bake failed after 2") && reason.contains("error-rate: "), "{reason}");
+    assert!(simulation.lambda.alias(ALIAS).expect("alias").routing.same_routing(&AliasTarget::only("1")));
+}
+
+#[tokio::test]
+async fn a_late_regression_in_the_bake_is_judged_on_the_rolling_window_not_diluted_by_the_clean_hour() {
+    // 3 % errors from the bake's 45th minute: over the last 10 minutes well above the 1 %
+    // margin, over the whole bake (45 clean minutes first) under it even at the bake's end.
+    let mut simulation = Simulation::new(1000);
+    let bake_started = run_to_the_bake(&mut simulation, settings()).await;
+    simulation.run_until(45 * MINUTE, |_| false).await;
+    simulation.candidate = Box::new(|_| Profile { error_rate: 0.03, ..HEALTHY });
+    let run = simulation.run_to_end(2 * HOUR).await;
+    assert_eq!(run.status, RunStatus::RolledBack, "{:?}", run.phase);
+    assert!(simulation.now < bake_started + settings().bake, "before the whole bake is judged");
+    let (_, decision, reason, evaluation) = decision_records(&simulation).pop().expect("the rollback");
+    assert_eq!(decision, Decision::Rollback, "{reason}");
+    let evaluation = evaluation.expect("evidence");
+    let window = evaluation.window_end.duration_since(evaluation.window_start).expect("ordered");
+    assert_eq!(window, settings().bake_window, "the last bake_window, not the bake so far");
+    assert!(evaluation.candidate.invocations <= 10 * 1000, "{}", evaluation.candidate.invocations);
+}
+
+#[tokio::test]
+async fn throttled_as_much_as_before_the_deployment_during_the_bake_pauses_it() {
+    // Lambda counts throttles per alias only: 100 a minute before the start, none during
+    // the steps, 100 a minute again from the bake's 10th minute.
+    let mut simulation = Simulation::new(1000);
+    for minute in 1..=60 {
+        let start = simulation.start - minute * MINUTE;
+        simulation.metrics.put_custom("Throttles", MetricDatapoint { start, value: 100.0 });
+    }
+    let bake_started = run_to_the_bake(&mut simulation, settings()).await;
+    simulation.run_until(10 * MINUTE, |_| false).await;
+    let minutes_in = (simulation.now.duration_since(simulation.start).expect("later").as_secs() / 60) as u32;
+    for minute in minutes_in..minutes_in + 120 {
+        let start = simulation.start + minute * MINUTE;
+        simulation.metrics.put_custom("Throttles", MetricDatapoint { start, value: 100.0 });
+    }
+    let run = simulation.run_to_end(2 * HOUR).await;
+    assert!(matches!(run.phase, Phase::Paused { cause: PauseCause::SharedDegradation, .. }), "{:?}", run.phase);
+    assert!(simulation.now < bake_started + settings().bake, "during the bake, not at its end");
+    assert_eq!(simulation.decisions(), vec![Decision::Advance, Decision::Advance, Decision::Hold]);
+    let (_, _, reason, evaluation) = decision_records(&simulation).pop().expect("the hold");
+    assert_eq!(reason, "bake: the gates hold");
+    let evaluation = evaluation.expect("evidence");
+    let throttles = evaluation.gates.iter().find(|gate| gate.gate == "throttles").expect("throttles");
+    assert_eq!(throttles.verdict, Verdict::Hold, "{}", throttles.reason);
+    assert_eq!(simulation.applied_percents(), vec![10.0, 50.0, 100.0], "the alias stays at 100 %");
+}
+
+#[tokio::test]
+async fn a_bake_still_inconclusive_at_its_end_is_extended_at_each_deadline_then_follows_the_policy() {
+    // At 100 % the candidate errs at exactly the 1 % margin over the preflight baseline:
+    // never far enough above it to fail, never far enough below to pass.
+    for policy in [InconclusivePolicy::Hold, InconclusivePolicy::Rollback] {
+        let mut simulation = Simulation::new(1000);
+        simulation.candidate =
+            Box::new(|percent| if percent >= 100.0 { Profile { error_rate: 0.01, ..HEALTHY } } else { HEALTHY });
+        let plan = CanarySettings { inconclusive_policy: policy, ..settings() };
+        let bake_started = run_to_the_bake(&mut simulation, plan.clone()).await;
+        let run = simulation.run_to_end(2 * HOUR).await;
+        let final_decision = match policy {
+            InconclusivePolicy::Hold => Decision::Hold,
+            InconclusivePolicy::Rollback => Decision::Rollback,
+        };
+        assert_eq!(
+            simulation.decisions(),
+            vec![Decision::Advance, Decision::Advance, Decision::Extend, Decision::Extend, final_decision],
+            "{policy:?}"
+        );
+        let records = decision_records(&simulation);
+        // Each comes at its deadline exactly (ticks fall on it), not a tick later.
+        let times: Vec<SystemTime> = records[2..].iter().map(|(at, ..)| *at).collect();
+        let deadlines = [plan.bake, plan.bake + plan.min_step_duration, plan.bake + 2 * plan.min_step_duration];
+        assert_eq!(times, deadlines.map(|deadline| bake_started + deadline), "{policy:?}");
+        // The reason names the required gates that have not passed, and only those.
+        for (_, decision, reason, evaluation) in &records[2..] {
+            let evaluation = evaluation.as_ref().expect("evidence");
+            assert_eq!(evaluation.verdict, Verdict::Inconclusive, "{reason}");
+            let error_rate = evaluation.gates.iter().find(|gate| gate.gate == "error-rate").expect("error rate");
+            assert_eq!(error_rate.verdict, Verdict::Inconclusive, "{}", error_rate.reason);
+            assert!(
+                evaluation.gates.iter().any(|gate| gate.required && gate.verdict == Verdict::Pass),
+                "a required gate passed, so a wrong filter shows"
+            );
+            let open = format!("(error-rate: {})", error_rate.reason);
+            let expected_start = match decision {
+                Decision::Extend if reason.contains("(1 of 2)") => {
+                    format!("bake inconclusive after 1h {open}; extended by 10m (1 of 2)")
+                }
+                Decision::Extend => format!("bake inconclusive after 1h10m {open}; extended by 10m (2 of 2)"),
+                _ => format!("bake still inconclusive after 1h20m and 2 extensions {open}; policy: "),
+            };
+            assert!(reason.starts_with(&expected_start), "{reason}\nexpected it to start with\n{expected_start}");
+        }
+        match policy {
+            InconclusivePolicy::Hold => {
+                assert!(matches!(run.phase, Phase::Paused { cause: PauseCause::Inconclusive, .. }), "{:?}", run.phase);
+                assert_eq!(simulation.applied_percents(), vec![10.0, 50.0, 100.0], "held where it was");
+            }
+            InconclusivePolicy::Rollback => {
+                assert_eq!(run.status, RunStatus::RolledBack);
+                assert_eq!(simulation.applied_percents(), vec![10.0, 50.0, 100.0, 0.0]);
+            }
+        }
+    }
 }
