@@ -445,6 +445,16 @@ impl RawConfig {
             }
             functions.push(raw.validate(base_dir, &local.physics)?);
         }
+        // The delays are applied by the proxy in front of the back end: without one, a
+        // profile would be silently ignored.
+        if local.moto.is_none()
+            && let Some(function) = functions.iter().find(|function| function.physics.latency_profile.is_some())
+        {
+            return Err(format!(
+                "function {:?}: physics.latency_profile needs a back end ([local.moto]): the delays are applied in front of it",
+                function.name
+            ));
+        }
         let mut routes = Vec::new();
         for (index, raw) in self.routes.into_iter().enumerate() {
             routes.push(raw.validate(index, &functions)?);
@@ -881,7 +891,13 @@ payload = "http"
                 "bootstrap = \"target/lambda/create-cluster/bootstrap\"",
                 "bootstrap = \"target/lambda/create-cluster/bootstrap\"\nmemory_mb = 128",
             );
-        let config = parse(&text).expect("valid");
+        let keeps_the_profile = text.replace(", latency_profile = \"\"", "");
+        let message = parse(&keeps_the_profile).expect_err("a profile without a back end").to_string();
+        assert!(
+            message.contains(r#"function "create-cluster": physics.latency_profile needs a back end"#),
+            "{message}"
+        );
+        let config = parse(&text).expect("valid: the one function turned the profile off");
         assert_eq!(
             config.local.physics,
             Physics { cpu_share: true, memory_limit: false, latency_profile: Some(PathBuf::from("default")) }
