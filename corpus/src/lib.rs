@@ -42,15 +42,19 @@ pub enum CorpusToolError {
     },
 }
 
-/// Writes records as JSON Lines to `path` atomically; refuses an existing file.
+/// Writes records as JSON Lines to `path` atomically.
 pub(crate) fn write_records(path: &std::path::Path, records: &[parity::Record]) -> Result<(), CorpusToolError> {
-    use std::io::Write;
     let fail = |source: std::io::Error| CorpusToolError::Write { path: path.to_path_buf(), source };
     let mut file = atomic_file::AtomicFile::create(path).map_err(fail)?;
     for record in records {
-        let line = serde_json::to_string(record).map_err(|error| fail(std::io::Error::other(error)))?;
-        file.write_all(line.as_bytes()).map_err(fail)?;
-        file.write_all(b"\n").map_err(fail)?;
+        write_line(&mut file, record).map_err(fail)?;
     }
     file.commit().map_err(fail)
+}
+
+/// One record as one JSON line.
+pub(crate) fn write_line(file: &mut impl std::io::Write, record: &parity::Record) -> std::io::Result<()> {
+    let line = serde_json::to_string(record).map_err(std::io::Error::other)?;
+    file.write_all(line.as_bytes())?;
+    file.write_all(b"\n")
 }

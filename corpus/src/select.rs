@@ -5,13 +5,12 @@
 //! finds the state each record reads; records of no entity are drawn one by one.
 
 use std::hash::{Hash, Hasher};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use parity::{Corpus, CorpusFilter, ParityRules, Record};
+use parity::{Corpus, CorpusFilter, ParityRules};
 use serde::Serialize;
 
-use crate::CorpusToolError;
+use crate::{CorpusToolError, write_line};
 
 /// A seeded share of the entities.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -95,12 +94,6 @@ pub fn select(corpus: &Corpus, selection: &Selection, out: &Path) -> Result<Sele
     }
     file.commit().map_err(fail)?;
     Ok(summary)
-}
-
-fn write_line(file: &mut atomic_file::AtomicFile, record: &Record) -> std::io::Result<()> {
-    let line = serde_json::to_string(record).map_err(std::io::Error::other)?;
-    file.write_all(line.as_bytes())?;
-    file.write_all(b"\n")
 }
 
 /// Whether the entity `key` is in the sample: a seeded hash below the rate, so the same

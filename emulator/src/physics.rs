@@ -249,7 +249,7 @@ fn create_v2(root: &Path, name: &str, limits: &Limits) -> Result<SandboxCgroup, 
     static PARENT: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
     let parent = PARENT
         .get_or_init(|| {
-            let wanted: Vec<&str> = ["cpu", "memory"].into_iter().collect();
+            let wanted = ["cpu", "memory"];
             let available = std::fs::read_to_string(root.join("cgroup.controllers")).unwrap_or_default();
             if let Some(missing) =
                 wanted.iter().find(|controller| !available.split_whitespace().any(|c| c == **controller))

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::anyhow;
 use corpus::{CorpusToolError, PullError, PullOptions, Sampling, Selection};
-use parity::{Corpus, CorpusFilter};
+use parity::Corpus;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -200,9 +200,9 @@ fn run_pull(args: &CorpusPullArgs, format: OutputFormat) -> Result<(), Failure> 
         OutputFormat::Json => json(&summary)?,
         OutputFormat::Table => pull_table(&summary, &args.out),
     })?;
-    // No records is no corpus: say so instead of succeeding on nothing.
-    let total_written = count_records(&args.out);
-    if total_written == 0 {
+    // No records is no corpus: say so instead of succeeding on nothing. A resumed pull
+    // counts the shards an earlier run wrote.
+    if summary.records() == 0 && !(summary.resumed && holds_shards(&args.out)) {
         #[allow(clippy::print_stderr)]
         {
             eprintln!("no record lines in the window: nothing to replay (is the recorder on, CUTOVER_RECORD=log?)");
@@ -212,10 +212,13 @@ fn run_pull(args: &CorpusPullArgs, format: OutputFormat) -> Result<(), Failure> 
     Ok(())
 }
 
-fn count_records(out: &Path) -> u64 {
-    Corpus::open(&[out])
-        .map(|corpus| corpus.records(CorpusFilter::default()).filter(Result::is_ok).count() as u64)
-        .unwrap_or(0)
+/// Whether `out` holds a shard (`*.jsonl`), without reading any.
+fn holds_shards(out: &Path) -> bool {
+    std::fs::read_dir(out).is_ok_and(|mut entries| {
+        entries.any(|entry| {
+            entry.is_ok_and(|entry| entry.path().extension().is_some_and(|extension| extension == "jsonl"))
+        })
+    })
 }
 
 fn pull_table(summary: &corpus::PullSummary, out: &Path) -> String {
